@@ -1,0 +1,148 @@
+"""The `madoguchi` command: serve, worker, db upgrade, inbox."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+import click
+from waitress import create_server
+
+from bot.app import create_app
+from bot.clock import Clock
+from bot.gateway import LineGateway
+from bot.settings import Settings
+from bot.worker import Worker, run_in_thread
+from storage import inbox, migrate
+from storage.db import Database
+
+log = logging.getLogger("madoguchi")
+
+SIMULATOR_SECRET = "simulator-channel-secret"
+SIMULATOR_TOKEN = "simulator-access-token"
+
+
+@click.group()
+@click.option("--log-level", default="INFO", show_default=True)
+def main(log_level: str) -> None:
+    """madoguchi: the LINE front door of the welfare council."""
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Migrate, then run web, worker and scheduler in one process (the simulator without LINE credentials)."""
+    settings = Settings.from_env()
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    simulator_state = None
+    if settings.simulator_mode:
+        settings = settings.with_overrides(
+            channel_secret=SIMULATOR_SECRET,
+            channel_access_token=SIMULATOR_TOKEN,
+            api_base_url=f"{base}/simulator/line",
+        )
+    migrate.upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    clock = Clock()
+    worker = Worker(db, _gateway(settings), clock, settings)
+    app = create_app(settings, db=db, clock=clock, wake=worker.wake.set)
+    if settings.simulator_mode:
+        # Only the CLI and the tests import the simulator; the product never depends on it.
+        from simulator.app import create_blueprint
+        from simulator.state import SimulatorState
+
+        simulator_state = SimulatorState(
+            webhook_url=f"{base}/callback",
+            channel_secret=SIMULATOR_SECRET,
+            access_token=SIMULATOR_TOKEN,
+        )
+        app.register_blueprint(create_blueprint(simulator_state), url_prefix="/simulator")
+    stop = threading.Event()
+    run_in_thread(worker, stop)
+    server = create_server(app, host=host, port=port, threads=threads)
+    _stop_on_signals(stop, server)
+    click.echo(f"madoguchi is running on {base}")
+    click.echo(f"  LINE webhook:  POST {base}/callback")
+    if simulator_state is not None:
+        click.echo(f"  Chat as a resident (simulator): {base}/simulator/")
+        click.echo("  No LINE credentials are set, so the bot talks to the local simulator.")
+    try:
+        server.run()
+    finally:
+        stop.set()
+        db.dispose()
+
+
+@main.command()
+def worker() -> None:
+    """Run a worker alone (scale-out: several of these on PostgreSQL beside gunicorn web processes)."""
+    settings = Settings.from_env()
+    db = Database(settings.database_url)
+    the_worker = Worker(db, _gateway(settings), Clock(), settings)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    the_worker.run(stop)
+    db.dispose()
+
+
+@main.group()
+def db() -> None:
+    """Database commands."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply the Alembic migrations up to REVISION (default: the newest)."""
+    settings = Settings.from_env()
+    migrate.upgrade(settings.database_url, revision)
+    click.echo(f"database is at {revision}")
+
+
+@main.group("inbox")
+def inbox_group() -> None:
+    """Operator commands for events that failed."""
+
+
+@inbox_group.command("parked")
+def inbox_parked() -> None:
+    """List events whose handling failed repeatedly (no message content is shown)."""
+    database = Database(Settings.from_env().database_url)
+    with database.transaction() as session:
+        rows = inbox.parked(session)
+        for row in rows:
+            click.echo(
+                f"{row.id}\t{row.event_type}\t{row.received_at:%Y-%m-%d %H:%M:%S}\t"
+                f"attempts={row.attempts}\t{row.last_error}"
+            )
+        click.echo(f"{len(rows)} parked")
+
+
+@inbox_group.command("retry")
+def inbox_retry() -> None:
+    """Put every parked event back in the queue."""
+    database = Database(Settings.from_env().database_url)
+    with database.transaction() as session:
+        count = inbox.requeue_parked(session, Clock().now())
+    click.echo(f"{count} events queued again")
+
+
+def _gateway(settings: Settings) -> LineGateway:
+    return LineGateway(settings.api_base_url, settings.channel_access_token, settings.api_timeout)
+
+
+def _stop_on_signals(stop: threading.Event, server: object | None = None) -> None:
+    def _handler(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+        if server is not None:
+            server.close()  # type: ignore[attr-defined]
+
+    signal.signal(signal.SIGTERM, _handler)
+    signal.signal(signal.SIGINT, _handler)

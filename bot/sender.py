@@ -1,0 +1,122 @@
+"""The outbox sender: reply while the token is fresh, else push with the row's retry key.
+
+The rules that keep every message delivered exactly once:
+- A reply attempt is counted in the database before the call. If the process dies after LINE
+  took the reply, the next attempt reuses the same token and LINE answers "Invalid reply
+  token": with an earlier attempt on record that means delivered, and we never push it again.
+- Only a token never tried while fresh falls back to push.
+- A push carries the retry key made with the row; LINE answers 409 to a repeat, which is success.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from bot.clock import Clock
+from bot.gateway import Gateway, Outcome, Result
+from storage import outbox, residents
+from storage.db import Database
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(minutes=5)
+# LINE keeps a retry key for 24 hours; past that a retry could deliver twice, so we stop.
+GIVE_UP_AFTER = timedelta(hours=23)
+
+
+class Sender:
+    def __init__(
+        self, db: Database, gateway: Gateway, clock: Clock, rng: random.Random | None = None
+    ) -> None:
+        self.db = db
+        self.gateway = gateway
+        self.clock = clock
+        self.rng = rng or random.Random()
+
+    def send_due(self, limit: int = 20) -> int:
+        """Deliver what is due now; returns how many rows were settled."""
+        with self.db.transaction() as session:
+            rows = outbox.claim_due(session, self.clock.now(), self.lease, limit)
+            claimed = [(row.id, row.to) for row in rows]
+        settled = 0
+        blocked: set[str] = set()
+        for row_id, to in claimed:
+            if to in blocked:
+                continue  # keep the chat's order: its later rows wait for the earlier one
+            if self._deliver(row_id):
+                settled += 1
+            else:
+                blocked.add(to)
+        return settled
+
+    def _deliver(self, row_id: int) -> bool:
+        """One row; True if settled (sent, dropped or failed), False if it will be retried."""
+        with self.db.transaction() as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None or row.status != outbox.PENDING:
+                return True
+            now = self.clock.now()
+            use_reply = row.reply_token is not None and (
+                row.reply_attempts > 0 or (row.reply_until is not None and now < row.reply_until)
+            )
+            if use_reply:
+                row.reply_attempts += 1
+            elif not residents.is_following(session, row.to):
+                outbox.settle(row, outbox.DROPPED, now, error="blocked")
+                return True
+            token, attempts, to = row.reply_token, row.reply_attempts, row.to
+            messages, retry_key = row.messages, row.retry_key
+
+        if use_reply and token:
+            result = self.gateway.reply(token, messages)
+            if result.outcome is Outcome.INVALID_REPLY_TOKEN and attempts == 1:
+                # Refused on its first try: nothing was delivered, so a push is safe.
+                pushed = self.gateway.push(to, messages, retry_key)
+                return self._record(row_id, pushed, "push", drop_token=True)
+            return self._record(row_id, result, "reply")
+        return self._record(row_id, self.gateway.push(to, messages, retry_key), "push")
+
+    def _record(self, row_id: int, result: Result, via: str, drop_token: bool = False) -> bool:
+        with self.db.transaction() as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            now = self.clock.now()
+            if drop_token:
+                row.reply_token = None
+            if result.outcome in (
+                Outcome.DELIVERED,
+                Outcome.ALREADY_ACCEPTED,
+                Outcome.INVALID_REPLY_TOKEN,
+            ):
+                # INVALID_REPLY_TOKEN here follows an earlier attempt that may have landed.
+                outbox.settle(row, outbox.SENT, now, via=via)
+                return True
+            if result.outcome is Outcome.REJECTED or now - row.created_at > GIVE_UP_AFTER:
+                log.warning("outbox %s not delivered: %s %s", row_id, result.status, result.reason)
+                outbox.settle(
+                    row,
+                    outbox.FAILED,
+                    now,
+                    via=via,
+                    error=f"{result.status} {result.reason}".strip(),
+                )
+                return True
+            delay = self._backoff(row.attempts, result.retry_after)
+            log.info(
+                "outbox %s retry in %.1fs: %s",
+                row_id,
+                delay.total_seconds(),
+                result.status or result.reason,
+            )
+            outbox.back_off(row, now, delay, f"{result.status} {result.reason}".strip())
+            return False
+
+    def _backoff(self, attempts: int, retry_after: float | None) -> timedelta:
+        exponential = min(timedelta(seconds=0.5 * 2**attempts), MAX_BACKOFF)
+        jittered = exponential * (1 + self.rng.random() / 4)
+        if retry_after is not None:
+            return max(jittered, timedelta(seconds=retry_after))
+        return jittered

@@ -1,0 +1,26 @@
+"""What the web app and the worker share: settings, database, clock, signature check, wake-up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Flask
+from linebot.v3.webhook import SignatureValidator
+
+from bot.clock import Clock
+from bot.settings import Settings
+from storage.db import Database
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    signature: SignatureValidator
+    wake: Callable[[], None] = field(default=lambda: None)
+
+
+def services(app: Flask) -> Services:
+    return app.extensions["madoguchi"]

@@ -1,0 +1,88 @@
+"""Settings from the environment (and an optional .env), exactly as DESIGN.md's contracts name them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+from bot.durations import parse_duration
+
+DEFAULT_API_BASE_URL = "https://api.line.me"
+
+
+@dataclass(frozen=True)
+class Settings:
+    channel_secret: str = ""
+    channel_access_token: str = ""
+    api_base_url: str = DEFAULT_API_BASE_URL
+    database_url: str = ""
+    secret_key: str = ""
+    instance_path: Path = field(default_factory=lambda: Path("instance"))
+    conversation_idle: timedelta = timedelta(hours=1)
+    checkin_remind_after: timedelta = timedelta(hours=3)
+    checkin_escalate_after: timedelta = timedelta(hours=3)
+    sla_warn_before: timedelta = timedelta(hours=1)
+    allow_clock: bool = False
+    # True when LINE credentials were not given: `serve` then starts the local simulator.
+    simulator: bool = False
+    # How long after LINE sent an event we still trust its reply token (LINE: about a minute).
+    reply_token_fresh_for: timedelta = timedelta(seconds=50)
+    # How many times a failing event is retried before it is parked for an operator.
+    max_event_attempts: int = 3
+    # A step running longer than this shows LINE's loading animation.
+    loading_after: timedelta = timedelta(seconds=1)
+    # A send interrupted by a killed process is retried once its lease runs out.
+    outbox_lease: timedelta = timedelta(seconds=60)
+    api_timeout: float = 10.0
+    worker_poll_interval: float = 0.2
+
+    @property
+    def simulator_mode(self) -> bool:
+        return self.simulator
+
+    @property
+    def clock_route_enabled(self) -> bool:
+        return self.simulator_mode or self.allow_clock
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = None
+    ) -> Settings:
+        """Read the environment; a `.env` file fills in what the environment leaves unset."""
+        env: dict[str, str] = {}
+        dotenv_path = dotenv or Path(".env")
+        if dotenv_path.is_file():
+            env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        env.update(os.environ if environ is None else environ)
+        instance = Path(env.get("MADOGUCHI_INSTANCE_PATH", "instance"))
+        values: dict[str, Any] = {
+            "channel_secret": env.get("LINE_CHANNEL_SECRET", ""),
+            "channel_access_token": env.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
+            "api_base_url": env.get("LINE_API_BASE_URL", DEFAULT_API_BASE_URL).rstrip("/"),
+            "database_url": env.get("DATABASE_URL")
+            or f"sqlite:///{instance.resolve() / 'madoguchi.db'}",
+            "secret_key": env.get("MADOGUCHI_SECRET_KEY", ""),
+            "instance_path": instance,
+            "allow_clock": env.get("MADOGUCHI_ALLOW_CLOCK", "") == "1",
+        }
+        values["simulator"] = not (values["channel_secret"] and values["channel_access_token"])
+        for name in (
+            "conversation_idle",
+            "checkin_remind_after",
+            "checkin_escalate_after",
+            "sla_warn_before",
+            "outbox_lease",
+        ):
+            raw = env.get(f"MADOGUCHI_{name.upper()}")
+            if raw:
+                values[name] = parse_duration(raw)
+        return cls(**values)

@@ -1,0 +1,142 @@
+"""The conversation engine: one module-level `transitions` machine per flow, state in the database.
+
+A flow is data (states and transitions) plus two questions the engine asks it: what event does
+this input mean here, and what do we ask in this state. The engine fires the event on the flow's
+shared machine with a throw-away model bound to this turn, then saves the state back to the row.
+Every turn runs inside the caller's database transaction, which is the rollback if anything fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from sqlalchemy.orm import Session
+from transitions import Machine
+
+from flows import i18n
+from flows.inputs import UserInput
+from flows.messages import Message
+from flows.replies import odd_input
+from storage.models import Conversation, Resident
+
+FINAL = "done"
+
+
+@dataclass
+class Turn:
+    """One resident's event being handled: who, when, and what we will say back."""
+
+    session: Session
+    now: datetime
+    resident: Resident
+    conversation: Conversation
+    idle_after: timedelta
+    out: list[Message] = field(default_factory=list)
+
+    def _(self, message: str, /, **params: object) -> str:
+        """Translate into the resident's language as it is now (a flow may just have changed it)."""
+        return i18n.gettext(self.resident.language, message, **params)
+
+    def say(self, *messages: Message) -> None:
+        self.out.extend(messages)
+
+
+class FlowModel:
+    """The per-turn model the shared machine acts on; flows subclass it with their callbacks."""
+
+    def __init__(self, turn: Turn, state: str) -> None:
+        self.turn = turn
+        self.state = state
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.turn.conversation.data
+
+
+class Flow:
+    """A conversation flow; subclasses set `name`, `states`, `transitions`, `model_class`."""
+
+    name: ClassVar[str]
+    states: ClassVar[list[str]]
+    transitions: ClassVar[list[dict[str, Any]]]
+    model_class: ClassVar[type[FlowModel]] = FlowModel
+    machine: ClassVar[Machine]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # One machine per flow, shared by every resident (~8 µs a turn, no per-user memory).
+        cls.machine = Machine(
+            model=None,
+            states=cls.states,
+            transitions=cls.transitions,
+            initial=cls.states[0],
+            send_event=True,
+            auto_transitions=False,
+        )
+
+    def interpret(self, model: FlowModel, given: UserInput) -> tuple[str, dict[str, Any]] | None:
+        """The event this input means in the model's state, with its arguments; None if none."""
+        raise NotImplementedError
+
+    def ask(self, model: FlowModel) -> list[Message]:
+        """The question for the model's state, with its buttons."""
+        raise NotImplementedError
+
+
+REGISTRY: dict[str, Flow] = {}
+
+
+def register(flow: Flow) -> Flow:
+    REGISTRY[flow.name] = flow
+    return flow
+
+
+def start(turn: Turn, flow: Flow) -> None:
+    """Begin `flow` from its first state and ask its first question."""
+    conversation = turn.conversation
+    conversation.flow = flow.name
+    conversation.state = flow.states[0]
+    conversation.data = {}
+    conversation.updated_at = turn.now
+    turn.say(*flow.ask(flow.model_class(turn, conversation.state)))
+
+
+def advance(turn: Turn, given: UserInput) -> None:
+    """Feed the input to the active flow; unexpected input re-asks and leaves the state alone."""
+    conversation = turn.conversation
+    flow = REGISTRY[conversation.flow or ""]
+    model = flow.model_class(turn, conversation.state or flow.states[0])
+    meaning = flow.interpret(model, given)
+    moved = False
+    if meaning is not None:
+        event, arguments = meaning
+        trigger = flow.machine.events.get(event)
+        if trigger is not None and model.state in trigger.transitions:
+            moved = trigger.trigger(model, **arguments)
+    if not moved:
+        turn.say(odd_input(turn, given, in_flow=True), *flow.ask(model))
+        conversation.updated_at = turn.now
+        return
+    conversation.state = model.state
+    # A JSON column only notices a new object, not changes inside the old one.
+    conversation.data = dict(conversation.data)
+    conversation.updated_at = turn.now
+    if model.state == FINAL:
+        finish(turn)
+    else:
+        turn.say(*flow.ask(model))
+
+
+def finish(turn: Turn) -> None:
+    conversation = turn.conversation
+    conversation.flow = None
+    conversation.state = None
+    conversation.data = {}
+    conversation.updated_at = turn.now
+
+
+def is_idle(turn: Turn) -> bool:
+    conversation = turn.conversation
+    return conversation.flow is not None and turn.now - conversation.updated_at > turn.idle_after

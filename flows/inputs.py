@@ -1,0 +1,60 @@
+"""What a resident sent, reduced to what flows care about."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows import postback
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+    title: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class UserInput:
+    """kind is text, postback, location, sticker, image, video, audio, file or unknown."""
+
+    kind: str
+    text: str = ""
+    data: dict[str, str] = field(default_factory=dict)
+    location: Location | None = None
+
+    @property
+    def normalised(self) -> str:
+        """Text folded for matching: full-width to half-width, case and spacing ignored."""
+        return normalise(self.text)
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> UserInput:
+        if event.get("type") == "postback":
+            data = event.get("postback", {}).get("data", "")
+            return cls(kind="postback", data=postback.decode(data))
+        message = event.get("message") or {}
+        kind = message.get("type", "unknown")
+        if kind == "text":
+            return cls(kind="text", text=message.get("text", ""))
+        if kind == "location":
+            return cls(
+                kind="location",
+                location=Location(
+                    latitude=float(message.get("latitude", 0.0)),
+                    longitude=float(message.get("longitude", 0.0)),
+                    title=message.get("title"),
+                    address=message.get("address"),
+                ),
+            )
+        if kind in ("sticker", "image", "video", "audio", "file"):
+            return cls(kind=kind)
+        return cls(kind="unknown")
+
+
+def normalise(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(folded.split())

@@ -1,0 +1,173 @@
+"""Webhook events to the right handling: follow, unfollow, message, postback, unsend, the rest."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+import flows.language  # noqa: F401  (registers the flow)
+from flows import engine, i18n, replies
+from flows.engine import Turn
+from flows.inputs import UserInput, normalise
+from handlers import commands
+from storage import inbox, outbox, residents
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What handling one event needs besides the event: the session, the time, the settings."""
+
+    session: Session
+    now: datetime
+    idle_after: timedelta
+    reply_until: datetime | None
+    # The LINE profile, fetched before the transaction (an HTTP call must not hold the lock).
+    profile_language: str | None = None
+    profile_name: str | None = None
+
+
+Handler = Callable[[Context, dict[str, Any]], None]
+
+
+def handle(context: Context, event: dict[str, Any]) -> None:
+    """Handle one event; whatever it changes and says is written in the caller's transaction."""
+    handler = _HANDLERS.get(str(event.get("type")))
+    source = event.get("source") or {}
+    if handler is None or source.get("type") != "user" or not source.get("userId"):
+        # Group events and types LINE adds later are kept in the inbox and need no answer.
+        log.info("event type %s from %s: no action", event.get("type"), source.get("type"))
+        return
+    handler(context, event)
+
+
+def _on_follow(context: Context, event: dict[str, Any]) -> None:
+    user_id = event["source"]["userId"]
+    resident, created = residents.get_or_create(
+        context.session,
+        user_id,
+        context.now,
+        language=i18n.supported(context.profile_language),
+        display_name=context.profile_name,
+    )
+    welcome_back = not created
+    resident.following = True
+    resident.followed_at = context.now
+    if context.profile_name:
+        resident.display_name = context.profile_name
+    turn = _turn(context, resident)
+    engine.finish(turn)
+    turn.say(*replies.greeting(turn, welcome_back=welcome_back))
+    _send(context, event, turn)
+
+
+def _on_unfollow(context: Context, event: dict[str, Any]) -> None:
+    resident = residents.find(context.session, event["source"]["userId"])
+    if resident is not None:
+        # Kept, not deleted: a resident who comes back finds their data as they left it.
+        resident.following = False
+        resident.unfollowed_at = context.now
+
+
+def _on_unsend(context: Context, event: dict[str, Any]) -> None:
+    message_id = str((event.get("unsend") or {}).get("messageId", ""))
+    if message_id:
+        inbox.forget_message(context.session, inbox.source_key(event), message_id)
+
+
+def _on_input(context: Context, event: dict[str, Any]) -> None:
+    user_id = event["source"]["userId"]
+    resident, _ = residents.get_or_create(
+        context.session,
+        user_id,
+        context.now,
+        language=i18n.supported(context.profile_language),
+        display_name=context.profile_name,
+    )
+    resident.following = True
+    turn = _turn(context, resident)
+    respond(turn, UserInput.from_event(event))
+    _send(context, event, turn)
+
+
+def respond(turn: Turn, given: UserInput) -> None:
+    """What a resident said or tapped, from any state: commands first, then the active flow."""
+    if engine.is_idle(turn):
+        engine.finish(turn)
+        turn.say(replies.started_over(turn))
+    command = commands.command_of(given)
+    if command == commands.CANCEL:
+        engine.finish(turn)
+        turn.say(*replies.cancelled(turn))
+        return
+    if command == commands.MENU:
+        engine.finish(turn)
+        turn.say(replies.main_menu(turn))
+        return
+    if command == commands.STAFF:
+        residents.record_handoff(turn.session, turn.resident, turn.conversation, turn.now)
+        engine.finish(turn)
+        turn.say(*replies.staff_requested(turn))
+        return
+    chosen = commands.menu_choice(given, _menu_labels(turn))
+    if chosen is not None:
+        flow = engine.REGISTRY.get(chosen)
+        if flow is None:
+            engine.finish(turn)
+            turn.say(*replies.not_ready(turn))
+        else:
+            engine.start(turn, flow)
+        return
+    if turn.conversation.flow in engine.REGISTRY:
+        engine.advance(turn, given)
+        return
+    engine.finish(turn)
+    turn.say(replies.odd_input(turn, given, in_flow=False), replies.main_menu(turn))
+
+
+def _menu_labels(turn: Turn) -> dict[str, str]:
+    """Menu labels as typed text, in the resident's language and in Japanese."""
+    labels = {normalise(word): flow for flow, words in replies.MENU_WORDS.items() for word in words}
+    for flow, label in replies.MENU_ITEMS:
+        for language in {turn.resident.language, i18n.DEFAULT_LANGUAGE, "en"}:
+            labels[normalise(i18n.gettext(language, label))] = flow
+    return labels
+
+
+def _turn(context: Context, resident: Any) -> Turn:
+    conversation = residents.conversation_of(context.session, resident, context.now)
+    return Turn(
+        session=context.session,
+        now=context.now,
+        resident=resident,
+        conversation=conversation,
+        idle_after=context.idle_after,
+    )
+
+
+def _send(context: Context, event: dict[str, Any], turn: Turn) -> None:
+    if not turn.out:
+        return
+    outbox.enqueue(
+        context.session,
+        to=turn.resident.line_user_id,
+        messages=turn.out,
+        now=context.now,
+        reply_token=event.get("replyToken"),
+        reply_until=context.reply_until,
+    )
+
+
+_HANDLERS: dict[str, Handler] = {
+    "follow": _on_follow,
+    "unfollow": _on_unfollow,
+    "message": _on_input,
+    "postback": _on_input,
+    "unsend": _on_unsend,
+}

@@ -1,0 +1,95 @@
+"""The outbox: messages written with the step that produced them, delivered later, exactly once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, aliased
+
+from storage.models import OutboxMessage
+
+PENDING, SENT, DROPPED, FAILED = "pending", "sent", "dropped", "failed"
+MAX_MESSAGES_PER_REQUEST = 5  # LINE's limit for reply, push and multicast
+
+
+def enqueue(
+    session: Session,
+    to: str,
+    messages: list[dict[str, Any]],
+    now: datetime,
+    reply_token: str | None = None,
+    reply_until: datetime | None = None,
+) -> list[OutboxMessage]:
+    """Queue messages for one chat, five to a row; only the first row may use the reply token."""
+    rows = []
+    for start in range(0, len(messages), MAX_MESSAGES_PER_REQUEST):
+        first = start == 0
+        row = OutboxMessage(
+            to=to,
+            messages=messages[start : start + MAX_MESSAGES_PER_REQUEST],
+            reply_token=reply_token if first else None,
+            reply_until=reply_until if first and reply_token else None,
+            reply_attempts=0,
+            # Made now, not at send time, so every retry of this row carries the same key.
+            retry_key=str(uuid.uuid4()),
+            status=PENDING,
+            attempts=0,
+            available_at=now,
+            created_at=now,
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    return rows
+
+
+def claim_due(
+    session: Session, now: datetime, lease: timedelta, limit: int = 20
+) -> list[OutboxMessage]:
+    """Lease the due rows that are first in their chat's queue, so each chat's messages keep order.
+
+    A lease, not a held lock: the send is an HTTP call, and SQLite's single writer must not wait
+    on it. A process killed mid-send leaves a lease that expires; the retry key (push) or the
+    same reply token (reply) keeps the second attempt from delivering twice.
+    """
+    earlier = aliased(OutboxMessage)
+    ahead = exists().where(
+        earlier.to == OutboxMessage.to, earlier.status == PENDING, earlier.id < OutboxMessage.id
+    )
+    statement = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == PENDING,
+            OutboxMessage.available_at <= now,
+            (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now),
+            ~ahead,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=OutboxMessage)
+    )
+    rows = list(session.scalars(statement))
+    for row in rows:
+        row.lease_until = now + lease
+    return rows
+
+
+def settle(
+    row: OutboxMessage, status: str, now: datetime, via: str | None = None, error: str | None = None
+) -> None:
+    row.status = status
+    row.lease_until = None
+    row.via = via or row.via
+    row.last_error = error
+    if status == SENT:
+        row.sent_at = now
+
+
+def back_off(row: OutboxMessage, now: datetime, delay: timedelta, error: str) -> None:
+    row.attempts += 1
+    row.available_at = now + delay
+    row.lease_until = None
+    row.last_error = error

@@ -1,0 +1,82 @@
+"""A resident talking to the bot through the real handlers, without HTTP: each event is one
+transaction, and what the bot says is read back from the outbox it wrote."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.clock import Clock
+from builders import RESIDENT, make_event, postback_event, text_event
+from handlers import events
+from storage.db import Database
+from storage.models import OutboxMessage
+
+
+class Said:
+    """What the bot answered to one event: its texts and the labels of its buttons."""
+
+    def __init__(self, messages: list[dict[str, Any]]) -> None:
+        self.messages = messages
+        self.texts = [message.get("text", "") for message in messages]
+        last = messages[-1] if messages else {}
+        self.buttons = [item["action"]["label"] for item in (last.get("quickReply") or {}).get("items", [])]
+        self.postbacks = {
+            item["action"]["label"]: item["action"]["data"]
+            for item in (last.get("quickReply") or {}).get("items", [])
+        }
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.texts)
+
+
+class Dialogue:
+    def __init__(self, db: Database, clock: Clock, user: str = RESIDENT,
+                 idle_after: timedelta = timedelta(minutes=30), profile_language: str | None = None) -> None:
+        self.db = db
+        self.clock = clock
+        self.user = user
+        self.idle_after = idle_after
+        self.profile_language = profile_language
+
+    def send(self, event: dict[str, Any]) -> Said:
+        with self.db.transaction() as session:
+            before = session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1)) or 0
+            context = events.Context(
+                session=session,
+                now=self.clock.now(),
+                idle_after=self.idle_after,
+                reply_until=None,
+                profile_language=self.profile_language,
+            )
+            events.handle(context, event)
+            rows = session.scalars(
+                select(OutboxMessage).where(OutboxMessage.id > before).order_by(OutboxMessage.id)
+            ).all()
+            return Said([message for row in rows for message in row.messages])
+
+    def follow(self) -> Said:
+        return self.send(make_event("follow", self.user))
+
+    def unfollow(self) -> Said:
+        return self.send(make_event("unfollow", self.user))
+
+    def say(self, text: str) -> Said:
+        return self.send(text_event(text, self.user))
+
+    def tap(self, said: Said, label: str) -> Said:
+        """Tap a quick-reply button from the bot's last answer, as LINE would post it back."""
+        assert label in said.postbacks, f"no button {label!r} in {said.buttons}"
+        return self.send(postback_event(said.postbacks[label], self.user))
+
+    def sticker(self) -> Said:
+        return self.send(make_event("message", self.user, message={
+            "type": "sticker", "id": "1", "packageId": "446", "stickerId": "1988",
+            "stickerResourceType": "STATIC", "quoteToken": "q"}))
+
+    def image(self) -> Said:
+        return self.send(make_event("message", self.user, message={
+            "type": "image", "id": "2", "contentProvider": {"type": "line"}, "quoteToken": "q"}))
