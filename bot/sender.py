@@ -29,9 +29,15 @@ GIVE_UP_AFTER = timedelta(hours=23)
 
 class Sender:
     def __init__(
-        self, db: Database, gateway: Gateway, clock: Clock, rng: random.Random | None = None
+        self,
+        db: Database,
+        gateway: Gateway,
+        clock: Clock,
+        lease: timedelta = timedelta(seconds=60),
+        rng: random.Random | None = None,
     ) -> None:
         self.db = db
+        self.lease = lease
         self.gateway = gateway
         self.clock = clock
         self.rng = rng or random.Random()

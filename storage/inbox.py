@@ -54,16 +54,15 @@ def _row(event: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def store(session: Session, events: list[dict[str, Any]], now: datetime) -> int:
+def store(session: Session, events: list[dict[str, Any]], now: datetime) -> None:
     """Insert events not seen before; a redelivered or duplicated event changes nothing."""
     if not events:
-        return 0
+        return
     rows = [_row(event, now) for event in events]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(InboxEvent).on_conflict_do_nothing(index_elements=["webhook_event_id"])
-    result = session.execute(statement, rows)
-    return max(result.rowcount, 0)
+    session.execute(statement, rows)
 
 
 def chats_with_work(session: Session, now: datetime, limit: int = 50) -> list[str]:

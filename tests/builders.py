@@ -31,7 +31,9 @@ def make_event(kind: str, user: str = RESIDENT, **fields: Any) -> dict[str, Any]
 
 def text_event(text: str, user: str = RESIDENT) -> dict[str, Any]:
     return make_event(
-        "message", user, message={"type": "text", "id": str(next(_ids)), "text": text, "quoteToken": "q"}
+        "message",
+        user,
+        message={"type": "text", "id": str(next(_ids)), "text": text, "quoteToken": "q"},
     )
 
 

@@ -39,7 +39,9 @@ def postgres_url() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this test run, dropped at the end."""
     if not _postgres_available():
         if IN_CI:
-            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}; CI must run these tests")
+            pytest.fail(
+                f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}; CI must run these tests"
+            )
         pytest.skip("PostgreSQL is not reachable (set CI=true to make this a failure)")
     name = f"madoguchi_test_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")

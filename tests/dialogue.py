@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from builders import RESIDENT, make_event, postback_event, text_event
 from sqlalchemy import select
 
 from bot.clock import Clock
-from builders import RESIDENT, make_event, postback_event, text_event
 from handlers import events
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -22,7 +22,9 @@ class Said:
         self.messages = messages
         self.texts = [message.get("text", "") for message in messages]
         last = messages[-1] if messages else {}
-        self.buttons = [item["action"]["label"] for item in (last.get("quickReply") or {}).get("items", [])]
+        self.buttons = [
+            item["action"]["label"] for item in (last.get("quickReply") or {}).get("items", [])
+        ]
         self.postbacks = {
             item["action"]["label"]: item["action"]["data"]
             for item in (last.get("quickReply") or {}).get("items", [])
@@ -34,8 +36,14 @@ class Said:
 
 
 class Dialogue:
-    def __init__(self, db: Database, clock: Clock, user: str = RESIDENT,
-                 idle_after: timedelta = timedelta(minutes=30), profile_language: str | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        user: str = RESIDENT,
+        idle_after: timedelta = timedelta(minutes=30),
+        profile_language: str | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.user = user
@@ -44,7 +52,10 @@ class Dialogue:
 
     def send(self, event: dict[str, Any]) -> Said:
         with self.db.transaction() as session:
-            before = session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1)) or 0
+            before = (
+                session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1))
+                or 0
+            )
             context = events.Context(
                 session=session,
                 now=self.clock.now(),
@@ -73,10 +84,31 @@ class Dialogue:
         return self.send(postback_event(said.postbacks[label], self.user))
 
     def sticker(self) -> Said:
-        return self.send(make_event("message", self.user, message={
-            "type": "sticker", "id": "1", "packageId": "446", "stickerId": "1988",
-            "stickerResourceType": "STATIC", "quoteToken": "q"}))
+        return self.send(
+            make_event(
+                "message",
+                self.user,
+                message={
+                    "type": "sticker",
+                    "id": "1",
+                    "packageId": "446",
+                    "stickerId": "1988",
+                    "stickerResourceType": "STATIC",
+                    "quoteToken": "q",
+                },
+            )
+        )
 
     def image(self) -> Said:
-        return self.send(make_event("message", self.user, message={
-            "type": "image", "id": "2", "contentProvider": {"type": "line"}, "quoteToken": "q"}))
+        return self.send(
+            make_event(
+                "message",
+                self.user,
+                message={
+                    "type": "image",
+                    "id": "2",
+                    "contentProvider": {"type": "line"},
+                    "quoteToken": "q",
+                },
+            )
+        )

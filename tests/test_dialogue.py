@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from dialogue import Dialogue
 from sqlalchemy import func, select
 
 from bot.clock import Clock
-from dialogue import Dialogue
 from storage.db import Database
 from storage.models import HandoffRequest, Resident
 

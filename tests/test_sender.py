@@ -1,0 +1,195 @@
+"""The outbox sender's rules: reply or push, never twice, retry what may succeed later."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+from fakes import ScriptedGateway
+from sqlalchemy import select
+
+from bot.clock import Clock
+from bot.gateway import Outcome, Result
+from bot.sender import Sender
+from storage import outbox, residents
+from storage.db import Database
+from storage.models import OutboxMessage
+
+USER = "U" + "b" * 32
+HELLO = [{"type": "text", "text": "こんにちは"}]
+
+
+def queue(
+    db: Database, clock: Clock, reply: bool = True, fresh: bool = True, messages: list | None = None
+) -> int:
+    with db.transaction() as session:
+        now = clock.now()
+        rows = outbox.enqueue(
+            session,
+            USER,
+            messages or HELLO,
+            now,
+            reply_token="token-1" if reply else None,
+            reply_until=now + (timedelta(seconds=50) if fresh else -timedelta(seconds=1)),
+        )
+        return rows[0].id
+
+
+def row(db: Database, row_id: int) -> OutboxMessage:
+    with db.transaction() as session:
+        found = session.get(OutboxMessage, row_id)
+        assert found is not None
+        return found
+
+
+def sender(db: Database, clock: Clock, gateway: ScriptedGateway) -> Sender:
+    return Sender(db, gateway, clock, rng=random.Random(1))
+
+
+def drain(db: Database, clock: Clock, gateway: ScriptedGateway, passes: int = 10) -> None:
+    """Run the sender until nothing is due, moving the clock past each backoff."""
+    the_sender = sender(db, clock, gateway)
+    for _ in range(passes):
+        the_sender.send_due()
+        clock.advance(timedelta(minutes=6))
+
+
+def test_a_fresh_reply_token_is_used_and_costs_no_push(db: Database, clock: Clock) -> None:
+    gateway = ScriptedGateway()
+    row_id = queue(db, clock)
+    drain(db, clock, gateway)
+    assert gateway.endpoints == ["reply"]
+    assert (row(db, row_id).status, row(db, row_id).via) == ("sent", "reply")
+
+
+def test_a_stale_token_is_never_tried_and_the_message_is_pushed(db: Database, clock: Clock) -> None:
+    gateway = ScriptedGateway()
+    row_id = queue(db, clock, fresh=False)
+    drain(db, clock, gateway)
+    assert gateway.endpoints == ["push"]
+    assert gateway.calls[0].retry_key == row(db, row_id).retry_key
+
+
+def test_a_token_refused_on_its_first_try_falls_back_to_push(db: Database, clock: Clock) -> None:
+    gateway = ScriptedGateway().then(Outcome.INVALID_REPLY_TOKEN)
+    row_id = queue(db, clock)
+    drain(db, clock, gateway)
+    assert gateway.endpoints == ["reply", "push"]
+    assert row(db, row_id).status == "sent"
+
+
+def test_an_ambiguous_reply_is_retried_with_the_same_token_and_never_pushed(
+    db: Database, clock: Clock
+) -> None:
+    # The first reply timed out (it may have landed); the retry is told the token is used.
+    gateway = ScriptedGateway().then(Outcome.RETRY, Outcome.INVALID_REPLY_TOKEN)
+    row_id = queue(db, clock)
+    drain(db, clock, gateway)
+    assert gateway.endpoints == ["reply", "reply"]
+    assert gateway.calls[0].to == gateway.calls[1].to == "token-1"
+    assert row(db, row_id).status == "sent"
+
+
+def test_a_reply_attempt_counted_before_a_crash_is_never_pushed(db: Database, clock: Clock) -> None:
+    row_id = queue(db, clock)
+    with db.transaction() as session:
+        # What a process killed during the reply call leaves behind.
+        found = session.get(OutboxMessage, row_id)
+        found.reply_attempts = 1
+        found.reply_until = clock.now() - timedelta(seconds=1)
+    gateway = ScriptedGateway().then(Outcome.INVALID_REPLY_TOKEN)
+    drain(db, clock, gateway)
+    assert gateway.endpoints == ["reply"]
+    assert row(db, row_id).status == "sent"
+
+
+def test_push_409_means_delivered_before(db: Database, clock: Clock) -> None:
+    gateway = ScriptedGateway().then(Outcome.RETRY, Outcome.ALREADY_ACCEPTED)
+    row_id = queue(db, clock, reply=False)
+    drain(db, clock, gateway)
+    assert gateway.endpoints == ["push", "push"]
+    assert gateway.calls[0].retry_key == gateway.calls[1].retry_key
+    assert row(db, row_id).status == "sent"
+
+
+def test_5xx_backs_off_exponentially_and_honours_retry_after(db: Database, clock: Clock) -> None:
+    gateway = ScriptedGateway().then(Result(Outcome.RETRY, status=500))
+    row_id = queue(db, clock, reply=False)
+    the_sender = sender(db, clock, gateway)
+    the_sender.send_due()
+    first = row(db, row_id)
+    assert first.status == "pending" and first.attempts == 1
+    first_wait = first.available_at - clock.now()
+    assert timedelta(seconds=0.4) <= first_wait <= timedelta(seconds=0.7)
+    the_sender.send_due()  # not due yet: nothing is sent
+    assert gateway.endpoints == ["push"]
+    clock.advance(first_wait)
+    gateway.then(Result(Outcome.RETRY, status=503))
+    the_sender.send_due()
+    second_wait = row(db, row_id).available_at - clock.now()
+    assert timedelta(seconds=0.9) <= second_wait <= timedelta(seconds=1.3)
+    clock.advance(second_wait)
+    gateway.then(Result(Outcome.RETRY, status=429, retry_after=30))
+    the_sender.send_due()
+    assert row(db, row_id).available_at - clock.now() >= timedelta(seconds=29)
+    assert gateway.endpoints == ["push", "push", "push"]
+
+
+def test_a_rejected_message_fails_without_retrying(db: Database, clock: Clock) -> None:
+    gateway = ScriptedGateway().then(Result(Outcome.REJECTED, status=400, reason="bad"))
+    row_id = queue(db, clock, reply=False)
+    drain(db, clock, gateway)
+    assert gateway.endpoints == ["push"]
+    assert row(db, row_id).status == "failed"
+
+
+def test_a_resident_who_blocked_the_account_gets_no_push(db: Database, clock: Clock) -> None:
+    with db.transaction() as session:
+        resident, _ = residents.get_or_create(session, USER, clock.now())
+        resident.following = False
+    gateway = ScriptedGateway()
+    row_id = queue(db, clock, reply=False)
+    drain(db, clock, gateway)
+    assert gateway.calls == []
+    assert row(db, row_id).status == "dropped"
+
+
+def test_more_than_five_messages_go_in_order_reply_first(db: Database, clock: Clock) -> None:
+    messages = [{"type": "text", "text": str(n)} for n in range(7)]
+    queue(db, clock, messages=messages)
+    gateway = ScriptedGateway()
+    drain(db, clock, gateway)
+    assert gateway.endpoints == ["reply", "push"]
+    sent = [m["text"] for call in gateway.calls for m in call.messages]
+    assert sent == [str(n) for n in range(7)]
+
+
+def test_a_chats_later_message_waits_for_an_earlier_one_in_backoff(
+    db: Database, clock: Clock
+) -> None:
+    first = queue(db, clock, reply=False, messages=[{"type": "text", "text": "1"}])
+    second = queue(db, clock, reply=False, messages=[{"type": "text", "text": "2"}])
+    gateway = ScriptedGateway().then(Outcome.RETRY)
+    sender(db, clock, gateway).send_due()
+    assert row(db, second).status == "pending" and len(gateway.calls) == 1
+    drain(db, clock, gateway)
+    assert [call.messages[0]["text"] for call in gateway.calls] == ["1", "1", "2"]
+    assert row(db, first).status == row(db, second).status == "sent"
+
+
+@pytest.mark.parametrize("lease_expired", [False, True])
+def test_a_leased_row_is_not_sent_twice_until_its_lease_expires(
+    db: Database, clock: Clock, lease_expired: bool
+) -> None:
+    row_id = queue(db, clock, reply=False)
+    with db.transaction() as session:
+        claimed = outbox.claim_due(session, clock.now(), timedelta(seconds=60))
+        assert [r.id for r in claimed] == [row_id]
+    if lease_expired:
+        clock.advance(timedelta(seconds=61))
+    with db.transaction() as session:
+        again = outbox.claim_due(session, clock.now(), timedelta(seconds=60))
+        assert [r.id for r in again] == ([row_id] if lease_expired else [])
+    with db.transaction() as session:
+        assert session.scalars(select(OutboxMessage)).one().status == "pending"
