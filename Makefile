@@ -3,21 +3,31 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-$(BIN)/madoguchi: pyproject.toml
+.PHONY: run test browser bench
+
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+# Stamps, so a second `make run` starts at once and a changed pyproject.toml reinstalls.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-.PHONY: install run test bench
-install: $(BIN)/madoguchi
-
-run: install
+run: $(VENV)/.installed-run
 	$(BIN)/madoguchi serve
 
-test: install
+# The chat-page and console tests drive Debian's Chromium (test tools cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
-bench: install
+bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
