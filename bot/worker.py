@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.gateway import Gateway
+from bot.scheduler import Scheduler
 from bot.sender import Sender
 from bot.settings import Settings
 from flows import i18n, replies
@@ -31,12 +32,15 @@ class Worker:
         self.clock = clock
         self.settings = settings
         self.sender = Sender(db, gateway, clock, lease=settings.outbox_lease)
+        self.scheduler = Scheduler(db, clock)
         self.wake = threading.Event()
 
     def run_once(self) -> int:
-        """One pass: every chat with due events, then the outbox. Returns how much was done."""
+        """One pass: every chat with due events, the outbox, then the scheduler if its time has come."""
         done = self.process_inbox()
         done += self.sender.send_due()
+        if self.scheduler.due():
+            self.scheduler.sweep()
         return done
 
     def run(self, stop: threading.Event) -> None:

@@ -176,3 +176,20 @@ def test_concurrent_workers_on_postgres_handle_each_event_once_in_order(
             ts for u, ts in handled if u == user
         )
     db.dispose()
+
+
+def test_the_scheduler_forgets_old_handled_events_but_keeps_them_for_redelivery(
+    db: Database, clock: Clock, settings: Settings
+) -> None:
+    worker = Worker(db, ScriptedGateway(), clock, settings)
+    old = text_event("a", ALICE)
+    deliver(db, clock, old)
+    worker.run_once()
+    clock.advance(timedelta(days=6))
+    worker.scheduler.sweep()
+    deliver(db, clock, old)  # redelivered within the window: still a no-op
+    assert worker.process_inbox() == 0
+    clock.advance(timedelta(days=31))
+    assert worker.scheduler.sweep() == 2  # the event and its settled reply
+    with db.transaction() as session:
+        assert session.scalars(select(InboxEvent)).all() == []
