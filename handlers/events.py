@@ -16,6 +16,7 @@ from flows.engine import Turn
 from flows.inputs import UserInput, normalise
 from handlers import commands
 from storage import inbox, outbox, residents
+from storage.models import Resident
 
 log = logging.getLogger(__name__)
 
@@ -47,23 +48,30 @@ def handle(context: Context, event: dict[str, Any]) -> None:
     handler(context, event)
 
 
-def _on_follow(context: Context, event: dict[str, Any]) -> None:
-    user_id = event["source"]["userId"]
+def _following_resident(context: Context, event: dict[str, Any]) -> tuple[Resident, bool]:
+    """The resident who sent the event (created on first contact), and whether they are new.
+
+    Anyone who writes to the account follows it, whatever we recorded before.
+    """
     resident, created = residents.get_or_create(
         context.session,
-        user_id,
+        event["source"]["userId"],
         context.now,
         language=i18n.supported(context.profile_language),
         display_name=context.profile_name,
     )
-    welcome_back = not created
     resident.following = True
+    return resident, created
+
+
+def _on_follow(context: Context, event: dict[str, Any]) -> None:
+    resident, created = _following_resident(context, event)
     resident.followed_at = context.now
     if context.profile_name:
         resident.display_name = context.profile_name
     turn = _turn(context, resident)
     engine.finish(turn)
-    turn.say(*replies.greeting(turn, welcome_back=welcome_back))
+    turn.say(*replies.greeting(turn, welcome_back=not created))
     _send(context, event, turn)
 
 
@@ -82,15 +90,7 @@ def _on_unsend(context: Context, event: dict[str, Any]) -> None:
 
 
 def _on_input(context: Context, event: dict[str, Any]) -> None:
-    user_id = event["source"]["userId"]
-    resident, _ = residents.get_or_create(
-        context.session,
-        user_id,
-        context.now,
-        language=i18n.supported(context.profile_language),
-        display_name=context.profile_name,
-    )
-    resident.following = True
+    resident, _ = _following_resident(context, event)
     turn = _turn(context, resident)
     respond(turn, UserInput.from_event(event))
     _send(context, event, turn)
@@ -140,7 +140,7 @@ def _menu_labels(turn: Turn) -> dict[str, str]:
     return labels
 
 
-def _turn(context: Context, resident: Any) -> Turn:
+def _turn(context: Context, resident: Resident) -> Turn:
     conversation = residents.conversation_of(context.session, resident, context.now)
     return Turn(
         session=context.session,
