@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,13 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer. Threads that find its lock taken sleep in growing steps
+        # (busy_timeout) while newcomers overtake them, so a few webhook answers waited close
+        # to a second. Queuing this process's writers on a lock first keeps the tail short;
+        # other processes still meet busy_timeout.
+        self._writer: AbstractContextManager[object] = (
+            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -69,7 +77,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session whose work commits on success and rolls back on any exception."""
-        with self.sessions() as session, session.begin():
+        with self._writer, self.sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

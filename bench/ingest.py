@@ -1,0 +1,473 @@
+"""Webhook acknowledgement benchmark: madoguchi's `/callback` against the synchronous SDK pattern.
+
+Run `python bench/ingest.py [--events 2000] [--concurrency 16] [--latency-ms 50] [--small]`.
+Each server runs in its own process under waitress, so the load generator never shares a GIL
+with what it measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import json
+import logging
+import math
+import multiprocessing
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from flask import Flask, Response, abort, jsonify, request
+from linebot.v3 import WebhookHandler
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.messaging import (
+    ApiClient,
+    Configuration,
+    MessagingApi,
+    ReplyMessageRequest,
+    TextMessage,
+)
+from linebot.v3.webhooks import MessageEvent, TextMessageContent
+from sqlalchemy import func, select
+from waitress import create_server
+
+from bot.app import create_app as create_madoguchi
+from bot.settings import Settings
+from simulator import events as line_events
+from simulator.app import create_app as create_simulator
+from simulator.ids import new_opaque_token, new_reply_token, new_user_id
+from simulator.signature import sign
+from simulator.state import SimulatorState
+from simulator.webhook import encode_body
+from storage import migrate
+from storage.db import Database
+from storage.models import InboxEvent
+
+SECRET = "bench-channel-secret"
+TOKEN = "bench-access-token"
+# LINE's webhook requests carry this agent; kept so the servers see what production sees.
+USER_AGENT = "LineBotWebhook/2.0"
+TEXTS = (
+    "ゴミ出しを手伝ってもらえますか",
+    "近くのサロンを教えてください",
+    "母のことで相談したいです",
+    "元気です",
+    "少し調子が悪い",
+)
+GOAL_EVENTS_PER_SECOND = 500.0
+GOAL_P99_RATIO = 0.2
+
+
+@dataclass(frozen=True)
+class Options:
+    """The size of a run, the same for both sides."""
+
+    events: int
+    warmup: int
+    concurrency: int
+    threads: int
+    users: int
+    latency_ms: float
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """One prepared webhook request: the exact bytes LINE would post and their signature."""
+
+    body: bytes
+    signature: str
+
+
+@dataclass
+class Run:
+    """What one load run measured."""
+
+    name: str
+    concurrency: int
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def events(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def per_second(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+    def percentile_ms(self, q: float) -> float:
+        """Nearest-rank percentile of the acknowledgement times, in milliseconds."""
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return math.nan
+        return ordered[max(0, math.ceil(q * len(ordered)) - 1)] * 1000
+
+
+# --- servers, each in a child process --------------------------------------------------------
+
+
+def _serve(build: Callable[[], Flask], threads: int, conn: Connection) -> None:
+    """Serve the app `build()` returns with waitress on a free port, and send the port back."""
+    # A closed-loop load deeper than the thread count queues by design; waitress would log
+    # a warning for every queued request and the log writes would skew the figures.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    try:
+        server = create_server(build(), host="127.0.0.1", port=0, threads=threads)
+        conn.send(("ok", server.effective_port))
+    except BaseException:
+        conn.send(("error", traceback.format_exc()))
+        raise
+    server.run()
+
+
+def serve_madoguchi(database_url: str, threads: int, conn: Connection) -> None:
+    """Child process: madoguchi's own app, with no worker, so only acknowledgement runs."""
+
+    def build() -> Flask:
+        settings = Settings(
+            channel_secret=SECRET, channel_access_token=TOKEN, database_url=database_url
+        )
+        return create_madoguchi(settings, db=Database(database_url))
+
+    _serve(build, threads, conn)
+
+
+def serve_simulator(threads: int, conn: Connection) -> None:
+    """Child process: the fake Messaging API, plus a bench-only route that mints reply tokens."""
+
+    def build() -> Flask:
+        # Tokens are minted before the clock starts, so they must outlive the whole run;
+        # the simulator's 60 s default would expire them in a long run.
+        state = SimulatorState(
+            webhook_url="http://127.0.0.1:9/unused",
+            channel_secret=SECRET,
+            access_token=TOKEN,
+            reply_token_ttl=3600.0,
+            quota=None,
+        )
+        app = create_simulator(state)
+
+        @app.post("/bench/reply-tokens")
+        def mint() -> Response:
+            user_ids = request.get_json()["userIds"]
+            return jsonify(replyTokens=[state.issue_reply_token(user) for user in user_ids])
+
+        return app
+
+    _serve(build, threads, conn)
+
+
+def serve_baseline(api_base_url: str, threads: int, conn: Connection) -> None:
+    """Child process: line-bot-sdk's flask-kitchensink pattern, replying inside the request."""
+
+    def build() -> Flask:
+        app = Flask(__name__)
+        configuration = Configuration(access_token=TOKEN, host=api_base_url)
+        handler = WebhookHandler(SECRET)
+
+        @app.post("/callback")
+        def callback() -> str:
+            signature = request.headers["X-Line-Signature"]
+            body = request.get_data(as_text=True)
+            try:
+                handler.handle(body, signature)
+            except InvalidSignatureError:
+                abort(400)
+            return "OK"
+
+        @handler.add(MessageEvent, message=TextMessageContent)
+        def handle_text_message(event: MessageEvent) -> None:
+            # As the example does: a client per event, the reply sent before the 200.
+            # The timeout is the one departure: the SDK's default waits forever.
+            with ApiClient(configuration) as api_client:
+                MessagingApi(api_client).reply_message(
+                    ReplyMessageRequest(
+                        reply_token=event.reply_token,
+                        messages=[TextMessage(text=event.message.text)],
+                    ),
+                    _request_timeout=10,
+                )
+
+        return app
+
+    _serve(build, threads, conn)
+
+
+class Servers:
+    """Child processes serving apps on 127.0.0.1; terminated, by handle, on close."""
+
+    def __init__(self) -> None:
+        self._context = multiprocessing.get_context("spawn")
+        self._processes: list[multiprocessing.process.BaseProcess] = []
+
+    def start(self, target: Callable[..., None], *args: Any) -> int:
+        """Start `target(*args, conn)` in a child and return the port it serves on."""
+        parent, child = self._context.Pipe()
+        process = self._context.Process(target=target, args=(*args, child), daemon=True)
+        process.start()
+        self._processes.append(process)
+        if not parent.poll(60):
+            raise RuntimeError(f"{target.__name__} did not start within 60 s")
+        status, value = parent.recv()
+        if status != "ok":
+            raise RuntimeError(f"{target.__name__} failed:\n{value}")
+        return int(value)
+
+    def close(self) -> None:
+        """Terminate every child this started and wait for it."""
+        for process in self._processes:
+            process.terminate()
+        for process in self._processes:
+            process.join(10)
+
+
+# --- webhook requests --------------------------------------------------------------------------
+
+
+def make_webhooks(destination: str, senders: list[tuple[str, str]]) -> list[Webhook]:
+    """One signed single-event body per (userId, replyToken), in LINE's own event shape."""
+    prepared = []
+    for number, (user_id, reply_token) in enumerate(senders):
+        message = line_events.text_content(
+            str(468_100_000_000_000_000 + number), TEXTS[number % len(TEXTS)], new_opaque_token()
+        )
+        event = line_events.message_event(user_id, reply_token, message)
+        body = encode_body(line_events.webhook_body(destination, [event]))
+        prepared.append(Webhook(body, sign(SECRET, body)))
+    return prepared
+
+
+def control(port: int, method: str, path: str, body: Any = None) -> Any:
+    """Call the simulator over HTTP and return its JSON answer."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        data = None if body is None else json.dumps(body).encode()
+        conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        payload = response.read()
+        if response.status >= 300:
+            raise RuntimeError(f"{method} {path}: {response.status} {payload[:200]!r}")
+        return json.loads(payload)
+    finally:
+        conn.close()
+
+
+# --- the load generator ------------------------------------------------------------------------
+
+
+def load(
+    name: str, port: int, warmup: list[Webhook], timed: list[Webhook], options: Options
+) -> Run:
+    """POST every webhook to `/callback` from `concurrency` keep-alive connections.
+
+    Each worker sends its share of `warmup` first; the clock starts when all are warm.
+    """
+    concurrency = options.concurrency
+    run = Run(name, concurrency)
+    started: list[float] = []
+    # The timeout turns a worker that died before the start into an error, not a hang.
+    barrier = threading.Barrier(
+        concurrency, action=lambda: started.append(time.perf_counter()), timeout=120
+    )
+    warm_slices = [warmup[i::concurrency] for i in range(concurrency)]
+    next_index = itertools.count()  # next() on a count is atomic under the GIL
+    finished: list[float] = []
+    lock = threading.Lock()
+
+    def worker(number: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        latencies: list[float] = []
+        errors: list[str] = []
+        for hook in warm_slices[number]:
+            _post(conn, hook, errors)
+        barrier.wait()
+        while (index := next(next_index)) < len(timed):
+            sent = time.perf_counter()
+            if _post(conn, timed[index], errors):
+                latencies.append(time.perf_counter() - sent)
+            else:
+                conn.close()  # a broken connection is reopened by the next request
+        done = time.perf_counter()
+        conn.close()
+        with lock:
+            run.latencies.extend(latencies)
+            run.errors.extend(errors)
+            finished.append(done)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if not started or len(finished) != concurrency:
+        raise RuntimeError(f"{name}: a load generator thread failed; see the traceback above")
+    run.seconds = max(finished) - started[0]
+    return run
+
+
+def _post(conn: http.client.HTTPConnection, hook: Webhook, errors: list[str]) -> bool:
+    """Send one webhook and read the answer; True on a 200."""
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Line-Signature": hook.signature,
+        "User-Agent": USER_AGENT,
+    }
+    try:
+        conn.request("POST", "/callback", body=hook.body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+    except (OSError, http.client.HTTPException) as error:
+        errors.append(f"{type(error).__name__}: {error}")
+        return False
+    if response.status != 200:
+        errors.append(f"HTTP {response.status}")
+        return False
+    return True
+
+
+# --- the two phases ------------------------------------------------------------------------------
+
+
+def bench_madoguchi(servers: Servers, workdir: str, options: Options) -> tuple[Run, list[str]]:
+    """Acknowledgement of madoguchi's `/callback` on a fresh SQLite file; checks the inbox after."""
+    url = f"sqlite:///{os.path.join(workdir, 'madoguchi.db')}"
+    migrate.upgrade(url)
+    port = servers.start(serve_madoguchi, url, options.threads)
+    people = [new_user_id() for _ in range(options.users)]
+    sent = options.warmup + options.events
+    hooks = make_webhooks(
+        new_user_id(), [(people[i % len(people)], new_reply_token()) for i in range(sent)]
+    )
+    run = load("madoguchi", port, hooks[: options.warmup], hooks[options.warmup :], options)
+    database = Database(url)
+    try:
+        with database.transaction() as session:
+            stored = session.scalar(select(func.count()).select_from(InboxEvent))
+    finally:
+        database.dispose()
+    problems = []
+    if stored != sent:
+        problems.append(f"madoguchi: {stored} events in the inbox, {sent} sent")
+    return run, problems
+
+
+def bench_baseline(servers: Servers, options: Options) -> tuple[Run, list[str]]:
+    """The SDK example's pattern against the simulator with injected API latency."""
+    # The simulator must never be the queue: it gets at least two threads per baseline thread.
+    sim_port = servers.start(serve_simulator, max(16, 2 * options.threads))
+    api_base = f"http://127.0.0.1:{sim_port}/simulator/line"
+    port = servers.start(serve_baseline, api_base, options.threads)
+    personas = "/simulator/control/users"
+    people = [
+        control(sim_port, "POST", personas, {"displayName": f"住民{n:03d}"})["userId"]
+        for n in range(options.users)
+    ]
+    faults = {"seed": 1, "latency_ms": options.latency_ms}  # latency only, no errors
+    control(sim_port, "POST", "/simulator/control/faults", faults)
+    sent = options.warmup + options.events
+    order = [people[i % len(people)] for i in range(sent)]
+    tokens = control(sim_port, "POST", "/bench/reply-tokens", {"userIds": order})["replyTokens"]
+    destination = control(sim_port, "GET", "/simulator/control/config")["botUserId"]
+    hooks = make_webhooks(destination, list(zip(order, tokens, strict=True)))
+    run = load("baseline", port, hooks[: options.warmup], hooks[options.warmup :], options)
+    replies = control(sim_port, "GET", "/simulator/control/stats")["byVia"].get("reply", 0)
+    problems = []
+    if replies != sent:
+        problems.append(f"baseline: {replies} replies reached the simulator, {sent} sent")
+    return run, problems
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def report(madoguchi: Run, baseline: Run, options: Options) -> None:
+    """Print the table, the ratios and whether each goal is met."""
+    print(
+        f"ingest benchmark: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, waitress threads={options.threads}, keep-alive HTTP/1.1, "
+        "127.0.0.1"
+    )
+    print("  madoguchi: POST /callback -> verify, inbox row, commit, 200 (worker not running)")
+    print(
+        f"  baseline:  line-bot-sdk flask-kitchensink pattern, reply inside the request, "
+        f"simulator API latency {options.latency_ms:g} ms"
+    )
+    print()
+    header = f"{'':<10} {'events':>7} {'conc':>5} {'p50 ms':>8} {'p99 ms':>8} {'events/s':>9}"
+    print(header)
+    for run in (madoguchi, baseline):
+        print(
+            f"{run.name:<10} {run.events:>7} {run.concurrency:>5} "
+            f"{run.percentile_ms(0.50):>8.1f} {run.percentile_ms(0.99):>8.1f} "
+            f"{run.per_second:>9.0f}"
+        )
+    print()
+    p99_ratio = madoguchi.percentile_ms(0.99) / baseline.percentile_ms(0.99)
+    rate_ratio = madoguchi.per_second / baseline.per_second if baseline.per_second else math.nan
+    print(f"p99 madoguchi / baseline:       {p99_ratio:.3f}")
+    print(f"events/s madoguchi / baseline:  {rate_ratio:.1f}")
+    met = "met" if madoguchi.per_second >= GOAL_EVENTS_PER_SECOND else "NOT met"
+    rate = f"{madoguchi.per_second:.0f}"
+    print(f"goal >= {GOAL_EVENTS_PER_SECOND:.0f} events/s:           {met} ({rate})")
+    limit = baseline.percentile_ms(0.99) * GOAL_P99_RATIO
+    met = "met" if p99_ratio <= GOAL_P99_RATIO else "NOT met"
+    print(
+        f"goal p99 <= baseline p99 / 5:   {met} "
+        f"({madoguchi.percentile_ms(0.99):.1f} ms against {limit:.1f} ms)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both sides and report; 1 if any request failed or a check after a run did not hold."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--events", type=int, default=2000, help="timed events per side")
+    parser.add_argument("--concurrency", type=int, default=16, help="load generator connections")
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="simulator API latency")
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads per server")
+    parser.add_argument("--users", type=int, default=200, help="distinct LINE users")
+    parser.add_argument("--small", action="store_true", help="a quick CI-sized run (300 events)")
+    args = parser.parse_args(argv)
+    events = 300 if args.small else args.events
+    if events < 1 or args.concurrency < 1 or args.threads < 1 or args.users < 1:
+        parser.error("--events, --concurrency, --threads and --users must be positive")
+    options = Options(
+        events=events,
+        # Two per connection: opens every connection and runs each code path before timing.
+        warmup=2 * args.concurrency,
+        concurrency=args.concurrency,
+        threads=args.threads,
+        users=args.users,
+        latency_ms=args.latency_ms,
+    )
+    with tempfile.TemporaryDirectory(prefix="madoguchi-bench-") as workdir:
+        servers = Servers()
+        try:
+            madoguchi, problems = bench_madoguchi(servers, workdir, options)
+            baseline, more = bench_baseline(servers, options)
+        finally:
+            # Before the temporary directory goes: madoguchi's process holds its database.
+            servers.close()
+    problems += more
+    report(madoguchi, baseline, options)
+    sys.stdout.flush()  # the table first, then any errors on stderr
+    for run in (madoguchi, baseline):
+        if run.errors:
+            problems.append(f"{run.name}: {len(run.errors)} failed requests, e.g. {run.errors[0]}")
+    for problem in problems:
+        print(f"ERROR {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
