@@ -23,7 +23,7 @@ run: $(VENV)/.installed-run
 
 # The chat-page and console tests drive Debian's Chromium (test tools cannot download browsers here).
 browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
 
 test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check .
