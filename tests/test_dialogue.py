@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from builders import make_event, postback_event
 from dialogue import Dialogue
 from sqlalchemy import func, select
 
@@ -78,11 +79,9 @@ def test_odd_input_in_a_flow_re_asks_with_the_same_buttons(chat: Dialogue, odd: 
     elif odd == "empty":
         said = chat.say("")
     elif odd == "unknown-type":
-        from builders import make_event
-
         said = chat.send(make_event("message", chat.user, message={"type": "hologram", "id": "9"}))
     else:
-        said = chat.send(__import__("builders").postback_event("flow=old&ev=gone", chat.user))
+        said = chat.send(postback_event("flow=old&ev=gone", chat.user))
     assert said.buttons == question.buttons
     assert "ボタンから選んでください" in said.text
     # The flow stayed where it was: the original buttons still work.
