@@ -71,9 +71,7 @@ class Worker:
 
     def handle_next(self, key: str) -> bool:
         """Handle the chat's oldest pending event if it is due and no other worker holds the chat."""
-        profile_name, profile_language = self._profile_for(key)
-        with self.db.transaction() as session:
-            inbox.ensure_lock_row(session, key)
+        profile_name, profile_language = self._prepare(key)
         with self.db.transaction() as session:
             if not inbox.lock_chat(session, key):
                 return False
@@ -101,9 +99,11 @@ class Worker:
             inbox.mark_done(event, now)
         return True
 
-    def _profile_for(self, key: str) -> tuple[str | None, str | None]:
-        """Fetch the LINE profile for a follow or a first message, outside any transaction."""
+    def _prepare(self, key: str) -> tuple[str | None, str | None]:
+        """Make sure the chat has a lock row, and fetch the LINE profile for a follow or a first
+        message; the fetch happens outside any transaction, so no lock waits on HTTP."""
         with self.db.transaction() as session:
+            inbox.ensure_lock_row(session, key)
             event = inbox.oldest_pending(session, key)
             needs_profile = (
                 event is not None

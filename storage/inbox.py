@@ -59,9 +59,9 @@ def store(session: Session, events: list[dict[str, Any]], now: datetime) -> None
     if not events:
         return
     rows = [_row(event, now) for event in events]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(InboxEvent).on_conflict_do_nothing(index_elements=["webhook_event_id"])
+    statement = _insert(session, InboxEvent).on_conflict_do_nothing(
+        index_elements=["webhook_event_id"]
+    )
     session.execute(statement, rows)
 
 
@@ -79,9 +79,13 @@ def chats_with_work(session: Session, now: datetime, limit: int = 50) -> list[st
 
 
 def ensure_lock_row(session: Session, key: str) -> None:
+    session.execute(_insert(session, SourceLock).values(source_key=key).on_conflict_do_nothing())
+
+
+def _insert(session: Session, model: type[Any]) -> Any:
+    """An INSERT that knows ON CONFLICT DO NOTHING, in the session's dialect."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(SourceLock).values(source_key=key).on_conflict_do_nothing())
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
 def lock_chat(session: Session, key: str) -> bool:
