@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import InboxEvent, SourceLock
+from storage.sql import insert
 
 PENDING, DONE, PARKED = "pending", "done", "parked"
 
@@ -59,7 +59,7 @@ def store(session: Session, events: list[dict[str, Any]], now: datetime) -> None
     if not events:
         return
     rows = [_row(event, now) for event in events]
-    statement = _insert(session, InboxEvent).on_conflict_do_nothing(
+    statement = insert(session, InboxEvent).on_conflict_do_nothing(
         index_elements=["webhook_event_id"]
     )
     session.execute(statement, rows)
@@ -79,13 +79,7 @@ def chats_with_work(session: Session, now: datetime, limit: int = 50) -> list[st
 
 
 def ensure_lock_row(session: Session, key: str) -> None:
-    session.execute(_insert(session, SourceLock).values(source_key=key).on_conflict_do_nothing())
-
-
-def _insert(session: Session, model: type[Any]) -> Any:
-    """An INSERT that knows ON CONFLICT DO NOTHING, in the session's dialect."""
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    session.execute(insert(session, SourceLock).values(source_key=key).on_conflict_do_nothing())
 
 
 def lock_chat(session: Session, key: str) -> bool:

@@ -1,18 +1,14 @@
-"""The tables: residents and their conversations, the inbox and the outbox."""
+"""The running core: residents and their conversations, the inbox and the outbox."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.types import UTCDateTime
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+from storage.models.base import Base
 
 
 class Resident(Base):
@@ -24,6 +20,8 @@ class Resident(Base):
     line_user_id: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(16), default="ja")
+    # Where they live, once a flow has asked; consultations and salon searches start from it.
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     following: Mapped[bool] = mapped_column(default=True)
     followed_at: Mapped[datetime | None]
     unfollowed_at: Mapped[datetime | None]

@@ -1,0 +1,54 @@
+"""Every table, one module per part of the product; import models from here.
+
+Importing this package registers every table on `Base.metadata`, which is what Alembic and
+the tests compare the migrations against.
+"""
+
+from storage.models.base import Base
+from storage.models.core import (
+    Conversation,
+    HandoffRequest,
+    InboxEvent,
+    OutboxMessage,
+    Resident,
+    SourceLock,
+)
+from storage.models.staff import ApiToken, AuditEntry, CannedResponse, LoginAttempt, Staff, Team
+from storage.models.tickets import (
+    OPEN_STATUSES,
+    OUTCOMES,
+    STATUSES,
+    URGENCIES,
+    Consent,
+    ReferenceCounter,
+    RoutingRule,
+    Ticket,
+    TicketMessage,
+)
+from storage.models.town import District
+
+__all__ = [
+    "OPEN_STATUSES",
+    "OUTCOMES",
+    "STATUSES",
+    "URGENCIES",
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "CannedResponse",
+    "Consent",
+    "Conversation",
+    "District",
+    "HandoffRequest",
+    "InboxEvent",
+    "LoginAttempt",
+    "OutboxMessage",
+    "ReferenceCounter",
+    "Resident",
+    "RoutingRule",
+    "SourceLock",
+    "Staff",
+    "Team",
+    "Ticket",
+    "TicketMessage",
+]
