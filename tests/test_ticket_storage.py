@@ -72,3 +72,19 @@ def test_an_opened_ticket_is_the_residents_open_one_and_is_audited(db: Database)
         resident = session.get(Resident, resident_id)
         assert resident is not None
         assert tickets.open_ticket_of(session, resident) is None
+
+
+def test_the_sample_town_loads_once(db: Database) -> None:
+    from sqlalchemy import func, select
+
+    from storage.models import District, RoutingRule
+    from storage.sample_town import load_town
+
+    for _ in range(2):
+        with db.transaction() as session:
+            load_town(session)
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(District)) == 25
+        assert session.scalar(select(func.count()).select_from(Team)) == 8
+        rule = session.scalars(select(RoutingRule).order_by(RoutingRule.position)).first()
+        assert rule is not None and rule.team.slug == "kourei"
