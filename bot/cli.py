@@ -10,6 +10,7 @@ from types import FrameType
 import click
 from waitress import create_server
 
+from bot import richmenu
 from bot.app import create_app
 from bot.clock import Clock
 from bot.gateway import LineGateway
@@ -67,6 +68,13 @@ def serve(host: str, port: int, threads: int) -> None:
     stop = threading.Event()
     run_in_thread(worker, stop)
     server = create_server(app, host=host, port=port, threads=threads)
+    if settings.rich_menu:
+        # In the background: the simulator's API is this very server, answering only from now on.
+        threading.Thread(
+            target=richmenu.install_when_up,
+            args=(settings.api_base_url, settings.channel_access_token),
+            daemon=True,
+        ).start()
     _stop_on_signals(stop, server)
     click.echo(f"madoguchi is running on {base}")
     click.echo(f"  LINE webhook:  POST {base}/callback")

@@ -29,6 +29,8 @@ class Settings:
     checkin_escalate_after: timedelta = timedelta(hours=3)
     sla_warn_before: timedelta = timedelta(hours=1)
     allow_clock: bool = False
+    # Set our rich menu as the channel's default at start-up; off keeps one made elsewhere.
+    rich_menu: bool = True
     # True when LINE credentials were not given: `serve` then starts the local simulator.
     simulator: bool = False
     # How long after LINE sent an event we still trust its reply token (LINE: about a minute).
@@ -73,6 +75,7 @@ class Settings:
             "secret_key": env.get("MADOGUCHI_SECRET_KEY", ""),
             "instance_path": instance,
             "allow_clock": env.get("MADOGUCHI_ALLOW_CLOCK", "") == "1",
+            "rich_menu": env.get("MADOGUCHI_RICH_MENU", "1") != "0",
         }
         values["simulator"] = not (values["channel_secret"] and values["channel_access_token"])
         for name in (

@@ -187,6 +187,14 @@ def test_serve_starts_the_bot_with_the_simulator_and_prints_where(tmp_path: Path
             time.sleep(0.1)
         assert "社会福祉協議会のLINE窓口" in texts[0]
         assert (tmp_path / "madoguchi.db").exists()
+        # The rich menu is there for the resident too, its first tile starting a consultation.
+        deadline = time.monotonic() + 10
+        menu = None
+        while time.monotonic() < deadline and menu is None:
+            menu = requests.get(f"{base}/simulator/control/richmenu", timeout=10).json()["richMenu"]
+            time.sleep(0.1)
+        assert menu is not None
+        assert menu["areas"][0]["action"]["displayText"] == "相談する"
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)
