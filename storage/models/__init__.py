@@ -5,6 +5,7 @@ the tests compare the migrations against.
 """
 
 from storage.models.base import Base
+from storage.models.console import ConsoleSession
 from storage.models.core import (
     Conversation,
     HandoffRequest,
@@ -37,6 +38,7 @@ __all__ = [
     "Base",
     "CannedResponse",
     "Consent",
+    "ConsoleSession",
     "Conversation",
     "District",
     "HandoffRequest",
