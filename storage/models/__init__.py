@@ -14,6 +14,7 @@ from storage.models.core import (
     Resident,
     SourceLock,
 )
+from storage.models.salons import AUDIENCES, KINDS, SALON_STATUSES, Salon, SalonCancellation
 from storage.models.staff import ApiToken, AuditEntry, CannedResponse, LoginAttempt, Staff, Team
 from storage.models.tickets import (
     OPEN_STATUSES,
@@ -29,8 +30,11 @@ from storage.models.tickets import (
 from storage.models.town import District
 
 __all__ = [
+    "AUDIENCES",
+    "KINDS",
     "OPEN_STATUSES",
     "OUTCOMES",
+    "SALON_STATUSES",
     "STATUSES",
     "URGENCIES",
     "ApiToken",
@@ -48,6 +52,8 @@ __all__ = [
     "ReferenceCounter",
     "Resident",
     "RoutingRule",
+    "Salon",
+    "SalonCancellation",
     "SourceLock",
     "Staff",
     "Team",
