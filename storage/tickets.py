@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storage import audit
+from storage import audit, business_time
 from storage.models import (
     OPEN_STATUSES,
     ReferenceCounter,
@@ -77,7 +77,8 @@ def open_ticket(
         referral={},
         created_at=now,
         updated_at=now,
-        sla_due_at=sla_due_at,
+        # Counted in the team's business hours, so a Friday-evening ticket is not overdue Monday.
+        sla_due_at=sla_due_at or business_time.sla_due(team, urgency, now),
     )
     session.add(ticket)
     session.flush()

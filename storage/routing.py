@@ -1,0 +1,52 @@
+"""Which team takes a consultation: the routing rules, tried by position, first match wins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import RoutingRule, Team
+
+# 福祉まるごと相談: takes whatever no rule claims, and coordinates worries of several kinds.
+DEFAULT_TEAM = "marugoto"
+
+
+def route(
+    session: Session,
+    *,
+    categories: Sequence[str],
+    district_id: int | None,
+    urgency: str,
+    about: str | None,
+) -> Team:
+    """The team for a consultation; an empty column of a rule matches anything."""
+    kinds = list(dict.fromkeys(categories))
+    if len(kinds) > 1:
+        # Several worries at once need one team that sees them all and brings others in.
+        return default_team(session)
+    category = kinds[0] if kinds else None
+    rules = session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id))
+    for rule in rules:
+        if (
+            _matches(rule.category, category)
+            and _matches(rule.district_id, district_id)
+            and _matches(rule.urgency, urgency)
+            and _matches(rule.about, about)
+        ):
+            return rule.team
+    return default_team(session)
+
+
+def default_team(session: Session) -> Team:
+    """The 福祉まるごと相談 team; every town must have one."""
+    team = session.scalar(select(Team).where(Team.slug == DEFAULT_TEAM))
+    if team is None:
+        raise LookupError(f"no team {DEFAULT_TEAM!r}: load the town's teams first")
+    return team
+
+
+def _matches(wanted: str | int | None, given: str | int | None) -> bool:
+    # A blank left by an editor means "any", like NULL.
+    return wanted is None or wanted == "" or wanted == given
