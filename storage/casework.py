@@ -3,24 +3,56 @@
 Rules every function here keeps:
 - A staff member sees only their teams' tickets (admins see all); a ticket outside them is
   None, so routes answer 404 and never reveal that it exists.
-- Every change (and every view) writes an audit entry in the caller's transaction.
+- Every change (and every view) writes an audit entry in the caller's transaction; `history`
+  reads them back for a ticket's timeline (status changes, transfers, referrals, closing).
 - Every assignment goes through `claim`, one conditional UPDATE, so two people (or the
   auto-assigner and a person) can never both get one ticket.
+- Bad input raises Refused (a ValueError) with a reason a person can act on, an English msgid
+  translated where it is shown; a lost race raises Conflict.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, String, case, cast, false, func, select, update
+from sqlalchemy.orm import Session, object_session, selectinload
 
-from storage.models import CannedResponse, Staff, Team, Ticket, TicketMessage
+from storage import audit, outbox, tickets
+from storage.models import (
+    OPEN_STATUSES,
+    OUTCOMES,
+    STATUSES,
+    URGENCIES,
+    AuditEntry,
+    CannedResponse,
+    OutboxMessage,
+    Resident,
+    Staff,
+    Team,
+    Ticket,
+    TicketMessage,
+)
+from storage.models.staff import staff_teams
+from storage.refusals import N_, Conflict, Refused
 
 View = Literal["new", "mine", "waiting", "open"]
 VIEWS: tuple[View, ...] = ("new", "mine", "waiting", "open")
 DeliveryStatus = Literal["pending", "delivered", "failed"]
+
+# LINE's limit per text message; a longer reply goes out as several bubbles in one push.
+LINE_TEXT_LIMIT = 5000
+# Five bubbles: one push request, so a reply arrives whole or not at all.
+MAX_REPLY = LINE_TEXT_LIMIT * outbox.MAX_MESSAGES_PER_REQUEST
+MAX_NOTE = 20_000
+MAX_REASON = 2_000
+# Statuses staff set by hand; the closed ones come from refer() and close().
+SETTABLE_STATUSES = ("new", "assigned", "in_progress", "waiting")
+# Statuses of a ticket someone is working on (it counts towards their auto-assign cap).
+WORKING_STATUSES = ("assigned", "in_progress", "waiting")
 
 
 def is_admin(staff: Staff) -> bool:
@@ -29,17 +61,36 @@ def is_admin(staff: Staff) -> bool:
 
 def teams_of(staff: Staff) -> list[Team]:
     """The teams whose tickets `staff` sees: their own, or every team for an admin."""
-    raise NotImplementedError
+    if not staff.active:
+        return []
+    if is_admin(staff):
+        session = object_session(staff)
+        if session is not None:
+            return list(session.scalars(select(Team).order_by(Team.id)))
+    return sorted(staff.teams, key=lambda team: team.id)
 
 
 def visible_tickets(staff: Staff) -> Select[tuple[Ticket]]:
     """SELECT of the tickets `staff` may see; add filters to it, never remove this one."""
-    raise NotImplementedError
+    return select(Ticket).where(_visible_to(staff))
 
 
 def get_visible(session: Session, staff: Staff, reference: str) -> Ticket | None:
     """The ticket with this reference if `staff` may see it; None otherwise (→ 404)."""
-    raise NotImplementedError
+    reference = reference.strip().upper()
+    if not reference or len(reference) > 20:
+        return None
+    return session.scalar(visible_tickets(staff).where(Ticket.reference == reference))
+
+
+def team_visible(session: Session, staff: Staff, team_id: int) -> Team | None:
+    """The team if `staff` works in it (or is an admin); None otherwise (→ 404)."""
+    team = session.get(Team, team_id)
+    if team is None or not staff.active:
+        return None
+    if is_admin(staff) or any(member.id == staff.id for member in team.members):
+        return team
+    return None
 
 
 def queue(
@@ -59,14 +110,49 @@ def queue(
 
     new: unassigned; mine: open and assigned to `staff`; waiting: waiting on someone;
     open: every open ticket. Sorted by urgency (URGENCIES order), then SLA due time.
-    `search` matches the reference or the resident's display name.
+    `search` matches the reference or the resident's display name. `now` is the time the
+    caller shows time left against; the queue itself does not depend on it.
     """
-    raise NotImplementedError
+    if view not in VIEWS:
+        raise Refused(N_("Choose one of: {choices}."), field="view", choices=", ".join(VIEWS))
+    if status is not None and status not in STATUSES:
+        raise Refused(N_("Choose one of: {choices}."), field="status", choices=", ".join(STATUSES))
+    statement = visible_tickets(staff).where(_in_view(staff, view))
+    if team_id is not None:
+        statement = statement.where(Ticket.team_id == team_id)
+    if status is not None:
+        statement = statement.where(Ticket.status == status)
+    if district_id is not None:
+        statement = statement.where(Ticket.district_id == district_id)
+    if category:
+        statement = statement.where(_has_category(category))
+    if search and search.strip():
+        term = search.strip()[:100]
+        statement = statement.where(
+            Ticket.reference.icontains(term, autoescape=True)
+            | Ticket.resident.has(Resident.display_name.icontains(term, autoescape=True))
+        )
+    statement = (
+        statement.order_by(*_most_urgent_first())
+        .limit(limit)
+        .options(
+            selectinload(Ticket.resident),
+            selectinload(Ticket.assignee),
+            selectinload(Ticket.team),
+            selectinload(Ticket.district),
+        )
+    )
+    return list(session.scalars(statement))
 
 
 def queue_counts(session: Session, staff: Staff, team_id: int | None) -> dict[View, int]:
     """How many tickets each view holds, for the queue tabs."""
-    raise NotImplementedError
+    columns = [func.coalesce(func.sum(case((_in_view(staff, v), 1), else_=0)), 0) for v in VIEWS]
+    statement = select(*columns).select_from(Ticket).where(_visible_to(staff))
+    if team_id is not None:
+        statement = statement.where(Ticket.team_id == team_id)
+    row = session.execute(statement).one()
+    return {view: int(count) for view, count in zip(VIEWS, row, strict=True)}
 
 
 def is_overdue(ticket: Ticket, now: datetime) -> bool:
@@ -78,28 +164,116 @@ def time_left(ticket: Ticket, now: datetime) -> timedelta | None:
     return None if ticket.sla_due_at is None else ticket.sla_due_at - now
 
 
-def claim(session: Session, staff: Staff, ticket: Ticket, now: datetime) -> bool:
-    """Take an unassigned new ticket; True for exactly one of any number of concurrent callers."""
-    raise NotImplementedError
+def claim(
+    session: Session, staff: Staff, ticket: Ticket, now: datetime, *, auto: bool = False
+) -> bool:
+    """Take an unassigned new ticket; True for exactly one of any number of concurrent callers.
+
+    One conditional UPDATE: the row lock it takes (PostgreSQL) or the write lock every
+    transaction holds (SQLite, BEGIN IMMEDIATE) makes the second caller see the first one's
+    assignee and change nothing. This is the only place an assignee is set.
+    """
+    if not staff.active:
+        return False
+    statement = (
+        update(Ticket)
+        .where(
+            Ticket.id == ticket.id,
+            Ticket.assignee_id.is_(None),
+            Ticket.status == "new",
+            _visible_to(staff),
+        )
+        .values(assignee_id=staff.id, status="assigned", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    taken = session.execute(statement).rowcount == 1
+    # Either way the caller now sees who has the ticket.
+    session.refresh(ticket)
+    if taken:
+        audit.record(
+            session, "claim", now, staff=staff, ticket=ticket, detail={"auto": True} if auto else {}
+        )
+    return taken
 
 
 def claim_next(session: Session, staff: Staff, team_id: int, now: datetime) -> Ticket | None:
-    """Take the most urgent unassigned ticket of the team; None when the queue is empty."""
-    raise NotImplementedError
+    """Take the most urgent unassigned ticket of the team; None when the queue is empty.
+
+    On PostgreSQL FOR UPDATE SKIP LOCKED lets many people take "next" at once, each passing
+    over the rows others are taking; SQLite drops the clause and needs none (BEGIN IMMEDIATE).
+    """
+    for _ in range(5):
+        ticket = session.scalar(
+            _unassigned(team_id)
+            .where(_visible_to(staff))
+            .limit(1)
+            .with_for_update(skip_locked=True, of=Ticket)
+            .execution_options(populate_existing=True)
+        )
+        if ticket is None:
+            return None
+        if claim(session, staff, ticket, now):
+            return ticket
+    return None
 
 
 def auto_assign(session: Session, team: Team, now: datetime) -> list[Ticket]:
     """Hand the team's new tickets round-robin to members marked available, under the cap.
 
     Least recently assigned member first; someone at `team.max_open_per_staff` open tickets
-    is skipped. Returns the tickets assigned.
+    is skipped. Every assignment goes through `claim`. Returns the tickets assigned.
     """
-    raise NotImplementedError
+    members = [m for m in team.members if m.active and m.available]
+    if not members:
+        return []
+    ids = [member.id for member in members]
+    working = dict(
+        session.execute(
+            select(Ticket.assignee_id, func.count())
+            .where(
+                Ticket.team_id == team.id,
+                Ticket.status.in_(WORKING_STATUSES),
+                Ticket.assignee_id.in_(ids),
+            )
+            .group_by(Ticket.assignee_id)
+        ).all()
+    )
+    last_claim = dict(
+        session.execute(
+            select(AuditEntry.staff_id, func.max(AuditEntry.id))
+            .join(Ticket, Ticket.id == AuditEntry.ticket_id)
+            .where(
+                AuditEntry.action == "claim",
+                Ticket.team_id == team.id,
+                AuditEntry.staff_id.in_(ids),
+            )
+            .group_by(AuditEntry.staff_id)
+        ).all()
+    )
+    rotation = sorted(members, key=lambda m: (last_claim.get(m.id, 0), m.id))
+    waiting = session.scalars(
+        _unassigned(team.id).with_for_update(skip_locked=True, of=Ticket).limit(200)
+    ).all()
+    assigned: list[Ticket] = []
+    for ticket in waiting:
+        eligible = [m for m in rotation if working.get(m.id, 0) < team.max_open_per_staff]
+        if not eligible:
+            break
+        member = eligible[0]
+        if claim(session, member, ticket, now, auto=True):
+            assigned.append(ticket)
+            working[member.id] = working.get(member.id, 0) + 1
+            rotation.remove(member)
+            rotation.append(member)
+    return assigned
 
 
 def auto_assign_all(session: Session, now: datetime) -> list[Ticket]:
     """`auto_assign` for every team that has it switched on (the scheduler's sweep)."""
-    raise NotImplementedError
+    assigned: list[Ticket] = []
+    for team in session.scalars(select(Team).where(Team.auto_assign.is_(True)).order_by(Team.id)):
+        assigned.extend(auto_assign(session, team, now))
+    return assigned
 
 
 def reply(
@@ -108,61 +282,288 @@ def reply(
     """Send `body` to the resident in LINE (by push through the outbox) and add it to the thread.
 
     ValueError with a reason for an empty or too long body, a closed ticket, or a resident who
-    blocked the account. Records the first response; new/assigned becomes in_progress.
+    blocked the account. Records the first response; new/assigned becomes in_progress, and
+    an unassigned ticket is claimed first (through `claim`, like every assignment).
     """
-    raise NotImplementedError
+    body = _text(body, "reply", MAX_REPLY)
+    if not ticket.is_open:
+        raise Refused(N_("This ticket is closed; replies go to open tickets only."))
+    resident = ticket.resident
+    if not resident.following:
+        raise Refused(
+            N_("The resident has blocked the account, so LINE cannot deliver. Please call them.")
+        )
+    if ticket.assignee_id is None and ticket.status == "new":
+        claim(session, staff, ticket, now)
+    bubbles = [{"type": "text", "text": part} for part in split_for_line(body)]
+    (row,) = outbox.enqueue(session, resident.line_user_id, bubbles, now)
+    message = tickets.add_message(
+        session, ticket, author="staff", staff=staff, body=body, now=now, outbox_id=row.id
+    )
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+    if ticket.status in ("new", "assigned"):
+        ticket.status = "in_progress"
+    session.flush()
+    audit.record(
+        session,
+        "reply",
+        now,
+        staff=staff,
+        ticket=ticket,
+        detail={"message_id": message.id, "outbox_id": row.id, "parts": len(bubbles)},
+    )
+    return message
 
 
-def delivery_status(session: Session, message: TicketMessage) -> DeliveryStatus | None:
-    """Whether a staff reply reached the resident; None for entries that are not sent."""
-    raise NotImplementedError
+def split_for_line(body: str, limit: int = LINE_TEXT_LIMIT) -> list[str]:
+    """Cut text into LINE-sized parts, at a line break in the last quarter of a part if any."""
+    parts: list[str] = []
+    while len(body) > limit:
+        cut = body.rfind("\n", limit * 3 // 4, limit)
+        cut = limit if cut <= 0 else cut + 1
+        parts.append(body[:cut])
+        body = body[cut:]
+    parts.append(body)
+    return [part for part in parts if part.strip()] or [body]
+
+
+def delivery_status(message: TicketMessage) -> DeliveryStatus | None:
+    """Whether a staff reply reached the resident; None for entries that are not sent.
+
+    The scheduler keeps outbox rows a reply points to (it sweeps only unreferenced ones).
+    """
+    if message.outbox_id is None:
+        return None
+    session = object_session(message)
+    row = session.get(OutboxMessage, message.outbox_id) if session is not None else None
+    if row is None or row.status in (outbox.FAILED, outbox.DROPPED):
+        return "failed"
+    return "delivered" if row.status == outbox.SENT else "pending"
+
+
+def delivery_statuses(session: Session, messages: Sequence[TicketMessage]) -> dict[int, str]:
+    """`delivery_status` for a whole thread in one query: {message id: status}."""
+    outbox_ids = {m.outbox_id for m in messages if m.outbox_id is not None}
+    if not outbox_ids:
+        return {}
+    states = dict(
+        session.execute(
+            select(OutboxMessage.id, OutboxMessage.status).where(OutboxMessage.id.in_(outbox_ids))
+        ).all()
+    )
+    result: dict[int, str] = {}
+    for message in messages:
+        if message.outbox_id is not None:
+            state = states.get(message.outbox_id)
+            result[message.id] = (
+                "delivered"
+                if state == outbox.SENT
+                else "pending"
+                if state == outbox.PENDING
+                else "failed"
+            )
+    return result
 
 
 def note(session: Session, staff: Staff, ticket: Ticket, body: str, now: datetime) -> TicketMessage:
     """An internal note on the thread; it never reaches the resident."""
-    raise NotImplementedError
+    body = _text(body, "note", MAX_NOTE)
+    message = tickets.add_message(session, ticket, author="note", staff=staff, body=body, now=now)
+    session.flush()
+    audit.record(
+        session, "note", now, staff=staff, ticket=ticket, detail={"message_id": message.id}
+    )
+    return message
 
 
 def set_status(session: Session, staff: Staff, ticket: Ticket, status: str, now: datetime) -> None:
-    """Move an open ticket to new/assigned/in_progress/waiting; closing uses close/refer."""
-    raise NotImplementedError
+    """Move an open ticket between new, assigned, in_progress and waiting.
+
+    Back to "new" puts it in the queue again, unassigned; an unassigned ticket moved on is
+    claimed by `staff` first. Closing goes through refer() or close().
+    """
+    if status not in SETTABLE_STATUSES:
+        raise Refused(
+            N_("Choose one of: {choices}. To end a ticket, close or refer it."),
+            field="status",
+            choices=", ".join(SETTABLE_STATUSES),
+        )
+    _require_open(ticket)
+    old = ticket.status
+    if status == old:
+        return
+    if status == "new":
+        ticket.assignee_id = None
+    elif ticket.assignee_id is None and not claim(session, staff, ticket, now):
+        raise Conflict(N_("Someone else took this ticket a moment ago."))
+    ticket.status = status
+    ticket.updated_at = now
+    audit.record(
+        session, "status", now, staff=staff, ticket=ticket, detail={"from": old, "to": status}
+    )
 
 
 def transfer(
     session: Session, staff: Staff, ticket: Ticket, team: Team, reason: str, now: datetime
 ) -> None:
-    """Hand the ticket to another team's queue, unassigned, with a reason; the SLA is recomputed."""
-    raise NotImplementedError
+    """Hand the ticket to another team's queue, unassigned, with a reason; the SLA is recomputed.
+
+    Anyone who can see the ticket may send it to any team: the receiving team coordinates.
+    """
+    _require_open(ticket)
+    reason = _text(reason, "reason", MAX_REASON)
+    if team.id == ticket.team_id:
+        raise Refused(N_("The ticket is already in this team."), field="team")
+    old_team = ticket.team
+    ticket.team_id = team.id
+    ticket.team = team
+    ticket.assignee_id = None
+    ticket.status = "new"
+    ticket.sla_due_at = sla_due_for(team, ticket.urgency, now)
+    ticket.sla_warned_at = None
+    ticket.updated_at = now
+    audit.record(
+        session,
+        "transfer",
+        now,
+        staff=staff,
+        ticket=ticket,
+        detail={"from": old_team.slug, "to": team.slug, "reason": reason},
+    )
 
 
 def refer(
     session: Session, staff: Staff, ticket: Ticket, agency: str, handed_over: str, now: datetime
 ) -> None:
     """つなぎ: the matter goes to an outside agency; which one and what was handed over."""
-    raise NotImplementedError
+    _require_open(ticket)
+    agency = _text(agency, "agency", 200)
+    handed_over = _text(handed_over, "handed_over", MAX_REASON)
+    ticket.referral = {
+        "agency": agency,
+        "handed_over": handed_over,
+        "by": staff.id,
+        "at": now.isoformat(),
+    }
+    _end(ticket, "referred", "referred", now)
+    audit.record(session, "refer", now, staff=staff, ticket=ticket, detail={"agency": agency})
 
 
 def close(
     session: Session, staff: Staff, ticket: Ticket, outcome: str, note: str, now: datetime
 ) -> None:
-    """Close with an outcome from OUTCOMES (the reports count them) and a short note."""
-    raise NotImplementedError
+    """Close with an outcome from OUTCOMES (the reports count them) and a short note.
+
+    solved → status resolved; referred → referred; the rest → closed.
+    """
+    if outcome not in OUTCOMES:
+        raise Refused(N_("Choose one of: {choices}."), field="outcome", choices=", ".join(OUTCOMES))
+    _require_open(ticket)
+    if not isinstance(note, str) or len(note) > MAX_REASON:
+        raise Refused(
+            N_("This is too long: at most {limit} characters."), field="note", limit=MAX_REASON
+        )
+    status = {"solved": "resolved", "referred": "referred"}.get(outcome, "closed")
+    ticket.outcome_note = note.strip() or None
+    _end(ticket, status, outcome, now)
+    audit.record(
+        session,
+        "close",
+        now,
+        staff=staff,
+        ticket=ticket,
+        detail={"outcome": outcome, "status": status},
+    )
 
 
 def mark_viewed(
     session: Session, staff: Staff, ticket: Ticket, now: datetime, ip: str | None = None
 ) -> None:
     """Audit that `staff` opened the ticket."""
-    raise NotImplementedError
+    audit.record(session, "view", now, staff=staff, ticket=ticket, ip=ip)
+
+
+def history(session: Session, ticket: Ticket) -> list[AuditEntry]:
+    """The ticket's audit entries, oldest first: who viewed, claimed, moved or closed it, when."""
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.ticket_id == ticket.id)
+            .order_by(AuditEntry.at, AuditEntry.id)
+        )
+    )
+
+
+def earlier_tickets(session: Session, staff: Staff, ticket: Ticket) -> list[Ticket]:
+    """The resident's other tickets that `staff` may see, newest first."""
+    return list(
+        session.scalars(
+            visible_tickets(staff)
+            .where(Ticket.resident_id == ticket.resident_id, Ticket.id != ticket.id)
+            .order_by(Ticket.created_at.desc())
+            .limit(50)
+        )
+    )
 
 
 def sla_warnings(session: Session, now: datetime, warn_before: timedelta) -> list[Ticket]:
-    """Open tickets nearing their SLA not yet warned about; marks them warned (alert once)."""
-    raise NotImplementedError
+    """Open tickets nearing their SLA not yet warned about; marks them warned (alert once).
+
+    SKIP LOCKED on PostgreSQL, so two workers sweeping at once never warn about one ticket
+    twice; the caller sends the alerts in the same transaction.
+    """
+    due = list(
+        session.scalars(
+            select(Ticket)
+            .where(
+                Ticket.status.in_(OPEN_STATUSES),
+                Ticket.sla_due_at.is_not(None),
+                Ticket.sla_due_at <= now + warn_before,
+                Ticket.sla_warned_at.is_(None),
+            )
+            .order_by(*_most_urgent_first())
+            .with_for_update(skip_locked=True, of=Ticket)
+            .options(selectinload(Ticket.team))
+        )
+    )
+    for ticket in due:
+        ticket.sla_warned_at = now
+        audit.record(
+            session,
+            "sla_warning",
+            now,
+            ticket=ticket,
+            detail={"due": ticket.sla_due_at.isoformat() if ticket.sla_due_at else None},
+        )
+    return due
+
+
+def sla_due_for(team: Team, urgency: str, start: datetime) -> datetime | None:
+    """When a ticket of this urgency is due in this team, counted in the team's business hours.
+
+    Uses storage.business_time when it is there; otherwise the team's SLA hours on the wall
+    clock. None when the team sets no SLA for the urgency.
+    """
+    try:
+        business_time: Any = importlib.import_module("storage.business_time")
+    except ModuleNotFoundError:
+        business_time = None
+    if business_time is not None and hasattr(business_time, "sla_due"):
+        return business_time.sla_due(team, urgency, start)
+    hours = (team.sla_hours or {}).get(urgency)
+    return None if hours is None else start + timedelta(hours=float(hours))
 
 
 def canned_responses(session: Session, team: Team, language: str) -> list[CannedResponse]:
-    raise NotImplementedError
+    """The team's ready answers in `language` (the resident's), by title."""
+    return list(
+        session.scalars(
+            select(CannedResponse)
+            .where(CannedResponse.team_id == team.id, CannedResponse.language == language)
+            .order_by(CannedResponse.title, CannedResponse.id)
+        )
+    )
 
 
 def add_canned_response(
@@ -175,7 +576,20 @@ def add_canned_response(
     body: str,
     now: datetime,
 ) -> CannedResponse:
-    raise NotImplementedError
+    """A new ready answer for `team`; members, supervisors and admins may add one."""
+    _require_member(staff, team)
+    canned = CannedResponse(
+        team_id=team.id,
+        language=_text(language, "language", 16),
+        title=_text(title, "title", 80),
+        body=_text(body, "body", LINE_TEXT_LIMIT),
+    )
+    session.add(canned)
+    session.flush()
+    audit.record(
+        session, "canned_create", now, staff=staff, detail={"id": canned.id, "team": team.slug}
+    )
+    return canned
 
 
 def update_canned_response(
@@ -188,10 +602,96 @@ def update_canned_response(
     now: datetime,
     language: str | None = None,
 ) -> None:
-    raise NotImplementedError
+    _require_member(staff, _team_of(session, canned))
+    canned.title = _text(title, "title", 80)
+    canned.body = _text(body, "body", LINE_TEXT_LIMIT)
+    if language is not None:
+        canned.language = _text(language, "language", 16)
+    audit.record(session, "canned_update", now, staff=staff, detail={"id": canned.id})
 
 
 def delete_canned_response(
     session: Session, staff: Staff, canned: CannedResponse, now: datetime
 ) -> None:
-    raise NotImplementedError
+    _require_member(staff, _team_of(session, canned))
+    audit.record(session, "canned_delete", now, staff=staff, detail={"id": canned.id})
+    session.delete(canned)
+
+
+# --- the pieces --------------------------------------------------------------------------
+
+
+def _visible_to(staff: Staff) -> ColumnElement[bool]:
+    if not staff.active:
+        return false()
+    if is_admin(staff):
+        return Ticket.id.is_not(None)
+    mine = select(staff_teams.c.team_id).where(staff_teams.c.staff_id == staff.id)
+    return Ticket.team_id.in_(mine.scalar_subquery())
+
+
+def _in_view(staff: Staff, view: View) -> ColumnElement[bool]:
+    if view == "new":
+        return (Ticket.status == "new") & Ticket.assignee_id.is_(None)
+    if view == "mine":
+        return Ticket.status.in_(OPEN_STATUSES) & (Ticket.assignee_id == staff.id)
+    if view == "waiting":
+        return Ticket.status == "waiting"
+    return Ticket.status.in_(OPEN_STATUSES)
+
+
+def _most_urgent_first() -> list[Any]:
+    rank = case(
+        {urgency: position for position, urgency in enumerate(URGENCIES)},
+        value=Ticket.urgency,
+        else_=len(URGENCIES),
+    )
+    return [rank, Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id]
+
+
+def _unassigned(team_id: int) -> Select[tuple[Ticket]]:
+    return (
+        select(Ticket)
+        .where(Ticket.team_id == team_id, Ticket.status == "new", Ticket.assignee_id.is_(None))
+        .order_by(*_most_urgent_first())
+    )
+
+
+def _has_category(category: str) -> ColumnElement[bool]:
+    # Categories are short slugs kept as a JSON list; matching the quoted slug in its text
+    # works alike on SQLite and PostgreSQL without a JSON operator of either.
+    if not category.replace("_", "").replace("-", "").isalnum() or len(category) > 30:
+        raise Refused(N_("There is no such category."), field="category")
+    return cast(Ticket.categories, String).contains(f'"{category}"')
+
+
+def _require_open(ticket: Ticket) -> None:
+    if not ticket.is_open:
+        raise Refused(N_("This ticket is already closed."))
+
+
+def _require_member(staff: Staff, team: Team) -> None:
+    if not (is_admin(staff) or any(t.id == team.id for t in staff.teams)):
+        raise Refused(N_("Only the team's members can edit its canned responses."))
+
+
+def _team_of(session: Session, canned: CannedResponse) -> Team:
+    team = session.get(Team, canned.team_id)
+    assert team is not None  # a foreign key with ON DELETE CASCADE
+    return team
+
+
+def _end(ticket: Ticket, status: str, outcome: str, now: datetime) -> None:
+    ticket.status = status
+    ticket.outcome = outcome
+    ticket.resolved_at = now
+    ticket.updated_at = now
+
+
+def _text(value: Any, name: str, limit: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Refused(N_("Please write something here."), field=name)
+    value = value.strip()
+    if len(value) > limit:
+        raise Refused(N_("This is too long: at most {limit} characters."), field=name, limit=limit)
+    return value

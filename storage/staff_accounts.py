@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from storage import audit
 from storage.models import ApiToken, Staff, Team
+from storage.refusals import N_, Refused
 
 ROLES = ("admin", "supervisor", "staff")
 TOKEN_PREFIX = "mdg_"
@@ -76,16 +77,15 @@ def create_staff(
 ) -> Staff:
     """A new account in the given teams; ValueError with a reason for bad input."""
     email = normalise_email(email)
-    if "@" not in email or len(email) > 200:
-        raise ValueError("email must be an address")
+    if "@" not in email.strip("@") or len(email) > 200:
+        raise Refused(N_("Enter an email address."), field="email")
     if not name.strip():
-        raise ValueError("name must not be empty")
+        raise Refused(N_("Please write something here."), field="name")
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise Refused(N_("Choose one of: {choices}."), field="role", choices=", ".join(ROLES))
+    _check_password(password)
     if find_by_email(session, email) is not None:
-        raise ValueError("an account with this email exists")
+        raise Refused(N_("An account with this email already exists."), field="email")
     teams = _teams(session, team_slugs)
     staff = Staff(
         email=email,
@@ -106,8 +106,7 @@ def create_staff(
 
 
 def set_password(session: Session, staff: Staff, password: str, now: datetime) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    _check_password(password)
     staff.password_hash = hash_password(password)
     audit.record(session, "password", now, staff=staff)
 
@@ -200,8 +199,17 @@ def _teams(session: Session, slugs: Iterable[str]) -> list[Team]:
     teams = list(session.scalars(select(Team).where(Team.slug.in_(wanted)).order_by(Team.id)))
     unknown = sorted(set(wanted) - {team.slug for team in teams})
     if unknown:
-        raise ValueError(f"no such team: {', '.join(unknown)}")
+        raise Refused(N_("There is no team {teams}."), field="teams", teams=", ".join(unknown))
     return teams
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Refused(
+            N_("The password needs at least {length} characters."),
+            field="password",
+            length=MIN_PASSWORD_LENGTH,
+        )
 
 
 def _slugs(teams: Iterable[Team]) -> list[str]:

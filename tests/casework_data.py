@@ -1,0 +1,119 @@
+"""A small office for casework tests: the sample town's teams, a few staff, tickets on demand."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage import tickets
+from storage.db import Database
+from storage.models import Resident, Staff, Team, Ticket
+from storage.sample_town import load_town
+
+# Tuesday 1 December 2026, 09:30 in Tokyo: the teams are open.
+NOW = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
+# Argon2 is slow on purpose; tests that do not sign in skip it with a hash nothing matches.
+NO_PASSWORD = "!"
+_users = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Office:
+    """Ids of the teams (by slug) and staff (by short name) the tests use."""
+
+    teams: dict[str, int]
+    staff: dict[str, int]
+
+
+def make_staff(
+    session: Session,
+    name: str,
+    team_slugs: list[str],
+    *,
+    role: str = "staff",
+    available: bool = False,
+    line_user_id: str | None = None,
+) -> Staff:
+    teams = list(session.scalars(select(Team).where(Team.slug.in_(team_slugs))))
+    staff = Staff(
+        email=f"{name}@example.org",
+        name=name,
+        password_hash=NO_PASSWORD,
+        role=role,
+        active=True,
+        available=available,
+        line_user_id=line_user_id,
+        created_at=NOW,
+        teams=teams,
+    )
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def make_office(db: Database) -> Office:
+    """The sample town, and: aoki and baba in 福祉まるごと相談, chiba in 高齢・介護, an admin."""
+    with db.transaction() as session:
+        load_town(session)
+        staff = {
+            "aoki": make_staff(session, "aoki", ["marugoto"]),
+            "baba": make_staff(session, "baba", ["marugoto"]),
+            "chiba": make_staff(session, "chiba", ["kourei"]),
+            "boss": make_staff(session, "boss", [], role="admin"),
+        }
+        teams = {team.slug: team.id for team in session.scalars(select(Team))}
+        return Office(teams=teams, staff={name: s.id for name, s in staff.items()})
+
+
+def make_resident(session: Session, name: str = "山田 花子", *, following: bool = True) -> Resident:
+    resident = Resident(
+        line_user_id=f"U{next(_users):032x}",
+        display_name=name,
+        language="ja",
+        following=following,
+        created_at=NOW,
+    )
+    session.add(resident)
+    session.flush()
+    return resident
+
+
+def make_ticket(
+    session: Session,
+    team_id: int,
+    *,
+    urgency: str = "soon",
+    resident: Resident | None = None,
+    categories: tuple[str, ...] = ("elderly",),
+    due_in: timedelta | None = timedelta(hours=8),
+    kind: str = "consultation",
+    now: datetime = NOW,
+) -> Ticket:
+    team = session.get(Team, team_id)
+    assert team is not None
+    return tickets.open_ticket(
+        session,
+        resident=resident or make_resident(session),
+        kind=kind,
+        team=team,
+        now=now,
+        urgency=urgency,
+        categories=categories,
+        sla_due_at=None if due_in is None else now + due_in,
+    )
+
+
+def staff(session: Session, staff_id: int) -> Staff:
+    found = session.get(Staff, staff_id)
+    assert found is not None
+    return found
+
+
+def ticket(session: Session, reference: str) -> Ticket:
+    found = session.scalar(select(Ticket).where(Ticket.reference == reference))
+    assert found is not None
+    return found
