@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from bot import webhook
 from bot.clock import Clock
 from bot.durations import parse_duration
+from bot.group_commit import InboxWriter
 from bot.services import Services
 from bot.settings import Settings
 from storage.db import Database
@@ -31,11 +32,14 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = webhook.MAX_BODY
     app.config["SECRET_KEY"] = settings.secret_key or None
+    db = db or Database(settings.database_url)
+    clock = clock or Clock()
     app.extensions["madoguchi"] = Services(
         settings=settings,
-        db=db or Database(settings.database_url),
-        clock=clock or Clock(),
+        db=db,
+        clock=clock,
         signature=SignatureValidator(settings.channel_secret),
+        inbox_writer=InboxWriter(db, clock.now),
         wake=wake or (lambda: None),
     )
     app.register_blueprint(webhook.blueprint)

@@ -9,6 +9,7 @@ from flask import Flask
 from linebot.v3.webhook import SignatureValidator
 
 from bot.clock import Clock
+from bot.group_commit import InboxWriter
 from bot.settings import Settings
 from storage.db import Database
 
@@ -19,6 +20,7 @@ class Services:
     db: Database
     clock: Clock
     signature: SignatureValidator
+    inbox_writer: InboxWriter
     wake: Callable[[], None] = field(default=lambda: None)
 
 

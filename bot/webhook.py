@@ -8,7 +8,6 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, request
 
 from bot.services import services
-from storage import inbox
 
 MAX_BODY = 1024 * 1024  # 1 MiB; LINE's own bodies are far smaller
 
@@ -27,8 +26,7 @@ def callback() -> Response:
     if not app_services.signature.validate(body.decode("utf-8", "replace"), signature):
         abort(400, "X-Line-Signature does not match the body")
     events = _events(body)
-    with app_services.db.transaction() as session:
-        inbox.store(session, events, app_services.clock.now())
+    app_services.inbox_writer.store(events)
     app_services.wake()
     return Response("OK", status=200, mimetype="text/plain")
 
