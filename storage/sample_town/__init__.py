@@ -1,4 +1,4 @@
-"""The sample town (modelled on Odawara): districts, teams and routing rules for demos and tests.
+"""The sample town (modelled on Odawara): districts, teams, routing rules and salons, for demos.
 
 The districts carry Odawara's real 連合自治会 names and approximate centre points; the teams,
 phone numbers (0465-00-xxxx reaches nobody) and everything else are fictional.
@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import District, RoutingRule, Team
+from storage.models import District, RoutingRule, Salon, Team
+from storage.salon_csv import import_csv
 
 HERE = Path(__file__).parent
 
@@ -58,3 +60,13 @@ def load_town(session: Session) -> None:
             )
         )
     session.flush()
+
+
+def load_salons(session: Session, now: datetime | None = None) -> None:
+    """The sample salons (after `load_town`), unless there are salons already (idempotent).
+
+    Existing salons are left alone so a second load never overwrites what staff edited.
+    """
+    if session.scalar(select(Salon.id).limit(1)) is not None:
+        return
+    import_csv(session, (HERE / "salons.csv").read_bytes(), now or datetime.now(UTC))
