@@ -1,10 +1,11 @@
-"""The `madoguchi` command: serve, worker, db upgrade, inbox."""
+"""The `madoguchi` command: serve, worker, db upgrade, inbox, salons."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+from pathlib import Path
 from types import FrameType
 
 import click
@@ -16,7 +17,7 @@ from bot.clock import Clock
 from bot.gateway import LineGateway
 from bot.settings import Settings
 from bot.worker import Worker, run_in_thread
-from storage import inbox, migrate
+from storage import inbox, migrate, salon_csv, sample_town
 from storage.db import Database
 
 log = logging.getLogger("madoguchi")
@@ -140,6 +141,76 @@ def inbox_retry() -> None:
     with database.transaction() as session:
         count = inbox.requeue_parked(session, Clock().now())
     click.echo(f"{count} events queued again")
+
+
+@main.group("salons")
+def salons_group() -> None:
+    """The salon directory as CSV (layout: docs/salons_csv.md)."""
+
+
+@salons_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def salons_import(file: Path) -> None:
+    """Create or update salons by ID from FILE (UTF-8, UTF-8 with BOM or Shift_JIS): all or nothing."""
+    raw = file.read_bytes()
+    database = Database(Settings.from_env().database_url)
+    try:
+        rows = len(salon_csv.read_rows(raw)[0])
+        # Each row is counted twice: once checked, once written.
+        with (
+            click.progressbar(length=2 * rows, label="importing salons") as bar,
+            database.transaction() as session,
+        ):
+            result = salon_csv.import_csv(session, raw, Clock().now(), progress=bar.update)
+    except salon_csv.ImportFailed as failed:
+        for problem in failed.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(
+            f"{len(failed.problems)} problem(s) in {file.name}; nothing was imported"
+        ) from None
+    finally:
+        database.dispose()
+    click.echo(f"{result.created} salons added, {result.updated} updated ({result.encoding})")
+
+
+@salons_group.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option(
+    "--encoding",
+    type=click.Choice(["utf-8-sig", "utf-8", "cp932"]),
+    default="utf-8-sig",
+    show_default=True,
+    help="utf-8-sig opens correctly in Excel; cp932 is Shift_JIS.",
+)
+def salons_export(file: Path, encoding: str) -> None:
+    """Write every salon, whatever its status, to FILE in the import layout."""
+    database = Database(Settings.from_env().database_url)
+    try:
+        with database.transaction() as session:
+            text = salon_csv.export_csv(session)
+    finally:
+        database.dispose()
+    try:
+        file.write_bytes(text.encode(encoding))
+    except UnicodeEncodeError as error:
+        raise click.ClickException(
+            f"a character cannot be written in {encoding} ({error.object[error.start]!r}); "
+            "use --encoding utf-8-sig"
+        ) from None
+    click.echo(f"{text.count(chr(10)) - 1} salons written to {file}")
+
+
+@salons_group.command("sample")
+def salons_sample() -> None:
+    """Load the sample town's districts and its 60-odd fictional salons, if not there yet."""
+    database = Database(Settings.from_env().database_url)
+    try:
+        with database.transaction() as session:
+            sample_town.load_town(session)
+            sample_town.load_salons(session, Clock().now())
+    finally:
+        database.dispose()
+    click.echo("the sample town and its salons are loaded")
 
 
 def _gateway(settings: Settings) -> LineGateway:

@@ -354,7 +354,9 @@ def _coordinate(
         problem(column, f"{text!r} is not a number like 35.2646")
         return None
     if not math.isfinite(value) or not low <= value <= high:
-        problem(column, f"{text} is out of range ({low} to {high})")
+        swapped = column == "緯度" and math.isfinite(value) and abs(value) <= 180
+        hint = "; are 緯度 and 経度 swapped?" if swapped else ""
+        problem(column, f"{text} is out of range ({low} to {high}){hint}")
         return None
     return value
 
