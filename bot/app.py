@@ -15,6 +15,8 @@ from bot.durations import parse_duration
 from bot.group_commit import InboxWriter
 from bot.services import Services
 from bot.settings import Settings
+from console import init_app as init_console
+from console import api as staff_api
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ def create_app(
         wake=wake or (lambda: None),
     )
     app.register_blueprint(webhook.blueprint)
+    init_console(app)
+    app.register_blueprint(staff_api.blueprint)
     if settings.clock_route_enabled:
         _add_clock_route(app, settings)
     app.register_error_handler(HTTPException, _http_error)

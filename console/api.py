@@ -1,0 +1,402 @@
+"""The staff JSON API under /api/v1: the console's operations for programs, with bearer tokens.
+
+Every route but the OpenAPI document needs `Authorization: Bearer <token>` (made with
+`madoguchi staff token EMAIL`). Each request is one transaction: the token is checked, the
+step is done through storage.casework (visibility, audit, the one claim path), and the answer
+is built, all in it. Errors are JSON `{"error": status, "reason": English, "message": in the
+caller's language}`: 400 malformed input, 401 no or bad token, 404 a ticket or team outside
+the caller's teams (indistinguishable from one that does not exist), 409 someone else took
+it, 422 a step the ticket's state or the input does not allow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.services import services
+from console import openapi
+from flows import i18n
+from storage import casework, staff_accounts
+from storage.models import District, Staff, Team, Ticket, TicketMessage
+from storage.refusals import N_, Conflict, Refused
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_LIST = 200
+
+
+@dataclass(frozen=True)
+class Call:
+    """One authenticated request: its transaction, who is calling, and the time."""
+
+    session: Session
+    staff: Staff
+    now: datetime
+
+
+class _Answer(Exception):
+    """Stop the request with this status and reason (the transaction rolls back)."""
+
+    def __init__(self, status: int, reason: str, **params: object) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.params = params
+
+
+Route = Callable[..., Response]
+
+
+def authenticated(view: Callable[..., Response]) -> Route:
+    """Run `view(call, **url_values)` in one transaction, for the token's staff member only."""
+
+    @wraps(view)
+    def run(**values: Any) -> Response:
+        app_services = services(current_app)
+        token = _bearer_token()
+        try:
+            with app_services.db.transaction() as session:
+                now = app_services.clock.now()
+                staff = staff_accounts.staff_for_token(session, token, now) if token else None
+                if staff is None:
+                    raise _Answer(401, N_("Send a valid API token: Authorization: Bearer <token>."))
+                response = view(Call(session, staff, now), **values)
+        except _Answer as answer:
+            return _problem(answer.status, answer.reason, **answer.params)
+        except Conflict as conflict:
+            return _refused(409, conflict)
+        except Refused as refused:
+            return _refused(422, refused)
+        if request.method == "POST":
+            # A reply waits in the outbox; wake the sender instead of letting it poll.
+            app_services.wake()
+        return response
+
+    return run
+
+
+# --- routes ------------------------------------------------------------------------------
+
+
+@blueprint.get("/openapi.json")
+def openapi_document() -> Response:
+    """The OpenAPI 3 description of this API (public: it holds no data)."""
+    return jsonify(openapi.document(request.host_url.rstrip("/")))
+
+
+@blueprint.get("/teams")
+@authenticated
+def list_teams(call: Call) -> Response:
+    teams = casework.teams_of(call.staff)
+    return jsonify(
+        teams=[
+            {**_team(team), "counts": casework.queue_counts(call.session, call.staff, team.id)}
+            for team in teams
+        ]
+    )
+
+
+@blueprint.get("/tickets")
+@authenticated
+def list_tickets(call: Call) -> Response:
+    args = request.args
+    team = _visible_team(call, args["team"]) if "team" in args else None
+    district_id = _district_id(call.session, args["district"]) if "district" in args else None
+    view = args.get("view", "open")
+    if view not in casework.VIEWS:
+        raise _Answer(400, N_("Choose one of: {choices}."), choices=", ".join(casework.VIEWS))
+    found = casework.queue(
+        call.session,
+        call.staff,
+        team_id=team.id if team else None,
+        view=view,  # type: ignore[arg-type]
+        now=call.now,
+        category=args.get("category") or None,
+        district_id=district_id,
+        status=args.get("status") or None,
+        search=args.get("q") or None,
+        limit=_limit(args.get("limit")),
+    )
+    return jsonify(tickets=[_summary(ticket, call.now) for ticket in found])
+
+
+@blueprint.get("/tickets/<reference>")
+@authenticated
+def read_ticket(call: Call, reference: str) -> Response:
+    ticket = _visible_ticket(call, reference)
+    casework.mark_viewed(call.session, call.staff, ticket, call.now, ip=_ip())
+    return jsonify(ticket=_detail(call, ticket))
+
+
+@blueprint.post("/tickets/<reference>/claim")
+@authenticated
+def claim_ticket(call: Call, reference: str) -> Response:
+    ticket = _visible_ticket(call, reference)
+    if ticket.assignee_id != call.staff.id and not casework.claim(
+        call.session, call.staff, ticket, call.now
+    ):
+        raise Conflict(N_("Someone else took this ticket a moment ago."))
+    return jsonify(ticket=_summary(ticket, call.now))
+
+
+@blueprint.post("/tickets/next")
+@authenticated
+def claim_next_ticket(call: Call) -> Response:
+    team = _visible_team(call, _string(_json(), "team"))
+    ticket = casework.claim_next(call.session, call.staff, team.id, call.now)
+    return jsonify(ticket=_summary(ticket, call.now) if ticket else None)
+
+
+@blueprint.post("/tickets/<reference>/reply")
+@authenticated
+def reply_to_resident(call: Call, reference: str) -> Response:
+    body = _string(_json(), "body")
+    ticket = _visible_ticket(call, reference)
+    message = casework.reply(call.session, call.staff, ticket, body, call.now)
+    return _created(message=_message(call.session, message), ticket=_summary(ticket, call.now))
+
+
+@blueprint.post("/tickets/<reference>/note")
+@authenticated
+def add_note(call: Call, reference: str) -> Response:
+    body = _string(_json(), "body")
+    ticket = _visible_ticket(call, reference)
+    message = casework.note(call.session, call.staff, ticket, body, call.now)
+    return _created(message=_message(call.session, message), ticket=_summary(ticket, call.now))
+
+
+@blueprint.post("/tickets/<reference>/status")
+@authenticated
+def change_status(call: Call, reference: str) -> Response:
+    status = _string(_json(), "status")
+    ticket = _visible_ticket(call, reference)
+    casework.set_status(call.session, call.staff, ticket, status, call.now)
+    return jsonify(ticket=_summary(ticket, call.now))
+
+
+@blueprint.post("/tickets/<reference>/transfer")
+@authenticated
+def transfer_ticket(call: Call, reference: str) -> Response:
+    data = _json()
+    slug, reason = _string(data, "team"), _string(data, "reason")
+    ticket = _visible_ticket(call, reference)
+    # Any team may receive a transfer, not only the caller's own.
+    team = call.session.scalar(select(Team).where(Team.slug == slug))
+    if team is None:
+        raise Refused(N_("There is no team {teams}."), field="team", teams=slug[:40])
+    casework.transfer(call.session, call.staff, ticket, team, reason, call.now)
+    return jsonify(ticket=_summary(ticket, call.now))
+
+
+@blueprint.post("/tickets/<reference>/refer")
+@authenticated
+def refer_ticket(call: Call, reference: str) -> Response:
+    data = _json()
+    agency, handed_over = _string(data, "agency"), _string(data, "handed_over")
+    ticket = _visible_ticket(call, reference)
+    casework.refer(call.session, call.staff, ticket, agency, handed_over, call.now)
+    return jsonify(ticket=_summary(ticket, call.now))
+
+
+@blueprint.post("/tickets/<reference>/close")
+@authenticated
+def close_ticket(call: Call, reference: str) -> Response:
+    data = _json()
+    outcome = _string(data, "outcome")
+    note = _string(data, "note", required=False)
+    ticket = _visible_ticket(call, reference)
+    casework.close(call.session, call.staff, ticket, outcome, note, call.now)
+    return jsonify(ticket=_summary(ticket, call.now))
+
+
+# --- what the answers look like ----------------------------------------------------------
+
+
+def _summary(ticket: Ticket, now: datetime) -> dict[str, Any]:
+    left = casework.time_left(ticket, now)
+    return {
+        "reference": ticket.reference,
+        "kind": ticket.kind,
+        "status": ticket.status,
+        "urgency": ticket.urgency,
+        "categories": list(ticket.categories or []),
+        "team": _team(ticket.team),
+        "district": _district(ticket.district),
+        "assignee": _person(ticket.assignee),
+        "resident": {"display_name": ticket.resident.display_name},
+        "created_at": _time(ticket.created_at),
+        "updated_at": _time(ticket.updated_at),
+        "first_response_at": _time(ticket.first_response_at),
+        "sla_due_at": _time(ticket.sla_due_at),
+        "seconds_left": None if left is None or not ticket.is_open else int(left.total_seconds()),
+        "overdue": casework.is_overdue(ticket, now),
+    }
+
+
+def _detail(call: Call, ticket: Ticket) -> dict[str, Any]:
+    resident = ticket.resident
+    statuses = casework.delivery_statuses(call.session, ticket.messages)
+    people = {s.id: s for s in call.session.scalars(select(Staff))}
+    return {
+        **_summary(ticket, call.now),
+        "about": ticket.about,
+        "intake": ticket.intake or {},
+        "contact": ticket.contact or {},
+        "outcome": ticket.outcome,
+        "outcome_note": ticket.outcome_note,
+        "referral": ticket.referral or {},
+        "resident": {
+            "display_name": resident.display_name,
+            "language": resident.language,
+            "following": resident.following,
+            "district": _district(call.session.get(District, resident.district_id))
+            if resident.district_id
+            else None,
+        },
+        "messages": [_message(call.session, m, statuses) for m in ticket.messages],
+        "earlier": [
+            {"reference": t.reference, "status": t.status, "created_at": _time(t.created_at)}
+            for t in casework.earlier_tickets(call.session, call.staff, ticket)
+        ],
+        "history": [
+            {
+                "at": _time(entry.at),
+                "action": entry.action,
+                "staff": _person(people.get(entry.staff_id)) if entry.staff_id else None,
+                "detail": entry.detail or {},
+            }
+            for entry in casework.history(call.session, ticket)
+        ],
+    }
+
+
+def _message(
+    session: Session, message: TicketMessage, statuses: dict[int, str] | None = None
+) -> dict[str, Any]:
+    if statuses is None:
+        statuses = casework.delivery_statuses(session, [message])
+    return {
+        "id": message.id,
+        "author": message.author,
+        "staff": _person(message.staff),
+        "body": message.body,
+        "attachments": list(message.attachments or []),
+        "created_at": _time(message.created_at),
+        "delivery": statuses.get(message.id),
+    }
+
+
+def _team(team: Team) -> dict[str, Any]:
+    return {"slug": team.slug, "name": team.name, "name_en": team.name_en}
+
+
+def _district(district: District | None) -> dict[str, Any] | None:
+    return None if district is None else {"slug": district.slug, "name": district.name}
+
+
+def _person(staff: Staff | None) -> dict[str, Any] | None:
+    return None if staff is None else {"id": staff.id, "name": staff.name}
+
+
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+# --- reading the request -----------------------------------------------------------------
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _json() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise _Answer(400, N_("Send a JSON object with Content-Type: application/json."))
+    return data
+
+
+def _string(data: dict[str, Any], name: str, *, required: bool = True) -> str:
+    value = data.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise _Answer(400, N_("Send {name} as a string."), name=name)
+    return value
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return 100
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIST:
+        raise _Answer(400, N_("limit must be a number from 1 to {most}."), most=MAX_LIST)
+    return int(raw)
+
+
+def _visible_ticket(call: Call, reference: str) -> Ticket:
+    ticket = casework.get_visible(call.session, call.staff, reference)
+    if ticket is None:
+        raise _Answer(404, N_("There is no such ticket in your teams."))
+    return ticket
+
+
+def _visible_team(call: Call, slug: str) -> Team:
+    team = call.session.scalar(select(Team).where(Team.slug == slug[:40]))
+    if team is None or casework.team_visible(call.session, call.staff, team.id) is None:
+        raise _Answer(404, N_("There is no such team among yours."))
+    return team
+
+
+def _district_id(session: Session, slug: str) -> int:
+    found = session.scalar(select(District.id).where(District.slug == slug[:40]))
+    if found is None:
+        raise _Answer(400, N_("There is no such district."))
+    return found
+
+
+def _ip() -> str | None:
+    return (request.remote_addr or "")[:64] or None
+
+
+# --- answers -----------------------------------------------------------------------------
+
+
+def _language() -> str:
+    return request.accept_languages.best_match(list(i18n.LANGUAGES)) or i18n.DEFAULT_LANGUAGE
+
+
+def _problem(status: int, reason: str, *, field: str | None = None, **params: object) -> Response:
+    body: dict[str, Any] = {
+        "error": status,
+        "reason": reason.format(**params) if params else reason,
+        "message": i18n.gettext(_language(), reason, **params),
+    }
+    if field:
+        body["field"] = field
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="madoguchi"'
+    return response
+
+
+def _refused(status: int, refusal: Refused) -> Response:
+    return _problem(status, refusal.message, field=refusal.field, **refusal.params)
+
+
+def _created(**body: Any) -> Response:
+    response = jsonify(body)
+    response.status_code = 201
+    return response

@@ -1,0 +1,390 @@
+"""The OpenAPI 3 description of /api/v1, served at /api/v1/openapi.json.
+
+Written as data beside the routes it describes; tests/test_api.py checks that the two list
+the same operations and validates real answers of every route against these schemas.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage.casework import SETTABLE_STATUSES, VIEWS
+from storage.models import OUTCOMES, STATUSES, URGENCIES
+
+VERSION = "1.0.0"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+def _object(required: list[str], **properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+_TIME = {"type": "string", "format": "date-time"}
+_STRING = {"type": "string"}
+_TEXT_BODY = _object(
+    ["body"],
+    body={"type": "string", "description": "Not empty; a reply at most 25,000 characters."},
+)
+
+_DISTRICT = _object(["slug", "name"], slug=_STRING, name=_STRING)
+_PERSON = _object(["id", "name"], id={"type": "integer"}, name=_STRING)
+
+
+def _nullable_object(schema: dict[str, Any]) -> dict[str, Any]:
+    # OpenAPI 3.0 ignores siblings of $ref, and a null fails any allOf of an object, so a
+    # nullable object is written out in full.
+    return _nullable(schema)
+
+
+SCHEMAS: dict[str, Any] = {
+    "Problem": _object(
+        ["error", "reason", "message"],
+        error={"type": "integer"},
+        reason={"type": "string", "description": "What went wrong, in English."},
+        message={"type": "string", "description": "The same, in the Accept-Language given."},
+        field={"type": "string", "description": "The input at fault, when one is."},
+    ),
+    "Team": _object(["slug", "name", "name_en"], slug=_STRING, name=_STRING, name_en=_STRING),
+    "District": _DISTRICT,
+    "Person": _PERSON,
+    "Counts": _object(list(VIEWS), **{view: {"type": "integer"} for view in VIEWS}),
+    "TeamWithCounts": {"allOf": [_ref("Team"), _object(["counts"], counts=_ref("Counts"))]},
+    "TicketSummary": _object(
+        [
+            "reference",
+            "kind",
+            "status",
+            "urgency",
+            "categories",
+            "team",
+            "district",
+            "assignee",
+            "resident",
+            "created_at",
+            "updated_at",
+            "first_response_at",
+            "sla_due_at",
+            "seconds_left",
+            "overdue",
+        ],
+        reference={"type": "string", "example": "C-2026-000123"},
+        kind={"type": "string", "enum": ["consultation", "staff", "watch", "safety"]},
+        status={"type": "string", "enum": list(STATUSES)},
+        urgency={"type": "string", "enum": list(URGENCIES)},
+        categories={"type": "array", "items": _STRING},
+        team=_ref("Team"),
+        district=_nullable_object(_DISTRICT),
+        assignee=_nullable_object(_PERSON),
+        resident=_object(["display_name"], display_name=_nullable(_STRING)),
+        created_at=_TIME,
+        updated_at=_TIME,
+        first_response_at=_nullable(_TIME),
+        sla_due_at=_nullable(_TIME),
+        seconds_left={
+            "type": "integer",
+            "nullable": True,
+            "description": "Until the SLA is due; negative when overdue, null when closed.",
+        },
+        overdue={"type": "boolean"},
+    ),
+    "Message": _object(
+        ["id", "author", "staff", "body", "attachments", "created_at", "delivery"],
+        id={"type": "integer"},
+        author={"type": "string", "enum": ["resident", "staff", "bot", "note", "system"]},
+        staff=_nullable_object(_PERSON),
+        body=_STRING,
+        attachments={"type": "array", "items": {"type": "object"}},
+        created_at=_TIME,
+        delivery={
+            "type": "string",
+            "enum": ["pending", "delivered", "failed", None],
+            "nullable": True,
+            "description": "For staff replies: whether LINE delivered it. Null otherwise.",
+        },
+    ),
+    "TicketDetail": {
+        "allOf": [
+            _ref("TicketSummary"),
+            _object(
+                [
+                    "about",
+                    "intake",
+                    "contact",
+                    "outcome",
+                    "outcome_note",
+                    "referral",
+                    "resident",
+                    "messages",
+                    "earlier",
+                    "history",
+                ],
+                about=_nullable(_STRING),
+                intake={"type": "object"},
+                contact={"type": "object"},
+                outcome={"type": "string", "enum": [*OUTCOMES, None], "nullable": True},
+                outcome_note=_nullable(_STRING),
+                referral={"type": "object"},
+                resident=_object(
+                    ["display_name", "language", "following", "district"],
+                    display_name=_nullable(_STRING),
+                    language=_STRING,
+                    following={"type": "boolean"},
+                    district=_nullable_object(_DISTRICT),
+                ),
+                messages={"type": "array", "items": _ref("Message")},
+                earlier={
+                    "type": "array",
+                    "items": _object(
+                        ["reference", "status", "created_at"],
+                        reference=_STRING,
+                        status=_STRING,
+                        created_at=_TIME,
+                    ),
+                },
+                history={
+                    "type": "array",
+                    "items": _object(
+                        ["at", "action", "staff", "detail"],
+                        at=_TIME,
+                        action=_STRING,
+                        staff=_nullable_object(_PERSON),
+                        detail={"type": "object"},
+                    ),
+                },
+            ),
+        ]
+    },
+}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _answer(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": _json(schema)}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return _answer(description, _ref("Problem"))
+
+
+_UNAUTHORISED = {"401": _problem("No token, or a token that is not valid.")}
+_NOT_YOURS = {"404": _problem("No such ticket in the caller's teams.")}
+_BAD_INPUT = {"400": _problem("The body is not JSON or lacks a field.")}
+_REFUSED = {"422": _problem("The ticket's state or the input does not allow this step.")}
+_TICKET = _object(["ticket"], ticket=_ref("TicketSummary"))
+_REFERENCE = {
+    "name": "reference",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "maxLength": 20},
+    "example": "C-2026-000123",
+}
+
+
+def _action(summary: str, body: dict[str, Any], **responses: Any) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": summary,
+            "parameters": [_REFERENCE],
+            "requestBody": {"required": True, "content": _json(body)},
+            "responses": {
+                "200": _answer("The ticket after the step.", _TICKET),
+                **_BAD_INPUT,
+                **_UNAUTHORISED,
+                **_NOT_YOURS,
+                **_REFUSED,
+                **responses,
+            },
+        }
+    }
+
+
+def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+PATHS: dict[str, Any] = {
+    "/api/v1/openapi.json": {
+        "get": {
+            "summary": "This document (no token needed: it holds no data).",
+            "security": [],
+            "responses": {"200": _answer("The OpenAPI document.", {"type": "object"})},
+        }
+    },
+    "/api/v1/teams": {
+        "get": {
+            "summary": "The caller's teams (every team for an admin), with queue counts.",
+            "responses": {
+                "200": _answer(
+                    "Teams.",
+                    _object(["teams"], teams={"type": "array", "items": _ref("TeamWithCounts")}),
+                ),
+                **_UNAUTHORISED,
+            },
+        }
+    },
+    "/api/v1/tickets": {
+        "get": {
+            "summary": "A queue: most urgent first, then nearest SLA due time.",
+            "parameters": [
+                _query("view", "Which queue.", {"type": "string", "enum": list(VIEWS)}),
+                _query("team", "A team slug; default every team of the caller."),
+                _query("category", "A category slug."),
+                _query("district", "A district slug."),
+                _query("status", "A status.", {"type": "string", "enum": list(STATUSES)}),
+                _query("q", "Part of a reference or of the resident's name."),
+                _query("limit", "At most this many.", {"type": "integer", "minimum": 1}),
+            ],
+            "responses": {
+                "200": _answer(
+                    "Tickets.",
+                    _object(["tickets"], tickets={"type": "array", "items": _ref("TicketSummary")}),
+                ),
+                "400": _problem("A filter is not valid."),
+                **_UNAUTHORISED,
+                "404": _problem("No such team among the caller's."),
+                "422": _problem("A filter is not valid."),
+            },
+        }
+    },
+    "/api/v1/tickets/next": {
+        "post": {
+            "summary": "Take the most urgent unassigned ticket of a team (null when none).",
+            "requestBody": {
+                "required": True,
+                "content": _json(_object(["team"], team={"type": "string"})),
+            },
+            "responses": {
+                "200": _answer(
+                    "The ticket taken, or null.",
+                    _object(["ticket"], ticket=_nullable_object(SCHEMAS["TicketSummary"])),
+                ),
+                **_BAD_INPUT,
+                **_UNAUTHORISED,
+                "404": _problem("No such team among the caller's."),
+            },
+        }
+    },
+    "/api/v1/tickets/{reference}": {
+        "get": {
+            "summary": "A ticket with its thread and history (the read is audited).",
+            "parameters": [_REFERENCE],
+            "responses": {
+                "200": _answer("The ticket.", _object(["ticket"], ticket=_ref("TicketDetail"))),
+                **_UNAUTHORISED,
+                **_NOT_YOURS,
+            },
+        }
+    },
+    "/api/v1/tickets/{reference}/claim": {
+        "post": {
+            "summary": "Take an unassigned ticket; exactly one of several at once gets it.",
+            "parameters": [_REFERENCE],
+            "responses": {
+                "200": _answer("Taken (or already the caller's).", _TICKET),
+                **_UNAUTHORISED,
+                **_NOT_YOURS,
+                "409": _problem("Someone else has it."),
+            },
+        }
+    },
+    "/api/v1/tickets/{reference}/reply": {
+        "post": {
+            "summary": "Send a message to the resident in LINE, through the outbox.",
+            "parameters": [_REFERENCE],
+            "requestBody": {"required": True, "content": _json(_TEXT_BODY)},
+            "responses": {
+                "201": _answer(
+                    "The reply on the thread (delivery pending).",
+                    _object(
+                        ["message", "ticket"], message=_ref("Message"), ticket=_ref("TicketSummary")
+                    ),
+                ),
+                **_BAD_INPUT,
+                **_UNAUTHORISED,
+                **_NOT_YOURS,
+                "422": _problem("Closed ticket, a resident who blocked the account, or bad text."),
+            },
+        }
+    },
+    "/api/v1/tickets/{reference}/note": {
+        "post": {
+            "summary": "An internal note; it never reaches the resident.",
+            "parameters": [_REFERENCE],
+            "requestBody": {"required": True, "content": _json(_TEXT_BODY)},
+            "responses": {
+                "201": _answer(
+                    "The note on the thread.",
+                    _object(
+                        ["message", "ticket"], message=_ref("Message"), ticket=_ref("TicketSummary")
+                    ),
+                ),
+                **_BAD_INPUT,
+                **_UNAUTHORISED,
+                **_NOT_YOURS,
+                **_REFUSED,
+            },
+        }
+    },
+    "/api/v1/tickets/{reference}/status": _action(
+        "Move an open ticket between working statuses ('new' puts it back in the queue).",
+        _object(["status"], status={"type": "string", "enum": list(SETTABLE_STATUSES)}),
+        **{"409": _problem("Someone else took it meanwhile.")},
+    ),
+    "/api/v1/tickets/{reference}/transfer": _action(
+        "Send the ticket, unassigned, to another team's queue.",
+        _object(["team", "reason"], team={"type": "string"}, reason={"type": "string"}),
+    ),
+    "/api/v1/tickets/{reference}/refer": _action(
+        "つなぎ: refer the matter to an outside agency; the ticket ends as referred.",
+        _object(
+            ["agency", "handed_over"], agency={"type": "string"}, handed_over={"type": "string"}
+        ),
+    ),
+    "/api/v1/tickets/{reference}/close": _action(
+        "Close with an outcome.",
+        _object(
+            ["outcome"],
+            outcome={"type": "string", "enum": list(OUTCOMES)},
+            note={"type": "string"},
+        ),
+    ),
+}
+
+
+def document(server: str = "") -> dict[str, Any]:
+    """The whole document; `server` is the base URL callers reach this app at."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "madoguchi staff API",
+            "version": VERSION,
+            "description": (
+                "Casework for the welfare council's staff: queues, claiming, replies into "
+                "LINE, notes, transfer, referral and closing. Make a token with "
+                "`madoguchi staff token EMAIL`."
+            ),
+        },
+        "servers": [{"url": server or "/"}],
+        "security": [{"bearer": []}],
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
