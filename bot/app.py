@@ -15,8 +15,8 @@ from bot.durations import parse_duration
 from bot.group_commit import InboxWriter
 from bot.services import Services
 from bot.settings import Settings
-from console import init_app as init_console
 from console import api as staff_api
+from console import init_app as init_console
 from storage.db import Database
 
 log = logging.getLogger(__name__)
