@@ -1,0 +1,125 @@
+"""The staff console under /console: a Flask blueprint of server-rendered pages.
+
+`init_app(app)` wires it into the app: cookie and CSRF settings, the catalog for templates,
+the blueprint itself. Pages are plain HTML forms (each POST carries a CSRF token); one small
+vendored script refreshes the queue. The JSON API (/api/v1) is a separate blueprint.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from flask import Blueprint, Flask, Response, g, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from bot.services import services
+from console import admin, audit_log, auth, canned, reports
+from console.i18n import _, duration, language, local_date, local_time
+from console.navigation import entries_for
+from console.views import queue, ticket
+
+log = logging.getLogger(__name__)
+
+# Console pages carry personal data: never cached, never framed, only our own scripts.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def create_blueprint() -> Blueprint:
+    """Every console route, under the prefix the app registers it with (/console)."""
+    blueprint = Blueprint(
+        "console",
+        __name__,
+        template_folder="templates",
+        static_folder="static",
+        static_url_path="/static",
+    )
+    auth.register(blueprint)
+    queue.register(blueprint)
+    ticket.register(blueprint)
+    admin.register(blueprint)
+    canned.register(blueprint)
+    audit_log.register(blueprint)
+    reports.register(blueprint)
+    blueprint.after_request(_secure_headers)
+    blueprint.register_error_handler(CSRFError, _csrf_refused)
+    blueprint.register_error_handler(HTTPException, _http_error)
+    return blueprint
+
+
+def init_app(app: Flask) -> None:
+    """Cookie, CSRF and template settings, then the blueprint at /console."""
+    settings = services(app).settings
+    if not app.secret_key:
+        if settings.simulator_mode:
+            # A demo on the simulator signs in again after a restart; production must set it.
+            app.secret_key = secrets.token_hex(32)
+        else:
+            log.error("MADOGUCHI_SECRET_KEY is not set: the staff console refuses every page")
+    app.config.update(
+        SESSION_COOKIE_NAME="madoguchi_console",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Over plain http only in the local simulator demo; everywhere else only over https.
+        SESSION_COOKIE_SECURE=not settings.simulator_mode,
+        # Checked by the console's blueprint only: LINE's webhook and the API carry no token.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        # A form left open all morning still posts; the token is bound to the session anyway.
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    auth.csrf.init_app(app)
+    app.add_template_global(_, "_")
+    app.add_template_global(language, "current_language")
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(local_date, "local_date")
+    app.add_template_filter(duration, "duration")
+    app.context_processor(_layout_context)
+    app.register_blueprint(create_blueprint(), url_prefix="/console")
+
+
+def _layout_context() -> dict[str, Any]:
+    current = g.get("viewer")
+    return {
+        "viewer": current,
+        "nav_entries": entries_for(current.role) if current else [],
+    }
+
+
+def _secure_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.endpoint != "console.static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _csrf_refused(error: CSRFError) -> Any:
+    message = _("This form has expired. Please reload the page and try again.")
+    return _error_page(400, message)
+
+
+def _http_error(error: HTTPException) -> Any:
+    messages = {
+        403: _("This page is not open to your role."),
+        404: _("There is no such page or ticket."),
+        405: _("That action is not available here."),
+        503: _("The console is not set up yet (MADOGUCHI_SECRET_KEY is missing)."),
+    }
+    code = error.code or 500
+    return _error_page(code, messages.get(code, _("Something went wrong.")))
+
+
+def _error_page(status: int, message: str) -> Any:
+    if auth.wants_json():
+        return {"error": status, "reason": message}, status
+    return render_template("console/error.html", status=status, message=message), status

@@ -1,0 +1,85 @@
+"""Words for the codes tickets store (categories, statuses, outcomes …), in the staff's language.
+
+The codes are what the consultation flow and the routing rules write; a code this table does
+not know is shown as it is rather than hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from console.i18n import gettext, language
+from flows.i18n import N_
+
+CATEGORIES: Mapping[str, str] = {
+    "care": N_("Elderly care"),
+    "childcare": N_("Child-rearing"),
+    "disability": N_("Disability"),
+    "money": N_("Living and money"),
+    "housing": N_("Housing"),
+    "mind": N_("Mind and withdrawal"),
+    "errands": N_("Everyday help"),
+    "other": N_("Other / not sure"),
+}
+URGENCY_NAMES: Mapping[str, str] = {
+    "emergency": N_("Emergency"),
+    "today": N_("Today"),
+    "soon": N_("Within a few days"),
+    "anytime": N_("Anytime"),
+}
+STATUS_NAMES: Mapping[str, str] = {
+    "new": N_("New"),
+    "assigned": N_("Assigned"),
+    "in_progress": N_("In progress"),
+    "waiting": N_("Waiting for the resident"),
+    "resolved": N_("Resolved"),
+    "referred": N_("Referred to another agency"),
+    "closed": N_("Closed"),
+}
+OUTCOME_NAMES: Mapping[str, str] = {
+    "solved": N_("Solved"),
+    "referred": N_("Referred to another agency"),
+    "watching": N_("Keep watching over"),
+    "unreachable": N_("Could not reach them"),
+    "other": N_("Other"),
+}
+ABOUT_NAMES: Mapping[str, str] = {
+    "self": N_("Themselves"),
+    "family": N_("A family member"),
+    "neighbour": N_("A neighbour or acquaintance"),
+}
+CONTACT_METHODS: Mapping[str, str] = {
+    "line": N_("By LINE"),
+    "phone": N_("By phone"),
+    "visit": N_("A visit"),
+}
+KINDS: Mapping[str, str] = {
+    "consultation": N_("Consultation"),
+    "staff": N_("Asked to talk to a person"),
+    "watch": N_("Watch-over"),
+    "safety": N_("Safety alarm"),
+}
+ROLES: Mapping[str, str] = {
+    "admin": N_("Administrator"),
+    "supervisor": N_("Supervisor"),
+    "staff": N_("Staff"),
+}
+LANGUAGE_NAMES: Mapping[str, str] = {"ja": N_("Japanese"), "en": N_("English")}
+
+
+def label(table: Mapping[str, str], code: str | None) -> str:
+    """The translated name of `code`, or the code itself when the table does not know it."""
+    if code is None or code == "":
+        return ""
+    name = table.get(code)
+    return gettext(name) if name else code
+
+
+def labels(table: Mapping[str, str], codes: Iterable[str] | None) -> str:
+    separator = "、" if language() == "ja" else ", "
+    return separator.join(label(table, code) for code in codes or ())
+
+
+def choices(table: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(code, translated name) pairs for a <select>, in the table's order."""
+    return [(code, gettext(name)) for code, name in table.items()]

@@ -1,0 +1,42 @@
+"""The console's top navigation: one line per page.
+
+To add a page, append one `Entry` to NAV: the endpoint, its label (an English msgid; add the
+Japanese with locales/translate.py) and the roles that see it. The entry is shown as current
+on every page whose endpoint starts with one of `active` (default: the endpoint itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flows.i18n import N_
+
+ALL_ROLES = ("admin", "supervisor", "staff")
+
+
+@dataclass(frozen=True)
+class Entry:
+    endpoint: str
+    label: str
+    roles: tuple[str, ...] = ALL_ROLES
+    active: tuple[str, ...] = ()
+
+    def is_active(self, endpoint: str | None) -> bool:
+        return bool(endpoint) and str(endpoint).startswith(self.active or (self.endpoint,))
+
+
+NAV: list[Entry] = [
+    Entry("console.queue", N_("Queue"), active=("console.queue", "console.ticket")),
+    Entry("console.report", N_("Reports"), ("admin", "supervisor"), ("console.report",)),
+    Entry(
+        "console.canned_list", N_("Canned responses"), ("admin", "supervisor"), ("console.canned",)
+    ),
+    Entry("console.staff_list", N_("Staff"), ("admin",), ("console.staff",)),
+    Entry("console.team_list", N_("Teams"), ("admin",), ("console.team",)),
+    Entry("console.routing_list", N_("Routing"), ("admin",), ("console.routing",)),
+    Entry("console.audit_log", N_("Audit log"), ("admin",), ("console.audit",)),
+]
+
+
+def entries_for(role: str) -> list[Entry]:
+    return [entry for entry in NAV if role in entry.roles]

@@ -1,0 +1,1 @@
+"""The caseworkers' pages: the queue and the ticket."""

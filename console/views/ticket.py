@@ -1,0 +1,374 @@
+"""The ticket page: the intake as a summary, the resident, the thread, and every action on it.
+
+Every route finds the ticket through `casework.get_visible`: a ticket of another team is
+exactly as absent as one that never existed (404, same page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from console import labels
+from console.auth import safe_next
+from console.context import app_services, client_ip, now, work
+from console.i18n import _, local_time, reason
+from console.views.rows import Deadline, resident_name
+from storage import casework
+from storage.models import (
+    OPEN_STATUSES,
+    Consent,
+    District,
+    Staff,
+    Team,
+    Ticket,
+    TicketMessage,
+)
+
+# LINE takes up to 5,000 characters in one text message.
+REPLY_MAX = 5000
+NOTE_MAX = 5000
+SHORT_MAX = 200
+# Intake keys the summary shows in its own rows; anything else is listed after them.
+SHOWN_ELSEWHERE = {"categories", "about", "district", "district_id", "urgency", "contact"}
+
+
+def register(blueprint: Blueprint) -> None:
+    blueprint.add_url_rule("/tickets/<reference>", "ticket_page", ticket_page)
+    for action in ("claim", "reply", "note", "status", "transfer", "refer", "close"):
+        blueprint.add_url_rule(
+            f"/tickets/<reference>/{action}",
+            f"ticket_{action}",
+            ACTIONS[action],
+            methods=["POST"],
+        )
+
+
+def _visible(session: Session, staff: Staff, reference: str) -> Ticket:
+    ticket = casework.get_visible(session, staff, reference[:40])
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+def ticket_page(reference: str) -> str:
+    with work() as (session, staff):
+        ticket = _visible(session, staff, reference)
+        casework.mark_viewed(session, staff, ticket, now(), ip=client_ip())
+        return _render(session, staff, ticket)
+
+
+def _render(
+    session: Session,
+    staff: Staff,
+    ticket: Ticket,
+    *,
+    reply_draft: str = "",
+    note_draft: str = "",
+    error: str | None = None,
+) -> str:
+    moment = now()
+    resident = ticket.resident
+    return render_template(
+        "console/ticket.html",
+        ticket=_header(ticket, staff, moment),
+        summary=_summary(session, ticket),
+        profile=_profile(session, staff, ticket),
+        thread=_thread(session, ticket),
+        canned=[
+            (canned.title, canned.body)
+            for canned in casework.canned_responses(session, ticket.team, resident.language)
+        ],
+        teams=[
+            (team.slug, team.name)
+            for team in session.scalars(select(Team).order_by(Team.id))
+            if team.id != ticket.team_id
+        ],
+        statuses=[(code, labels.label(labels.STATUS_NAMES, code)) for code in OPEN_STATUSES],
+        outcomes=labels.choices(labels.OUTCOME_NAMES),
+        reply_draft=reply_draft,
+        note_draft=note_draft,
+        error=error,
+        reply_max=REPLY_MAX,
+        note_max=NOTE_MAX,
+        short_max=SHORT_MAX,
+    )
+
+
+@dataclass(frozen=True)
+class Header:
+    reference: str
+    kind: str
+    status: str
+    status_label: str
+    urgency: str
+    urgency_label: str
+    team: str
+    assignee: str
+    created: str
+    first_response: str
+    deadline: Deadline
+    is_open: bool
+    can_claim: bool
+    is_mine: bool
+    referral: dict[str, Any]
+    outcome: str
+    outcome_note: str
+    resident_language: str
+
+
+def _header(ticket: Ticket, staff: Staff, moment: Any) -> Header:
+    return Header(
+        reference=ticket.reference,
+        kind=labels.label(labels.KINDS, ticket.kind),
+        status=ticket.status,
+        status_label=labels.label(labels.STATUS_NAMES, ticket.status),
+        urgency=ticket.urgency,
+        urgency_label=labels.label(labels.URGENCY_NAMES, ticket.urgency),
+        team=ticket.team.name,
+        assignee=ticket.assignee.name if ticket.assignee else "",
+        created=local_time(ticket.created_at),
+        first_response=local_time(ticket.first_response_at),
+        deadline=Deadline.of(ticket, moment, app_services().settings.sla_warn_before),
+        is_open=ticket.is_open,
+        can_claim=ticket.is_open and ticket.assignee_id is None,
+        is_mine=ticket.assignee_id == staff.id,
+        referral=dict(ticket.referral or {}),
+        outcome=labels.label(labels.OUTCOME_NAMES, ticket.outcome),
+        outcome_note=ticket.outcome_note or "",
+        resident_language=labels.label(labels.LANGUAGE_NAMES, ticket.resident.language),
+    )
+
+
+def _summary(session: Session, ticket: Ticket) -> list[tuple[str, str]]:
+    """The intake answers as (question, answer) rows a person reads at a glance."""
+    contact = ticket.contact or {}
+    rows = [
+        (_("What it is about"), labels.labels(labels.CATEGORIES, ticket.categories)),
+        (_("Who it is about"), labels.label(labels.ABOUT_NAMES, ticket.about)),
+        (_("District"), ticket.district.name if ticket.district else ""),
+        (_("Urgency"), labels.label(labels.URGENCY_NAMES, ticket.urgency)),
+        (_("How to contact"), labels.label(labels.CONTACT_METHODS, contact.get("method"))),
+        (_("Phone"), str(contact.get("phone") or "")),
+        (_("When to contact"), str(contact.get("when") or "")),
+        (_("Consent"), _consent(session, ticket)),
+    ]
+    for key, value in (ticket.intake or {}).items():
+        if key in SHOWN_ELSEWHERE or value in (None, "", [], {}):
+            continue
+        rows.append((key, _plain(value)))
+    return [(question, answer) for question, answer in rows if answer]
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return "、".join(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_plain(item)}" for key, item in value.items())
+    return str(value)
+
+
+def _consent(session: Session, ticket: Ticket) -> str:
+    given = session.scalar(
+        select(Consent)
+        .where(Consent.resident_id == ticket.resident_id, Consent.purpose == "consultation")
+        .order_by(Consent.at.desc())
+        .limit(1)
+    )
+    if given is None:
+        return _("Not recorded")
+    when = local_time(given.at)
+    if given.given:
+        return _("Agreed (notice {version}, {when})", version=given.version, when=when)
+    return _("Declined (notice {version}, {when})", version=given.version, when=when)
+
+
+def _profile(session: Session, staff: Staff, ticket: Ticket) -> dict[str, Any]:
+    resident = ticket.resident
+    earlier = casework.earlier_tickets(session, staff, ticket)
+    district = session.get(District, resident.district_id) if resident.district_id else None
+    return {
+        "name": resident_name(ticket),
+        "language": labels.label(labels.LANGUAGE_NAMES, resident.language),
+        "district": district.name if district else "",
+        "following": resident.following,
+        "since": local_time(resident.followed_at or resident.created_at),
+        "earlier": [
+            {
+                "reference": other.reference,
+                "url": url_for("console.ticket_page", reference=other.reference),
+                "status": labels.label(labels.STATUS_NAMES, other.status),
+                "created": local_time(other.created_at),
+                "categories": labels.labels(labels.CATEGORIES, other.categories),
+            }
+            for other in earlier
+        ],
+    }
+
+
+def _thread(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
+    messages = list(ticket.messages)
+    deliveries = casework.delivery_statuses(session, messages)
+    return [_entry(ticket, message, deliveries.get(message.id)) for message in messages]
+
+
+def _entry(ticket: Ticket, message: TicketMessage, delivery: str | None) -> dict[str, Any]:
+    authors = {
+        "resident": resident_name(ticket),
+        "bot": _("Bot"),
+        "system": _("System"),
+    }
+    author = authors.get(message.author) or (message.staff.name if message.staff else _("Staff"))
+    return {
+        "kind": message.author,
+        "author": author,
+        "at": local_time(message.created_at),
+        "at_iso": message.created_at.isoformat(),
+        "body": message.body,
+        "attachments": len(message.attachments or []),
+        "delivery": delivery,
+    }
+
+
+# ---- Actions -----------------------------------------------------------------------------------
+
+
+def _back(reference: str) -> Response:
+    return redirect(url_for("console.ticket_page", reference=reference))
+
+
+def _text(name: str, limit: int) -> str:
+    value = request.form.get(name, "")
+    if len(value) > limit:
+        abort(400, description=f"{name} is longer than {limit} characters")
+    return value.strip()
+
+
+def claim(reference: str) -> Response:
+    target = safe_next(request.form.get("next")) if request.form.get("next") else None
+    with work() as (session, staff):
+        ticket = _visible(session, staff, reference)
+        taken = casework.claim(session, staff, ticket, now())
+    if taken:
+        flash(_("You have taken {reference}.", reference=reference), "success")
+        return _back(reference)
+    flash(_("Someone else took this one first."), "error")
+    return redirect(target or url_for("console.ticket_page", reference=reference))
+
+
+def reply(reference: str) -> Any:
+    body = _text("body", REPLY_MAX)
+    with work() as (session, staff):
+        ticket = _visible(session, staff, reference)
+        try:
+            with session.begin_nested():
+                casework.reply(session, staff, ticket, body, now())
+        except ValueError as refused:
+            return _render(session, staff, ticket, reply_draft=body, error=reason(refused)), 422
+    flash(_("Your reply is on its way to the resident."), "success")
+    return _back(reference)
+
+
+def note(reference: str) -> Any:
+    body = _text("body", NOTE_MAX)
+    with work() as (session, staff):
+        ticket = _visible(session, staff, reference)
+        try:
+            with session.begin_nested():
+                casework.note(session, staff, ticket, body, now())
+        except ValueError as refused:
+            return _render(session, staff, ticket, note_draft=body, error=reason(refused)), 422
+    flash(_("Note saved. Residents never see notes."), "success")
+    return _back(reference)
+
+
+def _change(reference: str, change: Any, done: str) -> Response:
+    """Run one change on the ticket; a refusal comes back as a message on the same page."""
+    with work() as (session, staff):
+        ticket = _visible(session, staff, reference)
+        try:
+            with session.begin_nested():
+                change(session, staff, ticket)
+        except ValueError as refused:
+            flash(reason(refused), "error")
+            return _back(reference)
+    flash(done, "success")
+    return _back(reference)
+
+
+def status(reference: str) -> Response:
+    chosen = request.form.get("status", "")
+    if chosen not in OPEN_STATUSES:
+        abort(400, description="status must be an open status")
+    return _change(
+        reference,
+        lambda session, staff, ticket: casework.set_status(session, staff, ticket, chosen, now()),
+        _("Status changed to {status}.", status=labels.label(labels.STATUS_NAMES, chosen)),
+    )
+
+
+def transfer(reference: str) -> Response:
+    slug = request.form.get("team", "")
+    reason = _text("reason", SHORT_MAX * 5)
+    if not reason:
+        abort(400, description="say why the ticket moves to another team")
+    with work() as (session, staff):
+        ticket = _visible(session, staff, reference)
+        team = session.scalar(select(Team).where(Team.slug == slug))
+        if team is None:
+            abort(400, description="no such team")
+        try:
+            with session.begin_nested():
+                casework.transfer(session, staff, ticket, team, reason, now())
+        except ValueError as refused:
+            flash(reason(refused), "error")
+            return _back(reference)
+        still_visible = casework.get_visible(session, staff, reference) is not None
+        team_name = team.name
+    flash(_("{reference} was handed to {team}.", reference=reference, team=team_name), "success")
+    # After handing it to a team one is not in, the ticket is no longer ours to open.
+    return _back(reference) if still_visible else redirect(url_for("console.queue"))
+
+
+def refer(reference: str) -> Response:
+    agency = _text("agency", SHORT_MAX)
+    handed_over = _text("handed_over", NOTE_MAX)
+    if not agency:
+        abort(400, description="name the agency")
+    return _change(
+        reference,
+        lambda session, staff, ticket: casework.refer(
+            session, staff, ticket, agency, handed_over, now()
+        ),
+        _("Referral to {agency} recorded.", agency=agency),
+    )
+
+
+def close(reference: str) -> Response:
+    outcome = request.form.get("outcome", "")
+    if outcome not in labels.OUTCOME_NAMES:
+        abort(400, description="choose an outcome")
+    closing_note = _text("note", NOTE_MAX)
+    return _change(
+        reference,
+        lambda session, staff, ticket: casework.close(
+            session, staff, ticket, outcome, closing_note, now()
+        ),
+        _("Closed: {outcome}.", outcome=labels.label(labels.OUTCOME_NAMES, outcome)),
+    )
+
+
+ACTIONS = {
+    "claim": claim,
+    "reply": reply,
+    "note": note,
+    "status": status,
+    "transfer": transfer,
+    "refer": refer,
+    "close": close,
+}
