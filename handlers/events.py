@@ -14,7 +14,7 @@ import flows.language  # noqa: F401  (registers the flow)
 from flows import engine, i18n, replies
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
-from handlers import commands
+from handlers import commands, safety
 from storage import inbox, outbox, residents
 from storage.models import Resident
 
@@ -98,6 +98,8 @@ def _on_input(context: Context, event: dict[str, Any]) -> None:
 
 def respond(turn: Turn, given: UserInput) -> None:
     """What a resident said or tapped, from any state: commands first, then the active flow."""
+    # Danger words come before everything, in every state; the message then goes on as usual.
+    safety.intercept(turn, given)
     if engine.is_idle(turn):
         engine.finish(turn)
         turn.say(replies.started_over(turn))
