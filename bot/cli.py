@@ -11,7 +11,7 @@ from types import FrameType
 import click
 from waitress import create_server
 
-from bot import richmenu
+from bot import richmenu, staff_cli
 from bot.app import create_app
 from bot.clock import Clock
 from bot.gateway import LineGateway
@@ -66,6 +66,7 @@ def serve(host: str, port: int, threads: int) -> None:
             access_token=SIMULATOR_TOKEN,
         )
         app.register_blueprint(create_blueprint(simulator_state), url_prefix="/simulator")
+    demo_login = staff_cli.demo_login(db, clock) if settings.simulator_mode else None
     stop = threading.Event()
     run_in_thread(worker, stop)
     server = create_server(app, host=host, port=port, threads=threads)
@@ -82,11 +83,16 @@ def serve(host: str, port: int, threads: int) -> None:
     if simulator_state is not None:
         click.echo(f"  Chat as a resident (simulator): {base}/simulator/")
         click.echo("  No LINE credentials are set, so the bot talks to the local simulator.")
+    if demo_login is not None:
+        click.echo(f"  Staff console: {base}/console  login: {demo_login[0]} / {demo_login[1]}")
     try:
         server.run()
     finally:
         stop.set()
         db.dispose()
+
+
+main.add_command(staff_cli.staff_group)
 
 
 @main.command()
