@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 EMERGENCY = "emergency"
 
 # What to do right now, per kind of alarm; every line names the number to call.
-_NUMBERS = {
+NUMBERS = {
     "suicide": N_(
         "Thank you for telling us how you feel. You do not have to carry this alone. "
         "To talk to someone now, call Inochi no Denwa (0570-783-556) or the Yorisoi Hotline "
@@ -48,7 +48,7 @@ _NUMBERS = {
     ),
 }
 # How staff see the kind of an alarm, in notes, thread entries and LINE group alerts.
-_LABELS = {
+LABELS = {
     "suicide": N_("suicidal thoughts"),
     "collapse": N_("someone collapsed or unwell"),
     "fire": N_("fire or gas"),
@@ -157,7 +157,7 @@ def _alert_team(session: Session, ticket: Ticket, alarm: safety.Alarm, now: date
 
 
 def _numbers_message(turn: Turn, alarm: safety.Alarm, team: Team | None) -> str:
-    lines = [turn._(_NUMBERS[kind]) for kind in alarm.kinds if kind in _NUMBERS]
+    lines = [turn._(NUMBERS[kind]) for kind in alarm.kinds if kind in NUMBERS]
     if team is None or business_time.is_open(team, turn.now):
         lines.append(turn._("We have told our staff right away."))
     else:
@@ -203,4 +203,4 @@ def _mark_concern(turn: Turn, alarm: safety.Alarm) -> None:
 
 def _label(kind: str) -> str:
     # Notes, thread entries and alerts are stored for staff, in the council's language.
-    return gettext(DEFAULT_LANGUAGE, _LABELS.get(kind, kind))
+    return gettext(DEFAULT_LANGUAGE, LABELS.get(kind, kind))

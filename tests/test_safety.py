@@ -220,7 +220,7 @@ def test_the_lexicon_is_well_formed_and_every_kind_has_numbers_and_a_label() -> 
         for pattern in [*levels.get("emergency", []), *levels.get("concern", [])]:
             assert "\\" not in pattern
             re.compile(pattern)
-    assert set(safety.kinds()) == set(safety_handler._NUMBERS) == set(safety_handler._LABELS)
+    assert set(safety.kinds()) == set(safety_handler.NUMBERS) == set(safety_handler.LABELS)
 
 
 # --- in a conversation ------------------------------------------------------------------------
