@@ -6,7 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
+from linebot.v3.messaging import (
+    LocationAction,
+    PostbackAction,
+    QuickReply,
+    QuickReplyItem,
+    TextMessage,
+)
 
 from flows import postback
 
@@ -29,21 +35,30 @@ class Button:
             raise ValueError(f"button label over {MAX_LABEL} characters: {len(self.label)}")
 
 
-def text(body: str, buttons: Sequence[Button] = ()) -> Message:
+@dataclass(frozen=True)
+class LocationButton:
+    """Opens LINE's location picker; what the person picks comes back as a location message."""
+
+    label: str
+
+    def __post_init__(self) -> None:
+        if len(self.label) > MAX_LABEL:
+            raise ValueError(f"button label over {MAX_LABEL} characters: {len(self.label)}")
+
+
+def text(body: str, buttons: Sequence[Button | LocationButton] = ()) -> Message:
     """A text bubble, with quick-reply buttons under it when there are any."""
     if len(buttons) > MAX_QUICK_REPLIES:
         raise ValueError(f"LINE shows at most {MAX_QUICK_REPLIES} quick replies")
     quick_reply = None
     if buttons:
-        items = [
-            QuickReplyItem(
-                action=PostbackAction(
-                    label=button.label,
-                    data=postback.encode(**button.data),
-                    display_text=button.label,
-                )
-            )
-            for button in buttons
-        ]
-        quick_reply = QuickReply(items=items)
+        quick_reply = QuickReply(items=[QuickReplyItem(action=_action(b)) for b in buttons])
     return TextMessage(text=body[:MAX_TEXT], quick_reply=quick_reply).to_dict()
+
+
+def _action(button: Button | LocationButton) -> PostbackAction | LocationAction:
+    if isinstance(button, LocationButton):
+        return LocationAction(label=button.label)
+    return PostbackAction(
+        label=button.label, data=postback.encode(**button.data), display_text=button.label
+    )

@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import flows.language  # noqa: F401  (registers the flow)
-from flows import engine, i18n, replies
+from flows import consultation, engine, i18n, replies
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
 from handlers import commands, safety
+from handlers import tickets as thread
 from storage import inbox, outbox, residents
 from storage.models import Resident
 
@@ -87,6 +88,11 @@ def _on_unsend(context: Context, event: dict[str, Any]) -> None:
     message_id = str((event.get("unsend") or {}).get("messageId", ""))
     if message_id:
         inbox.forget_message(context.session, inbox.source_key(event), message_id)
+        resident = residents.find(context.session, event["source"]["userId"])
+        if resident is not None:
+            thread.forget(context.session, resident.id, message_id)
+            conversation = residents.conversation_of(context.session, resident, context.now)
+            consultation.forget_message(conversation, message_id)
 
 
 def _on_input(context: Context, event: dict[str, Any]) -> None:
@@ -101,8 +107,11 @@ def respond(turn: Turn, given: UserInput) -> None:
     # Danger words come before everything, in every state; the message then goes on as usual.
     safety.intercept(turn, given)
     if engine.is_idle(turn):
-        engine.finish(turn)
-        turn.say(replies.started_over(turn))
+        if engine.can_resume(turn):
+            engine.pause(turn)
+        else:
+            engine.finish(turn)
+            turn.say(replies.started_over(turn))
     command = commands.command_of(given)
     if command == commands.CANCEL:
         engine.finish(turn)
@@ -113,11 +122,14 @@ def respond(turn: Turn, given: UserInput) -> None:
         turn.say(replies.main_menu(turn))
         return
     if command == commands.STAFF:
-        residents.record_handoff(turn.session, turn.resident, turn.conversation, turn.now)
+        thread.talk_to_person(turn)
         engine.finish(turn)
-        turn.say(*replies.staff_requested(turn))
         return
     chosen = commands.menu_choice(given, _menu_labels(turn))
+    if given.kind == "text" and engine.takes_free_text(turn):
+        chosen = None  # where they write freely, a message that is a menu word is still theirs
+    if chosen == turn.conversation.flow and engine.is_paused(turn):
+        chosen = None  # asking again for a flow left halfway offers to continue it
     if chosen is not None:
         flow = engine.REGISTRY.get(chosen)
         if flow is None:
@@ -128,6 +140,12 @@ def respond(turn: Turn, given: UserInput) -> None:
         return
     if turn.conversation.flow in engine.REGISTRY:
         engine.advance(turn, given)
+        return
+    # Outside any flow: an open ticket's thread takes what they send, then a plain ask for help.
+    if thread.take(turn, given):
+        return
+    if consultation.is_request_for_help(given):
+        engine.start(turn, consultation.FLOW)
         return
     engine.finish(turn)
     turn.say(replies.odd_input(turn, given, in_flow=False), replies.main_menu(turn))
