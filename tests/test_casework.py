@@ -654,3 +654,74 @@ def test_split_for_line_keeps_every_character() -> None:
     lines = "line\n" * 3000
     assert "".join(casework.split_for_line(lines)) == lines
     assert all(p.endswith("\n") for p in casework.split_for_line(lines)[:-1])
+
+
+# --- the scheduler's casework round ------------------------------------------------------
+
+
+def test_the_team_group_hears_once_about_a_ticket_nearing_its_sla(
+    db: Database, office: Office
+) -> None:
+    from bot import casework_sweep
+    from flows import postback
+
+    near = _open(db, office, due_in=timedelta(minutes=45))
+    taken = _open(db, office, due_in=timedelta(minutes=30))
+    late = _open(db, office, "kourei", due_in=timedelta(minutes=-20))
+    with db.transaction() as session:
+        team = session.get(Team, office.teams["marugoto"])
+        assert team is not None
+        team.line_group_id = "C" + "1" * 32
+        casework.claim(session, staff(session, office.staff["aoki"]), ticket(session, taken), NOW)
+    with db.transaction() as session:
+        assert casework_sweep.sweep(session, NOW, timedelta(hours=1)) == 3
+    with db.transaction() as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        # kourei has no group: its overdue ticket gets the console banner only.
+        assert [row.to for row in rows] == ["C" + "1" * 32] * 2
+        assert all(row.reply_token is None for row in rows)
+        texts = {row.messages[0]["text"]: row.messages[0] for row in rows}
+        assert set(texts) == {
+            f"{taken}（福祉まるごと相談）の対応期限まであと30分です。",
+            f"{near}（福祉まるごと相談）の対応期限まであと45分です。",
+        }
+        # The unassigned one carries a 担当する button that claims it; the taken one none.
+        (button,) = texts[f"{near}（福祉まるごと相談）の対応期限まであと45分です。"]["quickReply"][
+            "items"
+        ]
+        assert button["action"]["label"] == "担当する"
+        assert postback.decode(button["action"]["data"]) == {"action": "claim", "ref": near}
+        assert "quickReply" not in texts[f"{taken}（福祉まるごと相談）の対応期限まであと30分です。"]
+        assert ticket(session, late).sla_warned_at == NOW
+    with db.transaction() as session:
+        assert casework_sweep.sweep(session, NOW + timedelta(minutes=1), timedelta(hours=1)) == 0
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
+
+
+def test_an_overdue_alert_says_how_late() -> None:
+    from bot import casework_sweep
+
+    team = Team(slug="t", name="見守り", line_group_id="C1")
+    late = Ticket(reference="W-2026-000001", team=team, sla_due_at=NOW - timedelta(minutes=90))
+    message = casework_sweep.alert(late, NOW)
+    assert message["text"] == "W-2026-000001（見守り）は対応期限を90分過ぎています。"
+    english = casework_sweep.alert(late, NOW, "en")
+    assert english["text"] == "W-2026-000001 (見守り) is 90 minutes past its due time."
+
+
+def test_the_schedulers_sweep_warns_and_auto_assigns(db: Database, office: Office) -> None:
+    from datetime import UTC, datetime
+
+    from bot.clock import Clock
+    from bot.scheduler import Scheduler
+
+    near = _open(db, office, due_in=timedelta(minutes=20))
+    with db.transaction() as session:
+        make_staff(session, "watcher", ["mimamori"], available=True)
+        watch = make_ticket(session, office.teams["mimamori"], kind="watch").reference
+    clock = Clock(offset=NOW - datetime.now(UTC))
+    Scheduler(db, clock, sla_warn_before=timedelta(minutes=30)).sweep()
+    with db.transaction() as session:
+        assert ticket(session, near).sla_warned_at is not None
+        assert ticket(session, watch).assignee is not None
+        assert ticket(session, watch).assignee.name == "watcher"  # type: ignore[union-attr]
