@@ -43,11 +43,16 @@ def local_date(value: datetime | None) -> str:
 
 
 def duration(value: timedelta) -> str:
-    """A span in whole hours and minutes: "2時間15分", "45分" (never negative)."""
+    """A span as people say it: "45分", "1時間20分", "3時間", "2日4時間" (never negative).
+
+    Past two hours the minutes are noise in a queue, so they are left out.
+    """
     minutes = max(0, int(value.total_seconds() // 60))
     hours, minutes = divmod(minutes, 60)
     if hours >= 48:
         return _("{days} d {hours} h", days=hours // 24, hours=hours % 24)
+    if hours >= 2 or (hours and not minutes):
+        return _("{hours} h", hours=hours)
     if hours:
         return _("{hours} h {minutes} min", hours=hours, minutes=minutes)
     return _("{minutes} min", minutes=minutes)

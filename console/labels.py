@@ -11,14 +11,15 @@ from collections.abc import Iterable, Mapping
 from console.i18n import gettext, language
 from flows.i18n import N_
 
+# The same words the resident tapped in the consultation flow (flows/consultation.py).
 CATEGORIES: Mapping[str, str] = {
-    "care": N_("Elderly care"),
-    "childcare": N_("Child-rearing"),
+    "care": N_("Care and old age"),
+    "childcare": N_("Raising children"),
     "disability": N_("Disability"),
     "money": N_("Living and money"),
     "housing": N_("Housing"),
-    "mind": N_("Mind and withdrawal"),
-    "errands": N_("Everyday help"),
+    "mind": N_("Mind / withdrawal"),
+    "errands": N_("A little help"),
     "other": N_("Other / not sure"),
 }
 URGENCY_NAMES: Mapping[str, str] = {
@@ -51,7 +52,12 @@ ABOUT_NAMES: Mapping[str, str] = {
 CONTACT_METHODS: Mapping[str, str] = {
     "line": N_("By LINE"),
     "phone": N_("By phone"),
-    "visit": N_("A visit"),
+    "visit": N_("A visit requested"),
+}
+CONTACT_TIMES: Mapping[str, str] = {
+    "morning": N_("Morning"),
+    "afternoon": N_("Afternoon"),
+    "anytime": N_("Any time"),
 }
 KINDS: Mapping[str, str] = {
     "consultation": N_("Consultation"),

@@ -158,7 +158,7 @@ def _chosen_team(teams: list[Team], slug: str | None) -> Team | None:
 
 def _view_label(view: str) -> str:
     names = {
-        "new": _("New"),
+        "new": _("New arrivals"),
         "mine": _("Mine"),
         "waiting": _("Waiting"),
         "open": _("All open"),

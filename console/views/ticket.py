@@ -35,7 +35,21 @@ REPLY_MAX = 5000
 NOTE_MAX = 5000
 SHORT_MAX = 200
 # Intake keys the summary shows in its own rows; anything else is listed after them.
-SHOWN_ELSEWHERE = {"categories", "about", "district", "district_id", "urgency", "contact"}
+SHOWN_ELSEWHERE = {
+    "categories",
+    "about",
+    "district",
+    "district_id",
+    "urgency",
+    "contact",
+    "when",
+    "language",
+    "consent_version",
+    "located_by_map",
+    # Where a "talk to a person" request was made: the bot's bookkeeping, not an answer.
+    "asked_in",
+    "step",
+}
 
 
 def register(blueprint: Blueprint) -> None:
@@ -155,9 +169,11 @@ def _summary(session: Session, ticket: Ticket) -> list[tuple[str, str]]:
         (_("Urgency"), labels.label(labels.URGENCY_NAMES, ticket.urgency)),
         (_("How to contact"), labels.label(labels.CONTACT_METHODS, contact.get("method"))),
         (_("Phone"), str(contact.get("phone") or "")),
-        (_("When to contact"), str(contact.get("when") or "")),
+        (_("When to contact"), labels.label(labels.CONTACT_TIMES, contact.get("when"))),
         (_("Consent"), _consent(session, ticket)),
     ]
+    if (ticket.intake or {}).get("located_by_map"):
+        rows.append((_("Where"), _("Sent a location from the map")))
     for key, value in (ticket.intake or {}).items():
         if key in SHOWN_ELSEWHERE or value in (None, "", [], {}):
             continue
