@@ -8,6 +8,7 @@ Every turn runs inside the caller's database transaction, which is the rollback 
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -18,10 +19,12 @@ from transitions import Machine
 from flows import i18n
 from flows.inputs import UserInput
 from flows.messages import Message
-from flows.replies import odd_input
+from flows.replies import odd_input, resume_choice, resume_offer
 from storage.models import Conversation, Resident
 
 FINAL = "done"
+# Set in a conversation's data while it waits for "continue or start again?" after a long pause.
+PAUSED = "_paused"
 
 
 @dataclass
@@ -49,10 +52,10 @@ class FlowModel:
     def __init__(self, turn: Turn, state: str) -> None:
         self.turn = turn
         self.state = state
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return self.turn.conversation.data
+        # The flow's answers, as a copy: a JSON column notices only a new value (not changes
+        # inside the loaded one, which an autoflush mid-step may already have taken as saved),
+        # so the engine stores this back whole once the step has moved.
+        self.data: dict[str, Any] = copy.deepcopy(turn.conversation.data)
 
 
 class Flow:
@@ -63,6 +66,12 @@ class Flow:
     transitions: ClassVar[list[dict[str, Any]]]
     model_class: ClassVar[type[FlowModel]] = FlowModel
     machine: ClassVar[Machine]
+    # A flow worth keeping over a long pause (a half-written consultation) offers to go on
+    # instead of starting over, for this long after its last step; None starts over.
+    resumable_for: ClassVar[timedelta | None] = None
+    # States where whatever is typed is the answer itself (free writing, a phone number), so a
+    # message that happens to be a menu word is not taken as a menu choice there.
+    free_text_states: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -108,6 +117,9 @@ def advance(turn: Turn, given: UserInput) -> None:
     conversation = turn.conversation
     flow = REGISTRY[conversation.flow or ""]
     model = flow.model_class(turn, conversation.state or flow.states[0])
+    if is_paused(turn):
+        _resume(turn, flow, model, given)
+        return
     meaning = flow.interpret(model, given)
     moved = False
     if meaning is not None:
@@ -120,8 +132,7 @@ def advance(turn: Turn, given: UserInput) -> None:
         conversation.updated_at = turn.now
         return
     conversation.state = model.state
-    # A JSON column only notices a new object, not changes inside the old one.
-    conversation.data = dict(conversation.data)
+    conversation.data = model.data
     conversation.updated_at = turn.now
     if model.state == FINAL:
         finish(turn)
@@ -140,3 +151,42 @@ def finish(turn: Turn) -> None:
 def is_idle(turn: Turn) -> bool:
     conversation = turn.conversation
     return conversation.flow is not None and turn.now - conversation.updated_at > turn.idle_after
+
+
+def can_resume(turn: Turn) -> bool:
+    """Whether the idle flow is one that offers to go on, and is still within its time for that."""
+    conversation = turn.conversation
+    flow = REGISTRY.get(conversation.flow or "")
+    if flow is None or flow.resumable_for is None:
+        return False
+    return turn.now - conversation.updated_at <= flow.resumable_for
+
+
+def pause(turn: Turn) -> None:
+    """Hold the flow where it was; its next input is first asked "continue or start again?"."""
+    conversation = turn.conversation
+    conversation.data = {**conversation.data, PAUSED: True}
+    conversation.updated_at = turn.now
+
+
+def is_paused(turn: Turn) -> bool:
+    return bool(turn.conversation.data.get(PAUSED))
+
+
+def takes_free_text(turn: Turn) -> bool:
+    conversation = turn.conversation
+    flow = REGISTRY.get(conversation.flow or "")
+    return flow is not None and conversation.state in flow.free_text_states
+
+
+def _resume(turn: Turn, flow: Flow, model: FlowModel, given: UserInput) -> None:
+    conversation = turn.conversation
+    conversation.updated_at = turn.now
+    choice = resume_choice(given)
+    if choice == "continue":
+        conversation.data = {k: v for k, v in conversation.data.items() if k != PAUSED}
+        turn.say(*flow.ask(model))
+    elif choice == "restart":
+        start(turn, flow)
+    else:
+        turn.say(resume_offer(turn))

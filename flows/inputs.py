@@ -25,6 +25,8 @@ class UserInput:
     text: str = ""
     data: dict[str, str] = field(default_factory=dict)
     location: Location | None = None
+    # LINE's id of the message, kept with what we store of it so an unsend can delete it.
+    message_id: str | None = None
 
     @property
     def normalised(self) -> str:
@@ -38,11 +40,13 @@ class UserInput:
             return cls(kind="postback", data=postback.decode(data))
         message = event.get("message") or {}
         kind = message.get("type", "unknown")
+        message_id = str(message["id"]) if message.get("id") else None
         if kind == "text":
-            return cls(kind="text", text=message.get("text", ""))
+            return cls(kind="text", text=message.get("text", ""), message_id=message_id)
         if kind == "location":
             return cls(
                 kind="location",
+                message_id=message_id,
                 location=Location(
                     latitude=float(message.get("latitude", 0.0)),
                     longitude=float(message.get("longitude", 0.0)),
@@ -51,7 +55,7 @@ class UserInput:
                 ),
             )
         if kind in ("sticker", "image", "video", "audio", "file"):
-            return cls(kind=kind)
+            return cls(kind=kind, message_id=message_id)
         return cls(kind="unknown")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flows.i18n import N_, gettext
-from flows.inputs import UserInput
+from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
 
 if TYPE_CHECKING:
@@ -85,17 +85,35 @@ def started_over(turn: Turn) -> Message:
     return text(turn._("It has been a while, so let us start again from the beginning."))
 
 
-def staff_requested(turn: Turn) -> list[Message]:
-    return [
-        text(
-            turn._(
-                "We have passed your request to our staff. "
-                "A person will contact you here as soon as they can. "
-                "If it is urgent, please call 0465-00-0000."
-            )
+# Typed answers to "continue or start again?"; "最初から" alone stays the global cancel word.
+RESUME_WORDS: dict[str, list[str]] = {
+    "continue": ["続きから", "つづきから", "続き", "つづき", "続ける", "continue"],
+    "restart": ["最初からやり直す", "はじめからやり直す", "やり直す", "やりなおす", "restart"],
+}
+_RESUME_TYPED = {normalise(w): choice for choice, words in RESUME_WORDS.items() for w in words}
+
+
+def resume_offer(turn: Turn) -> Message:
+    """After a long pause in a flow worth keeping: go on, start that flow again, or stop."""
+    return text(
+        turn._(
+            "Last time you stopped partway through. Would you like to continue where you left off?"
         ),
-        main_menu(turn),
-    ]
+        [
+            Button(turn._("Continue"), {"resume": "continue"}),
+            Button(turn._("Start again"), {"resume": "restart"}),
+            Button(turn._("Stop"), {"cmd": "cancel"}),
+        ],
+    )
+
+
+def resume_choice(given: UserInput) -> str | None:
+    if given.kind == "postback":
+        choice = given.data.get("resume")
+        return choice if choice in RESUME_WORDS else None
+    if given.kind == "text":
+        return _RESUME_TYPED.get(given.normalised)
+    return None
 
 
 def apology(language: str) -> Message:

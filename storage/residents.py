@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Conversation, HandoffRequest, Resident
+from storage.models import Conversation, Resident
 
 
 def find(session: Session, line_user_id: str) -> Resident | None:
@@ -54,12 +54,3 @@ def is_following(session: Session, line_user_id: str) -> bool:
     )
     return following is not False
 
-
-def record_handoff(
-    session: Session, resident: Resident, conversation: Conversation, now: datetime
-) -> HandoffRequest:
-    request = HandoffRequest(
-        resident_id=resident.id, flow=conversation.flow, state=conversation.state, created_at=now
-    )
-    session.add(request)
-    return request

@@ -26,9 +26,15 @@ class Said:
             item["action"]["label"] for item in (last.get("quickReply") or {}).get("items", [])
         ]
         self.postbacks = {
-            item["action"]["label"]: item["action"]["data"]
+            item["action"]["label"]: item["action"].get("data", "")
             for item in (last.get("quickReply") or {}).get("items", [])
         }
+        # Buttons that open LINE's location picker rather than post back.
+        self.location_buttons = [
+            item["action"]["label"]
+            for item in (last.get("quickReply") or {}).get("items", [])
+            if item["action"].get("type") == "location"
+        ]
 
     @property
     def text(self) -> str:
@@ -49,8 +55,10 @@ class Dialogue:
         self.user = user
         self.idle_after = idle_after
         self.profile_language = profile_language
+        self.last_event: dict[str, Any] = {}
 
     def send(self, event: dict[str, Any]) -> Said:
+        self.last_event = event
         with self.db.transaction() as session:
             before = (
                 session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1))
@@ -112,3 +120,41 @@ class Dialogue:
                 },
             )
         )
+
+    @property
+    def last_message_id(self) -> str:
+        """LINE's id of the message last sent, as an unsend event would name it."""
+        return str(self.last_event["message"]["id"])
+
+    def photo(self, message_id: str) -> Said:
+        return self.send(
+            make_event(
+                "message",
+                self.user,
+                message={
+                    "type": "image",
+                    "id": message_id,
+                    "contentProvider": {"type": "line"},
+                    "quoteToken": "q",
+                },
+            )
+        )
+
+    def location(self, latitude: float, longitude: float, title: str = "") -> Said:
+        return self.send(
+            make_event(
+                "message",
+                self.user,
+                message={
+                    "type": "location",
+                    "id": str(abs(hash((latitude, longitude, title))) % 10**12),
+                    "title": title,
+                    "address": "",
+                    "latitude": latitude,
+                    "longitude": longitude,
+                },
+            )
+        )
+
+    def unsend(self, message_id: str) -> Said:
+        return self.send(make_event("unsend", self.user, unsend={"messageId": message_id}))

@@ -8,7 +8,6 @@ from storage.models.base import Base
 from storage.models.console import ConsoleSession
 from storage.models.core import (
     Conversation,
-    HandoffRequest,
     InboxEvent,
     OutboxMessage,
     Resident,
@@ -45,7 +44,6 @@ __all__ = [
     "ConsoleSession",
     "Conversation",
     "District",
-    "HandoffRequest",
     "InboxEvent",
     "LoginAttempt",
     "OutboxMessage",

@@ -40,18 +40,6 @@ class Conversation(Base):
     updated_at: Mapped[datetime]
 
 
-class HandoffRequest(Base):
-    """A resident asked to talk to a person; the staff queue picks these up."""
-
-    __tablename__ = "handoff_requests"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
-    flow: Mapped[str | None] = mapped_column(String(40))
-    state: Mapped[str | None] = mapped_column(String(60))
-    created_at: Mapped[datetime]
-
-
 class InboxEvent(Base):
     """A webhook event as LINE sent it, kept until handled; its webhookEventId dedupes it."""
 

@@ -1,0 +1,58 @@
+"""Where a resident lives: the town's districts grouped by area for buttons, and a shared location
+placed in the district whose centre is nearest."""
+
+from __future__ import annotations
+
+import math
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import District
+
+# A point farther than this from every district centre is taken to be outside the city: the
+# widest sample district (片浦) reaches about 3 km from its centre.
+OUTSIDE_CITY_KM = 4.0
+EARTH_RADIUS_KM = 6371.0
+
+
+def all_districts(session: Session) -> list[District]:
+    """Every district in the order the city's own guides list them."""
+    return list(session.scalars(select(District).order_by(District.position, District.id)))
+
+
+def areas(session: Session) -> list[str]:
+    """The community areas, in the order their first district appears."""
+    seen: dict[str, None] = {}
+    for district in all_districts(session):
+        seen.setdefault(district.area, None)
+    return list(seen)
+
+
+def in_area(session: Session, area: str) -> list[District]:
+    return [district for district in all_districts(session) if district.area == area]
+
+
+def by_slug(session: Session, slug: str) -> District | None:
+    return session.scalar(select(District).where(District.slug == slug))
+
+
+def nearest(session: Session, latitude: float, longitude: float) -> District | None:
+    """The district whose centre is nearest the point; None when the point is outside the city."""
+    best: tuple[float, District] | None = None
+    for district in all_districts(session):
+        km = distance_km(latitude, longitude, district.latitude, district.longitude)
+        if best is None or km < best[0]:
+            best = (km, district)
+    if best is None or best[0] > OUTSIDE_CITY_KM:
+        return None
+    return best[1]
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine): plenty for telling districts a few km apart."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi = phi2 - phi1
+    d_lambda = math.radians(lon2 - lon1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))

@@ -1,0 +1,233 @@
+"""A resident with an open ticket talks to a person: what they send goes to its thread.
+
+Outside any flow, text, photos, stickers and the like are appended to the open ticket's thread
+(the staff console shows them). The first message after a quiet spell gets a short
+acknowledgement; the next lines of the same burst get none, as a person would not answer each
+line. 解決しました closes the ticket. "Talk to a person" opens a general ticket the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from flows import answer_time, consultation
+from flows.engine import Turn
+from flows.i18n import DEFAULT_LANGUAGE, gettext
+from flows.inputs import UserInput, normalise
+from flows.messages import Button, Message, text
+from flows.replies import main_menu
+from storage import audit, business_time, routing, tickets
+from storage.models import Team, Ticket, TicketMessage
+
+# A message after this long without one from the resident is acknowledged again, as is the first
+# after anyone else wrote in the thread.
+QUIET = timedelta(minutes=30)
+RESOLVE = "resolve"
+RESOLVE_WORDS = ["解決しました", "解決した", "解決です", "かいけつしました", "resolved", "solved"]
+_RESOLVE_TYPED = {normalise(word) for word in RESOLVE_WORDS}
+# Kept in the thread as attachments, by LINE message id (staff fetch the content from LINE).
+ATTACHED_KINDS = ("image", "video", "audio", "file", "sticker")
+
+
+def take(turn: Turn, given: UserInput) -> bool:
+    """Whether this input belongs to the resident's open ticket (and was handled as such)."""
+    if _asks_to_resolve(given):
+        resolve(turn, given.data.get("ref"))
+        return True
+    ticket = tickets.open_ticket_of(turn.session, turn.resident)
+    if ticket is None:
+        return False
+    entry = _thread_entry(given)
+    if entry is None:
+        return False
+    body, attachments = entry
+    quiet = _was_quiet(turn.session, ticket, turn)
+    tickets.add_message(
+        turn.session,
+        ticket,
+        author="resident",
+        now=turn.now,
+        body=body,
+        attachments=attachments,
+        line_message_id=given.message_id,
+    )
+    if quiet:
+        turn.say(acknowledgement(turn, ticket))
+    return True
+
+
+def acknowledgement(turn: Turn, ticket: Ticket) -> Message:
+    lines = [
+        turn._(
+            "Thank you, we have received it (reference {reference}).", reference=ticket.reference
+        ),
+        turn._("The staff member handling it will read it and answer you here."),
+    ]
+    note = consultation.closed_note(turn, ticket.team)
+    if note:
+        lines += ["", note]
+    return text("\n".join(lines), [resolve_button(turn, ticket), _menu_button(turn)])
+
+
+def resolve_button(turn: Turn, ticket: Ticket) -> Button:
+    return Button(turn._("It is solved"), {"ticket": RESOLVE, "ref": ticket.reference})
+
+
+def resolve(turn: Turn, reference: str | None = None) -> None:
+    """The resident says the matter is settled: the ticket is resolved, the team sees why."""
+    session = turn.session
+    ticket = tickets.open_ticket_of(session, turn.resident)
+    if reference:
+        named = session.scalar(
+            select(Ticket).where(
+                Ticket.reference == reference, Ticket.resident_id == turn.resident.id
+            )
+        )
+        ticket = named if named is not None and named.is_open else None
+    if ticket is None:
+        turn.say(main_menu(turn, turn._("This consultation is already closed. Thank you.")))
+        return
+    previous = ticket.status
+    ticket.status = "resolved"
+    ticket.resolved_at = turn.now
+    ticket.updated_at = turn.now
+    audit.record(
+        session,
+        "status",
+        turn.now,
+        ticket=ticket,
+        detail={"from": previous, "to": "resolved", "by": "resident"},
+    )
+    tickets.add_message(
+        session,
+        ticket,
+        author="system",
+        now=turn.now,
+        body=gettext(DEFAULT_LANGUAGE, "The resident marked this as solved in LINE."),
+    )
+    turn.say(
+        main_menu(
+            turn,
+            turn._(
+                "We are glad to hear that. Consultation {reference} is now closed. "
+                "Please write to us again any time.",
+                reference=ticket.reference,
+            ),
+        )
+    )
+
+
+def talk_to_person(turn: Turn) -> None:
+    """スタッフと話したい: a general ticket for the まるごと team, or the one already open."""
+    session = turn.session
+    ticket = tickets.open_ticket_of(session, turn.resident)
+    if ticket is not None:
+        turn.say(
+            text(
+                turn._(
+                    "Your consultation {reference} is open. Please write here what you would "
+                    "like to say: it reaches the staff member handling it.",
+                    reference=ticket.reference,
+                ),
+                [resolve_button(turn, ticket), _menu_button(turn)],
+            )
+        )
+        return
+    team = session.scalar(select(Team).where(Team.slug == routing.DEFAULT_TEAM))
+    if team is None:
+        # No teams set up yet (a fresh install): the phone still reaches a person.
+        turn.say(_call_us(turn))
+        return
+    conversation = turn.conversation
+    ticket = tickets.open_ticket(
+        session,
+        resident=turn.resident,
+        kind="staff",
+        team=team,
+        now=turn.now,
+        urgency="soon",
+        intake={"asked_in": conversation.flow or "menu", "step": conversation.state},
+    )
+    expected = business_time.expected_answer(team, "soon", turn.now)
+    when = answer_time.phrase(turn.resident.language, expected)
+    lines = [
+        turn._("We will put you in touch with our staff."),
+        turn._("Reference number: {reference}", reference=ticket.reference),
+        turn._("A person will answer you here {when}.", when=when),
+        turn._("Please write here what you would like to talk about."),
+        turn._("If it is urgent, please call {phone}.", phone=team.phone or "0465-00-0000"),
+    ]
+    note = consultation.closed_note(turn, team)
+    if note:
+        lines += ["", note]
+    reply = text("\n".join(lines), [_menu_button(turn)])
+    tickets.add_message(session, ticket, author="bot", now=turn.now, body=reply["text"])
+    turn.say(reply)
+
+
+def forget(session: Session, resident_id: int, message_id: str) -> int:
+    """An unsent LINE message is deleted from the resident's ticket threads too."""
+    theirs = select(Ticket.id).where(Ticket.resident_id == resident_id)
+    result = session.execute(
+        delete(TicketMessage).where(
+            TicketMessage.line_message_id == message_id, TicketMessage.ticket_id.in_(theirs)
+        )
+    )
+    return result.rowcount
+
+
+def _asks_to_resolve(given: UserInput) -> bool:
+    if given.kind == "postback":
+        return given.data.get("ticket") == RESOLVE
+    return given.kind == "text" and given.normalised in _RESOLVE_TYPED
+
+
+def _thread_entry(given: UserInput) -> tuple[str, list[dict[str, Any]]] | None:
+    """What a message adds to a thread: its text and attachments; None for what is not a message."""
+    if given.kind == "text":
+        return (given.text, []) if given.text.strip() else None
+    if given.kind in ATTACHED_KINDS:
+        return "", [{"type": given.kind, "message_id": given.message_id}]
+    if given.kind == "location" and given.location is not None:
+        place = given.location
+        return "", [
+            {
+                "type": "location",
+                "message_id": given.message_id,
+                "latitude": place.latitude,
+                "longitude": place.longitude,
+                "title": place.title,
+                "address": place.address,
+            }
+        ]
+    return None
+
+
+def _was_quiet(session: Session, ticket: Ticket, turn: Turn) -> bool:
+    """Whether this message starts a new burst: the thread's last word was not the resident's
+    (a staff reply, the bot's confirmation), or they last wrote a while ago."""
+    last = session.scalars(
+        select(TicketMessage)
+        .where(TicketMessage.ticket_id == ticket.id, TicketMessage.author != "note")
+        .order_by(TicketMessage.id.desc())
+        .limit(1)
+    ).first()
+    return last is None or last.author != "resident" or turn.now - last.created_at > QUIET
+
+
+def _menu_button(turn: Turn) -> Button:
+    return Button(turn._("Menu"), {"cmd": "menu"})
+
+
+def _call_us(turn: Turn) -> Message:
+    return main_menu(
+        turn,
+        turn._(
+            "Sorry, we cannot pass this on in LINE right now. Please call the welfare council "
+            "at 0465-00-0000 (weekdays 8:30 to 17:15)."
+        ),
+    )
