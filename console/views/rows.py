@@ -33,7 +33,9 @@ class Deadline:
         if left <= timedelta(0):
             return cls(_("Overdue by {time}", time=duration(-left)), "overdue")
         state = "soon" if left <= warn_before else "ok"
-        return cls(_("{time} left", time=duration(left)), state)
+        # Rounded up: with 44 minutes 59 seconds left, people say "45 minutes left".
+        rounded_up = timedelta(minutes=-(-left.total_seconds() // 60))
+        return cls(_("{time} left", time=duration(rounded_up)), state)
 
 
 @dataclass(frozen=True)
