@@ -18,13 +18,11 @@ from sqlalchemy.orm import Session
 from flows import i18n
 from flows.i18n import N_
 from flows.messages import Button, Message, text
+from handlers.staff_group import CLAIM_ACTION
 from storage import casework, outbox
 from storage.models import Ticket
 
 log = logging.getLogger(__name__)
-
-# The postback a staff member taps in the group to take the ticket.
-CLAIM_ACTION = "claim"
 
 
 def sweep(session: Session, now: datetime, warn_before: timedelta) -> int:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, exists
 
+from bot import casework_sweep
 from bot.clock import Clock
 from storage import inbox, outbox
 from storage.db import Database
-from storage.models import InboxEvent, OutboxMessage
+from storage.models import InboxEvent, OutboxMessage, TicketMessage
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +25,17 @@ KEEP_SETTLED_MESSAGES = timedelta(days=30)
 
 
 class Scheduler:
-    def __init__(self, db: Database, clock: Clock, every: timedelta = timedelta(minutes=1)) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        every: timedelta = timedelta(minutes=1),
+        sla_warn_before: timedelta = timedelta(hours=1),
+    ) -> None:
         self.db = db
         self.clock = clock
         self.every = every
+        self.sla_warn_before = sla_warn_before
         self._next = clock.now()
 
     def due(self) -> bool:
@@ -48,8 +56,13 @@ class Scheduler:
                 delete(OutboxMessage).where(
                     OutboxMessage.status != outbox.PENDING,
                     OutboxMessage.created_at < now - KEEP_SETTLED_MESSAGES,
+                    # A staff reply's row stays: the console shows its delivered / failed mark.
+                    ~exists().where(TicketMessage.outbox_id == OutboxMessage.id),
                 )
             ).rowcount
         if events or messages:
             log.info("swept %d handled events and %d settled messages", events, messages)
+        # Auto-assignment and SLA alerts (storage/casework.py): once a minute is soon enough.
+        with self.db.transaction() as session:
+            casework_sweep.sweep(session, now, self.sla_warn_before)
         return events + messages

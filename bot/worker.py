@@ -32,7 +32,7 @@ class Worker:
         self.clock = clock
         self.settings = settings
         self.sender = Sender(db, gateway, clock, lease=settings.outbox_lease)
-        self.scheduler = Scheduler(db, clock)
+        self.scheduler = Scheduler(db, clock, sla_warn_before=settings.sla_warn_before)
         self.wake = threading.Event()
 
     def run_once(self) -> int:

@@ -14,7 +14,7 @@ import flows.language  # noqa: F401  (registers the flow)
 from flows import consultation, engine, i18n, replies
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
-from handlers import commands, safety
+from handlers import commands, safety, staff_group
 from handlers import tickets as thread
 from storage import inbox, outbox, residents
 from storage.models import Resident
@@ -40,6 +40,10 @@ Handler = Callable[[Context, dict[str, Any]], None]
 
 def handle(context: Context, event: dict[str, Any]) -> None:
     """Handle one event; whatever it changes and says is written in the caller's transaction."""
+    if staff_group.handles(event):
+        # The 担当する button of an SLA alert, tapped in a team's staff LINE group.
+        staff_group.handle(context, event)
+        return
     handler = _HANDLERS.get(str(event.get("type")))
     source = event.get("source") or {}
     if handler is None or source.get("type") != "user" or not source.get("userId"):

@@ -725,3 +725,49 @@ def test_the_schedulers_sweep_warns_and_auto_assigns(db: Database, office: Offic
         assert ticket(session, near).sla_warned_at is not None
         assert ticket(session, watch).assignee is not None
         assert ticket(session, watch).assignee.name == "watcher"  # type: ignore[union-attr]
+
+
+def test_taking_a_ticket_from_the_staff_group(db: Database, office: Office) -> None:
+    from flows import postback
+    from handlers import events
+    from tests.builders import make_event
+
+    group = "C" + "2" * 32
+    reference = _open(db, office)
+    with db.transaction() as session:
+        team = session.get(Team, office.teams["marugoto"])
+        assert team is not None
+        team.line_group_id = group
+        staff(session, office.staff["aoki"]).line_user_id = "U" + "a1" * 16
+        staff(session, office.staff["baba"]).line_user_id = "U" + "b2" * 16
+        staff(session, office.staff["chiba"]).line_user_id = "U" + "c3" * 16
+
+    def tap(user: str, in_group: str = group) -> list[str]:
+        event = make_event(
+            "postback",
+            source={"type": "group", "groupId": in_group, "userId": user},
+            postback={"data": postback.encode(action="claim", ref=reference)},
+        )
+        with db.transaction() as session:
+            before = session.scalar(select(func.max(OutboxMessage.id))) or 0
+            context = events.Context(
+                session=session, now=NOW, idle_after=timedelta(hours=1), reply_until=NOW
+            )
+            events.handle(context, event)
+            rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id > before)).all()
+            assert all(row.to == in_group for row in rows)
+            return [m["text"] for row in rows for m in row.messages]
+
+    assert tap("U" + "a1" * 16, in_group="C" + "9" * 32) == []  # not the team's group
+    assert tap("U" + "f" * 32) == [
+        "このLINEアカウントはまだ職員アカウントと結びついていません。"
+        "管理者に依頼するか、コンソールで担当してください。"
+    ]
+    # Another team's member: the ticket is not theirs to see, nor to take.
+    assert tap("U" + "c3" * 16) == ["所属チームにその相談はありません。"]
+    assert tap("U" + "a1" * 16) == [f"aoki さんが {reference} を担当します。"]
+    assert tap("U" + "b2" * 16) == [f"{reference} は aoki さんが担当しています。"]
+    assert tap("U" + "a1" * 16) == [f"{reference} はすでにあなたの担当です。"]
+    with db.transaction() as session:
+        assert ticket(session, reference).assignee_id == office.staff["aoki"]
+    assert _actions(db, reference) == ["open", "claim"]
