@@ -137,7 +137,7 @@ def _open_safety_ticket(turn: Turn, given: UserInput, alarm: safety.Alarm) -> Ti
             author="resident",
             now=turn.now,
             body=given.text,
-            line_message_id=getattr(given, "message_id", None),
+            line_message_id=given.message_id,
         )
     return ticket
 
