@@ -35,7 +35,8 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = webhook.MAX_BODY
     app.config["SECRET_KEY"] = settings.secret_key or None
     db = db or Database(settings.database_url)
-    clock = clock or Clock()
+    # Unless a test passes its own, the clock's offset is the database's, shared by all processes.
+    clock = clock or Clock.shared(db)
     app.extensions["madoguchi"] = Services(
         settings=settings,
         db=db,

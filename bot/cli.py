@@ -52,7 +52,8 @@ def serve(host: str, port: int, threads: int) -> None:
         )
     migrate.upgrade(settings.database_url)
     db = Database(settings.database_url)
-    clock = Clock()
+    # Kept in the database, so `POST /simulator/clock` moves separate workers' clocks too.
+    clock = Clock.shared(db)
     worker = Worker(db, _gateway(settings), clock, settings)
     app = create_app(settings, db=db, clock=clock, wake=worker.wake.set)
     if settings.simulator_mode:
@@ -100,7 +101,7 @@ def worker() -> None:
     """Run a worker alone (scale-out: several of these on PostgreSQL beside gunicorn web processes)."""
     settings = Settings.from_env()
     db = Database(settings.database_url)
-    the_worker = Worker(db, _gateway(settings), Clock(), settings)
+    the_worker = Worker(db, _gateway(settings), Clock.shared(db), settings)
     stop = threading.Event()
     _stop_on_signals(stop)
     the_worker.run(stop)

@@ -1,27 +1,47 @@
 """The scheduler: a periodic sweep for work that is due by time rather than by an event.
 
-Today it keeps storage lean and private: handled inbox events are kept only as long as LINE
-may redeliver them, and settled outbox rows only as long as an operator may need to look.
-Check-in windows, reminders and SLA deadlines (watch-over and console issues) join this sweep.
+Each sweep fires every due deadline (check-ins, reminders, escalations, pauses ending …): a
+batch is claimed and fired in one transaction with everything its steps write, so a killed
+process finds the same rows again and never fires one twice (storage/deadlines.py). A batch
+that fails is retried one deadline at a time, so one bad row cannot hold up the others.
+
+Once a minute it also keeps storage lean and private: handled inbox events are kept only as
+long as LINE may redeliver them, and settled outbox rows only as long as an operator may need.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from itertools import groupby
 
-from sqlalchemy import delete, exists
+from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session
 
 from bot import casework_sweep
 from bot.clock import Clock
-from storage import inbox, outbox
+from storage import deadlines, inbox, outbox
 from storage.db import Database
-from storage.models import InboxEvent, OutboxMessage, TicketMessage
+from storage.models import Deadline, InboxEvent, OutboxMessage, TicketMessage
 
 log = logging.getLogger(__name__)
 
 KEEP_HANDLED_EVENTS = timedelta(days=7)
 KEEP_SETTLED_MESSAGES = timedelta(days=30)
+HOUSEKEEPING_EVERY = timedelta(minutes=1)
+# Deadlines fired per transaction: one multicast's worth of check-ins.
+BATCH = 500
+# A bound on one sweep, so a bug that re-arms a deadline in the past cannot spin forever.
+MAX_BATCHES_PER_SWEEP = 1000
+
+DeadlineHandler = Callable[[Session, list[Deadline], datetime], None]
+
+
+def sweep_interval(remind_after: timedelta, escalate_after: timedelta) -> timedelta:
+    """Often enough for the shortest wait (a tenth of it), from 0.2 s up to 15 s."""
+    shortest = min(remind_after, escalate_after) / 10
+    return max(timedelta(seconds=0.2), min(shortest, timedelta(seconds=15)))
 
 
 class Scheduler:
@@ -30,21 +50,83 @@ class Scheduler:
         db: Database,
         clock: Clock,
         every: timedelta = timedelta(minutes=1),
+        handlers: Mapping[str, DeadlineHandler] | None = None,
         sla_warn_before: timedelta = timedelta(hours=1),
     ) -> None:
         self.db = db
         self.clock = clock
         self.every = every
         self.sla_warn_before = sla_warn_before
+        self.handlers = dict(handlers or {})
         self._next = clock.now()
+        self._next_housekeeping = clock.now()
 
     def due(self) -> bool:
         return self.clock.now() >= self._next
 
     def sweep(self) -> int:
-        """Run what is due; returns how many rows it removed."""
+        """Fire what is due, and tidy up once a minute; returns how many rows it handled."""
         now = self.clock.now()
         self._next = now + self.every
+        handled = self.fire_deadlines()
+        if now >= self._next_housekeeping:
+            self._next_housekeeping = now + HOUSEKEEPING_EVERY
+            handled += self.housekeeping(now)
+        return handled
+
+    def fire_deadlines(self) -> int:
+        """Fire every due deadline, earliest first, a batch per transaction."""
+        fired = 0
+        for _ in range(MAX_BATCHES_PER_SWEEP):
+            now = self.clock.now()
+            claimed: list[int] = []
+            try:
+                with self.db.transaction() as session:
+                    batch = deadlines.claim_due(session, now, BATCH)
+                    claimed = [deadline.id for deadline in batch]
+                    self._fire(session, batch, now)
+            except Exception:
+                log.exception("a batch of %d deadlines failed; retrying one by one", len(claimed))
+                self._fire_one_by_one(claimed)
+            fired += len(claimed)
+            if len(claimed) < BATCH:
+                break
+        return fired
+
+    def _fire(self, session: Session, batch: list[Deadline], now: datetime) -> None:
+        # Runs of one kind go to its handler together (so check-ins can be multicast); the
+        # order of due times is kept across runs.
+        for kind, run in groupby(batch, key=lambda deadline: deadline.kind):
+            due = list(run)
+            handler = self.handlers.get(kind)
+            if handler is None:
+                raise LookupError(f"no handler for deadlines of kind {kind!r}")
+            for deadline in due:
+                deadlines.mark_fired(deadline, now)
+            handler(session, due, now)
+
+    def _fire_one_by_one(self, ids: list[int]) -> None:
+        for deadline_id in ids:
+            now = self.clock.now()
+            try:
+                with self.db.transaction() as session:
+                    deadline = session.scalar(
+                        select(Deadline)
+                        .where(Deadline.id == deadline_id, Deadline.status == deadlines.PENDING)
+                        .with_for_update(skip_locked=True)
+                    )
+                    if deadline is not None:
+                        self._fire(session, [deadline], now)
+            except Exception as error:
+                log.exception("deadline %s failed", deadline_id)
+                with self.db.transaction() as session:
+                    attempts = deadlines.record_failure(session, deadline_id, now, error)
+                if attempts >= 3:
+                    # Never dropped: it stays pending and is retried with backoff, but someone
+                    # must look, because this may be a family alert that is not going out.
+                    log.error("deadline %s has failed %d times", deadline_id, attempts)
+
+    def housekeeping(self, now: datetime) -> int:
         with self.db.transaction() as session:
             events = session.execute(
                 delete(InboxEvent).where(

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.gateway import Gateway
-from bot.scheduler import Scheduler
+from bot.scheduler import Scheduler, sweep_interval
 from bot.sender import Sender
 from bot.settings import Settings
-from flows import i18n, replies
+from flows import checkin, i18n, replies
 from handlers import events
 from storage import inbox, outbox, residents
 from storage.db import Database
@@ -32,7 +32,14 @@ class Worker:
         self.clock = clock
         self.settings = settings
         self.sender = Sender(db, gateway, clock, lease=settings.outbox_lease)
-        self.scheduler = Scheduler(db, clock, sla_warn_before=settings.sla_warn_before)
+        timings = checkin.Timings(settings.checkin_remind_after, settings.checkin_escalate_after)
+        self.scheduler = Scheduler(
+            db,
+            clock,
+            every=sweep_interval(settings.checkin_remind_after, settings.checkin_escalate_after),
+            handlers=checkin.handlers(timings),
+            sla_warn_before=settings.sla_warn_before,
+        )
         self.wake = threading.Event()
 
     def run_once(self) -> int:

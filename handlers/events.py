@@ -14,7 +14,7 @@ import flows.language  # noqa: F401  (registers the flow)
 from flows import consultation, engine, i18n, replies
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
-from handlers import commands, safety, staff_group
+from handlers import commands, safety, staff_group, watch
 from handlers import tickets as thread
 from storage import inbox, outbox, residents
 from storage.models import Resident
@@ -77,6 +77,7 @@ def _on_follow(context: Context, event: dict[str, Any]) -> None:
     turn = _turn(context, resident)
     engine.finish(turn)
     turn.say(*replies.greeting(turn, welcome_back=not created))
+    watch.on_follow(context.session, resident, context.now)
     _send(context, event, turn)
 
 
@@ -86,6 +87,7 @@ def _on_unfollow(context: Context, event: dict[str, Any]) -> None:
         # Kept, not deleted: a resident who comes back finds their data as they left it.
         resident.following = False
         resident.unfollowed_at = context.now
+        watch.on_unfollow(context.session, resident, context.now)
 
 
 def _on_unsend(context: Context, event: dict[str, Any]) -> None:
@@ -102,7 +104,10 @@ def _on_unsend(context: Context, event: dict[str, Any]) -> None:
 def _on_input(context: Context, event: dict[str, Any]) -> None:
     resident, _ = _following_resident(context, event)
     turn = _turn(context, resident)
-    respond(turn, UserInput.from_event(event))
+    given = UserInput.from_event(event)
+    # Watch-over first: a check-in answer or a family alert must not wait behind a flow.
+    if not watch.intercept(turn, given):
+        respond(turn, given)
     _send(context, event, turn)
 
 

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, OutboxMulticast, Resident
 
 PENDING, SENT, DROPPED, FAILED = "pending", "sent", "dropped", "failed"
 MAX_MESSAGES_PER_REQUEST = 5  # LINE's limit for reply, push and multicast
+MAX_MULTICAST_RECIPIENTS = 500  # LINE's limit of people per multicast
 
 
 def enqueue(
@@ -89,6 +90,77 @@ def settle(
 
 
 def back_off(row: OutboxMessage, now: datetime, delay: timedelta, error: str) -> None:
+    row.attempts += 1
+    row.available_at = now + delay
+    row.lease_until = None
+    row.last_error = error
+
+
+def enqueue_multicast(
+    session: Session, recipients: list[str], messages: list[dict[str, Any]], now: datetime
+) -> OutboxMulticast:
+    """Queue the same messages for up to 500 people, as one multicast with its own retry key."""
+    if not 0 < len(recipients) <= MAX_MULTICAST_RECIPIENTS:
+        raise ValueError(f"a multicast goes to 1 to {MAX_MULTICAST_RECIPIENTS} people")
+    if len(messages) > MAX_MESSAGES_PER_REQUEST:
+        raise ValueError(f"a multicast carries at most {MAX_MESSAGES_PER_REQUEST} messages")
+    row = OutboxMulticast(
+        recipients=list(recipients),
+        messages=messages,
+        retry_key=str(uuid.uuid4()),
+        status=PENDING,
+        attempts=0,
+        available_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def claim_due_multicasts(
+    session: Session, now: datetime, lease: timedelta, limit: int = 20
+) -> list[OutboxMulticast]:
+    """Lease due multicast rows, oldest first; the same lease rule as `claim_due`."""
+    statement = (
+        select(OutboxMulticast)
+        .where(
+            OutboxMulticast.status == PENDING,
+            OutboxMulticast.available_at <= now,
+            (OutboxMulticast.lease_until.is_(None)) | (OutboxMulticast.lease_until < now),
+        )
+        .order_by(OutboxMulticast.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.scalars(statement))
+    for row in rows:
+        row.lease_until = now + lease
+    return rows
+
+
+def still_following(session: Session, recipients: list[str]) -> list[str]:
+    """The recipients, in order, less anyone known to have blocked the account."""
+    blocked = set(
+        session.scalars(
+            select(Resident.line_user_id).where(
+                Resident.line_user_id.in_(recipients), Resident.following.is_(False)
+            )
+        )
+    )
+    return [user for user in recipients if user not in blocked]
+
+
+def settle_multicast(
+    row: OutboxMulticast, status: str, now: datetime, error: str | None = None
+) -> None:
+    row.status = status
+    row.lease_until = None
+    row.last_error = error
+    if status == SENT:
+        row.sent_at = now
+
+
+def back_off_multicast(row: OutboxMulticast, now: datetime, delay: timedelta, error: str) -> None:
     row.attempts += 1
     row.available_at = now + delay
     row.lease_until = None

@@ -27,10 +27,22 @@ from storage.models.tickets import (
     TicketMessage,
 )
 from storage.models.town import District
+from storage.models.watch import (
+    OPEN_ROUND_STATES,
+    CheckinRound,
+    ClockOffset,
+    Deadline,
+    OutboxMulticast,
+    WatchCodeAttempt,
+    WatchEnrolment,
+    WatchFamilyLink,
+    WatchInvitation,
+)
 
 __all__ = [
     "AUDIENCES",
     "KINDS",
+    "OPEN_ROUND_STATES",
     "OPEN_STATUSES",
     "OUTCOMES",
     "SALON_STATUSES",
@@ -40,13 +52,17 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CannedResponse",
+    "CheckinRound",
+    "ClockOffset",
     "Consent",
     "ConsoleSession",
     "Conversation",
+    "Deadline",
     "District",
     "InboxEvent",
     "LoginAttempt",
     "OutboxMessage",
+    "OutboxMulticast",
     "ReferenceCounter",
     "Resident",
     "RoutingRule",
@@ -57,4 +73,8 @@ __all__ = [
     "Team",
     "Ticket",
     "TicketMessage",
+    "WatchCodeAttempt",
+    "WatchEnrolment",
+    "WatchFamilyLink",
+    "WatchInvitation",
 ]

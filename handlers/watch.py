@@ -1,0 +1,212 @@
+"""Watch-over in every chat, whatever flow a person is in.
+
+Before anything else looks at a message or a tap: it is a sign of life for an enrolled
+resident; a check-in answer, a family member's answer to an alert, or a resident's answer to
+a link request is handled here (and the conversation the person was in stays where it was);
+and a family code typed outside a flow starts the family link.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from flows import checkin, engine, family_link, watch_enrolment  # noqa: F401 (registers)
+from flows import watch_words as words
+from flows.engine import Turn
+from flows.i18n import N_, gettext
+from flows.inputs import UserInput, normalise
+from flows.messages import text
+from storage import outbox, tickets
+from storage import watch as store
+from storage.models import Resident, Ticket, WatchEnrolment
+
+log = logging.getLogger(__name__)
+
+# Answers typed rather than tapped, while a check-in waits for one.
+_TYPED_ANSWERS = {
+    normalise(word): answer
+    for answer, typed in {
+        words.FINE: ["元気です", "元気", "げんき", "げんきです", "元気だよ", "I'm fine", "fine"],
+        words.UNWELL_ANSWER: [
+            "少し調子が悪い",
+            "調子が悪い",
+            "ちょうしがわるい",
+            "具合が悪い",
+            "not feeling well",
+        ],
+        words.HELP: ["助けてほしい", "助けて", "たすけて", "たすけてほしい", "help"],
+    }.items()
+    for word in typed
+}
+
+
+def intercept(turn: Turn, given: UserInput) -> bool:
+    """Handle what belongs to watch-over; True when nothing else should see this event."""
+    session, resident = turn.session, turn.resident
+    kind = given.data.get("w") if given.kind == "postback" else None
+    step = checkin.Step(session, turn.now, reply=turn.out)
+    enrolment = store.running_enrolment(session, resident, lock=True)
+    if kind == words.CHECKIN:
+        checkin.answer(step, resident, enrolment, given.data.get("a", ""))
+        return True
+    typed = _typed_answer(turn, given, enrolment)
+    if typed is not None:
+        checkin.answer(step, resident, enrolment, typed)
+        return True
+    if enrolment is not None and given.kind != "unknown":
+        checkin.sign_of_life(step, resident, enrolment)
+    if kind == words.UNWELL:
+        _unwell_follow_up(turn, given.data.get("a", ""))
+        return True
+    if kind == words.FAMILY_ALERT:
+        round_id = given.data.get("r", "")
+        checkin.family_action(
+            step, resident, int(round_id) if round_id.isdigit() else 0, given.data.get("a", "")
+        )
+        return True
+    if kind == words.LINK:
+        _answer_link_request(turn, given.data.get("l", ""), given.data.get("a", ""))
+        return True
+    if kind == words.SUMMARY:
+        _choose_summary(turn, given.data.get("l", ""), given.data.get("a", ""))
+        return True
+    if _is_code_outside_a_flow(turn, given):
+        family_link.begin_with(turn, given)
+        return True
+    return False
+
+
+def on_follow(session: Session, resident: Resident, now: datetime) -> None:
+    """Coming back (unblocking) is a sign of life too."""
+    enrolment = store.running_enrolment(session, resident, lock=True)
+    if enrolment is not None:
+        checkin.sign_of_life(checkin.Step(session, now), resident, enrolment)
+
+
+def on_unfollow(session: Session, resident: Resident, now: datetime) -> None:
+    """A resident who blocks the account while enrolled can no longer be checked on."""
+    enrolment = store.running_enrolment(session, resident, lock=True)
+    if enrolment is not None:
+        checkin.blocked(checkin.Step(session, now), resident, enrolment)
+
+
+def _typed_answer(turn: Turn, given: UserInput, enrolment: WatchEnrolment | None) -> str | None:
+    """元気です typed while a check-in waits counts as tapping it."""
+    if enrolment is None or given.kind != "text":
+        return None
+    answer = _TYPED_ANSWERS.get(given.normalised)
+    if answer is None or engine.takes_free_text(turn):
+        return None
+    return answer if store.open_round(turn.session, enrolment) is not None else None
+
+
+def _is_code_outside_a_flow(turn: Turn, given: UserInput) -> bool:
+    if given.kind != "text" or family_link.code_in(given.text) is None:
+        return False
+    flow = turn.conversation.flow
+    return flow is None or flow == family_link.NAME or not engine.takes_free_text(turn)
+
+
+def _unwell_follow_up(turn: Turn, choice: str) -> None:
+    ticket = _open_watch_ticket(turn.resident, turn)
+    step = checkin.Step(turn.session, turn.now, reply=turn.out)
+    if choice == "call":
+        turn.say(text(turn._("All right. Someone from the council will call you soon.")))
+        if ticket is not None:
+            checkin.raise_urgency(
+                step,
+                ticket,
+                "today" if ticket.urgency in ("soon", "anytime") else ticket.urgency,
+                gettext(checkin.STAFF_LANGUAGE, "The resident would like a phone call."),
+            )
+        return
+    turn.say(
+        text(turn._("All right. Please rest, and write to us here any time if you feel worse."))
+    )
+    if ticket is not None:
+        tickets.add_message(
+            turn.session,
+            ticket,
+            author="system",
+            now=turn.now,
+            body=gettext(checkin.STAFF_LANGUAGE, "The resident said they will rest."),
+        )
+
+
+def _open_watch_ticket(resident: Resident, turn: Turn) -> Ticket | None:
+    ticket = tickets.open_ticket_of(turn.session, resident)
+    return ticket if ticket is not None and ticket.kind == "watch" else None
+
+
+def _answer_link_request(turn: Turn, link_id: str, answer: str) -> None:
+    """The resident's はい or いいえ to someone who used their code."""
+    link = store.lock_link(turn.session, int(link_id)) if link_id.isdigit() else None
+    if link is None or link.enrolment.resident_id != turn.resident.id or link.status != "pending":
+        turn.say(text(turn._("Sorry, this button can no longer be used.")))
+        return
+    family = link.family
+    family_name = words.name_of(family, turn.resident.language, N_("Your family member"))
+    lang = family.language
+    if answer == "yes":
+        store.confirm_link(link, turn.now)
+        turn.say(
+            text(
+                turn._(
+                    "{family} is now registered. They will be told if you do not answer, or "
+                    "ask for help.",
+                    family=family_name,
+                )
+            )
+        )
+        lead = gettext(
+            lang,
+            "{name} has confirmed: you are now registered for watch-over. When all is well, "
+            "how would you like to hear about it?",
+            name=words.name_of(turn.resident, lang),
+        )
+        outbox.enqueue(
+            turn.session,
+            to=family.line_user_id,
+            messages=[family_link.summary_choice(link, lead)],
+            now=turn.now,
+        )
+        return
+    store.decline_link(link, turn.now)
+    turn.say(text(turn._("All right, {family} was not registered.", family=family_name)))
+    outbox.enqueue(
+        turn.session,
+        to=family.line_user_id,
+        messages=[
+            text(
+                gettext(
+                    lang,
+                    "{name} did not confirm the registration. Please talk with them directly.",
+                    name=words.name_of(turn.resident, lang),
+                )
+            )
+        ],
+        now=turn.now,
+    )
+
+
+def _choose_summary(turn: Turn, link_id: str, summary: str) -> None:
+    link = store.lock_link(turn.session, int(link_id)) if link_id.isdigit() else None
+    if link is None or link.family_id != turn.resident.id or link.status != "linked":
+        turn.say(text(turn._("Sorry, this button can no longer be used.")))
+        return
+    if summary not in ("daily", "weekly", "none"):
+        summary = "none"
+    store.set_summary(turn.session, link, summary, turn.now)
+    said = {
+        "daily": N_(
+            "All right: each time {name} answers \u201cI'm fine\u201d, you will get a short note."
+        ),
+        "weekly": N_("All right: you will get a summary every Sunday evening."),
+        "none": N_("All right: you will hear from us only if something is wrong."),
+    }[summary]
+    turn.say(
+        text(turn._(said, name=words.name_of(link.enrolment.resident, turn.resident.language)))
+    )

@@ -1,0 +1,153 @@
+"""Deadlines: things that must happen at a time, each one row, each fired exactly once.
+
+The rules that make a step neither lost nor doubled:
+- A deadline is written in the same transaction as whatever made it due (an enrolment, a
+  check-in sent), so it exists exactly when its cause does.
+- The sweep claims due rows and fires them in one transaction together with everything the
+  step writes (state, tickets, outbox rows). A process killed before the commit leaves the
+  row pending, to be claimed again; after the commit it is fired, never to run again.
+- On PostgreSQL the claim is `FOR UPDATE SKIP LOCKED`, so several workers share the sweep
+  without firing one row twice; on SQLite `BEGIN IMMEDIATE` already makes the transaction
+  the only writer.
+- `key` makes scheduling idempotent: scheduling the same step twice keeps one row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.models import ClockOffset, Deadline
+from storage.sql import insert
+
+PENDING, FIRED, CANCELLED = "pending", "fired", "cancelled"
+MAX_BACKOFF = timedelta(minutes=5)
+
+
+def schedule(
+    session: Session, *, kind: str, subject_id: int, due_at: datetime, key: str, now: datetime
+) -> None:
+    """Make `key` due at `due_at`: a new row, or the existing one re-armed (even if cancelled)."""
+    values = {
+        "kind": kind,
+        "subject_id": subject_id,
+        "key": key,
+        "due_at": due_at,
+        "status": PENDING,
+        "run_after": None,
+        "attempts": 0,
+        "last_error": None,
+        "created_at": now,
+    }
+    statement = insert(session, Deadline).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"],
+        set_={name: statement.excluded[name] for name in values if name != "created_at"},
+    )
+    session.execute(statement)
+
+
+def schedule_many(session: Session, rows: Iterable[dict[str, object]], now: datetime) -> None:
+    """Insert many new deadlines at once (fresh keys only: rows made for new rounds)."""
+    values = [
+        {"status": PENDING, "attempts": 0, "created_at": now, "run_after": None, **row}
+        for row in rows
+    ]
+    if values:
+        session.execute(insert(session, Deadline).on_conflict_do_nothing(), values)
+
+
+def cancel(session: Session, key: str) -> None:
+    """The step is no longer needed (answered, stopped); a fired row stays as it was."""
+    session.execute(
+        update(Deadline)
+        .where(Deadline.key == key, Deadline.status == PENDING)
+        .values(status=CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def find(session: Session, key: str) -> Deadline | None:
+    return session.scalar(select(Deadline).where(Deadline.key == key))
+
+
+def claim_due(session: Session, now: datetime, limit: int = 500) -> list[Deadline]:
+    """Lock and return the due rows, earliest first, that no other worker holds.
+
+    The rows stay locked until the caller's transaction ends, which is where they are fired.
+    """
+    statement = (
+        select(Deadline)
+        .where(
+            Deadline.status == PENDING,
+            Deadline.due_at <= now,
+            (Deadline.run_after.is_(None)) | (Deadline.run_after <= now),
+        )
+        .order_by(Deadline.due_at, Deadline.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(statement))
+
+
+def mark_fired(deadline: Deadline, now: datetime) -> None:
+    deadline.status = FIRED
+    deadline.fired_at = now
+
+
+def rearm(deadline: Deadline, due_at: datetime, now: datetime, kind: str | None = None) -> None:
+    """Fire a recurring (or multi-step) deadline and set it for its next time, in one write."""
+    deadline.fired_at = now
+    deadline.due_at = due_at
+    deadline.status = PENDING
+    deadline.attempts = 0
+    deadline.run_after = None
+    deadline.last_error = None
+    if kind is not None:
+        deadline.kind = kind
+
+
+def record_failure(session: Session, deadline_id: int, now: datetime, error: BaseException) -> int:
+    """Count a failed firing and back off; it stays pending, because a step must not be lost."""
+    deadline = session.get(Deadline, deadline_id)
+    if deadline is None:
+        return 0
+    deadline.attempts += 1
+    deadline.run_after = now + min(timedelta(seconds=2**deadline.attempts), MAX_BACKOFF)
+    # The class name only: a message could quote a resident.
+    deadline.last_error = type(error).__name__[:200]
+    return deadline.attempts
+
+
+# The clock offset lives here because deadlines are what it moves: every process that fires
+# them must agree on the time.
+CLOCK_ROW = 1
+# For readers outside any transaction (bot.clock): plain SQL both engines understand.
+CLOCK_QUERY = f"SELECT offset_seconds FROM clock_offsets WHERE id = {CLOCK_ROW}"
+
+
+def clock_offset(session: Session) -> timedelta:
+    seconds = session.scalar(select(ClockOffset.offset_seconds).where(ClockOffset.id == CLOCK_ROW))
+    return timedelta(seconds=seconds or 0.0)
+
+
+def advance_clock(session: Session, by: timedelta) -> timedelta:
+    """Add `by` to the shared offset atomically and return the new offset."""
+    session.execute(
+        insert(session, ClockOffset)
+        .values(id=CLOCK_ROW, offset_seconds=0.0, updated_at=datetime.now(UTC))
+        .on_conflict_do_nothing()
+    )
+    seconds = session.execute(
+        update(ClockOffset)
+        .where(ClockOffset.id == CLOCK_ROW)
+        .values(
+            offset_seconds=ClockOffset.offset_seconds + by.total_seconds(),
+            updated_at=datetime.now(UTC),
+        )
+        .returning(ClockOffset.offset_seconds)
+    ).scalar_one()
+    return timedelta(seconds=seconds)

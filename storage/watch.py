@@ -1,0 +1,489 @@
+"""Watch-over storage: enrolments and their schedules, invitation codes, family links, rounds.
+
+Times of day are the town's (Asia/Tokyo); every stored time is UTC. What a step says to
+people lives in flows/; this module only keeps the records and their deadlines right.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage import deadlines
+from storage.models import (
+    OPEN_ROUND_STATES,
+    CheckinRound,
+    Consent,
+    Resident,
+    Staff,
+    WatchCodeAttempt,
+    WatchEnrolment,
+    WatchFamilyLink,
+    WatchInvitation,
+)
+
+TOWN_TZ = ZoneInfo("Asia/Tokyo")
+CONSENT_VERSION = "watch-2026-01"
+# The deadline kinds of watch-over, as the scheduler's handlers are keyed.
+ROUND, REMIND, ESCALATE, RESUME, WEEKLY = (
+    "watch.round",
+    "watch.remind",
+    "watch.escalate",
+    "watch.resume",
+    "watch.weekly",
+)
+INVITATION_LIFETIME = timedelta(days=3)
+# Wrong codes a person may type in a day before we stop trying: codes are 6 digits, and the
+# resident's yes is the real guard, but guessing should stay slow.
+MAX_CODE_ATTEMPTS = 5
+# Check-ins go out between these hours of the town's day, never at night.
+EARLIEST, LATEST = time(5, 0), time(22, 0)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When check-ins go out: how often, at what time, on which weekdays (Monday = 0)."""
+
+    frequency: str = "daily"
+    time_of_day: str = "08:00"
+    weekdays: tuple[int, ...] = field(default_factory=tuple)
+    anchor: date | None = None
+
+    def __post_init__(self) -> None:
+        hour, minute = parse_time_of_day(self.time_of_day)
+        if not EARLIEST <= time(hour, minute) <= LATEST:
+            raise ValueError("check-ins go out between 5:00 and 22:00")
+        wanted = {"twice_weekly": 2, "weekly": 1}.get(self.frequency)
+        if self.frequency not in ("daily", "every2", "twice_weekly", "weekly"):
+            raise ValueError(f"unknown frequency {self.frequency!r}")
+        if wanted is not None and len(set(self.weekdays)) != wanted:
+            raise ValueError(f"{self.frequency} needs {wanted} weekday(s)")
+        if any(day not in range(7) for day in self.weekdays):
+            raise ValueError("weekdays are 0 (Monday) to 6 (Sunday)")
+
+    @classmethod
+    def of(cls, enrolment: WatchEnrolment) -> Schedule:
+        return cls(
+            frequency=enrolment.frequency,
+            time_of_day=enrolment.time_of_day,
+            weekdays=tuple(enrolment.weekdays or ()),
+            anchor=enrolment.anchor_date,
+        )
+
+    def falls_on(self, day: date) -> bool:
+        if self.frequency == "daily":
+            return True
+        if self.frequency == "every2":
+            return (day - (self.anchor or day)).days % 2 == 0
+        return day.weekday() in self.weekdays
+
+    def next_due(self, after: datetime) -> datetime:
+        """The first scheduled time strictly after `after`."""
+        hour, minute = parse_time_of_day(self.time_of_day)
+        local = after.astimezone(TOWN_TZ)
+        for offset in range(0, 16):
+            day = local.date() + timedelta(days=offset)
+            if not self.falls_on(day):
+                continue
+            due = datetime.combine(day, time(hour, minute), TOWN_TZ)
+            if due > after:
+                return due.astimezone(after.tzinfo)
+        raise AssertionError("a schedule falls at least once a fortnight")
+
+
+def parse_time_of_day(text: str) -> tuple[int, int]:
+    hour, minute = text.split(":")
+    return int(hour), int(minute)
+
+
+def town_date(moment: datetime) -> date:
+    return moment.astimezone(TOWN_TZ).date()
+
+
+def start_of_town_day(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), TOWN_TZ)
+
+
+# Deadline keys: one recurring row per enrolment, one step row per round.
+def round_key(enrolment_id: int) -> str:
+    return f"{ROUND}:{enrolment_id}"
+
+
+def step_key(round_id: int) -> str:
+    return f"watch.step:{round_id}"
+
+
+def resume_key(enrolment_id: int) -> str:
+    return f"{RESUME}:{enrolment_id}"
+
+
+def weekly_key(link_id: int) -> str:
+    return f"{WEEKLY}:{link_id}"
+
+
+# Enrolments.
+
+
+def enrolment_of(
+    session: Session, resident: Resident, *, lock: bool = False
+) -> WatchEnrolment | None:
+    statement = select(WatchEnrolment).where(WatchEnrolment.resident_id == resident.id)
+    if lock:
+        statement = statement.with_for_update()
+    return session.scalar(statement)
+
+
+def running_enrolment(
+    session: Session, resident: Resident, *, lock: bool = False
+) -> WatchEnrolment | None:
+    """The resident's enrolment unless they never enrolled or stopped."""
+    enrolment = enrolment_of(session, resident, lock=lock)
+    return enrolment if enrolment is not None and enrolment.is_running else None
+
+
+def record_consent(session: Session, resident: Resident, given: bool, now: datetime) -> Consent:
+    consent = Consent(
+        resident_id=resident.id, purpose="watch", version=CONSENT_VERSION, given=given, at=now
+    )
+    session.add(consent)
+    return consent
+
+
+def enrol(
+    session: Session,
+    resident: Resident,
+    schedule: Schedule,
+    now: datetime,
+    *,
+    remind_after_s: int | None = None,
+    escalate_after_s: int | None = None,
+    by: str = "resident",
+    staff: Staff | None = None,
+) -> WatchEnrolment:
+    """Enrol (or enrol again after stopping) and set the first check-in."""
+    enrolment = enrolment_of(session, resident, lock=True)
+    if enrolment is None:
+        enrolment = WatchEnrolment(resident_id=resident.id, created_at=now)
+        session.add(enrolment)
+    enrolment.status = "active"
+    enrolment.paused_until = None
+    enrolment.paused_by = None
+    enrolment.ended_at = None
+    enrolment.consent_version = CONSENT_VERSION
+    enrolment.enrolled_by = by
+    enrolment.enrolled_by_staff_id = staff.id if staff else None
+    set_schedule(session, enrolment, schedule, now, remind_after_s, escalate_after_s)
+    return enrolment
+
+
+def set_schedule(
+    session: Session,
+    enrolment: WatchEnrolment,
+    schedule: Schedule,
+    now: datetime,
+    remind_after_s: int | None = None,
+    escalate_after_s: int | None = None,
+) -> datetime:
+    """Store the schedule and move the next check-in to it; returns when that is."""
+    enrolment.frequency = schedule.frequency
+    enrolment.time_of_day = schedule.time_of_day
+    enrolment.weekdays = sorted(set(schedule.weekdays))
+    enrolment.anchor_date = schedule.anchor or town_date(now)
+    enrolment.remind_after_s = remind_after_s
+    enrolment.escalate_after_s = escalate_after_s
+    enrolment.updated_at = now
+    session.flush()
+    due = Schedule.of(enrolment).next_due(now)
+    deadlines.schedule(
+        session,
+        kind=ROUND,
+        subject_id=enrolment.id,
+        due_at=due,
+        key=round_key(enrolment.id),
+        now=now,
+    )
+    return due
+
+
+def next_checkin(session: Session, enrolment: WatchEnrolment) -> datetime | None:
+    found = deadlines.find(session, round_key(enrolment.id))
+    if found is None or found.status != deadlines.PENDING:
+        return None
+    return found.due_at
+
+
+def pause(
+    session: Session, enrolment: WatchEnrolment, resume_on: date, by: str, now: datetime
+) -> datetime:
+    """Pause until the start of `resume_on` (town time); the resume is a deadline too."""
+    resume_at = start_of_town_day(resume_on).astimezone(now.tzinfo)
+    enrolment.status = "paused"
+    enrolment.paused_until = resume_at
+    enrolment.paused_by = by
+    enrolment.updated_at = now
+    deadlines.schedule(
+        session,
+        kind=RESUME,
+        subject_id=enrolment.id,
+        due_at=resume_at,
+        key=resume_key(enrolment.id),
+        now=now,
+    )
+    return resume_at
+
+
+def resume(session: Session, enrolment: WatchEnrolment, now: datetime) -> None:
+    enrolment.status = "active"
+    enrolment.paused_until = None
+    enrolment.paused_by = None
+    enrolment.updated_at = now
+    deadlines.cancel(session, resume_key(enrolment.id))
+
+
+def end(session: Session, enrolment: WatchEnrolment, now: datetime) -> None:
+    """Stop check-ins; the enrolment and its rounds stay as history."""
+    enrolment.status = "ended"
+    enrolment.ended_at = now
+    enrolment.updated_at = now
+    deadlines.cancel(session, round_key(enrolment.id))
+    deadlines.cancel(session, resume_key(enrolment.id))
+    for link in family_links(session, enrolment, statuses=("linked", "pending")):
+        deadlines.cancel(session, weekly_key(link.id))
+
+
+def note_sign_of_life(enrolment: WatchEnrolment, how: str, now: datetime) -> None:
+    enrolment.last_sign_of_life_at = now
+    enrolment.last_sign_of_life = how
+
+
+# Rounds.
+
+
+def open_round(session: Session, enrolment: WatchEnrolment) -> CheckinRound | None:
+    """The newest round still waiting for an answer or a resolution, locked for this step."""
+    return session.scalar(
+        select(CheckinRound)
+        .where(
+            CheckinRound.enrolment_id == enrolment.id,
+            CheckinRound.state.in_(OPEN_ROUND_STATES),
+        )
+        .order_by(CheckinRound.due_at.desc())
+        .limit(1)
+        .with_for_update()
+    )
+
+
+def latest_round(session: Session, enrolment: WatchEnrolment) -> CheckinRound | None:
+    return session.scalar(
+        select(CheckinRound)
+        .where(CheckinRound.enrolment_id == enrolment.id, CheckinRound.state != "skipped")
+        .order_by(CheckinRound.due_at.desc())
+        .limit(1)
+    )
+
+
+def rounds_of(session: Session, enrolment: WatchEnrolment, limit: int = 30) -> list[CheckinRound]:
+    return list(
+        session.scalars(
+            select(CheckinRound)
+            .where(CheckinRound.enrolment_id == enrolment.id)
+            .order_by(CheckinRound.due_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def rounds_since(
+    session: Session, enrolment: WatchEnrolment, since: datetime
+) -> list[CheckinRound]:
+    return list(
+        session.scalars(
+            select(CheckinRound)
+            .where(CheckinRound.enrolment_id == enrolment.id, CheckinRound.due_at >= since)
+            .order_by(CheckinRound.due_at)
+        )
+    )
+
+
+def lock_round(session: Session, round_id: int) -> CheckinRound | None:
+    return session.scalar(
+        select(CheckinRound)
+        .where(CheckinRound.id == round_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+# Invitation codes and family links.
+
+
+def new_invitation(session: Session, enrolment: WatchEnrolment, now: datetime) -> WatchInvitation:
+    """A fresh 6-digit code (easy to read out on the phone), valid for three days."""
+    for _ in range(20):
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        taken = session.scalar(select(WatchInvitation).where(WatchInvitation.code == code))
+        if taken is not None and taken.used_at is None and taken.expires_at > now:
+            continue
+        if taken is not None:
+            # An expired or used code is free again; its row is no longer needed.
+            session.delete(taken)
+            session.flush()
+        invitation = WatchInvitation(
+            enrolment_id=enrolment.id,
+            code=code,
+            created_at=now,
+            expires_at=now + INVITATION_LIFETIME,
+        )
+        session.add(invitation)
+        session.flush()
+        return invitation
+    raise RuntimeError("no free invitation code")
+
+
+def live_invitation(
+    session: Session, enrolment: WatchEnrolment, now: datetime
+) -> WatchInvitation | None:
+    return session.scalar(
+        select(WatchInvitation)
+        .where(
+            WatchInvitation.enrolment_id == enrolment.id,
+            WatchInvitation.used_at.is_(None),
+            WatchInvitation.expires_at > now,
+        )
+        .order_by(WatchInvitation.id.desc())
+        .limit(1)
+    )
+
+
+def invitation_by_code(session: Session, code: str, now: datetime) -> WatchInvitation | None:
+    """The unused, unexpired invitation with this code, or None."""
+    invitation = session.scalar(
+        select(WatchInvitation).where(WatchInvitation.code == code).with_for_update()
+    )
+    if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
+        return None
+    return invitation
+
+
+def code_attempts_left(session: Session, resident: Resident, now: datetime) -> int:
+    wrong = session.scalar(
+        select(func.count())
+        .select_from(WatchCodeAttempt)
+        .where(
+            WatchCodeAttempt.resident_id == resident.id,
+            WatchCodeAttempt.succeeded.is_(False),
+            WatchCodeAttempt.at > now - timedelta(days=1),
+        )
+    )
+    return max(0, MAX_CODE_ATTEMPTS - (wrong or 0))
+
+
+def record_code_attempt(
+    session: Session, resident: Resident, succeeded: bool, now: datetime
+) -> None:
+    session.add(WatchCodeAttempt(resident_id=resident.id, at=now, succeeded=succeeded))
+
+
+def request_link(
+    session: Session, invitation: WatchInvitation, family: Resident, now: datetime
+) -> WatchFamilyLink:
+    """Use the code: a pending link the resident must confirm."""
+    invitation.used_at = now
+    invitation.used_by_id = family.id
+    link = session.scalar(
+        select(WatchFamilyLink).where(
+            WatchFamilyLink.enrolment_id == invitation.enrolment_id,
+            WatchFamilyLink.family_id == family.id,
+        )
+    )
+    if link is None:
+        link = WatchFamilyLink(
+            enrolment_id=invitation.enrolment_id, family_id=family.id, created_at=now
+        )
+        session.add(link)
+    if link.status != "linked":
+        link.status = "pending"
+        link.ended_at = None
+    session.flush()
+    return link
+
+
+def lock_link(session: Session, link_id: int) -> WatchFamilyLink | None:
+    return session.scalar(
+        select(WatchFamilyLink).where(WatchFamilyLink.id == link_id).with_for_update()
+    )
+
+
+def confirm_link(link: WatchFamilyLink, now: datetime) -> None:
+    link.status = "linked"
+    link.linked_at = now
+
+
+def decline_link(link: WatchFamilyLink, now: datetime) -> None:
+    link.status = "declined"
+    link.ended_at = now
+
+
+def unlink(session: Session, link: WatchFamilyLink, now: datetime) -> None:
+    link.status = "unlinked"
+    link.ended_at = now
+    deadlines.cancel(session, weekly_key(link.id))
+
+
+def set_summary(session: Session, link: WatchFamilyLink, summary: str, now: datetime) -> None:
+    """How the family hears that all is well; weekly summaries go out on Sunday evenings."""
+    if summary not in ("none", "daily", "weekly"):
+        raise ValueError(f"unknown summary {summary!r}")
+    link.summary = summary
+    if summary == "weekly":
+        deadlines.schedule(
+            session,
+            kind=WEEKLY,
+            subject_id=link.id,
+            due_at=next_weekly_summary(now),
+            key=weekly_key(link.id),
+            now=now,
+        )
+    else:
+        deadlines.cancel(session, weekly_key(link.id))
+
+
+def next_weekly_summary(after: datetime) -> datetime:
+    """Sunday 18:00, town time, strictly after `after`."""
+    return Schedule(frequency="weekly", time_of_day="18:00", weekdays=(6,)).next_due(after)
+
+
+def family_links(
+    session: Session, enrolment: WatchEnrolment, statuses: tuple[str, ...] = ("linked",)
+) -> list[WatchFamilyLink]:
+    return list(
+        session.scalars(
+            select(WatchFamilyLink)
+            .where(
+                WatchFamilyLink.enrolment_id == enrolment.id,
+                WatchFamilyLink.status.in_(statuses),
+            )
+            .order_by(WatchFamilyLink.id)
+        )
+    )
+
+
+def watched_by(session: Session, family: Resident) -> list[WatchFamilyLink]:
+    """The links through which this person watches over someone (running enrolments only)."""
+    return list(
+        session.scalars(
+            select(WatchFamilyLink)
+            .join(WatchEnrolment, WatchEnrolment.id == WatchFamilyLink.enrolment_id)
+            .where(
+                WatchFamilyLink.family_id == family.id,
+                WatchFamilyLink.status == "linked",
+                WatchEnrolment.status != "ended",
+            )
+            .order_by(WatchFamilyLink.id)
+        )
+    )
