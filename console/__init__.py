@@ -11,7 +11,7 @@ import logging
 import secrets
 from typing import Any
 
-from flask import Blueprint, Flask, Response, g, render_template, request
+from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -120,6 +120,7 @@ def _http_error(error: HTTPException) -> Any:
 
 
 def _error_page(status: int, message: str) -> Any:
-    if auth.wants_json():
+    if auth.wants_json() or not current_app.secret_key:
+        # Without a key no page can carry a form (CSRF needs it): the reason, plainly.
         return {"error": status, "reason": message}, status
     return render_template("console/error.html", status=status, message=message), status

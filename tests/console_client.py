@@ -35,13 +35,13 @@ class StoppedClock(Clock):
 
 def console_app(db: Database, now: datetime, **overrides: Any) -> Flask:
     """The whole app (console included) on `db`, its clock showing `now`."""
-    settings = Settings(
-        channel_secret="console-secret",
-        channel_access_token="console-token",
-        database_url=db.url,
-        secret_key="console-test-key",
-        **overrides,
-    )
+    values: dict[str, Any] = {
+        "channel_secret": "console-secret",
+        "channel_access_token": "console-token",
+        "database_url": db.url,
+        "secret_key": "console-test-key",
+    }
+    settings = Settings(**{**values, **overrides})
     return create_app(settings, db=db, clock=StoppedClock(now))
 
 

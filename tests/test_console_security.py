@@ -1,0 +1,406 @@
+"""The console's locks: sign-in required everywhere, other teams' tickets invisible, CSRF on every
+form, resident text shown as text, sign-in throttling, sign-out that really ends the session.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from storage import tickets
+from storage.db import Database
+from storage.models import (
+    AuditEntry,
+    CannedResponse,
+    RoutingRule,
+    Staff,
+    Team,
+)
+from tests.casework_data import NOW, Office, make_office, make_resident, make_ticket, ticket
+from tests.console_client import PASSWORD, Browser, console_app, give_password
+
+COOKIE = "madoguchi_console"
+PUBLIC = {"console.sign_in", "console.set_language", "console.static"}
+
+
+@pytest.fixture
+def office(db: Database) -> Office:
+    return make_office(db)
+
+
+@pytest.fixture
+def app(db: Database, office: Office) -> Flask:
+    return console_app(db, NOW)
+
+
+def signed_in(
+    app: Flask, db: Database, office: Office, who: str, ip: str = "192.0.2.10"
+) -> Browser:
+    browser = Browser.of(app, ip=ip)
+    assert browser.sign_in(give_password(db, office.staff[who])).status_code == 302
+    return browser
+
+
+def open_ticket(db: Database, office: Office, team: str = "marugoto") -> str:
+    with db.transaction() as session:
+        return make_ticket(session, office.teams[team]).reference
+
+
+def console_routes(app: Flask, values: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(method, path, endpoint) of every console route but the public ones, filled in."""
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/console") or rule.endpoint in PUBLIC:
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            path = re.sub(rf"<(?:\w+:)?{name}>", str(values[name]), path)
+        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+            yield method, path, rule.endpoint
+
+
+@pytest.fixture
+def ids(db: Database, office: Office) -> dict[str, Any]:
+    """Real ids for every route argument, so a refusal is never a 404 by accident."""
+    reference = open_ticket(db, office)
+    with db.transaction() as session:
+        canned = CannedResponse(
+            team_id=office.teams["marugoto"], language="ja", title="t", body="b"
+        )
+        session.add(canned)
+        session.flush()
+        return {
+            "reference": reference,
+            "staff_id": office.staff["aoki"],
+            "team_id": office.teams["marugoto"],
+            "rule_id": session.scalar(select(RoutingRule.id).limit(1)),
+            "canned_id": canned.id,
+        }
+
+
+def audit_count(db: Database) -> int:
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+
+
+# ---- Anonymous requests ------------------------------------------------------------------------
+
+
+def test_every_console_route_refuses_an_anonymous_request(
+    app: Flask, db: Database, ids: dict[str, Any]
+) -> None:
+    routes = list(console_routes(app, ids))
+    assert len(routes) >= 30, "the enumeration found the console's routes"
+    before = audit_count(db)
+    for method, path, endpoint in routes:
+        page = app.test_client().open(path, method=method, data={})
+        assert page.status_code == 302, (method, path, page.status_code)
+        assert page.headers["Location"].startswith("/console/sign-in"), (method, path)
+
+        script = app.test_client().open(
+            path, method=method, data={}, headers={"X-Requested-With": "fetch"}
+        )
+        assert script.status_code == 401, (method, path, script.status_code)
+        assert script.get_json()["error"] == 401, endpoint
+    assert audit_count(db) == before, "nothing happened on anyone's behalf"
+    with db.transaction() as session:
+        assert ticket(session, ids["reference"]).assignee_id is None
+
+
+# ---- Another team's ticket ---------------------------------------------------------------------
+
+
+def test_another_teams_ticket_is_404_through_every_page_route_like_a_missing_one(
+    app: Flask, db: Database, office: Office, ids: dict[str, Any]
+) -> None:
+    theirs = ids["reference"]  # 福祉まるごと相談; chiba is in 高齢・介護
+    chiba = signed_in(app, db, office, "chiba")
+    routes = [
+        (method, path, endpoint)
+        for method, path, endpoint in console_routes(app, ids)
+        if endpoint.startswith("console.ticket")
+    ]
+    assert {endpoint for _m, _p, endpoint in routes} >= {
+        "console.ticket_page",
+        "console.ticket_claim",
+        "console.ticket_reply",
+        "console.ticket_note",
+        "console.ticket_status",
+        "console.ticket_transfer",
+        "console.ticket_refer",
+        "console.ticket_close",
+    }
+    forms = {
+        "console.ticket_reply": {"body": "x"},
+        "console.ticket_note": {"body": "x"},
+        "console.ticket_status": {"status": "waiting"},
+        "console.ticket_transfer": {"team": "kourei", "reason": "x"},
+        "console.ticket_refer": {"agency": "x", "handed_over": "x"},
+        "console.ticket_close": {"outcome": "solved"},
+    }
+    before = audit_count(db)
+    for method, path, endpoint in routes:
+        missing_path = path.replace(theirs, "C-2026-999999")
+        if method == "GET":
+            answer, missing = chiba.get(path), chiba.get(missing_path)
+        else:
+            answer = chiba.post(path, forms.get(endpoint, {}))
+            missing = chiba.post(missing_path, forms.get(endpoint, {}))
+        assert answer.status_code == 404, (method, path, answer.status_code)
+        # The same page, word for word, once the address it echoes (in the language switch)
+        # is set aside.
+        same = answer.text.replace(theirs, "REF") == missing.text.replace("C-2026-999999", "REF")
+        assert same, f"{method} {path} differs from a missing ticket"
+    assert audit_count(db) == before, "no view or change was recorded"
+    with db.transaction() as session:
+        found = ticket(session, theirs)
+        assert found.assignee_id is None and found.status == "new" and not found.messages
+    # Their queue is not a tab, and asking for it is the same 404.
+    assert chiba.get("/console/queue?team=marugoto").status_code == 404
+    assert theirs not in chiba.get("/console/queue?view=open&q=C-2026").text
+
+
+# ---- CSRF --------------------------------------------------------------------------------------
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(
+    app: Flask, db: Database, office: Office, ids: dict[str, Any]
+) -> None:
+    admin = signed_in(app, db, office, "boss")
+    posts = [
+        (path, endpoint) for method, path, endpoint in console_routes(app, ids) if method == "POST"
+    ]
+    assert len(posts) >= 15
+    before = audit_count(db)
+    for path, endpoint in posts:
+        for token in (None, "forged-token"):
+            data = {"body": "x", "team": "marugoto"}
+            if token:
+                data["csrf_token"] = token
+            refused = admin.post(path, data, csrf=False)
+            assert refused.status_code == 400, (path, endpoint, token, refused.status_code)
+            assert "このフォームは有効期限が切れました" in refused.text
+    assert audit_count(db) == before
+    with db.transaction() as session:
+        assert ticket(session, ids["reference"]).assignee_id is None
+
+    # Sign-in too: a page of another site cannot sign a browser in to someone's account.
+    stranger = Browser.of(app)
+    email = give_password(db, office.staff["aoki"])
+    refused = stranger.post("/console/sign-in", {"email": email, "password": PASSWORD}, csrf=False)
+    assert refused.status_code == 400
+
+
+# ---- Resident text is text ---------------------------------------------------------------------
+
+HOSTILE_NAME = '<script>alert("name")</script><b>太字</b>'
+HOSTILE_BODY = "<img src=x onerror=alert(1)>お願いします</textarea><script>alert(2)</script>"
+
+
+def test_resident_text_with_script_and_html_is_shown_as_text(
+    app: Flask, db: Database, office: Office
+) -> None:
+    with db.transaction() as session:
+        resident = make_resident(session, HOSTILE_NAME)
+        found = make_ticket(
+            session, office.teams["marugoto"], resident=resident, urgency="emergency"
+        )
+        found.intake = {"note": HOSTILE_BODY}
+        found.contact = {"method": "phone", "phone": "<i>0465</i>", "when": HOSTILE_BODY}
+        tickets.add_message(session, found, author="resident", now=NOW, body=HOSTILE_BODY)
+        reference = found.reference
+    browser = signed_in(app, db, office, "aoki")
+    live = re.search(r'data-live-src="([^"]+)"', browser.get("/console/queue").text)
+    assert live is not None
+    pages = {
+        "queue": browser.get("/console/queue").text,
+        "live": browser.get(live.group(1).replace("&amp;", "&")).text,
+        "ticket": browser.get(f"/console/tickets/{reference}").text,
+    }
+    for name, html in pages.items():
+        assert "<script>alert" not in html, name
+        assert "<b>太字</b>" not in html, name
+        assert (
+            "&lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt;&lt;b&gt;太字&lt;/b&gt;" in html
+        ), name
+    ticket_page = pages["ticket"]
+    assert "<img src=x" not in ticket_page and "&lt;img src=x onerror=alert(1)&gt;" in ticket_page
+    assert "<i>0465</i>" not in ticket_page and "&lt;i&gt;0465&lt;/i&gt;" in ticket_page
+    assert ticket_page.count("</textarea>") == ticket_page.count("<textarea"), "no early close"
+    # The draft of a refused reply comes back escaped inside the textarea too.
+    with db.transaction() as session:
+        ticket(session, reference).resident.following = False
+    refused = browser.post(f"/console/tickets/{reference}/reply", {"body": HOSTILE_BODY})
+    assert refused.status_code == 422
+    assert "<script>alert(2)" not in refused.text
+    assert refused.text.count("</textarea>") == refused.text.count("<textarea")
+
+
+# ---- Sign-in throttling ------------------------------------------------------------------------
+
+
+def test_five_wrong_passwords_lock_the_email_for_a_while(
+    app: Flask, db: Database, office: Office
+) -> None:
+    email = give_password(db, office.staff["aoki"])
+    guesser = Browser.of(app, ip="198.51.100.7")
+    guesser.get("/console/sign-in")
+    for attempt in range(5):
+        wrong = guesser.post("/console/sign-in", {"email": email, "password": f"guess {attempt}"})
+        assert wrong.status_code == 401, attempt
+    # Even the right password waits now, from any address: the email is what is guessed.
+    owner = Browser.of(app, ip="192.0.2.44")
+    locked = owner.sign_in(email)
+    assert locked.status_code == 429
+    assert "ログインの失敗が続いたため" in locked.text and "15分後" in locked.text
+    assert owner.get("/console/queue").status_code == 302
+
+    app.extensions["madoguchi"].clock.advance(timedelta(minutes=10))
+    still = owner.sign_in(email)
+    assert still.status_code == 429 and "5分後" in still.text
+    app.extensions["madoguchi"].clock.advance(timedelta(minutes=5, seconds=1))
+    assert owner.sign_in(email).status_code == 302
+    assert owner.get("/console/queue").status_code == 200
+    # The success cleared the count: one more mistake does not lock the account again.
+    other = Browser.of(app, ip="192.0.2.45")
+    other.get("/console/sign-in")
+    assert other.post("/console/sign-in", {"email": email, "password": "typo"}).status_code == 401
+    assert Browser.of(app, ip="192.0.2.46").sign_in(email).status_code == 302
+
+
+def test_many_failures_from_one_address_lock_that_address(
+    app: Flask, db: Database, office: Office
+) -> None:
+    email = give_password(db, office.staff["aoki"])
+    sprayer = Browser.of(app, ip="203.0.113.9")
+    sprayer.get("/console/sign-in")
+    for number in range(20):
+        sprayer.post("/console/sign-in", {"email": f"nobody{number}@example.org", "password": "x"})
+    assert sprayer.sign_in(email).status_code == 429, "a real account from that address waits"
+    assert Browser.of(app, ip="192.0.2.80").sign_in(email).status_code == 302
+
+
+# ---- Sessions ----------------------------------------------------------------------------------
+
+
+def test_sign_out_ends_the_session_even_for_a_copied_cookie(
+    app: Flask, db: Database, office: Office
+) -> None:
+    browser = signed_in(app, db, office, "aoki")
+    cookie = browser.client.get_cookie(COOKIE)
+    assert cookie is not None
+    copy = app.test_client()
+    copy.set_cookie(COOKIE, cookie.value)
+    assert copy.get("/console/queue").status_code == 200
+
+    assert browser.client.get("/console/sign-out").status_code == 405, "only a form signs out"
+    out = browser.post("/console/sign-out")
+    assert out.headers["Location"] == "/console/sign-in"
+    assert "ログアウトしました" in browser.follow(out).text
+    assert browser.get("/console/queue").status_code == 302
+    replayed = copy.get("/console/queue")
+    assert replayed.status_code == 302 and "/console/sign-in" in replayed.headers["Location"]
+    with db.transaction() as session:
+        actions = list(
+            session.scalars(
+                select(AuditEntry.action).where(AuditEntry.staff_id == office.staff["aoki"])
+            )
+        )
+    assert actions[-2:] == ["login", "logout"]
+
+
+def test_an_idle_session_ends_and_a_deactivated_account_is_out_at_once(
+    app: Flask, db: Database, office: Office
+) -> None:
+    browser = signed_in(app, db, office, "aoki")
+    app.extensions["madoguchi"].clock.advance(timedelta(hours=7))
+    assert browser.get("/console/queue").status_code == 200
+    app.extensions["madoguchi"].clock.advance(timedelta(hours=8, minutes=1))
+    assert browser.get("/console/queue").status_code == 302, "idle for eight hours"
+
+    other = signed_in(app, db, office, "baba")
+    with db.transaction() as session:
+        session.get(Staff, office.staff["baba"]).active = False
+    assert other.get("/console/queue").status_code == 302
+    assert other.sign_in(give_password(db, office.staff["baba"])).status_code == 401
+
+
+def test_the_session_cookie_is_http_only_same_site_and_secure_outside_the_simulator(
+    db: Database, office: Office
+) -> None:
+    email = give_password(db, office.staff["aoki"])
+    for simulator, secure in ((False, True), (True, False)):
+        browser = Browser.of(console_app(db, NOW, simulator=simulator))
+        browser.get("/console/sign-in")
+        answer = browser.post("/console/sign-in", {"email": email, "password": PASSWORD})
+        header = next(v for v in answer.headers.getlist("Set-Cookie") if v.startswith(COOKIE))
+        flags = {part.strip().split("=")[0].lower() for part in header.split(";")}
+        assert "httponly" in flags and "samesite=lax" in header.lower()
+        assert ("secure" in flags) is secure, header
+
+
+def test_console_pages_are_never_cached_framed_or_scripted_from_elsewhere(
+    app: Flask, db: Database, office: Office
+) -> None:
+    browser = signed_in(app, db, office, "aoki")
+    page = browser.get("/console/queue")
+    policy = page.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_without_a_secret_key_the_console_refuses_rather_than_signs_with_none(
+    db: Database, office: Office
+) -> None:
+    app = console_app(db, NOW, secret_key="")
+    assert app.test_client().get("/console/sign-in").status_code == 503
+    assert (
+        console_app(db, NOW, secret_key="", simulator=True)
+        .test_client()
+        .get("/console/sign-in")
+        .status_code
+        == 200
+    ), "the simulator demo makes a key of its own"
+
+
+# ---- Roles -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "admin_pages", "reports"),
+    [("staff", 403, 403), ("supervisor", 403, 200), ("admin", 200, 200)],
+)
+def test_roles(
+    app: Flask,
+    db: Database,
+    office: Office,
+    ids: dict[str, Any],
+    role: str,
+    admin_pages: int,
+    reports: int,
+) -> None:
+    with db.transaction() as session:
+        session.get(Staff, office.staff["aoki"]).role = role
+    browser = signed_in(app, db, office, "aoki")
+    for method, path, endpoint in console_routes(app, ids):
+        if method != "GET":
+            continue
+        answer = browser.get(path)
+        if "/admin/" in path:
+            assert answer.status_code == admin_pages, (role, path)
+        elif endpoint.startswith(("console.report", "console.canned")):
+            assert answer.status_code == reports, (role, path)
+        else:
+            assert answer.status_code in (200, 302), (role, path, answer.status_code)
+    if admin_pages == 403:
+        refused = browser.post(f"/console/admin/teams/{ids['team_id']}", {"name": "乗っ取り"})
+        assert refused.status_code == 403
+        with db.transaction() as session:
+            assert session.get(Team, ids["team_id"]).name == "福祉まるごと相談"
