@@ -35,12 +35,15 @@ ATTACHED_KINDS = ("image", "video", "audio", "file", "sticker")
 
 def take(turn: Turn, given: UserInput) -> bool:
     """Whether this input belongs to the resident's open ticket (and was handled as such)."""
-    if _asks_to_resolve(given):
+    if given.kind == "postback" and given.data.get("ticket") == RESOLVE:
         resolve(turn, given.data.get("ref"))
         return True
     ticket = tickets.open_ticket_of(turn.session, turn.resident)
     if ticket is None:
         return False
+    if given.kind == "text" and given.normalised in _RESOLVE_TYPED:
+        resolve(turn)
+        return True
     entry = _thread_entry(given)
     if entry is None:
         return False
@@ -178,12 +181,6 @@ def forget(session: Session, resident_id: int, message_id: str) -> int:
         )
     )
     return result.rowcount
-
-
-def _asks_to_resolve(given: UserInput) -> bool:
-    if given.kind == "postback":
-        return given.data.get("ticket") == RESOLVE
-    return given.kind == "text" and given.normalised in _RESOLVE_TYPED
 
 
 def _thread_entry(given: UserInput) -> tuple[str, list[dict[str, Any]]] | None:

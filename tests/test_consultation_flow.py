@@ -176,6 +176,17 @@ def test_a_whole_consultation_files_a_ticket_for_the_right_team(
     assert "受け取りました" in chat.say("よろしくお願いします").text
 
 
+def test_filed_on_a_saturday_it_says_when_a_person_will_read_it(db: Database) -> None:
+    with db.transaction() as session:
+        load_town(session)
+    chat = Dialogue(db, clock_at(datetime(2026, 12, 5, 1, 0, tzinfo=UTC)))
+    done = chat.tap(walk_to(chat, "summary"), "送信する")
+    # "Today" on a Saturday: four business hours from Monday's opening at 8:30.
+    assert "12月7日（月）の午後に、担当者からご連絡します" in done.text
+    assert "ただいま受付時間外です" in done.text and "8時30分から" in done.text
+    assert "119番" in done.text
+
+
 def test_several_categories_go_to_the_marugoto_team(chat: Dialogue, db: Database) -> None:
     said = walk_to(chat, "categories")
     said = chat.tap(said, "介護・高齢")
