@@ -31,6 +31,7 @@ from storage.refusals import N_, Conflict, Refused
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_LIST = 200
+_NO_TOKEN = N_("Send a valid API token: Authorization: Bearer <token>.")
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,16 @@ def authenticated(view: Callable[..., Response]) -> Route:
     def run(**values: Any) -> Response:
         app_services = services(current_app)
         token = _bearer_token()
+        # Anything that is not even shaped like a token is refused before the database
+        # (on SQLite every transaction takes the write lock).
+        if token is None or not token.startswith(staff_accounts.TOKEN_PREFIX):
+            return _problem(401, _NO_TOKEN)
         try:
             with app_services.db.transaction() as session:
                 now = app_services.clock.now()
-                staff = staff_accounts.staff_for_token(session, token, now) if token else None
+                staff = staff_accounts.staff_for_token(session, token, now)
                 if staff is None:
-                    raise _Answer(401, N_("Send a valid API token: Authorization: Bearer <token>."))
+                    raise _Answer(401, _NO_TOKEN)
                 response = view(Call(session, staff, now), **values)
         except _Answer as answer:
             return _problem(answer.status, answer.reason, **answer.params)

@@ -347,6 +347,7 @@ def test_ticket_page_reads_as_a_summary_with_the_resident_and_the_thread(
         "日本語",
         "小田原 一郎",
         "あと3時間",
+        "見守り 登録なし",
     ):
         assert shown in words, shown
     assert earlier_ref in words and f'href="/console/tickets/{earlier_ref}"' in page.text

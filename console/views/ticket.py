@@ -17,9 +17,9 @@ from werkzeug.wrappers import Response
 from console import labels
 from console.auth import safe_next
 from console.context import app_services, client_ip, now, work
-from console.i18n import _, local_time, reason
+from console.i18n import _, local_date, local_time, reason
 from console.views.rows import Deadline, resident_name
-from storage import casework
+from storage import casework, watch
 from storage.models import (
     OPEN_STATUSES,
     Consent,
@@ -213,6 +213,7 @@ def _profile(session: Session, staff: Staff, ticket: Ticket) -> dict[str, Any]:
         "language": labels.label(labels.LANGUAGE_NAMES, resident.language),
         "district": district.name if district else "",
         "following": resident.following,
+        "watch": _watch_status(session, ticket),
         "since": local_time(resident.followed_at or resident.created_at),
         "earlier": [
             {
@@ -225,6 +226,23 @@ def _profile(session: Session, staff: Staff, ticket: Ticket) -> dict[str, Any]:
             for other in earlier
         ],
     }
+
+
+def _watch_status(session: Session, ticket: Ticket) -> str:
+    """見守り: enrolled or not, paused until when, and the last sign of life."""
+    enrolment = watch.enrolment_of(session, ticket.resident)
+    if enrolment is None:
+        return _("Not enrolled")
+    if enrolment.status == "ended":
+        return _("Ended {when}", when=local_date(enrolment.ended_at))
+    if enrolment.status == "paused":
+        state = _("Paused until {when}", when=local_date(enrolment.paused_until))
+    else:
+        state = _("Enrolled")
+    if enrolment.last_sign_of_life_at is not None:
+        seen = _("last sign of life {when}", when=local_time(enrolment.last_sign_of_life_at))
+        return f"{state} ({seen})"
+    return state
 
 
 def _thread(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
