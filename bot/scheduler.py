@@ -89,7 +89,9 @@ class Scheduler:
                 log.exception("a batch of %d deadlines failed; retrying one by one", len(claimed))
                 self._fire_one_by_one(claimed)
             fired += len(claimed)
-            if len(claimed) < BATCH:
+            # Not "fewer than a batch": firing may have re-armed a deadline that is already
+            # due (the next check-in after a clock jump), and it belongs in this sweep too.
+            if not claimed:
                 break
         return fired
 

@@ -248,7 +248,7 @@ class RoundModel:
             gettext(
                 STAFF_LANGUAGE,
                 "Family member {family} reached the resident.",
-                family=words.name_of(reporter, STAFF_LANGUAGE, N_("A family member")),
+                family=words.name_of(reporter, STAFF_LANGUAGE, words.A_FAMILY_MEMBER),
             ),
         )
         for family in families_of(self.step.session, self.enrolment):
@@ -261,7 +261,7 @@ class RoundModel:
                     gettext(
                         lang,
                         "[Watch-over] {family} has reached {name}. No need to worry.",
-                        family=words.name_of(reporter, lang, N_("Another family member")),
+                        family=words.name_of(reporter, lang, words.ANOTHER_FAMILY_MEMBER),
                         name=words.name_of(self.resident, lang),
                     )
                 ),
@@ -277,7 +277,7 @@ class RoundModel:
         body = gettext(
             STAFF_LANGUAGE,
             "Family member {family} could not reach the resident. Raised to emergency.",
-            family=words.name_of(reporter, STAFF_LANGUAGE, N_("A family member")),
+            family=words.name_of(reporter, STAFF_LANGUAGE, words.A_FAMILY_MEMBER),
         )
         if ticket is not None:
             raise_urgency(self.step, ticket, "emergency", body)
@@ -292,7 +292,7 @@ class RoundModel:
                         lang,
                         "[Watch-over] {family} could not reach {name} either. The watch-over "
                         "staff are on it.",
-                        family=words.name_of(reporter, lang, N_("Another family member")),
+                        family=words.name_of(reporter, lang, words.ANOTHER_FAMILY_MEMBER),
                         name=words.name_of(self.resident, lang),
                     )
                 ),

@@ -16,7 +16,7 @@ from transitions import EventData
 from flows import engine
 from flows import watch_words as words
 from flows.engine import Flow, FlowModel, Turn
-from flows.i18n import N_, gettext
+from flows.i18n import gettext
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
 from storage import outbox
@@ -228,7 +228,7 @@ def confirm_request(link: WatchFamilyLink) -> Message:
     """What the resident is asked when someone used their code."""
     resident, family = link.enrolment.resident, link.family
     lang = resident.language
-    who = words.name_of(family, lang, N_("Someone"))
+    who = words.name_of(family, lang, words.SOMEONE)
     return text(
         gettext(
             lang,

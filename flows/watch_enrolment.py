@@ -242,7 +242,7 @@ class WatchModel(FlowModel):
             text(
                 turn._(
                     "{family} will no longer receive watch-over notices.",
-                    family=words.name_of(family, turn.resident.language, N_("Your family member")),
+                    family=words.name_of(family, turn.resident.language, words.YOUR_FAMILY_MEMBER),
                 )
             )
         )
@@ -304,7 +304,7 @@ class WatchModel(FlowModel):
                 gettext(
                     lang,
                     "{family} has left your watch-over family list.",
-                    family=words.name_of(turn.resident, lang, N_("A family member")),
+                    family=words.name_of(turn.resident, lang, words.A_FAMILY_MEMBER),
                 )
             ),
         )
@@ -689,7 +689,7 @@ def _ask_family_list(model: WatchModel) -> list[Message]:
         )
     else:
         names = "\n".join(
-            "・" + words.name_of(link.family, turn.resident.language, N_("A family member"))
+            "・" + words.name_of(link.family, turn.resident.language, words.A_FAMILY_MEMBER)
             for link in links
         )
         body = turn._("Family members who receive notices:\n{names}", names=names)

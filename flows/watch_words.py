@@ -38,6 +38,13 @@ SIGN_WORDS = {
 }
 
 
+# How a person is called when LINE gave us no name for them.
+A_FAMILY_MEMBER = N_("A family member")
+ANOTHER_FAMILY_MEMBER = N_("Another family member")
+YOUR_FAMILY_MEMBER = N_("Your family member")
+SOMEONE = N_("Someone")
+
+
 def answer_buttons(language: str) -> list[Button]:
     """The same three taps in every check-in, reminder and alert to the resident."""
     return [

@@ -148,7 +148,7 @@ def _answer_link_request(turn: Turn, link_id: str, answer: str) -> None:
         turn.say(text(turn._("Sorry, this button can no longer be used.")))
         return
     family = link.family
-    family_name = words.name_of(family, turn.resident.language, N_("Your family member"))
+    family_name = words.name_of(family, turn.resident.language, words.YOUR_FAMILY_MEMBER)
     lang = family.language
     if answer == "yes":
         store.confirm_link(link, turn.now)

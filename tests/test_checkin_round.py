@@ -1,0 +1,351 @@
+"""The check-in round, every branch, on SQLite and PostgreSQL, with the waits shrunk to seconds.
+
+The scheduler's sweep and the real handlers drive it; what each person would see in LINE is
+read from the outbox. (The same branches run end to end through the simulator in
+tests/test_watch_e2e.py.)
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from watch_town import Town, buttons, texts
+
+from bot.clock import Clock
+from flows import checkin
+from storage import outbox
+from storage import watch as store
+from storage.db import Database
+from storage.models import CheckinRound, Deadline, OutboxMulticast, Resident, WatchEnrolment
+from storage.watch import Schedule
+
+CHECKIN = "お元気ですか？"
+ANSWERS = ["元気です", "少し調子が悪い", "助けてほしい"]
+ALARM_BUTTONS = ["連絡がつきました", "連絡がつきません"]
+
+
+@pytest.fixture
+def town(db: Database, clock: Clock) -> Town:
+    return Town(db, clock)
+
+
+def test_a_check_in_goes_out_at_the_scheduled_time_with_three_answers(town: Town) -> None:
+    town.enrol()
+    town.wait(60)
+    assert town.resident.texts() == []
+    town.until_next_checkin()
+    got = town.resident.inbox()
+    assert CHECKIN in texts(got)
+    assert buttons(got) == ANSWERS
+    assert [row.state for row in town.rounds()] == ["sent"]
+
+
+def test_fine_thanks_the_resident_and_tells_only_families_who_chose_it(town: Town) -> None:
+    town.enrol(summaries=("daily", "none"))
+    town.until_next_checkin()
+    town.resident.inbox()
+    assert "お返事ありがとうございます" in texts(town.resident.tap("元気です"))
+    assert "山田花子さんは" in texts(town.family_a.inbox())
+    assert "「元気です」" in texts(town.family_a.inbox() or [{"text": "「元気です」"}])
+    assert town.family_b.inbox() == []
+    town.wait(10)  # past both waits: no reminder, no alarm
+    assert town.resident.inbox() == []
+    (row,) = town.rounds()
+    assert (row.state, row.answer) == ("answered", "fine")
+    assert town.tickets() == []
+
+
+def test_not_feeling_well_asks_a_follow_up_tells_family_and_files_a_soon_ticket(
+    town: Town,
+) -> None:
+    town.enrol()
+    town.until_next_checkin()
+    town.resident.inbox()
+    got = town.resident.tap("少し調子が悪い")
+    assert "お電話しましょうか" in texts(got)
+    assert buttons(got) == ["電話してほしい", "いいえ、休みます", "助けてほしい"]
+    for family in (town.family_a, town.family_b):
+        assert "「少し調子が悪い」と答えました" in texts(family.inbox())
+    (ticket,) = town.tickets()
+    assert (ticket.kind, ticket.urgency, ticket.team.slug) == ("watch", "soon", "mimamori")
+    assert "電話" in texts(town.resident.tap("電話してほしい"))
+    (ticket,) = town.tickets()
+    assert ticket.urgency == "today"
+    assert "電話を希望" in ticket.messages[-1].body
+    town.wait(10)
+    assert town.resident.inbox() == [], "an answered round has no reminder"
+
+
+def test_i_need_help_gives_the_numbers_at_once_and_raises_an_emergency(town: Town) -> None:
+    town.enrol()
+    town.until_next_checkin()
+    town.resident.inbox()
+    got = texts(town.resident.tap("助けてほしい"))
+    assert "119" in got and "110" in got and "#7119" in got
+    for family in (town.family_a, town.family_b):
+        alert = family.inbox()
+        assert "「助けてほしい」を押しました" in texts(alert)
+        assert buttons(alert) == ALARM_BUTTONS
+    (ticket,) = town.tickets()
+    assert ticket.urgency == "emergency"
+    (row,) = town.rounds()
+    assert (row.state, row.answer, row.ticket_id) == ("escalated", "help", ticket.id)
+
+
+def test_no_answer_reminds_then_alerts_family_and_staff_with_the_last_sign_of_life(
+    town: Town,
+) -> None:
+    town.enrol()
+    town.resident.say("こんにちは")  # the last sign of life before the round
+    town.until_next_checkin()
+    town.resident.inbox()
+    town.wait(1)
+    assert town.resident.inbox() == [], "reminded before the wait was over"
+    town.wait(1.5)
+    reminder = town.resident.inbox()
+    assert "もう一度お送りしました" in texts(reminder) and buttons(reminder) == ANSWERS
+    assert town.family_a.inbox() == []
+    town.wait(2.5)
+    for family in (town.family_a, town.family_b):
+        alert = family.inbox()
+        assert "お返事がありません" in texts(alert)
+        assert "最終確認：" in texts(alert)
+        assert buttons(alert) == ALARM_BUTTONS
+    assert "ご家族と見守りの担当者にお知らせしました" in texts(town.resident.inbox())
+    (ticket,) = town.tickets()
+    assert (ticket.kind, ticket.urgency) == ("watch", "today")
+    assert "最終確認：" in ticket.messages[0].body and "メッセージあり" in ticket.messages[0].body
+    town.wait(60)
+    assert town.family_a.inbox() == [], "an alarm goes out once"
+
+
+def texts_of(items: list[str]) -> str:
+    return "\n".join(items)
+
+
+def escalated(town: Town) -> None:
+    town.enrol()
+    town.until_next_checkin()
+    town.wait(2.5)
+    town.wait(2.5)
+    for person in (town.resident, town.family_a, town.family_b):
+        person.inbox()
+    assert [row.state for row in town.rounds()] == ["escalated"]
+
+
+def test_a_family_member_who_reaches_them_settles_the_round_for_everyone(town: Town) -> None:
+    escalated(town)
+    assert "連絡がついてよかった" in texts(town.family_a.tap("連絡がつきました"))
+    assert "山田太郎さんが山田花子さんと連絡がとれました" in texts(town.family_b.inbox())
+    (row,) = town.rounds()
+    assert (row.state, row.resolved_by, row.resolution) == ("resolved", "family", "reached")
+    (ticket,) = town.tickets()
+    assert "連絡がついた" in ticket.messages[-1].body
+    assert "すでに対応が済んで" in texts(town.family_b.tap("連絡がつきません"))
+    assert town.tickets()[0].urgency == "today"
+
+
+def test_cannot_reach_them_raises_the_ticket_to_emergency_once(town: Town) -> None:
+    escalated(town)
+    assert "急いで確かめます" in texts(town.family_a.tap("連絡がつきません"))
+    assert "山田太郎さんも山田花子さんと連絡がつかない" in texts(town.family_b.inbox())
+    (ticket,) = town.tickets()
+    assert ticket.urgency == "emergency"
+    assert "すでに伺っています" in texts(town.family_b.tap("連絡がつきません"))
+    assert town.family_a.inbox() == []
+
+
+def test_the_resident_answering_after_the_alarm_ends_it(town: Town) -> None:
+    escalated(town)
+    got = texts(town.resident.tap("元気です"))
+    assert "お返事があったことを、ご家族と見守りの担当者に伝えました" in got
+    for family in (town.family_a, town.family_b):
+        assert "山田花子さんからお返事がありました" in texts(family.inbox())
+    (row,) = town.rounds()
+    assert (row.state, row.resolved_by) == ("resolved", "resident")
+
+
+def test_any_message_is_a_sign_of_life_and_stops_the_reminder(town: Town) -> None:
+    town.enrol()
+    town.until_next_checkin()
+    town.resident.inbox()
+    town.resident.say("今日は雨ですね")
+    town.wait(10)
+    (row,) = town.rounds()
+    assert (row.state, row.answer) == ("answered", "message")
+    assert town.enrolment().last_sign_of_life == "message"
+    assert not any("もう一度" in t for t in town.resident.texts())
+
+
+def test_typing_genki_desu_counts_as_the_answer(town: Town) -> None:
+    town.enrol(summaries=("daily", "none"))
+    town.until_next_checkin()
+    assert "お返事ありがとうございます" in texts(town.resident.say("げんきです"))
+    assert town.rounds()[0].answer == "fine"
+
+
+def test_staff_recording_a_visit_settles_an_alarm_and_tells_the_family(
+    town: Town, db: Database, clock: Clock
+) -> None:
+    escalated(town)
+    with db.transaction() as session:
+        row = session.scalars(select(CheckinRound)).one()
+        assert checkin.record_outcome(session, row, clock.now(), how="visit", note="元気でした")
+    assert "訪問して" in texts(town.family_a.inbox())
+    (row,) = town.rounds()
+    assert (row.state, row.resolved_by, row.resolution, row.note) == (
+        "resolved",
+        "staff",
+        "visit",
+        "元気でした",
+    )
+    assert town.enrolment().last_sign_of_life == "visit"
+
+
+def test_a_resident_who_blocks_the_account_while_enrolled_goes_to_the_team(town: Town) -> None:
+    town.enrol()
+    town.until_next_checkin()
+    town.resident.chat.unfollow()
+    (ticket,) = town.tickets()
+    assert ticket.urgency == "today" and "ブロック" in ticket.messages[0].body
+    assert "届かなくなりました" in texts(town.family_a.inbox())
+    town.wait(10)
+    assert town.family_a.inbox() == [], "no alarm for a round they could not answer"
+    assert [row.state for row in town.rounds()] == ["cancelled"]
+    town.until_next_checkin()
+    assert [row.skip_reason for row in town.rounds()] == [None, "blocked"]
+
+
+def test_a_pause_skips_check_ins_and_ends_by_itself_on_its_day(town: Town) -> None:
+    town.enrol()
+    town.resident.say("見守り")
+    town.resident.tap("お休みする")
+    paused_on = store.town_date(town.clock.now())
+    got = texts(town.resident.tap("3日間"))
+    assert "お休みにしました" in got
+    for family in (town.family_a, town.family_b):
+        assert "お休みです" in texts(family.inbox())
+    while not any(row.state == "sent" for row in town.rounds()):
+        town.until_next_checkin()
+    *skipped, sent = town.rounds()
+    assert skipped and all(row.skip_reason == "paused" for row in skipped)
+    assert store.town_date(sent.due_at) == paused_on + timedelta(days=3)
+    got = town.resident.texts()
+    assert len(got) == 2 and "再開しました" in texts_of(got) and CHECKIN in texts_of(got), got
+    assert "再開しました" in texts(town.family_a.inbox())
+    assert town.enrolment().status == "active"
+
+
+def test_a_clock_jump_makes_every_missed_step_happen_once_in_order(town: Town) -> None:
+    town.enrol()
+    town.until_next_checkin()
+    town.clock.advance(timedelta(days=3))
+    town.sweep()
+    states = [(row.state, row.skip_reason) for row in town.rounds()]
+    assert states[0] == ("reminded", None)
+    assert states[1:] == [("skipped", "open")] * 3
+    town.sweep()
+    assert [(row.state, row.skip_reason) for row in town.rounds()] == states
+    town.wait(5)
+    assert town.rounds()[0].state == "escalated"
+    assert len(town.tickets()) == 1
+
+
+def test_stopping_ends_check_ins_and_tells_the_family(town: Town, db: Database) -> None:
+    town.enrol()
+    town.resident.say("見守り")
+    town.resident.tap("見守りをやめる")
+    assert "見守りをやめました" in texts(town.resident.tap("はい、やめる"))
+    assert "見守りをやめました" in texts(town.family_a.inbox())
+    town.clock.advance(timedelta(days=2))
+    town.sweep()
+    assert town.rounds() == []
+    with db.transaction() as session:
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Deadline).where(Deadline.status == "pending")
+            )
+            == 0
+        )
+
+
+def test_a_weekly_summary_goes_out_on_sunday_evening(town: Town) -> None:
+    town.enrol(summaries=("weekly", "none"))
+    for _ in range(8):
+        town.until_next_checkin()
+        town.resident.tap("元気です")
+    got = texts(town.family_a.inbox())
+    assert "この1週間" in got and "「元気です」" in got
+    assert town.family_b.inbox() == []
+
+
+def test_identical_check_ins_are_multicast_500_at_a_time_per_language(
+    db: Database, clock: Clock
+) -> None:
+    town = Town(db, clock)
+    now = clock.now()
+    with db.transaction() as session:
+        people = [
+            Resident(
+                line_user_id=f"U{n:032x}",
+                language="en" if n % 10 == 0 else "ja",
+                following=n != 7,
+                created_at=now,
+            )
+            for n in range(1, 1101)
+        ]
+        session.add_all(people)
+        session.flush()
+        for person in people:
+            store.enrol(session, person, Schedule(time_of_day="09:00"), now)
+    clock.advance(timedelta(days=1))
+    town.sweep()
+    with db.transaction() as session:
+        rows = session.scalars(select(OutboxMulticast).order_by(OutboxMulticast.id)).all()
+        sizes = sorted(len(row.recipients) for row in rows)
+        languages = {row.messages[0]["text"].split("\n")[0] for row in rows}
+        sent = session.scalar(
+            select(func.count()).select_from(CheckinRound).where(CheckinRound.state == "sent")
+        )
+        blocked = session.scalar(
+            select(func.count())
+            .select_from(CheckinRound)
+            .where(CheckinRound.skip_reason == "blocked")
+        )
+    assert sizes == [110, 495, 494] or sum(sizes) == 1099
+    assert all(size <= outbox.MAX_MULTICAST_RECIPIENTS for size in sizes)
+    assert languages == {"お元気ですか？", "How are you today?"}
+    assert (sent, blocked) == (1099, 1)
+
+
+def test_a_crash_while_sending_check_ins_leaves_no_round_and_no_message(
+    town: Town, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    town.enrol()
+
+    class Killed(BaseException):
+        pass
+
+    def dies(*args: object, **kwargs: object) -> None:
+        raise Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(outbox, "enqueue_multicast", dies)
+        with pytest.raises(Killed):
+            town.until_next_checkin()
+    assert town.rounds() == []
+    town.sweep()
+    assert [row.state for row in town.rounds()] == ["sent"]
+    assert texts(town.resident.inbox()).count(CHECKIN) == 1
+
+
+def test_storage_keeps_one_enrolment_per_resident(town: Town, db: Database) -> None:
+    town.enrol()
+    town.enrol(Schedule(frequency="weekly", weekdays=(2,), time_of_day="10:00"))
+    with db.transaction() as session:
+        (enrolment,) = session.scalars(select(WatchEnrolment)).all()
+        assert (enrolment.frequency, enrolment.weekdays) == ("weekly", [2])
+        due = store.next_checkin(session, enrolment)
+        assert due is not None and due.astimezone(store.TOWN_TZ).weekday() == 2
