@@ -13,7 +13,6 @@ Rules every function here keeps:
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -21,7 +20,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, String, case, cast, false, func, select, update
 from sqlalchemy.orm import Session, object_session, selectinload
 
-from storage import audit, outbox, tickets
+from storage import audit, business_time, outbox, tickets
 from storage.models import (
     OPEN_STATUSES,
     OUTCOMES,
@@ -539,20 +538,9 @@ def sla_warnings(session: Session, now: datetime, warn_before: timedelta) -> lis
     return due
 
 
-def sla_due_for(team: Team, urgency: str, start: datetime) -> datetime | None:
-    """When a ticket of this urgency is due in this team, counted in the team's business hours.
-
-    Uses storage.business_time when it is there; otherwise the team's SLA hours on the wall
-    clock. None when the team sets no SLA for the urgency.
-    """
-    try:
-        business_time: Any = importlib.import_module("storage.business_time")
-    except ModuleNotFoundError:
-        business_time = None
-    if business_time is not None and hasattr(business_time, "sla_due"):
-        return business_time.sla_due(team, urgency, start)
-    hours = (team.sla_hours or {}).get(urgency)
-    return None if hours is None else start + timedelta(hours=float(hours))
+def sla_due_for(team: Team, urgency: str, start: datetime) -> datetime:
+    """When a ticket of this urgency is due in this team, counted in the team's business hours."""
+    return business_time.sla_due(team, urgency, start)
 
 
 def canned_responses(session: Session, team: Team, language: str) -> list[CannedResponse]:
