@@ -17,9 +17,10 @@ from werkzeug.exceptions import HTTPException
 
 from bot.services import services
 from console import admin, audit_log, auth, canned, reports
-from console.i18n import _, duration, language, local_date, local_time
+from console.i18n import _, duration, language, local_date, local_time, reason
 from console.navigation import entries_for
 from console.views import queue, ticket
+from storage.refusals import Conflict, Refused
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ def create_blueprint() -> Blueprint:
     blueprint.after_request(_secure_headers)
     blueprint.register_error_handler(CSRFError, _csrf_refused)
     blueprint.register_error_handler(HTTPException, _http_error)
+    blueprint.register_error_handler(Refused, _refused)
     return blueprint
 
 
@@ -117,6 +119,11 @@ def _http_error(error: HTTPException) -> Any:
     }
     code = error.code or 500
     return _error_page(code, messages.get(code, _("Something went wrong.")))
+
+
+def _refused(error: Refused) -> Any:
+    # A step casework refused that a view did not expect: still the person's input, so a 400.
+    return _error_page(409 if isinstance(error, Conflict) else 400, reason(error))
 
 
 def _error_page(status: int, message: str) -> Any:

@@ -227,6 +227,7 @@ def test_views_filters_and_search(app: Flask, db: Database, office: Office) -> N
     assert district_name in row and "生活・お金" in text_of(row)
     assert browser.get("/console/queue?view=everything").status_code == 400
     assert browser.get("/console/queue?district=north").status_code == 400
+    assert browser.get("/console/queue?category=%22%20OR%201=1").status_code == 400
     assert browser.get("/console/queue?team=kourei").status_code == 404, "not my team"
 
 

@@ -50,11 +50,14 @@ class Filters:
         district = args.get("district") or None
         if district is not None and not district.isdigit():
             abort(400, description="district must be a number")
+        category = args.get("category") or None
+        if category is not None and category not in labels.CATEGORIES:
+            abort(400, description="no such category")
         search = (args.get("q") or "").strip()[:SEARCH_MAX] or None
         return cls(
             team=args.get("team") or None,
             view=view,  # type: ignore[arg-type]
-            category=(args.get("category") or None),
+            category=category,
             district_id=int(district) if district else None,
             status=status,
             search=search,
