@@ -424,12 +424,12 @@ class WatchFlow(Flow):
         if given.kind == "postback":
             if given.data.get("flow") != self.name:
                 return None
-            return given.data.get("ev", ""), {"value": given.data.get("v", "")}
+            return _with_days(given.data.get("ev", ""), given.data.get("v", ""))
         if given.kind != "text" or not given.normalised:
             return None
         tapped = self._typed_button(model, given)
         if tapped is not None:
-            return tapped
+            return _with_days(*tapped)
         if state == "weekdays":
             days = parse_weekdays(given.text)
             return ("day", {"days": days}) if days else None
@@ -439,9 +439,7 @@ class WatchFlow(Flow):
             return "until", {"value": given.text}
         return None
 
-    def _typed_button(
-        self, model: FlowModel, given: UserInput
-    ) -> tuple[str, dict[str, Any]] | None:
+    def _typed_button(self, model: FlowModel, given: UserInput) -> tuple[str, str] | None:
         """Typing a button's label works as tapping it (and はい / いいえ as yes and no)."""
         for message in self.ask(model):
             for item in (message.get("quickReply") or {}).get("items", []):
@@ -451,17 +449,23 @@ class WatchFlow(Flow):
                 if normalise(action["label"]) == given.normalised:
                     data = postback.decode(action["data"])
                     if data.get("flow") == self.name:
-                        return data.get("ev", ""), {"value": data.get("v", "")}
+                        return data.get("ev", ""), data.get("v", "")
         answer = YES_NO.get(given.normalised)
         if answer and model.state in ("confirm", "confirm_stop"):
-            return (
-                "yes" if answer == "yes" else ("redo" if model.state == "confirm" else "no")
-            ), {}
+            no = "redo" if model.state == "confirm" else "no"
+            return ("yes" if answer == "yes" else no), ""
         return None
 
     def ask(self, model: FlowModel) -> list[Message]:
         assert isinstance(model, WatchModel)
         return _QUESTIONS[model.state](model)
+
+
+def _with_days(event: str, value: str) -> tuple[str, dict[str, Any]]:
+    """A weekday button carries its number; the transition wants a list of days."""
+    if event == "day":
+        return event, {"days": parse_weekdays(value)}
+    return event, {"value": value}
 
 
 YES_NO = {normalise(w): "yes" for w in ("はい", "うん", "yes", "ok")} | {
@@ -568,7 +572,7 @@ def _family_buttons(model: WatchModel) -> list[Button]:
     turn = model.turn
     buttons = []
     for link in model.watched:
-        name = words.name_of(link.enrolment.resident, turn.resident.language)[:6]
+        name = words.name_of(link.enrolment.resident, turn.resident.language)[:9]
         if link.enrolment.status == "active":
             buttons.append(
                 Button(
@@ -695,13 +699,17 @@ def _ask_family_list(model: WatchModel) -> list[Message]:
         body = turn._("Family members who receive notices:\n{names}", names=names)
     buttons = [
         Button(
-            _fit(turn._("Remove {name}", name=(link.family.display_name or str(index + 1))[:8])),
+            _fit(turn._("Remove {name}", name=_short_name(turn, link))),
             {"flow": NAME, "ev": "unlink", "v": str(link.id)},
         )
-        for index, link in enumerate(links[:10])
+        for link in links[:10]
     ]
     buttons += [_button(turn, N_("Code for family"), "code"), _menu_button(turn)]
     return [text(body, buttons)]
+
+
+def _short_name(turn: Turn, link: WatchFamilyLink) -> str:
+    return words.name_of(link.family, turn.resident.language, words.A_FAMILY_MEMBER)[:12]
 
 
 def _ask_confirm_stop(model: WatchModel) -> list[Message]:

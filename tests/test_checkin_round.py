@@ -7,13 +7,17 @@ tests/test_watch_e2e.py.)
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import pytest
+from fakes import ScriptedGateway
 from sqlalchemy import func, select
 from watch_town import Town, buttons, texts
 
 from bot.clock import Clock
+from bot.gateway import Outcome, Result
+from bot.sender import Sender
 from flows import checkin
 from storage import outbox
 from storage import watch as store
@@ -349,3 +353,75 @@ def test_storage_keeps_one_enrolment_per_resident(town: Town, db: Database) -> N
         assert (enrolment.frequency, enrolment.weekdays) == ("weekly", [2])
         due = store.next_checkin(session, enrolment)
         assert due is not None and due.astimezone(store.TOWN_TZ).weekday() == 2
+
+
+# Sending: multicast rows through the sender, with the rules pushes follow.
+
+PEOPLE = [f"U{n:032x}" for n in range(1, 4)]
+
+
+def queue_multicast(db: Database, clock: Clock) -> int:
+    with db.transaction() as session:
+        row = outbox.enqueue_multicast(
+            session, PEOPLE, [{"type": "text", "text": CHECKIN}], clock.now()
+        )
+        session.flush()
+        return row.id
+
+
+def multicast_row(db: Database, row_id: int) -> OutboxMulticast:
+    with db.transaction() as session:
+        found = session.get(OutboxMulticast, row_id)
+        assert found is not None
+        return found
+
+
+def drain(db: Database, clock: Clock, gateway: ScriptedGateway) -> None:
+    sender = Sender(db, gateway, clock, rng=random.Random(1))
+    for _ in range(6):
+        sender.send_due()
+        clock.advance(timedelta(minutes=6))
+
+
+def test_a_multicast_retries_with_its_retry_key_and_409_means_delivered(
+    db: Database, clock: Clock
+) -> None:
+    row_id = queue_multicast(db, clock)
+    gateway = ScriptedGateway().then(Result(Outcome.RETRY, status=500), Outcome.ALREADY_ACCEPTED)
+    drain(db, clock, gateway)
+    assert gateway.endpoints == ["multicast", "multicast"]
+    assert (
+        gateway.calls[0].retry_key
+        == gateway.calls[1].retry_key
+        == multicast_row(db, row_id).retry_key
+    )
+    assert gateway.calls[0].to == ",".join(PEOPLE)
+    assert multicast_row(db, row_id).status == "sent"
+
+
+def test_a_multicast_leaves_out_whoever_blocked_the_account(db: Database, clock: Clock) -> None:
+    with db.transaction() as session:
+        for user in PEOPLE[:2]:
+            session.add(Resident(line_user_id=user, following=False, created_at=clock.now()))
+    row_id = queue_multicast(db, clock)
+    gateway = ScriptedGateway()
+    drain(db, clock, gateway)
+    assert [call.to for call in gateway.calls] == [PEOPLE[2]]
+    with db.transaction() as session:
+        session.add(Resident(line_user_id=PEOPLE[2], following=False, created_at=clock.now()))
+    again = queue_multicast(db, clock)
+    drain(db, clock, gateway)
+    assert len(gateway.calls) == 1
+    assert (multicast_row(db, row_id).status, multicast_row(db, again).status) == (
+        "sent",
+        "dropped",
+    )
+
+
+def test_a_refused_multicast_is_sent_as_pushes_instead(db: Database, clock: Clock) -> None:
+    row_id = queue_multicast(db, clock)
+    gateway = ScriptedGateway().then(Result(Outcome.REJECTED, status=400, reason="bad"))
+    drain(db, clock, gateway)
+    assert gateway.endpoints == ["multicast", "push", "push", "push"]
+    assert sorted(call.to for call in gateway.calls[1:]) == PEOPLE
+    assert multicast_row(db, row_id).status == "failed"
