@@ -106,7 +106,7 @@ class SalonModel(FlowModel):
         return "kind" not in self.data.get("filters", [])
 
     def has_more(self, event: EventData) -> bool:
-        return bool(self.data.get("has_more"))
+        return _has_more(self.turn, self.data)
 
     def can_widen(self, event: EventData) -> bool:
         return event.kwargs.get("value") in _widenings(self.turn, self.data)
@@ -348,7 +348,6 @@ def _ask_refining(turn: Turn, data: dict[str, Any]) -> list[Message]:
 def _ask_results(turn: Turn, data: dict[str, Any]) -> list[Message]:
     page_number = int(data.get("page", 0))
     page = salons.search(turn.session, _query(data), turn.now, page=page_number)
-    data["has_more"] = page.has_more
     if not page.hits:
         return [_nothing_found(turn, data, page_number)]
     bubbles = [_bubble(turn, hit) for hit in page.hits]
@@ -358,14 +357,14 @@ def _ask_results(turn: Turn, data: dict[str, Any]) -> list[Message]:
     lines = [lead, turn._('Tap "I\'d like to go" to see how to join.')]
     if page.has_more:
         lines.append(turn._('Tap "See more" for the next ones.'))
-    return [flex.carousel(bubbles, alt), text("\n".join(lines), _after_results(turn, data))]
+    return [flex.carousel(bubbles, alt), text("\n".join(lines), _after_results(turn, data, page.has_more))]
 
 
 def _ask_joining(turn: Turn, data: dict[str, Any]) -> list[Message]:
     salon = None
     if str(data.get("joining", "")).isdigit():
         salon = salons.find(turn.session, int(data["joining"]))
-    buttons = _after_results(turn, data)
+    buttons = _after_results(turn, data, _has_more(turn, data))
     if salon is None:
         sorry = turn._("Sorry, this salon is not meeting at the moment. Please choose another.")
         return [text(sorry, buttons)]
@@ -390,9 +389,15 @@ _ASK = {
 }
 
 
-def _after_results(turn: Turn, data: dict[str, Any]) -> list[Button]:
+def _has_more(turn: Turn, data: dict[str, Any]) -> bool:
+    """Whether a page follows the one shown (asked again: a question never changes the state)."""
+    page = int(data.get("page", 0))
+    return salons.search(turn.session, _query(data), turn.now, page=page).has_more
+
+
+def _after_results(turn: Turn, data: dict[str, Any], has_more: bool) -> list[Button]:
     """See more while there are more; on the last page near me, offer to look further."""
-    if data.get("has_more"):
+    if has_more:
         buttons = [Button(turn._("See more"), _ev("more"))]
     elif "walk" in _widenings(turn, data):
         buttons = [Button(turn._("Search further away"), _ev("widen", "walk"))]
