@@ -332,3 +332,71 @@ def test_every_card_keeps_lines_limits_even_with_long_details(chat: Dialogue, db
     said = chat.tap(share_location(chat, *ODAWARA_STATION), "この条件で探す")
     message = carousel(said)
     assert len(json.dumps(message, ensure_ascii=False).encode()) < 50 * 1024
+
+
+# --- end to end: the real bot and the simulator over HTTP ------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_resident_finds_a_salon_near_home_through_line(db_url: str, clock: Clock) -> None:
+    from line_spec import validate_api_request
+    from stack import running
+
+    town = Database(db_url)
+    with town.transaction() as session:
+        load_town(session)
+        load_salons(session, clock.now())
+    town.dispose()
+    with running(db_url) as stack:
+        hanako = stack.persona("小田原花子")
+        stack.act(hanako, "follow")
+        stack.wait_for_texts(hanako, 2)
+
+        def last() -> dict[str, Any]:
+            return stack.bot_messages(hanako)[-1]["message"]
+
+        def tap(label: str) -> None:
+            items = {i["action"]["label"]: i["action"] for i in last()["quickReply"]["items"]}
+            action = items[label]
+            stack.act(hanako, "postback", data=action["data"], displayText=label)
+
+        def answered(count: int) -> list[dict[str, Any]]:
+            stack.wait_for(lambda: len(stack.bot_messages(hanako)) >= count)
+            return [entry["message"] for entry in stack.bot_messages(hanako)]
+
+        tap("サロンを探す")
+        answered(3)
+        tap("近くで")
+        asked = answered(4)[-1]
+        assert asked["quickReply"]["items"][0]["action"]["type"] == "location"
+        stack.act(hanako, "location", title="自宅", address="小田原市", latitude=35.2564,
+                  longitude=139.1553)  # fmt: skip
+        answered(5)
+        tap("この条件で探す")
+        first = answered(7)
+        assert first[-2]["type"] == "flex" and len(first[-2]["contents"]["contents"]) == 10
+        tap("もっと見る")
+        second = answered(9)
+        assert second[-2]["type"] == "flex"
+        bubble = second[-2]["contents"]["contents"][0]
+        go = next(
+            b["action"]
+            for b in bubble["footer"]["contents"]
+            if b["action"]["label"] == "行ってみたい"
+        )
+        stack.act(hanako, "postback", data=go["data"], displayText=go["label"])
+        joined = answered(10)[-1]
+        assert "参加のしかた" in joined["text"]
+
+        recorded = stack.api_requests()
+        flexes = 0
+        for record in recorded:
+            validate_api_request(
+                record["method"], record["path"], record["body"], record["headers"]
+            )
+            for message in (record["body"] or {}).get("messages", []):
+                if message["type"] == "flex":
+                    assert_within_lines_limits(message)
+                    flexes += 1
+        assert flexes == 2
+        assert all(entry["delivered"] for entry in stack.bot_messages(hanako))
