@@ -34,6 +34,7 @@ NAV: list[Entry] = [
     Entry("console.staff_list", N_("Staff"), ("admin",), ("console.staff",)),
     Entry("console.team_list", N_("Teams"), ("admin",), ("console.team",)),
     Entry("console.routing_list", N_("Routing"), ("admin",), ("console.routing",)),
+    Entry("console.salon_list", N_("Salons"), ("admin",), ("console.salon",)),
     Entry("console.audit_log", N_("Audit log"), ("admin",), ("console.audit",)),
 ]
 

@@ -438,14 +438,28 @@ def _write(
             created += 1
         else:
             updated += 1
-        for key, value in record.values.items():
-            setattr(salon, key, value)
-        salon.updated_at = now
-        _set_cancellations(salon, record.cancelled)
+        apply(salon, record.values, record.cancelled, now)
         if progress is not None:
             progress(1)
     session.flush()
     return created, updated
+
+
+def check_row(
+    session: Session, row: dict[str, str]
+) -> tuple[dict[str, Any], set[date], list[Problem]]:
+    """One salon in the CSV's columns (as the console's form gives it): its values and problems."""
+    cleaned = {key: (value or "").strip() for key, value in row.items()}
+    record, problems = _check(2, cleaned, _districts(session))
+    return record.values, record.cancelled, problems
+
+
+def apply(salon: Salon, values: dict[str, Any], cancelled: set[date], now: datetime) -> None:
+    """Checked values onto a salon, its cancellations made exactly `cancelled`."""
+    for key, value in values.items():
+        setattr(salon, key, value)
+    salon.updated_at = now
+    _set_cancellations(salon, cancelled)
 
 
 def _existing(session: Session, codes: list[str]) -> dict[str, Salon]:
@@ -474,11 +488,12 @@ def export_csv(session: Session) -> str:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for salon in session.scalars(select(Salon).order_by(Salon.code)):
-        writer.writerow(_row_of(salon))
+        writer.writerow(row_of(salon))
     return buffer.getvalue()
 
 
-def _row_of(salon: Salon) -> dict[str, str]:
+def row_of(salon: Salon) -> dict[str, str]:
+    """A salon as one CSV row, every column filled."""
     rule = Rule.from_json(salon.schedule)
     return {
         "ID": salon.code,
