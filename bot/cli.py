@@ -33,6 +33,8 @@ def main(log_level: str) -> None:
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # transitions logs every callback at INFO: thousands of lines per check-in sweep.
+    logging.getLogger("transitions").setLevel(max(logging.WARNING, logging.root.level))
 
 
 @main.command()
