@@ -187,13 +187,15 @@ _FILTER_STATES = ["choosing", "locating", "refining"]
 _SHOWING = ["results", "joining"]
 
 
-def _filter_chosen(trigger: str, source: str, condition: str, action: str) -> list[dict[str, Any]]:
+def _filter_chosen(
+    trigger: str, source: str | list[str], conditions: list[str], action: str
+) -> list[dict[str, Any]]:
     """A filter set from `source`: the second one searches at once, the first asks for more."""
     return [
         {"trigger": trigger, "source": source, "dest": "results",
-         "conditions": [condition, "is_second"], "before": action},
+         "conditions": [*conditions, "is_second"], "before": action},
         {"trigger": trigger, "source": source, "dest": "refining",
-         "conditions": condition, "before": action},
+         "conditions": conditions, "before": action},
     ]  # fmt: skip
 
 
@@ -211,13 +213,14 @@ class SalonFlow(Flow):
         {"trigger": "by_weekday", "source": _CHOOSERS, "dest": "weekday",
          "conditions": "can_use_weekday"},
         {"trigger": "by_kind", "source": _CHOOSERS, "dest": "kind", "conditions": "can_use_kind"},
-        *_filter_chosen("located", _FILTER_STATES, "has_location", "set_location"),
+        *_filter_chosen("located", _FILTER_STATES, ["has_location", "can_use_location"],
+                       "set_location"),
         {"trigger": "area_chosen", "source": "area", "dest": "district", "conditions": "is_area",
          "before": "set_area"},
         {"trigger": "back", "source": "district", "dest": "area"},
-        *_filter_chosen("district_chosen", "district", "is_district", "set_district"),
-        *_filter_chosen("weekday_chosen", "weekday", "is_weekday", "set_weekday"),
-        *_filter_chosen("kind_chosen", "kind", "is_kind", "set_kind"),
+        *_filter_chosen("district_chosen", "district", ["is_district"], "set_district"),
+        *_filter_chosen("weekday_chosen", "weekday", ["is_weekday"], "set_weekday"),
+        *_filter_chosen("kind_chosen", "kind", ["is_kind"], "set_kind"),
         {"trigger": "audience_chosen", "source": "refining", "dest": "results",
          "conditions": "is_audience", "before": "set_audience"},
         {"trigger": "search", "source": "refining", "dest": "results"},
@@ -357,7 +360,10 @@ def _ask_results(turn: Turn, data: dict[str, Any]) -> list[Message]:
     lines = [lead, turn._('Tap "I\'d like to go" to see how to join.')]
     if page.has_more:
         lines.append(turn._('Tap "See more" for the next ones.'))
-    return [flex.carousel(bubbles, alt), text("\n".join(lines), _after_results(turn, data, page.has_more))]
+    return [
+        flex.carousel(bubbles, alt),
+        text("\n".join(lines), _after_results(turn, data, page.has_more)),
+    ]
 
 
 def _ask_joining(turn: Turn, data: dict[str, Any]) -> list[Message]:
