@@ -30,7 +30,7 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from console import throttle
@@ -44,6 +44,7 @@ IDLE_LIMIT = timedelta(hours=8)
 MAX_AGE = timedelta(hours=14)
 # last_seen_at is written at most this often, so reading pages does not become writing.
 TOUCH_EVERY = timedelta(minutes=1)
+KEEP_SESSIONS = timedelta(days=30)
 PUBLIC_ENDPOINTS = {"console.sign_in", "console.set_language", "console.static"}
 
 csrf = CSRFProtect()
@@ -176,6 +177,8 @@ def _sign_in_again(email: str, target: str, error: str, status: int) -> tuple[st
 
 
 def _start_session(db: Session, staff: Staff, ip: str, moment: datetime) -> str:
+    # Sessions long over are of no use (logins and logouts are in the audit log): sweep them.
+    db.execute(delete(ConsoleSession).where(ConsoleSession.created_at < moment - KEEP_SESSIONS))
     token = secrets.token_urlsafe(32)
     db.add(
         ConsoleSession(
