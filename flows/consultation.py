@@ -157,11 +157,11 @@ def _answer(
     ]
 
 
-def _back(source: str, previous: str, **extra: Any) -> list[dict[str, Any]]:
+def _back(source: str, previous: str) -> list[dict[str, Any]]:
     """もどる: one step back, or to the list of items when correcting one."""
     return [
         {"trigger": "back", "source": source, "dest": "correcting", "conditions": "is_correcting"},
-        {"trigger": "back", "source": source, "dest": previous, **extra},
+        {"trigger": "back", "source": source, "dest": previous},
     ]
 
 
