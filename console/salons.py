@@ -66,9 +66,9 @@ FIELDS = {
 
 def register(blueprint: Blueprint) -> None:
     rules: list[tuple[str, str, Any, list[str]]] = [
-        ("/salons", "salon_list", salon_list, ["GET"]),
-        ("/salons/<int:salon_id>", "salon_edit", salon_edit, ["GET", "POST"]),
-        ("/salons/<int:salon_id>/status", "salon_status", salon_status, ["POST"]),
+        ("/admin/salons", "salon_list", salon_list, ["GET"]),
+        ("/admin/salons/<int:salon_id>", "salon_edit", salon_edit, ["GET", "POST"]),
+        ("/admin/salons/<int:salon_id>/status", "salon_status", salon_status, ["POST"]),
     ]
     for path, endpoint, view, methods in rules:
         blueprint.add_url_rule(path, endpoint, requires("admin")(view), methods=methods)

@@ -19,6 +19,7 @@ from flows.engine import Flow, FlowModel, Turn
 from flows.i18n import N_, supported
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, LocationButton, Message, text
+from flows.replies import main_menu
 from storage import salons
 from storage.models import KINDS, District, Salon
 from storage.salon_schedule import WEEKDAY_CHARS, Occurrence, Rule, time_text
@@ -162,6 +163,10 @@ class SalonModel(FlowModel):
             for key in _KEYS_OF[dropped]:
                 data.pop(key, None)
 
+    def say_goodbye(self, event: EventData) -> None:
+        turn = self.turn
+        turn.say(main_menu(turn, turn._("Thank you. Is there anything else we can help with?")))
+
     def remember_join(self, event: EventData) -> None:
         self.data["joining"] = str(event.kwargs.get("value", ""))
 
@@ -229,6 +234,7 @@ class SalonFlow(Flow):
         {"trigger": "widen", "source": _SHOWING, "dest": "results", "conditions": "can_widen",
          "before": "widen"},
         {"trigger": "join", "source": _SHOWING, "dest": "joining", "before": "remember_join"},
+        {"trigger": "finish", "source": _SHOWING, "dest": engine.FINAL, "after": "say_goodbye"},
         {"trigger": "restart", "source": "*", "dest": "choosing", "before": "clear"},
     ]  # fmt: skip
     model_class = SalonModel
@@ -410,7 +416,7 @@ def _after_results(turn: Turn, data: dict[str, Any], has_more: bool) -> list[But
     else:
         buttons = []
     buttons.append(Button(turn._("Change the search"), _ev("restart")))
-    buttons.append(Button(turn._("Main menu"), {"cmd": "menu"}))
+    buttons.append(Button(turn._("Main menu"), _ev("finish")))
     return buttons
 
 
@@ -430,7 +436,7 @@ def _nothing_found(turn: Turn, data: dict[str, Any], page_number: int) -> Messag
     }
     buttons = [Button(labels[how], _ev("widen", how)) for how in _widenings(turn, data)]
     buttons.append(Button(turn._("Change the search"), _ev("restart")))
-    buttons.append(Button(turn._("Main menu"), {"cmd": "menu"}))
+    buttons.append(Button(turn._("Main menu"), _ev("finish")))
     return text(body, buttons)
 
 

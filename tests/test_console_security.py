@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from storage import tickets
 from storage.db import Database
@@ -19,9 +20,11 @@ from storage.models import (
     AuditEntry,
     CannedResponse,
     RoutingRule,
+    Salon,
     Staff,
     Team,
 )
+from storage.sample_town import load_salons
 from tests.casework_data import NOW, Office, make_office, make_resident, make_ticket, ticket
 from tests.console_client import PASSWORD, Browser, console_app, give_password
 
@@ -80,7 +83,13 @@ def ids(db: Database, office: Office) -> dict[str, Any]:
             "team_id": office.teams["marugoto"],
             "rule_id": session.scalar(select(RoutingRule.id).limit(1)),
             "canned_id": canned.id,
+            "salon_id": _a_salon(session),
         }
+
+
+def _a_salon(session: Session) -> int:
+    load_salons(session, NOW)
+    return session.scalars(select(Salon.id).limit(1)).one()
 
 
 def audit_count(db: Database) -> int:

@@ -57,7 +57,7 @@ def form_of(salon: Salon, **changes: str) -> dict[str, str]:
 def test_the_list_shows_every_salon_with_status_and_stale_flags(
     app: Flask, db: Database, office: Office
 ) -> None:
-    page = signed_in(app, db, office, "boss").get("/console/salons").get_data(as_text=True)
+    page = signed_in(app, db, office, "boss").get("/console/admin/salons").get_data(as_text=True)
     assert "ふれあいサロン「ひだまり」" in page
     assert "休止中" in page and "1年以上前" in page
     assert page.count("<tr>") >= 60
@@ -65,7 +65,7 @@ def test_the_list_shows_every_salon_with_status_and_stale_flags(
 
 def test_only_admins_edit_salons(app: Flask, db: Database, office: Office) -> None:
     browser = signed_in(app, db, office, "aoki")
-    assert browser.get("/console/salons").status_code == 403
+    assert browser.get("/console/admin/salons").status_code == 403
 
 
 def test_an_edit_is_checked_like_an_import_and_audited(
@@ -73,7 +73,7 @@ def test_an_edit_is_checked_like_an_import_and_audited(
 ) -> None:
     browser = signed_in(app, db, office, "boss")
     salon = first_salon(db)
-    path = f"/console/salons/{salon.id}"
+    path = f"/console/admin/salons/{salon.id}"
     assert browser.get(path).status_code == 200
     refused = browser.post(path, form_of(salon, start="25:00"))
     assert refused.status_code == 400
@@ -97,10 +97,10 @@ def test_pausing_a_salon_takes_it_out_of_line_and_is_audited(
 ) -> None:
     browser = signed_in(app, db, office, "boss")
     salon = first_salon(db)
-    done = browser.post(f"/console/salons/{salon.id}/status", {"status": "paused"})
+    done = browser.post(f"/console/admin/salons/{salon.id}/status", {"status": "paused"})
     assert done.status_code == 302
     assert first_salon(db).status == "paused"
-    assert browser.post(f"/console/salons/{salon.id}/status", {"status": "gone"}).status_code == 400
+    assert browser.post(f"/console/admin/salons/{salon.id}/status", {"status": "gone"}).status_code == 400
     with db.transaction() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "salon_status")).one()
         assert entry.detail["to"] == "paused"

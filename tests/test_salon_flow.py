@@ -182,6 +182,9 @@ def test_weekday_then_kind_combine(chat: Dialogue, db: Database) -> None:
     assert shown
     for salon in shown:
         assert salon.kind == "fureai" and salon.weekday_mask & (1 << 2)
+    done = chat.tap(said, "メニュー")
+    assert "ほかにお手伝いできることはありますか" in done.text
+    assert done.buttons == ["相談する", "サロンを探す", "見守り", "言語 (Language)"]
 
 
 def test_paused_and_ended_salons_never_appear(chat: Dialogue, db: Database) -> None:
