@@ -34,6 +34,9 @@ HOUSEKEEPING_EVERY = timedelta(minutes=1)
 BATCH = 500
 # A bound on one sweep, so a bug that re-arms a deadline in the past cannot spin forever.
 MAX_BATCHES_PER_SWEEP = 1000
+# Batches a worker fires before it turns to sending: 100,000 check-ins due at once start
+# going out after the first 2,000 are made, not after all of them.
+BATCHES_PER_TURN = 4
 
 DeadlineHandler = Callable[[Session, list[Deadline], datetime], None]
 
@@ -68,16 +71,19 @@ class Scheduler:
         """Fire what is due, and tidy up once a minute; returns how many rows it handled."""
         now = self.clock.now()
         self._next = now + self.every
-        handled = self.fire_deadlines()
+        handled = self.fire_deadlines(BATCHES_PER_TURN)
+        if handled >= BATCHES_PER_TURN * BATCH:
+            # More is due: the worker sends what this turn queued, then comes straight back.
+            self._next = now
         if now >= self._next_housekeeping:
             self._next_housekeeping = now + HOUSEKEEPING_EVERY
             handled += self.housekeeping(now)
         return handled
 
-    def fire_deadlines(self) -> int:
-        """Fire every due deadline, earliest first, a batch per transaction."""
+    def fire_deadlines(self, max_batches: int = MAX_BATCHES_PER_SWEEP) -> int:
+        """Fire what is due, earliest first, a batch per transaction, up to `max_batches`."""
         fired = 0
-        for _ in range(MAX_BATCHES_PER_SWEEP):
+        for _ in range(max_batches):
             now = self.clock.now()
             claimed: list[int] = []
             try:

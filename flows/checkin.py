@@ -396,6 +396,7 @@ def fire_rounds(session: Session, batch: list[Deadline], now: datetime, timings:
             )
         )
     }
+    rows: list[CheckinRound] = []
     for deadline in batch:
         enrolment = enrolments.get(deadline.subject_id)
         due = deadline.due_at
@@ -408,7 +409,7 @@ def fire_rounds(session: Session, batch: list[Deadline], now: datetime, timings:
         if (enrolment.id, due) in made:
             continue  # made before (the schedule was moved back onto it): never twice
         row = CheckinRound(enrolment_id=enrolment.id, due_at=due, state="due", created_at=now)
-        session.add(row)
+        rows.append(row)
         resident = people[enrolment.resident_id]
         model = RoundModel(row, enrolment, resident, step)
         reason = _reason_to_skip(enrolment, resident, waiting)
@@ -417,6 +418,9 @@ def fire_rounds(session: Session, batch: list[Deadline], now: datetime, timings:
         else:
             fire(model, "send")
             waiting.add(enrolment.id)
+    for row, row_id in zip(rows, store.reserve_round_ids(session, len(rows)), strict=True):
+        row.id = row_id
+    session.add_all(rows)
     session.flush()
     deadlines.schedule_many(
         session,

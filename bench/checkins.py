@@ -1,0 +1,449 @@
+"""Check-in benchmark: 100,000 residents due at once, sent within LINE's rate limits; and the
+time of one scheduler sweep over 100,000 deadlines of which 1% are due.
+
+Run `python bench/checkins.py [--residents 100000] [--workers 2] [--small]`.
+
+1. Dispatch. A fresh database holds `--residents` enrolled residents whose check-in is due
+   now. The simulator (its own process, every resident a friend, LINE's limits of 200
+   multicast and 2,000 push requests a second) and `--workers` worker processes start; the
+   clock runs from the workers' start until the simulator has accepted a check-in for every
+   resident. The physical bound is the time LINE's multicast limit allows for the fewest
+   requests that can carry them all (500 people each); the goal is 3× that bound.
+2. Sweep. 100,000 deadlines, 1% of them due: the time of one `Scheduler.sweep()` firing the
+   due ones (rounds made, check-ins queued), and of finding them alone. Goal: under 200 ms.
+
+Both run on SQLite and, when it answers (MADOGUCHI_TEST_POSTGRES_URL, as the tests use), on
+PostgreSQL. `--small` (CI) uses 5,000 residents and 20,000 deadlines. The exit code is 1 only
+if a check-in went missing or was sent twice; the goals are reported, not enforced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import logging
+import math
+import multiprocessing
+import os
+import platform
+import tempfile
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event as StopEvent
+from pathlib import Path
+from typing import Any
+
+import requests
+import sqlalchemy as sa
+from sqlalchemy import func, insert, select
+from waitress import create_server
+
+from bot.clock import Clock
+from bot.gateway import LineGateway
+from bot.scheduler import Scheduler
+from bot.settings import Settings
+from bot.worker import Worker
+from flows import checkin
+from simulator.app import create_app as create_simulator
+from simulator.state import Persona, SimulatorState
+from storage import deadlines, migrate
+from storage import watch as store
+from storage.db import Database
+from storage.models import (
+    CheckinRound,
+    Deadline,
+    OutboxMulticast,
+    Resident,
+    WatchEnrolment,
+)
+from storage.sample_town import load_town
+
+SECRET = "bench-channel-secret"
+TOKEN = "bench-access-token"
+MULTICAST_RATE = 200.0  # LINE: multicast requests a second
+PUSH_RATE = 2000.0
+PER_MULTICAST = 500
+GOAL_RATIO = 3.0
+GOAL_SWEEP_MS = 200.0
+WARM_UP = 10
+POSTGRES_ADMIN_URL = os.environ.get(
+    "MADOGUCHI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def user_id(number: int) -> str:
+    return f"U{number:032x}"
+
+
+# --- the database ------------------------------------------------------------------------------
+
+
+@contextmanager
+def sqlite_database(folder: Path) -> Iterator[str]:
+    url = f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+    migrate.upgrade(url)
+    yield url
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    name = f"madoguchi_bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def postgres_answers() -> bool:
+    try:
+        engine = sa.create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except sa.exc.OperationalError:
+        return False
+
+
+def seed(url: str, residents: int, due: int, now: datetime, warm_up: int = 0) -> None:
+    """`residents` enrolled residents (daily, 9:00); the first `due` have their check-in due now,
+    and the last `warm_up` an hour earlier (for a warm-up sweep with a clock an hour behind).
+
+    Rows go in with plain multi-row INSERTs: the point is the sweep, not the seeding.
+    """
+    db = Database(url)
+    later = now + timedelta(hours=6)
+    today = now.date()
+    chunk = 10_000
+    with db.transaction() as session:
+        load_town(session)  # the watch-over team, for the tickets of alarms
+        for start in range(1, residents + 1, chunk):
+            numbers = range(start, min(start + chunk, residents + 1))
+            session.execute(
+                insert(Resident),
+                [
+                    {
+                        "id": n,
+                        "line_user_id": user_id(n),
+                        "language": "ja",
+                        "following": True,
+                        "created_at": now,
+                    }
+                    for n in numbers
+                ],
+            )
+            session.execute(
+                insert(WatchEnrolment),
+                [_enrolment(n, today, now) for n in numbers],
+            )
+            session.execute(
+                insert(Deadline),
+                [
+                    {
+                        "kind": store.ROUND,
+                        "subject_id": n,
+                        "key": store.round_key(n),
+                        "due_at": _due(n, residents, due, warm_up, now, later),
+                        "status": deadlines.PENDING,
+                        "attempts": 0,
+                        "created_at": now,
+                    }
+                    for n in numbers
+                ],
+            )
+    if db.engine.dialect.name == "postgresql":
+        # What autovacuum has long done on a database in use: statistics, visibility.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE"))
+    db.dispose()
+
+
+def _due(
+    number: int, residents: int, due: int, warm_up: int, now: datetime, later: datetime
+) -> datetime:
+    if number <= due:
+        return now - timedelta(seconds=1)
+    if number > residents - warm_up:
+        return now - timedelta(hours=1)
+    return later
+
+
+def _enrolment(number: int, today: date, now: datetime) -> dict[str, Any]:
+    return {
+        "id": number,
+        "resident_id": number,
+        "status": "active",
+        "frequency": "daily",
+        "weekdays": [],
+        "time_of_day": "09:00",
+        "anchor_date": today,
+        "consent_version": store.CONSENT_VERSION,
+        "enrolled_by": "resident",
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+# --- the sweep -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepFigures:
+    engine: str
+    rows: int
+    due: int
+    find_ms: float
+    sweep_ms: float
+    rounds: int
+    multicasts: int
+
+
+def time_sweep(url: str, rows: int, engine: str) -> SweepFigures:
+    now = datetime.now(UTC)
+    due = rows // 100
+    seed(url, rows, due, now, warm_up=WARM_UP)
+    db = Database(url)
+    handlers = checkin.handlers(checkin.Timings())
+    # A running worker has its connections open and its statements compiled: one small sweep
+    # first, with the clock an hour back so it fires only the warm-up rows.
+    Scheduler(db, Clock(offset=-timedelta(minutes=30)), handlers=handlers).fire_deadlines()
+    clock = Clock()
+    started = time.perf_counter()
+    with db.transaction() as session:
+        found = len(deadlines.claim_due(session, clock.now(), limit=rows))
+        session.rollback()
+    find_ms = (time.perf_counter() - started) * 1000
+    assert found == due, (found, due)
+    gc.collect()
+    started = time.perf_counter()
+    fired = Scheduler(db, clock, handlers=handlers).fire_deadlines()
+    sweep_ms = (time.perf_counter() - started) * 1000
+    with db.transaction() as session:
+        rounds = session.scalar(select(func.count()).select_from(CheckinRound)) or 0
+        multicasts = session.scalar(select(func.count()).select_from(OutboxMulticast)) or 0
+    db.dispose()
+    assert fired == due and rounds == due + WARM_UP, (fired, rounds, due)
+    return SweepFigures(engine, rows, due, find_ms, sweep_ms, rounds - WARM_UP, multicasts - 1)
+
+
+# --- the dispatch ----------------------------------------------------------------------------
+
+
+def serve_simulator(residents: int, conn: Connection) -> None:
+    """Child process: the fake Messaging API, with every resident a friend, at LINE's limits."""
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    try:
+        state = SimulatorState(
+            webhook_url="http://127.0.0.1:9/unused",
+            channel_secret=SECRET,
+            access_token=TOKEN,
+            rate_limits={"default": PUSH_RATE, "multicast": MULTICAST_RATE},
+            quota=None,
+        )
+        for n in range(1, residents + 1):
+            state.add_persona(Persona(user_id(n), f"住民{n}", status="friend"))
+        app = create_simulator(state)
+        server = create_server(app, host="127.0.0.1", port=0, threads=8)
+        conn.send(("ok", server.effective_port))
+    except BaseException:
+        conn.send(("error", traceback.format_exc()))
+        raise
+    server.run()
+
+
+def run_worker(url: str, api_base_url: str, ready: StopEvent, stop: StopEvent) -> None:
+    """Child process: one `madoguchi worker`, as the CLI runs it."""
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("transitions").setLevel(logging.WARNING)
+    settings = Settings(
+        channel_secret=SECRET,
+        channel_access_token=TOKEN,
+        api_base_url=api_base_url,
+        database_url=url,
+        # Short waits make the sweep run every 0.2 s (with the default 3 h, every 15 s).
+        checkin_remind_after=timedelta(seconds=2),
+        checkin_escalate_after=timedelta(seconds=2),
+    )
+    db = Database(url)
+    worker = Worker(db, LineGateway(api_base_url, TOKEN, timeout=10.0), Clock.shared(db), settings)
+    worker.run_once()
+    ready.set()
+    worker.run(stop)  # type: ignore[arg-type]
+    db.dispose()
+
+
+@dataclass(frozen=True)
+class DispatchFigures:
+    engine: str
+    residents: int
+    workers: int
+    rounds_s: float
+    accepted_s: float
+    requests: int
+    doubled: int
+
+    @property
+    def bound_s(self) -> float:
+        return math.ceil(self.residents / PER_MULTICAST) / MULTICAST_RATE
+
+    @property
+    def ratio(self) -> float:
+        return self.accepted_s / self.bound_s
+
+
+def progress(db: Database) -> tuple[int, int]:
+    """Rounds made, and multicast rows not yet accepted by LINE.
+
+    Plain reads outside any transaction, so polling never queues behind the workers (and
+    never asks the simulator, whose every answer would take its lock from the senders).
+    """
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT count(*) FROM watch_rounds")
+        (made,) = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM outbox_multicasts WHERE status = 'pending'")
+        (waiting,) = cursor.fetchone()
+        cursor.close()
+        return int(made), int(waiting)
+    finally:
+        connection.close()
+
+
+def start_simulator(residents: int) -> tuple[multiprocessing.Process, str]:
+    parent, child = multiprocessing.Pipe()
+    process = multiprocessing.Process(target=serve_simulator, args=(residents, child), daemon=True)
+    process.start()
+    status, value = parent.recv()
+    if status != "ok":
+        raise RuntimeError(f"the simulator did not start:\n{value}")
+    return process, f"http://127.0.0.1:{value}"
+
+
+def time_dispatch(url: str, residents: int, workers: int, engine: str) -> DispatchFigures:
+    simulator, base = start_simulator(residents)
+    stats_url = f"{base}/simulator/control/stats"
+    http = requests.Session()
+    try:
+        # Seeded first, due in an hour; made due all at once below, with the workers running.
+        seed(url, residents, 0, datetime.now(UTC) - timedelta(hours=5, seconds=1))
+        db = Database(url)
+        stop = multiprocessing.Event()
+        ready = [multiprocessing.Event() for _ in range(workers)]
+        processes = [
+            multiprocessing.Process(
+                target=run_worker, args=(url, f"{base}/simulator/line", up, stop), daemon=True
+            )
+            for up in ready
+        ]
+        for process in processes:
+            process.start()
+        for up in ready:
+            up.wait(timeout=120)
+        # Every check-in becomes due at once, when this one statement commits.
+        with db.transaction() as session:
+            session.execute(
+                sa.update(Deadline)
+                .where(Deadline.kind == store.ROUND)
+                .values(due_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
+        started = time.perf_counter()
+        rounds_s = math.nan
+        deadline = started + 900
+        while time.perf_counter() < deadline:
+            made, waiting = progress(db)
+            if math.isnan(rounds_s) and made >= residents:
+                rounds_s = time.perf_counter() - started
+            # The sender marks a row sent once LINE (here the simulator) answered 200 or 409.
+            if made >= residents and waiting == 0:
+                break
+            time.sleep(0.02)
+        accepted_s = time.perf_counter() - started
+        time.sleep(1.0)  # room for a doubled send to show up
+        stats = http.get(stats_url, timeout=30).json()
+        delivered = stats["byVia"].get("multicast", 0)
+        requests_made = http.get(
+            f"{base}/simulator/control/requests",
+            params={"path": "/v2/bot/message/multicast"},
+            timeout=60,
+        ).json()["requests"]
+        stop.set()
+        for process in processes:
+            process.join(timeout=30)
+        db.dispose()
+        ok = sum(1 for r in requests_made if r["status"] == 200)
+        return DispatchFigures(
+            engine, residents, workers, rounds_s, accepted_s, ok, delivered - residents
+        )
+    finally:
+        simulator.terminate()
+        simulator.join(timeout=10)
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--residents", type=int, default=100_000)
+    parser.add_argument("--sweep-rows", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--small", action="store_true", help="5,000 residents, 20,000 rows (CI)")
+    parser.add_argument("--sqlite-only", action="store_true")
+    options = parser.parse_args(argv)
+    if options.small:
+        options.residents, options.sweep_rows = 5_000, 20_000
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("transitions").setLevel(logging.WARNING)
+    engines: list[tuple[str, Callable[[], Any]]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        engines.append(("SQLite", lambda: sqlite_database(Path(folder))))
+        if not options.sqlite_only and postgres_answers():
+            engines.append(("PostgreSQL", postgres_database))
+        print(f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}")
+        failed = False
+        for name, database in engines:
+            with database() as url:
+                figures = time_sweep(url, options.sweep_rows, name)
+            print(
+                f"sweep  {name:10} {figures.rows:>7} rows, {figures.due} due: "
+                f"finding {figures.find_ms:6.1f} ms, one sweep firing them "
+                f"{figures.sweep_ms:6.1f} ms ({figures.multicasts} multicast rows) "
+                f"{'meets' if figures.sweep_ms < GOAL_SWEEP_MS else 'misses'} the "
+                f"{GOAL_SWEEP_MS:.0f} ms goal"
+            )
+        for name, database in engines:
+            # SQLite has one writer: the embedded setup runs one worker (`serve`).
+            workers = 1 if name == "SQLite" else options.workers
+            with database() as url:
+                dispatch = time_dispatch(url, options.residents, workers, name)
+            print(
+                f"dispatch {name:10} {dispatch.residents} residents, {dispatch.workers} workers: "
+                f"rounds made in {dispatch.rounds_s:.2f} s, every check-in accepted in "
+                f"{dispatch.accepted_s:.2f} s ({dispatch.requests} multicasts); bound "
+                f"{dispatch.bound_s:.2f} s, ratio {dispatch.ratio:.2f} "
+                f"({'meets' if dispatch.ratio <= GOAL_RATIO else 'misses'} the "
+                f"{GOAL_RATIO:.0f}x goal)"
+            )
+            if dispatch.doubled != 0:
+                print(f"  ERROR: {dispatch.doubled:+d} check-ins beyond one per resident")
+                failed = True
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method("spawn", force=True)
+    raise SystemExit(main())
