@@ -49,7 +49,7 @@ from bot.gateway import LineGateway
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.worker import Worker
-from flows import checkin
+from flows import checkin, checkin_sweep
 from simulator.app import create_app as create_simulator
 from simulator.state import Persona, SimulatorState
 from storage import deadlines, migrate
@@ -216,7 +216,7 @@ def time_sweep(url: str, rows: int, engine: str) -> SweepFigures:
     due = rows // 100
     seed(url, rows, due, now, warm_up=WARM_UP)
     db = Database(url)
-    handlers = checkin.handlers(checkin.Timings())
+    handlers = checkin_sweep.handlers(checkin.Timings())
     # A running worker has its connections open and its statements compiled: one small sweep
     # first, with the clock an hour back so it fires only the warm-up rows.
     Scheduler(db, Clock(offset=-timedelta(minutes=30)), handlers=handlers).fire_deadlines()

@@ -16,14 +16,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from itertools import groupby
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists
 from sqlalchemy.orm import Session
 
 from bot import casework_sweep
 from bot.clock import Clock
 from storage import deadlines, inbox, outbox
 from storage.db import Database
-from storage.models import Deadline, InboxEvent, OutboxMessage, TicketMessage
+from storage.models import InboxEvent, OutboxMessage, TicketMessage
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ MAX_BATCHES_PER_SWEEP = 1000
 # going out after the first 2,000 are made, not after all of them.
 BATCHES_PER_TURN = 4
 
-DeadlineHandler = Callable[[Session, list[Deadline], datetime], None]
+DeadlineHandler = Callable[[Session, list[deadlines.Due], datetime], None]
 
 
 def sweep_interval(remind_after: timedelta, escalate_after: timedelta) -> timedelta:
@@ -101,7 +101,7 @@ class Scheduler:
                 break
         return fired
 
-    def _fire(self, session: Session, batch: list[Deadline], now: datetime) -> None:
+    def _fire(self, session: Session, batch: list[deadlines.Due], now: datetime) -> None:
         # Runs of one kind go to its handler together (so check-ins can be multicast); the
         # order of due times is kept across runs.
         for kind, run in groupby(batch, key=lambda deadline: deadline.kind):
@@ -109,8 +109,9 @@ class Scheduler:
             handler = self.handlers.get(kind)
             if handler is None:
                 raise LookupError(f"no handler for deadlines of kind {kind!r}")
-            for deadline in due:
-                deadlines.mark_fired(deadline, now)
+            # Fired in the same transaction as whatever the handler writes; a handler re-arms
+            # a recurring deadline for its next time.
+            deadlines.mark_fired(session, (deadline.id for deadline in due), now)
             handler(session, due, now)
 
     def _fire_one_by_one(self, ids: list[int]) -> None:
@@ -118,11 +119,7 @@ class Scheduler:
             now = self.clock.now()
             try:
                 with self.db.transaction() as session:
-                    deadline = session.scalar(
-                        select(Deadline)
-                        .where(Deadline.id == deadline_id, Deadline.status == deadlines.PENDING)
-                        .with_for_update(skip_locked=True)
-                    )
+                    deadline = deadlines.claim_one(session, deadline_id)
                     if deadline is not None:
                         self._fire(session, [deadline], now)
             except Exception as error:

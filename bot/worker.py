@@ -13,7 +13,7 @@ from bot.gateway import Gateway
 from bot.scheduler import Scheduler, sweep_interval
 from bot.sender import Sender
 from bot.settings import Settings
-from flows import checkin, i18n, replies
+from flows import checkin, checkin_sweep, i18n, replies
 from handlers import events
 from storage import inbox, outbox, residents
 from storage.db import Database
@@ -37,7 +37,7 @@ class Worker:
             db,
             clock,
             every=sweep_interval(settings.checkin_remind_after, settings.checkin_escalate_after),
-            handlers=checkin.handlers(timings),
+            handlers=checkin_sweep.handlers(timings),
             sla_warn_before=settings.sla_warn_before,
         )
         self.wake = threading.Event()

@@ -5,48 +5,35 @@ wait: families alerted, a ticket for the watch-over team) → resolved (a family
 them, staff visited or called, or the resident came back). 助けてほしい escalates at once.
 
 Every step runs in the caller's transaction together with its outbox rows and its deadlines:
-the scheduler's sweep for steps that time brings (send, remind, escalate), the resident's or
-a family member's event for the rest. Rows are locked before they are read, so a sweep and
-an answer arriving together serialise instead of both acting.
+the scheduler's sweep for steps that time brings (flows/checkin_sweep.py), the resident's or a
+family member's event for the rest (below). Rows are locked before they are read, so a sweep
+and an answer arriving together serialise instead of both acting. What a step says and files
+is in flows/watch_alerts.py. The diagram is checkin.mmd beside this file.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from transitions import EventData, Machine
 
+from flows import watch_alerts as alerts
 from flows import watch_words as words
-from flows.i18n import DEFAULT_LANGUAGE, N_, gettext
-from flows.messages import Button, Message, text
-from storage import audit, deadlines, outbox, tickets
+from flows.i18n import N_, gettext
+from flows.messages import Message, text
+from storage import deadlines, outbox, tickets
 from storage import watch as store
-from storage.models import (
-    CheckinRound,
-    Deadline,
-    Resident,
-    Staff,
-    Team,
-    Ticket,
-    WatchEnrolment,
-    WatchFamilyLink,
-)
+from storage.models import CheckinRound, Resident, Staff, Ticket, WatchEnrolment
 from storage.models.watch import ROUND_STATES
-from storage.watch import ESCALATE, REMIND, RESUME, ROUND, WEEKLY, Schedule
 
 log = logging.getLogger(__name__)
 
-WATCH_TEAM = "mimamori"
-MULTICAST_LIMIT = 500  # LINE's limit of recipients per multicast request
-STAFF_LANGUAGE = DEFAULT_LANGUAGE
 
 STATES = list(ROUND_STATES)
 WAITING = ["sent", "reminded"]
@@ -84,6 +71,15 @@ TRANSITIONS: list[dict[str, Any]] = [
 ]
 
 
+class ChosenWaits(Protocol):
+    """An enrolment's own waits in seconds, None meaning the settings'."""
+
+    @property
+    def remind_after_s(self) -> int | None: ...
+    @property
+    def escalate_after_s(self) -> int | None: ...
+
+
 @dataclass(frozen=True)
 class Timings:
     """The settings' waits; an enrolment may choose its own."""
@@ -91,11 +87,11 @@ class Timings:
     remind_after: timedelta = timedelta(hours=3)
     escalate_after: timedelta = timedelta(hours=3)
 
-    def remind(self, enrolment: WatchEnrolment) -> timedelta:
+    def remind(self, enrolment: ChosenWaits) -> timedelta:
         seconds = enrolment.remind_after_s
         return timedelta(seconds=seconds) if seconds else self.remind_after
 
-    def escalate(self, enrolment: WatchEnrolment) -> timedelta:
+    def escalate(self, enrolment: ChosenWaits) -> timedelta:
         seconds = enrolment.escalate_after_s
         return timedelta(seconds=seconds) if seconds else self.escalate_after
 
@@ -112,9 +108,8 @@ class Step:
     now: datetime
     timings: Timings = field(default_factory=Timings)
     reply: list[Message] | None = None
-    # Check-ins to multicast, per language, and the rounds that need their reminder deadline.
+    # Check-ins to multicast: LINE user ids per language (filled by the sweep's new rounds).
     checkins: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    sent: list[CheckinRound] = field(default_factory=list)
 
     def tell(self, person: Resident, *messages: Message) -> None:
         outbox.enqueue(self.session, to=person.line_user_id, messages=list(messages), now=self.now)
@@ -153,15 +148,7 @@ class RoundModel:
     def language(self) -> str:
         return self.resident.language
 
-    # Steps the scheduler brings.
-
-    def checkin_sent(self, event: EventData) -> None:
-        self.row.sent_at = self.now
-        self.step.checkins[self.language].append(self.resident.line_user_id)
-        self.step.sent.append(self.row)
-
-    def record_skip(self, event: EventData) -> None:
-        self.row.skip_reason = event.kwargs["reason"]
+    # Steps the scheduler brings (a new round's send or skip: flows/checkin_sweep.py).
 
     def send_reminder(self, event: EventData) -> None:
         self.row.reminded_at = self.now
@@ -171,14 +158,14 @@ class RoundModel:
         enrolment, now = self.enrolment, self.now
         self.row.escalated_at = now
         self.row.last_sign_of_life_at = enrolment.last_sign_of_life_at
-        families = alert_families(self.step, self, _no_answer_alert)
-        self.row.ticket_id = open_watch_ticket(
+        families = alerts.alert_families(self.step, self, alerts.no_answer_alert)
+        self.row.ticket_id = alerts.open_watch_ticket(
             self.step,
             self.resident,
             urgency="today",
             reason="no_answer",
             round_row=self.row,
-            note=_staff_no_answer(self, families),
+            note=alerts.staff_no_answer(self, families),
         )
         self.step.tell(self.resident, words.escalated_notice(self.language))
 
@@ -186,12 +173,12 @@ class RoundModel:
 
     def thank(self, event: EventData) -> None:
         self._answered("fine")
-        self.step.tell_resident(self.resident, thanks(self.language))
-        send_daily_summaries(self.step, self)
+        self.step.tell_resident(self.resident, alerts.thanks(self.language))
+        alerts.send_daily_summaries(self.step, self)
 
     def follow_up(self, event: EventData) -> None:
         self._answered("unwell")
-        unwell_side_effects(self.step, self.enrolment, self.resident, self)
+        alerts.unwell_side_effects(self.step, self.enrolment, self.resident, self)
 
     def call_help(self, event: EventData) -> None:
         if self.row.answered_at is None:
@@ -199,7 +186,7 @@ class RoundModel:
         else:
             self.row.answer = "help"
         self.row.escalated_at = self.row.escalated_at or self.now
-        help_side_effects(self.step, self.enrolment, self.resident, self)
+        alerts.help_side_effects(self.step, self.enrolment, self.resident, self)
 
     def note_message(self, event: EventData) -> None:
         self._answered("message")
@@ -207,12 +194,12 @@ class RoundModel:
     def came_back(self, event: EventData) -> None:
         self._resolved("resident", "message")
         body = gettext(
-            STAFF_LANGUAGE,
+            alerts.STAFF_LANGUAGE,
             "The resident got in touch ({when}). The alarm is over.",
-            when=words.when(STAFF_LANGUAGE, self.now, self.now),
+            when=words.when(alerts.STAFF_LANGUAGE, self.now, self.now),
         )
-        _note_on_ticket(self.step, self.row, body)
-        for family in families_of(self.step.session, self.enrolment):
+        alerts.note_on_ticket(self.step, self.row, body)
+        for family in alerts.families_of(self.step.session, self.enrolment):
             lang = family.language
             self.step.tell(
                 family,
@@ -242,16 +229,16 @@ class RoundModel:
         reporter: Resident = event.kwargs["family"]
         self._resolved("family", "reached")
         store.note_sign_of_life(self.enrolment, "family", self.now)
-        _note_on_ticket(
+        alerts.note_on_ticket(
             self.step,
             self.row,
             gettext(
-                STAFF_LANGUAGE,
+                alerts.STAFF_LANGUAGE,
                 "Family member {family} reached the resident.",
-                family=words.name_of(reporter, STAFF_LANGUAGE, words.A_FAMILY_MEMBER),
+                family=words.name_of(reporter, alerts.STAFF_LANGUAGE, words.A_FAMILY_MEMBER),
             ),
         )
-        for family in families_of(self.step.session, self.enrolment):
+        for family in alerts.families_of(self.step.session, self.enrolment):
             if family.id == reporter.id:
                 continue
             lang = family.language
@@ -273,15 +260,15 @@ class RoundModel:
     def family_unreachable(self, event: EventData) -> None:
         reporter: Resident = event.kwargs["family"]
         self.row.unreachable_at = self.now
-        ticket = _ticket_of(self.step, self.row)
+        ticket = alerts.ticket_of(self.step, self.row)
         body = gettext(
-            STAFF_LANGUAGE,
+            alerts.STAFF_LANGUAGE,
             "Family member {family} could not reach the resident. Raised to emergency.",
-            family=words.name_of(reporter, STAFF_LANGUAGE, words.A_FAMILY_MEMBER),
+            family=words.name_of(reporter, alerts.STAFF_LANGUAGE, words.A_FAMILY_MEMBER),
         )
         if ticket is not None:
-            raise_urgency(self.step, ticket, "emergency", body)
-        for family in families_of(self.step.session, self.enrolment):
+            alerts.raise_urgency(self.step, ticket, "emergency", body)
+        for family in alerts.families_of(self.step.session, self.enrolment):
             if family.id == reporter.id:
                 continue
             lang = family.language
@@ -307,7 +294,7 @@ class RoundModel:
         deadlines.cancel(self.step.session, store.step_key(self.row.id))
         if how in ("visit", "phone"):
             store.note_sign_of_life(self.enrolment, how, self.now)
-        for family in families_of(self.step.session, self.enrolment):
+        for family in alerts.families_of(self.step.session, self.enrolment):
             lang = family.language
             message = {
                 "visit": N_(
@@ -345,7 +332,7 @@ machine = Machine(
 )
 
 
-def fire(model: RoundModel, event: str, **kwargs: Any) -> bool:
+def fire(model: Any, event: str, **kwargs: Any) -> bool:
     """Fire `event` if the round's state allows it; False (and nothing done) otherwise."""
     trigger = machine.events[event]
     if model.state not in trigger.transitions:
@@ -356,162 +343,6 @@ def fire(model: RoundModel, event: str, **kwargs: Any) -> bool:
 def model_of(step: Step, row: CheckinRound) -> RoundModel:
     enrolment = row.enrolment
     return RoundModel(row, enrolment, enrolment.resident, step)
-
-
-# The scheduler's handlers: each takes the claimed deadlines of one kind, in due order.
-
-
-def fire_rounds(session: Session, batch: list[Deadline], now: datetime, timings: Timings) -> None:
-    """Make each due round, send it or skip it, and set the enrolment's next check-in.
-
-    Identical check-ins go out together: one multicast row per language and 500 people.
-    """
-    step = Step(session, now, timings)
-    ids = sorted({deadline.subject_id for deadline in batch})
-    enrolments = {
-        e.id: e
-        for e in session.scalars(
-            select(WatchEnrolment).where(WatchEnrolment.id.in_(ids)).with_for_update()
-        )
-    }
-    people = {
-        r.id: r
-        for r in session.scalars(
-            select(Resident).where(Resident.id.in_([e.resident_id for e in enrolments.values()]))
-        )
-    }
-    waiting = set(
-        session.scalars(
-            select(CheckinRound.enrolment_id).where(
-                CheckinRound.enrolment_id.in_(ids), CheckinRound.state.in_(WAITING)
-            )
-        )
-    )
-    made = {
-        (enrolment_id, due)
-        for enrolment_id, due in session.execute(
-            select(CheckinRound.enrolment_id, CheckinRound.due_at).where(
-                CheckinRound.enrolment_id.in_(ids),
-                CheckinRound.due_at.in_({deadline.due_at for deadline in batch}),
-            )
-        )
-    }
-    rows: list[CheckinRound] = []
-    for deadline in batch:
-        enrolment = enrolments.get(deadline.subject_id)
-        due = deadline.due_at
-        if enrolment is None or enrolment.status == "ended":
-            deadlines.mark_fired(deadline, now)
-            continue
-        # The next one is set from this one's scheduled time, so no scheduled round is skipped
-        # after a clock jump or an outage: each comes due in turn and is sent or recorded.
-        deadlines.rearm(deadline, Schedule.of(enrolment).next_due(due), now)
-        if (enrolment.id, due) in made:
-            continue  # made before (the schedule was moved back onto it): never twice
-        row = CheckinRound(enrolment_id=enrolment.id, due_at=due, state="due", created_at=now)
-        rows.append(row)
-        resident = people[enrolment.resident_id]
-        model = RoundModel(row, enrolment, resident, step)
-        reason = _reason_to_skip(enrolment, resident, waiting)
-        if reason:
-            fire(model, "skip", reason=reason)
-        else:
-            fire(model, "send")
-            waiting.add(enrolment.id)
-    for row, row_id in zip(rows, store.reserve_round_ids(session, len(rows)), strict=True):
-        row.id = row_id
-    session.add_all(rows)
-    session.flush()
-    deadlines.schedule_many(
-        session,
-        (
-            {
-                "kind": REMIND,
-                "subject_id": row.id,
-                "key": store.step_key(row.id),
-                "due_at": now + timings.remind(enrolments[row.enrolment_id]),
-            }
-            for row in step.sent
-        ),
-        now,
-    )
-    for language, recipients in step.checkins.items():
-        message = words.checkin(language)
-        for start in range(0, len(recipients), MULTICAST_LIMIT):
-            outbox.enqueue_multicast(
-                session, recipients[start : start + MULTICAST_LIMIT], [message], now
-            )
-
-
-def _reason_to_skip(enrolment: WatchEnrolment, resident: Resident, waiting: set[int]) -> str | None:
-    if enrolment.status == "paused":
-        return "paused"
-    if not resident.following:
-        return "blocked"
-    if enrolment.id in waiting:
-        # The last check-in is still waiting for its answer and has its own reminder coming.
-        return "open"
-    return None
-
-
-def fire_reminders(
-    session: Session, batch: list[Deadline], now: datetime, timings: Timings
-) -> None:
-    step = Step(session, now, timings)
-    for deadline in batch:
-        row = store.lock_round(session, deadline.subject_id)
-        if row is not None and fire(model_of(step, row), "remind"):
-            deadlines.rearm(deadline, now + timings.escalate(row.enrolment), now, kind=ESCALATE)
-        else:
-            deadlines.mark_fired(deadline, now)
-
-
-def fire_escalations(
-    session: Session, batch: list[Deadline], now: datetime, timings: Timings
-) -> None:
-    step = Step(session, now, timings)
-    for deadline in batch:
-        deadlines.mark_fired(deadline, now)
-        row = store.lock_round(session, deadline.subject_id)
-        if row is not None:
-            fire(model_of(step, row), "escalate")
-
-
-def fire_resumes(session: Session, batch: list[Deadline], now: datetime, timings: Timings) -> None:
-    step = Step(session, now, timings)
-    for deadline in batch:
-        deadlines.mark_fired(deadline, now)
-        enrolment = session.get(WatchEnrolment, deadline.subject_id, with_for_update=True)
-        if enrolment is None or enrolment.status != "paused":
-            continue
-        store.resume(session, enrolment, now)
-        tell_everyone(step, enrolment, _resumed_words)
-
-
-def fire_weekly_summaries(
-    session: Session, batch: list[Deadline], now: datetime, timings: Timings
-) -> None:
-    step = Step(session, now, timings)
-    for deadline in batch:
-        link = session.get(WatchFamilyLink, deadline.subject_id)
-        if link is None or link.status != "linked" or link.summary != "weekly":
-            deadlines.mark_fired(deadline, now)
-            continue
-        deadlines.rearm(deadline, store.next_weekly_summary(deadline.due_at), now)
-        if link.enrolment.is_running:
-            step.tell(link.family, weekly_summary(step, link))
-
-
-def handlers(timings: Timings) -> dict[str, Callable[[Session, list[Deadline], datetime], None]]:
-    """The scheduler's handler per deadline kind, bound to the settings' waits."""
-    table = {
-        ROUND: fire_rounds,
-        REMIND: fire_reminders,
-        ESCALATE: fire_escalations,
-        RESUME: fire_resumes,
-        WEEKLY: fire_weekly_summaries,
-    }
-    return {kind: partial(handler, timings=timings) for kind, handler in table.items()}
 
 
 # What the resident's answers and signs of life do; handlers/watch.py calls these.
@@ -542,7 +373,7 @@ def answer(step: Step, resident: Resident, enrolment: WatchEnrolment | None, giv
     if given == words.HELP:
         target = waiting or (alarmed[0] if alarmed else None)
         if target is None or not fire(model_of(step, target), "help"):
-            help_side_effects(step, enrolment, resident, None)
+            alerts.help_side_effects(step, enrolment, resident, None)
         return
     # Any answer ends an alarm that was raised because the resident had not answered.
     for row in alarmed:
@@ -552,9 +383,9 @@ def answer(step: Step, resident: Resident, enrolment: WatchEnrolment | None, giv
     if waiting is not None and fire(model_of(step, waiting), event):
         return
     if given == words.FINE:
-        step.tell_resident(resident, thanks(resident.language))
+        step.tell_resident(resident, alerts.thanks(resident.language))
     else:
-        unwell_side_effects(step, enrolment, resident, None)
+        alerts.unwell_side_effects(step, enrolment, resident, None)
 
 
 def sign_of_life(step: Step, resident: Resident, enrolment: WatchEnrolment) -> None:
@@ -569,7 +400,7 @@ def family_action(step: Step, family: Resident, round_id: int, action: str) -> N
     """A family member's tap on an alarm: 連絡がつきました or 連絡がつきません."""
     lang = family.language
     row = store.lock_round(step.session, round_id)
-    link = _link_between(step.session, row.enrolment, family) if row is not None else None
+    link = alerts.link_between(step.session, row.enrolment, family) if row is not None else None
     if row is None or link is None:
         step.tell_resident(family, text(gettext(lang, "Sorry, this button can no longer be used.")))
         return
@@ -643,9 +474,9 @@ def record_outcome(
                 now=now,
                 staff=staff,
                 body=gettext(
-                    STAFF_LANGUAGE,
+                    alerts.STAFF_LANGUAGE,
                     "Round settled by staff: {how}.",
-                    how=gettext(STAFF_LANGUAGE, words.SIGN_WORDS.get(how, how)),
+                    how=gettext(alerts.STAFF_LANGUAGE, words.SIGN_WORDS.get(how, how)),
                 ),
             )
     return done
@@ -663,43 +494,43 @@ def pause(
     """入院・旅行でしばらくお休み: no check-ins and no alarms until `resume_on`."""
     resume_at = store.pause(step.session, enrolment, resume_on, by, step.now)
     cancel_waiting_rounds(step, enrolment)
-    tell_everyone(step, enrolment, _paused_words, by_person=by_person)
+    alerts.tell_everyone(step, enrolment, alerts.paused_words, by_person=by_person)
     return resume_at
 
 
 def resume(step: Step, enrolment: WatchEnrolment, by: str, by_person: Resident | None) -> None:
     store.resume(step.session, enrolment, step.now)
-    tell_everyone(step, enrolment, _resumed_words, by_person=by_person)
+    alerts.tell_everyone(step, enrolment, alerts.resumed_words, by_person=by_person)
 
 
 def stop(step: Step, enrolment: WatchEnrolment, by_person: Resident | None) -> None:
     store.end(step.session, enrolment, step.now)
     cancel_waiting_rounds(step, enrolment)
-    tell_everyone(step, enrolment, _stopped_words, by_person=by_person)
+    alerts.tell_everyone(step, enrolment, alerts.stopped_words, by_person=by_person)
 
 
 def blocked(step: Step, resident: Resident, enrolment: WatchEnrolment) -> None:
     """The resident blocked the account: we can no longer check on them, so people must know."""
     cancel_waiting_rounds(step, enrolment)
-    open_watch_ticket(
+    alerts.open_watch_ticket(
         step,
         resident,
         urgency="today",
         reason="blocked",
         round_row=None,
         note=gettext(
-            STAFF_LANGUAGE,
+            alerts.STAFF_LANGUAGE,
             "The resident blocked the LINE account while enrolled in watch-over, so check-ins "
             "can no longer reach them. {last}",
             last=words.last_sign(
-                STAFF_LANGUAGE,
+                alerts.STAFF_LANGUAGE,
                 enrolment.last_sign_of_life_at,
                 enrolment.last_sign_of_life,
                 step.now,
             ),
         ),
     )
-    for family in families_of(step.session, enrolment):
+    for family in alerts.families_of(step.session, enrolment):
         lang = family.language
         step.tell(
             family,
@@ -712,362 +543,3 @@ def blocked(step: Step, resident: Resident, enrolment: WatchEnrolment) -> None:
                 )
             ),
         )
-
-
-# Side effects shared by the machine's callbacks and answers outside a round.
-
-
-def thanks(language: str) -> Message:
-    return text(gettext(language, "Thank you for letting us know. We are glad you are well."))
-
-
-def unwell_side_effects(
-    step: Step, enrolment: WatchEnrolment | None, resident: Resident, model: RoundModel | None
-) -> None:
-    """少し調子が悪い: a follow-up question, families told, a non-urgent ticket."""
-    lang = resident.language
-    step.tell_resident(
-        resident,
-        text(
-            gettext(
-                lang,
-                "We are sorry to hear that. Would you like someone from the council to call "
-                "you? You can also write to us here at any time.",
-            ),
-            [
-                Button(gettext(lang, "Yes, please call me"), {"w": words.UNWELL, "a": "call"}),
-                Button(gettext(lang, "No, I'll rest"), {"w": words.UNWELL, "a": "rest"}),
-                Button(gettext(lang, "I need help"), {"w": words.CHECKIN, "a": words.HELP}),
-            ],
-        ),
-    )
-    row = model.row if model else None
-    ticket_id = open_watch_ticket(
-        step,
-        resident,
-        urgency="soon",
-        reason="unwell",
-        round_row=row,
-        note=gettext(STAFF_LANGUAGE, "The resident answered that they are not feeling well."),
-    )
-    if row is not None:
-        row.ticket_id = ticket_id
-    if enrolment is not None:
-        for family in families_of(step.session, enrolment):
-            family_lang = family.language
-            step.tell(
-                family,
-                text(
-                    gettext(
-                        family_lang,
-                        "[Watch-over] {name} answered \u201cNot feeling well\u201d ({time}). "
-                        "We have told the watch-over staff.",
-                        name=words.name_of(resident, family_lang),
-                        time=words.clock_time(step.now),
-                    )
-                ),
-            )
-
-
-def help_side_effects(
-    step: Step, enrolment: WatchEnrolment | None, resident: Resident, model: RoundModel | None
-) -> None:
-    """助けてほしい: emergency numbers at once, families alerted, an emergency ticket."""
-    step.tell_resident(resident, words.emergency_numbers(resident.language))
-    row = model.row if model else None
-    existing = _ticket_of(step, row) if row is not None else None
-    body = gettext(STAFF_LANGUAGE, "The resident tapped \u201cI need help\u201d.")
-    if existing is not None and existing.is_open:
-        raise_urgency(step, existing, "emergency", body)
-    else:
-        ticket_id = open_watch_ticket(
-            step, resident, urgency="emergency", reason="help", round_row=row, note=body
-        )
-        if row is not None:
-            row.ticket_id = ticket_id
-    if enrolment is None:
-        return
-    if model is not None:
-        alert_families(step, model, _help_alert)
-    else:
-        for family in families_of(step.session, enrolment):
-            step.tell(family, _help_alert(family.language, resident, None, step.now))
-
-
-def alert_families(
-    step: Step,
-    model: RoundModel,
-    words_for: Callable[[str, Resident, CheckinRound | None, datetime], Message],
-) -> int:
-    """Push the alarm with its two buttons to every linked family member; returns how many."""
-    count = 0
-    for family in families_of(step.session, model.enrolment):
-        step.tell(family, words_for(family.language, model.resident, model.row, step.now))
-        count += 1
-    return count
-
-
-def _alarm_buttons(language: str, row: CheckinRound | None) -> list[Button]:
-    if row is None:
-        return []
-    round_id = str(row.id)
-    return [
-        Button(
-            gettext(language, "Reached them"),
-            {"w": words.FAMILY_ALERT, "a": "reached", "r": round_id},
-        ),
-        Button(
-            gettext(language, "Cannot reach them"),
-            {"w": words.FAMILY_ALERT, "a": "unreachable", "r": round_id},
-        ),
-    ]
-
-
-def _no_answer_alert(
-    language: str, resident: Resident, row: CheckinRound | None, now: datetime
-) -> Message:
-    assert row is not None
-    enrolment = row.enrolment
-    return text(
-        gettext(
-            language,
-            "[Watch-over] {name} has not answered the check-in sent at {time}, nor the "
-            "reminder. {last}\nCould you check on them, by phone for example? Please tap a "
-            "button to tell us how it went.",
-            name=words.name_of(resident, language),
-            time=words.when(language, row.sent_at or row.due_at, now),
-            last=words.last_sign(
-                language, enrolment.last_sign_of_life_at, enrolment.last_sign_of_life, now
-            ),
-        ),
-        _alarm_buttons(language, row),
-    )
-
-
-def _help_alert(
-    language: str, resident: Resident, row: CheckinRound | None, now: datetime
-) -> Message:
-    return text(
-        gettext(
-            language,
-            "[Watch-over] {name} tapped \u201cI need help\u201d ({time}). Please contact them "
-            "now. If you cannot reach them or it is urgent, call 119.",
-            name=words.name_of(resident, language),
-            time=words.clock_time(now),
-        ),
-        _alarm_buttons(language, row),
-    )
-
-
-def send_daily_summaries(step: Step, model: RoundModel) -> None:
-    """Families who chose it hear each 元気です, as a short note."""
-    for link, family in linked_families(step.session, model.enrolment):
-        if link.summary != "daily":
-            continue
-        lang = family.language
-        step.tell(
-            family,
-            text(
-                gettext(
-                    lang,
-                    "[Watch-over] {name} answered \u201cI'm fine\u201d at {time}.",
-                    name=words.name_of(model.resident, lang),
-                    time=words.clock_time(step.now),
-                )
-            ),
-        )
-
-
-def weekly_summary(step: Step, link: WatchFamilyLink) -> Message:
-    enrolment = link.enrolment
-    rounds = store.rounds_since(step.session, enrolment, step.now - timedelta(days=7))
-    asked = [row for row in rounds if row.state not in ("skipped", "due")]
-    answered = [row for row in asked if row.answer is not None or row.resolved_by == "resident"]
-    fine = [row for row in asked if row.answer == words.FINE]
-    alarms = [row for row in asked if row.escalated_at is not None]
-    lang = link.family.language
-    return text(
-        gettext(
-            lang,
-            "[Watch-over] This week for {name}: {answered} of {asked} check-ins answered "
-            "({fine} \u201cI'm fine\u201d), {alarms} alert(s).\n{last}",
-            name=words.name_of(enrolment.resident, lang),
-            answered=len(answered),
-            asked=len(asked),
-            fine=len(fine),
-            alarms=len(alarms),
-            last=words.last_sign(
-                lang, enrolment.last_sign_of_life_at, enrolment.last_sign_of_life, step.now
-            ),
-        )
-    )
-
-
-def linked_families(
-    session: Session, enrolment: WatchEnrolment
-) -> list[tuple[WatchFamilyLink, Resident]]:
-    return [(link, link.family) for link in store.family_links(session, enrolment)]
-
-
-def families_of(session: Session, enrolment: WatchEnrolment) -> list[Resident]:
-    return [family for _, family in linked_families(session, enrolment)]
-
-
-def _link_between(
-    session: Session, enrolment: WatchEnrolment, family: Resident
-) -> WatchFamilyLink | None:
-    return next(
-        (link for link in store.family_links(session, enrolment) if link.family_id == family.id),
-        None,
-    )
-
-
-# Announcements of pause, resume and stop to the resident and their family.
-
-
-def _paused_words(language: str, name: str, enrolment: WatchEnrolment, mine: bool) -> str:
-    until = words.day_of(language, enrolment.paused_until) if enrolment.paused_until else "-"
-    if mine:
-        return gettext(
-            language,
-            "Check-ins are paused. They will start again on {day}. Take care.",
-            day=until,
-        )
-    return gettext(
-        language,
-        "[Watch-over] Check-ins for {name} are paused until {day}. No alerts will be sent "
-        "meanwhile.",
-        name=name,
-        day=until,
-    )
-
-
-def _resumed_words(language: str, name: str, enrolment: WatchEnrolment, mine: bool) -> str:
-    if mine:
-        return gettext(language, "Check-ins have started again. Welcome back.")
-    return gettext(language, "[Watch-over] Check-ins for {name} have started again.", name=name)
-
-
-def _stopped_words(language: str, name: str, enrolment: WatchEnrolment, mine: bool) -> str:
-    if mine:
-        return gettext(
-            language,
-            "Watch-over has stopped. You can sign up again at any time from the menu.",
-        )
-    return gettext(language, "[Watch-over] {name} has stopped watch-over check-ins.", name=name)
-
-
-def tell_everyone(
-    step: Step,
-    enrolment: WatchEnrolment,
-    words_for: Callable[[str, str, WatchEnrolment, bool], str],
-    by_person: Resident | None = None,
-) -> None:
-    """The resident and each linked family member hear of the change; whoever made it by reply."""
-    resident = enrolment.resident
-    people = [resident, *families_of(step.session, enrolment)]
-    for person in people:
-        mine = person.id == resident.id
-        body = words_for(person.language, words.name_of(resident, person.language), enrolment, mine)
-        if by_person is not None and person.id == by_person.id and step.reply is not None:
-            step.reply.append(text(body))
-        else:
-            step.tell(person, text(body))
-
-
-# Tickets for the watch-over team.
-
-
-def watch_team(session: Session) -> Team | None:
-    return session.scalar(select(Team).where(Team.slug == WATCH_TEAM))
-
-
-def open_watch_ticket(
-    step: Step,
-    resident: Resident,
-    *,
-    urgency: str,
-    reason: str,
-    round_row: CheckinRound | None,
-    note: str,
-) -> int | None:
-    """A ticket in the watch-over queue, with a note saying why and the last sign of life."""
-    team = watch_team(step.session)
-    if team is None:
-        # Families were still alerted in this step; the missing team must be fixed at once.
-        log.error("no %r team: a watch-over %s ticket could not be filed", WATCH_TEAM, reason)
-        return None
-    if round_row is not None:
-        step.session.flush()
-    ticket = tickets.open_ticket(
-        step.session,
-        resident=resident,
-        kind="watch",
-        team=team,
-        now=step.now,
-        urgency=urgency,
-        intake={
-            "reason": reason,
-            "round_id": round_row.id if round_row is not None else None,
-            "due_at": round_row.due_at.isoformat() if round_row is not None else None,
-        },
-        contact={"method": "line"},
-    )
-    tickets.add_message(step.session, ticket, author="system", now=step.now, body=note)
-    if team.line_group_id:
-        step.session.add(ticket)
-        outbox.enqueue(
-            step.session,
-            to=team.line_group_id,
-            messages=[
-                text(
-                    gettext(
-                        STAFF_LANGUAGE,
-                        "Watch-over ticket {reference} ({urgency}): please check the console.",
-                        reference=ticket.reference,
-                        urgency=urgency,
-                    )
-                )
-            ],
-            now=step.now,
-        )
-    return ticket.id
-
-
-def raise_urgency(step: Step, ticket: Ticket, urgency: str, note: str) -> None:
-    if ticket.urgency != urgency:
-        audit.record(
-            step.session,
-            "urgency",
-            step.now,
-            ticket=ticket,
-            detail={"from": ticket.urgency, "to": urgency, "by": "watch-over"},
-        )
-        ticket.urgency = urgency
-    tickets.add_message(step.session, ticket, author="system", now=step.now, body=note)
-
-
-def _ticket_of(step: Step, row: CheckinRound | None) -> Ticket | None:
-    if row is None or row.ticket_id is None:
-        return None
-    return step.session.get(Ticket, row.ticket_id)
-
-
-def _note_on_ticket(step: Step, row: CheckinRound, body: str) -> None:
-    ticket = _ticket_of(step, row)
-    if ticket is not None:
-        tickets.add_message(step.session, ticket, author="system", now=step.now, body=body)
-
-
-def _staff_no_answer(model: RoundModel, families: int) -> str:
-    enrolment, row = model.enrolment, model.row
-    return gettext(
-        STAFF_LANGUAGE,
-        "No answer to the check-in sent at {time}, nor to the reminder.\n{last}\n"
-        "Family members alerted: {families}.",
-        time=words.when(STAFF_LANGUAGE, row.sent_at or row.due_at, model.now),
-        last=words.last_sign(
-            STAFF_LANGUAGE, enrolment.last_sign_of_life_at, enrolment.last_sign_of_life, model.now
-        ),
-        families=families,
-    )

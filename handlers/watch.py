@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from flows import checkin, engine, family_link, watch_enrolment  # noqa: F401 (registers)
+from flows import watch_alerts as alerts
 from flows import watch_words as words
 from flows.engine import Turn
 from flows.i18n import N_, gettext
@@ -116,11 +117,11 @@ def _unwell_follow_up(turn: Turn, choice: str) -> None:
     if choice == "call":
         turn.say(text(turn._("All right. Someone from the council will call you soon.")))
         if ticket is not None:
-            checkin.raise_urgency(
+            alerts.raise_urgency(
                 step,
                 ticket,
                 "today" if ticket.urgency in ("soon", "anytime") else ticket.urgency,
-                gettext(checkin.STAFF_LANGUAGE, "The resident would like a phone call."),
+                gettext(alerts.STAFF_LANGUAGE, "The resident would like a phone call."),
             )
         return
     turn.say(
@@ -132,7 +133,7 @@ def _unwell_follow_up(turn: Turn, choice: str) -> None:
             ticket,
             author="system",
             now=turn.now,
-            body=gettext(checkin.STAFF_LANGUAGE, "The resident said they will rest."),
+            body=gettext(alerts.STAFF_LANGUAGE, "The resident said they will rest."),
         )
 
 

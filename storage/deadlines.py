@@ -14,8 +14,10 @@ The rules that make a step neither lost nor doubled:
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -74,13 +76,26 @@ def find(session: Session, key: str) -> Deadline | None:
     return session.scalar(select(Deadline).where(Deadline.key == key))
 
 
-def claim_due(session: Session, now: datetime, limit: int = 500) -> list[Deadline]:
+class Due(NamedTuple):
+    """A claimed deadline, as its handler sees it (plain values: a sweep handles thousands)."""
+
+    id: int
+    kind: str
+    subject_id: int
+    key: str
+    due_at: datetime
+
+
+_DUE_COLUMNS = (Deadline.id, Deadline.kind, Deadline.subject_id, Deadline.key, Deadline.due_at)
+
+
+def claim_due(session: Session, now: datetime, limit: int = 500) -> list[Due]:
     """Lock and return the due rows, earliest first, that no other worker holds.
 
     The rows stay locked until the caller's transaction ends, which is where they are fired.
     """
     statement = (
-        select(Deadline)
+        select(*_DUE_COLUMNS)
         .where(
             Deadline.status == PENDING,
             Deadline.due_at <= now,
@@ -90,24 +105,63 @@ def claim_due(session: Session, now: datetime, limit: int = 500) -> list[Deadlin
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return list(session.scalars(statement))
+    return [Due(*row) for row in session.execute(statement)]
 
 
-def mark_fired(deadline: Deadline, now: datetime) -> None:
-    deadline.status = FIRED
-    deadline.fired_at = now
+def claim_one(session: Session, deadline_id: int) -> Due | None:
+    """Lock one pending deadline by id (a failed batch is retried one row at a time)."""
+    row = session.execute(
+        select(*_DUE_COLUMNS)
+        .where(Deadline.id == deadline_id, Deadline.status == PENDING)
+        .with_for_update(skip_locked=True)
+    ).first()
+    return Due(*row) if row is not None else None
 
 
-def rearm(deadline: Deadline, due_at: datetime, now: datetime, kind: str | None = None) -> None:
-    """Fire a recurring (or multi-step) deadline and set it for its next time, in one write."""
-    deadline.fired_at = now
-    deadline.due_at = due_at
-    deadline.status = PENDING
-    deadline.attempts = 0
-    deadline.run_after = None
-    deadline.last_error = None
+def mark_fired(session: Session, ids: Iterable[int], now: datetime) -> None:
+    """Fired: one statement for a whole batch."""
+    ids = list(ids)
+    if ids:
+        session.execute(
+            update(Deadline)
+            .where(Deadline.id.in_(ids))
+            .values(status=FIRED, fired_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def rearm(
+    session: Session, ids: Iterable[int], due_at: datetime, now: datetime, kind: str | None = None
+) -> None:
+    """Set fired deadlines for their next time (a recurring check-in, a round's next step)."""
+    ids = list(ids)
+    if not ids:
+        return
+    values: dict[str, object] = {
+        "due_at": due_at,
+        "status": PENDING,
+        "fired_at": now,
+        "attempts": 0,
+        "run_after": None,
+        "last_error": None,
+    }
     if kind is not None:
-        deadline.kind = kind
+        values["kind"] = kind
+    session.execute(
+        update(Deadline)
+        .where(Deadline.id.in_(ids))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def rearm_each(session: Session, next_due: dict[int, datetime], now: datetime) -> None:
+    """Re-arm many deadlines, one statement per distinct next time (usually a handful)."""
+    by_time: dict[datetime, list[int]] = defaultdict(list)
+    for deadline_id, due_at in next_due.items():
+        by_time[due_at].append(deadline_id)
+    for due_at, ids in by_time.items():
+        rearm(session, ids, due_at, now)
 
 
 def record_failure(session: Session, deadline_id: int, now: datetime, error: BaseException) -> int:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.scheduler import Scheduler
-from flows import checkin
+from flows import checkin, checkin_sweep
 from storage import watch as store
 from storage.db import Database
 from storage.models import (
@@ -87,7 +87,7 @@ class Town:
         with db.transaction() as session:
             load_town(session)
         self.scheduler = Scheduler(
-            db, clock, handlers=checkin.handlers(checkin.Timings(wait, wait))
+            db, clock, handlers=checkin_sweep.handlers(checkin.Timings(wait, wait))
         )
         self.resident = Person(self, RESIDENT, "山田花子")
         self.family_a = Person(self, FAMILY_A, "山田太郎")
