@@ -69,7 +69,12 @@ def serve(host: str, port: int, threads: int) -> None:
             access_token=SIMULATOR_TOKEN,
         )
         app.register_blueprint(create_blueprint(simulator_state), url_prefix="/simulator")
-    demo_login = staff_cli.demo_login(db, clock) if settings.simulator_mode else None
+    demo_login = None
+    if settings.simulator_mode:
+        # A newcomer's first start: a town to talk about and a login to see the console with.
+        with db.transaction() as session:
+            sample_town.load(session, clock.now())
+        demo_login = staff_cli.demo_login(db, clock)
     stop = threading.Event()
     run_in_thread(worker, stop)
     server = create_server(app, host=host, port=port, threads=threads)
@@ -209,17 +214,22 @@ def salons_export(file: Path, encoding: str) -> None:
     click.echo(f"{text.count(chr(10)) - 1} salons written to {file}")
 
 
-@salons_group.command("sample")
-def salons_sample() -> None:
-    """Load the sample town's districts and its 60-odd fictional salons, if not there yet."""
-    database = Database(Settings.from_env().database_url)
+@main.command("sample")
+def sample() -> None:
+    """Load the sample town (districts, teams, routing rules, 60-odd salons) if not there yet.
+
+    `serve` does this by itself in simulator mode; with real LINE credentials it is a way to
+    try the product with made-up teams before entering your own in the console.
+    """
+    settings = Settings.from_env()
+    migrate.upgrade(settings.database_url)
+    database = Database(settings.database_url)
     try:
         with database.transaction() as session:
-            sample_town.load_town(session)
-            sample_town.load_salons(session, Clock().now())
+            sample_town.load(session, Clock().now())
     finally:
         database.dispose()
-    click.echo("the sample town and its salons are loaded")
+    click.echo("the sample town is loaded: districts, teams, routing rules and salons")
 
 
 def _gateway(settings: Settings) -> LineGateway:

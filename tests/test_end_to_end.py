@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -187,6 +189,12 @@ def test_serve_starts_the_bot_with_the_simulator_and_prints_where(tmp_path: Path
             time.sleep(0.1)
         assert "社会福祉協議会のLINE窓口" in texts[0]
         assert (tmp_path / "madoguchi.db").exists()
+        # The sample town is there on first start, and a staff login is printed for the console.
+        assert re.search(r"Staff console: \S+/console  login: \S+@\S+ / \S+", log.read_text())
+        with sqlite3.connect(tmp_path / "madoguchi.db") as connection:
+            (teams,) = connection.execute("SELECT count(*) FROM teams").fetchone()
+            (salons,) = connection.execute("SELECT count(*) FROM salons").fetchone()
+        assert teams == 8 and salons >= 60
         # The rich menu is there for the resident too, its first tile starting a consultation.
         deadline = time.monotonic() + 10
         menu = None

@@ -70,3 +70,9 @@ def load_salons(session: Session, now: datetime | None = None) -> None:
     if session.scalar(select(Salon.id).limit(1)) is not None:
         return
     import_csv(session, (HERE / "salons.csv").read_bytes(), now or datetime.now(UTC))
+
+
+def load(session: Session, now: datetime) -> None:
+    """The whole sample town, for the demo: districts, teams, routing rules and salons."""
+    load_town(session)
+    load_salons(session, now)
