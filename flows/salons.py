@@ -4,14 +4,14 @@
 an optional second filter (子育て向け, 曜日で …) or この条件で探す → a carousel of up to ten
 salons with the next date, distance, place, fee, a map button, a phone button and 行ってみたい,
 which answers how to join (no ticket). Nothing found offers to widen the search.
-The diagram is flows/salons.mmd.
+The cards themselves are drawn by flows/salon_cards.py; the diagram is flows/salons.mmd.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from babel.dates import format_date, get_day_names
+from babel.dates import get_day_names
 from transitions import EventData
 
 from flows import engine, flex, postback
@@ -20,10 +20,11 @@ from flows.i18n import N_, supported
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, LocationButton, Message, text
 from flows.replies import main_menu
+from flows.salon_cards import KIND_LABELS, bubble, how_to_join
 from storage import salons
-from storage.models import KINDS, District, Salon
-from storage.salon_schedule import WEEKDAY_CHARS, Occurrence, Rule, time_text
-from storage.salons import DEFAULT_MAX_WALK_M, Hit, SalonQuery
+from storage.models import KINDS, District
+from storage.salon_schedule import WEEKDAY_CHARS
+from storage.salons import DEFAULT_MAX_WALK_M, SalonQuery
 
 NAME = "salons"
 FIRST_FILTERS = ("near", "district", "weekday", "kind")
@@ -32,20 +33,6 @@ MAX_WALK_M = 24_000.0
 # A shared location is kept only to about 100 m: plenty for a walking distance, less personal.
 LOCATION_DIGITS = 3
 
-KIND_LABELS = {
-    "fureai": N_("Fureai salon"),
-    "kosodate": N_("Parenting salon"),
-    "kayoi": N_("Exercise group"),
-    "cafe": N_("Community café"),
-    "ibasho": N_("Drop-in place"),
-    "other": N_("Other gatherings"),
-}
-AUDIENCE_LABELS = {
-    "elderly": N_("Older people"),
-    "parents": N_("Parents with children"),
-    "disability": N_("People with disabilities"),
-    "anyone": N_("Anyone"),
-}
 # The second-filter buttons for audiences.
 AUDIENCE_BUTTONS = {
     "parents": N_("For parents"),
@@ -359,7 +346,7 @@ def _ask_results(turn: Turn, data: dict[str, Any]) -> list[Message]:
     page = salons.search(turn.session, _query(data), turn.now, page=page_number)
     if not page.hits:
         return [_nothing_found(turn, data, page_number)]
-    bubbles = [_bubble(turn, hit) for hit in page.hits]
+    bubbles = [bubble(turn, hit, _ev("join", str(hit.salon.id))) for hit in page.hits]
     names = "、".join(hit.salon.name for hit in page.hits)
     alt = turn._("Salons found: {names}", names=names)
     lead = turn._("Nearest first.") if "near" in data else turn._("Here is what we found.")
@@ -380,7 +367,7 @@ def _ask_joining(turn: Turn, data: dict[str, Any]) -> list[Message]:
     if salon is None:
         sorry = turn._("Sorry, this salon is not meeting at the moment. Please choose another.")
         return [text(sorry, buttons)]
-    return [text(_how_to_join(turn, salon), buttons)]
+    return [text(how_to_join(turn, salon), buttons)]
 
 
 def _ask_done(turn: Turn, data: dict[str, Any]) -> list[Message]:
@@ -480,129 +467,6 @@ def _conditions(turn: Turn, data: dict[str, Any]) -> str:
         elif name == "audience":
             parts.append(turn._(AUDIENCE_BUTTONS[data["audience"]]))
     return turn._(", ").join(parts)
-
-
-# --- one salon -------------------------------------------------------------------------------------
-
-
-def _bubble(turn: Turn, hit: Hit) -> flex.Component:
-    salon = hit.salon
-    kind = turn._(KIND_LABELS[salon.kind])
-    body: list[flex.Component] = [
-        flex.text(salon.name, size="lg", bold=True),
-        flex.text(kind, size="sm", color=flex.ACCENT, bold=True),
-        flex.text(next_date(turn, hit.next), bold=True),
-        flex.text(schedule_words(turn, salon), size="sm", color=flex.MUTED),
-        flex.separator(),
-    ]
-    if hit.walk_m is not None:
-        body.append(flex.labelled(turn._("Distance"), walk_words(turn, hit)))
-    body.append(flex.labelled(turn._("Place"), _place(salon)))
-    if salon.fee:
-        body.append(flex.labelled(turn._("Fee"), salon.fee))
-    audiences = turn._(", ").join(turn._(AUDIENCE_LABELS[code]) for code in salon.audiences)
-    body.append(flex.labelled(turn._("For"), audiences))
-    if salon.accessibility:
-        body.append(flex.labelled(turn._("Access"), salon.accessibility))
-    if hit.stale:
-        body.append(flex.text(_stale_note(turn), size="xs", color=flex.WARNING))
-    footer = [
-        flex.postback_button(turn._("I'd like to go"), _ev("join", str(salon.id))),
-        flex.uri_button(turn._("Map"), map_url(salon)),
-    ]
-    if salon.phone:
-        footer.append(flex.uri_button(turn._("Call"), f"tel:{salon.phone}"))
-    return flex.bubble(body, footer)
-
-
-def next_date(turn: Turn, occurrence: Occurrence | None) -> str:
-    """次回: 12月2日(水) 10:00〜 — or, for an irregular salon, ask for the dates."""
-    if occurrence is None:
-        return turn._("Next: please ask for the dates")
-    language = supported(turn.resident.language)
-    # The date pattern is translated too: "EEE d MMM" in English, "M月d日(E)" in Japanese.
-    day = format_date(occurrence.day, turn._("EEE d MMM"), locale=language)
-    if occurrence.start is None:
-        return turn._("Next: {date}", date=day)
-    return turn._("Next: {date} from {time}", date=day, time=time_text(occurrence.start))
-
-
-def schedule_words(turn: Turn, salon: Salon) -> str:
-    """The rule and times: 毎週水曜 10:00〜12:00 (in Japanese the organisers' own words)."""
-    rule = Rule.from_json(salon.schedule)
-    words = rule.text if supported(turn.resident.language) == "ja" else _rule_in_english(rule)
-    if rule.kind != "irregular" and salon.start_time is not None:
-        times = time_text(salon.start_time)
-        if salon.end_time is not None:
-            times = turn._("{start} to {end}", start=times, end=time_text(salon.end_time))
-        words = f"{words} {times}"
-    return words
-
-
-def _rule_in_english(rule: Rule) -> str:
-    days = "/".join(get_day_names("abbreviated", locale="en")[day] for day in rule.weekdays)
-    if rule.kind == "weekly":
-        return f"Every {days}"
-    if rule.kind == "nth_weekday":
-        weeks = "/".join("last" if n == -1 else _ordinal(n) for n in rule.nths)
-        return f"{weeks} {days} of the month"
-    if rule.kind == "monthly_day":
-        return "Day " + "/".join(str(day) for day in rule.monthdays) + " of the month"
-    return f"Irregular ({rule.note})"
-
-
-def _ordinal(number: int) -> str:
-    return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number, 'th') }"
-
-
-def walk_words(turn: Turn, hit: Hit) -> str:
-    """約600m・徒歩8分."""
-    metres = hit.walk_m or 0.0
-    # Under a kilometre to the nearest 10 m (約600m), beyond in tenths (約1.2km).
-    distance = f"{max(10, round(metres, -1)):.0f}m" if metres < 1000 else f"{metres / 1000:.1f}km"
-    return turn._(
-        "About {distance}, {minutes} min on foot", distance=distance, minutes=hit.walk_minutes
-    )
-
-
-def map_url(salon: Salon) -> str:
-    return (
-        "https://www.google.com/maps/search/?api=1"
-        f"&query={salon.latitude:.6f},{salon.longitude:.6f}"
-    )
-
-
-def _place(salon: Salon) -> str:
-    return "\n".join(part for part in (salon.venue, salon.address) if part) or "-"
-
-
-def _stale_note(turn: Turn) -> str:
-    return turn._(
-        "These details have not been confirmed for over a year. Please call before you go."
-    )
-
-
-def _how_to_join(turn: Turn, salon: Salon) -> str:
-    occurrence = salons.schedule_of(salon).next(turn.now)
-    lines = [turn._("How to join {name}:", name=salon.name)]
-    if salon.how_to_join:
-        lines.append(salon.how_to_join)
-    lines.append(next_date(turn, occurrence))
-    if salon.organiser:
-        lines.append(turn._("Organiser: {organiser}", organiser=salon.organiser))
-    if salon.phone:
-        lines.append(turn._("Phone: {phone}", phone=salon.phone))
-    if salon.what_to_bring:
-        lines.append(turn._("What to bring: {items}", items=salon.what_to_bring))
-    if salons.is_stale(salon, turn.now):
-        lines.append(_stale_note(turn))
-    lines.append(
-        turn._(
-            "You do not need to sign up in LINE. "
-            "If you have any questions, please feel free to call the organiser."
-        )
-    )
-    return "\n".join(lines)
 
 
 FLOW = engine.register(SalonFlow())
