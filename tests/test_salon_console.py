@@ -100,7 +100,10 @@ def test_pausing_a_salon_takes_it_out_of_line_and_is_audited(
     done = browser.post(f"/console/admin/salons/{salon.id}/status", {"status": "paused"})
     assert done.status_code == 302
     assert first_salon(db).status == "paused"
-    assert browser.post(f"/console/admin/salons/{salon.id}/status", {"status": "gone"}).status_code == 400
+    assert (
+        browser.post(f"/console/admin/salons/{salon.id}/status", {"status": "gone"}).status_code
+        == 400
+    )
     with db.transaction() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "salon_status")).one()
         assert entry.detail["to"] == "paused"
