@@ -41,6 +41,8 @@ class Worker:
             sla_warn_before=settings.sla_warn_before,
         )
         self.wake = threading.Event()
+        # Set when there may be something to send: the sender thread stops waiting.
+        self.send_now = threading.Event()
 
     def run_once(self) -> int:
         """One pass: every chat with due events, the outbox, then the scheduler if its time has come."""
@@ -51,19 +53,44 @@ class Worker:
         return done
 
     def run(self, stop: threading.Event) -> None:
-        """Loop until `stop` is set; `wake` cuts the idle wait short when new events arrive."""
+        """Loop until `stop` is set; `wake` cuts the idle wait short when new events arrive.
+
+        Sending runs in its own thread, so LINE calls go out while the next events are handled
+        and the next check-ins are made (100,000 due at 8:00 start leaving at once).
+        """
         log.info("worker started")
+        sending = threading.Thread(
+            target=self._send_until, args=(stop,), name="madoguchi-sender", daemon=True
+        )
+        sending.start()
         while not stop.is_set():
             try:
-                busy = self.run_once()
+                busy = self.process_inbox()
+                if self.scheduler.due():
+                    busy += self.scheduler.sweep()
             except Exception:
                 # A database restart or a network blip must not end the worker; the next pass retries.
                 log.exception("worker pass failed")
                 busy = 0
-            if not busy:
+            if busy:
+                self.send_now.set()
+            else:
                 self.wake.wait(self.settings.worker_poll_interval)
                 self.wake.clear()
+        self.send_now.set()
+        sending.join(timeout=30)
         log.info("worker stopped")
+
+    def _send_until(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                sent = self.sender.send_due()
+            except Exception:
+                log.exception("sending failed")
+                sent = 0
+            if not sent:
+                self.send_now.wait(self.settings.worker_poll_interval)
+                self.send_now.clear()
 
     def process_inbox(self) -> int:
         with self.db.transaction() as session:

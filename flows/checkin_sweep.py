@@ -16,7 +16,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from transitions import EventData
 
@@ -218,8 +218,7 @@ def _write(session: Session, drafts: list[Draft], who: dict[int, Checkee], step:
     """The batch's rounds, their reminder deadlines and the multicast rows, in bulk."""
     for draft, round_id in zip(drafts, store.reserve_round_ids(session, len(drafts)), strict=True):
         draft.id = round_id
-    if drafts:
-        session.execute(insert(CheckinRound), [draft.values() for draft in drafts])
+    store.insert_rounds(session, [draft.values() for draft in drafts])
     now, timings = step.now, step.timings
     deadlines.schedule_many(
         session,
