@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from bot.services import services
-from console import admin, audit_log, auth, canned, reports, salons
+from console import admin, audit_log, auth, canned, reports, salons, watch
 from console.i18n import _, duration, language, local_date, local_time, reason
 from console.navigation import entries_for
 from console.views import queue, ticket
@@ -53,6 +53,7 @@ def create_blueprint() -> Blueprint:
     audit_log.register(blueprint)
     reports.register(blueprint)
     salons.register(blueprint)
+    watch.register(blueprint)
     blueprint.after_request(_secure_headers)
     blueprint.register_error_handler(CSRFError, _csrf_refused)
     blueprint.register_error_handler(HTTPException, _http_error)

@@ -27,6 +27,7 @@ class Entry:
 
 NAV: list[Entry] = [
     Entry("console.queue", N_("Queue"), active=("console.queue", "console.ticket")),
+    Entry("console.watch_list", N_("Watch-over"), active=("console.watch",)),
     Entry("console.report", N_("Reports"), ("admin", "supervisor"), ("console.report",)),
     Entry(
         "console.canned_list", N_("Canned responses"), ("admin", "supervisor"), ("console.canned",)

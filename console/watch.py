@@ -1,0 +1,456 @@
+"""The watch-over team's pages: who is enrolled and how each is today, alarms first; one
+resident's rounds; enrolling after a home visit, changing a schedule, pausing, and recording a
+visit or a phone call as a round's outcome. Every change is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from babel.dates import get_day_names
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from console.context import client_ip, now, work
+from console.i18n import _, language, local_time
+from flows import checkin, watch_enrolment
+from flows import watch_words as words
+from flows.i18n import N_, gettext
+from flows.messages import text
+from storage import audit
+from storage import watch as store
+from storage.models import CheckinRound, Resident, Ticket, WatchEnrolment
+from storage.watch import Schedule
+
+# How a resident is today, most worrying first: the list is sorted in this order.
+TODAY = {
+    "escalated": N_("Alert raised"),
+    "reminded": N_("Reminded, no answer yet"),
+    "awaiting": N_("Awaiting an answer"),
+    "paused": N_("Paused"),
+    "answered": N_("Answered today"),
+    "quiet": N_("No check-in today"),
+}
+ROUND_STATES = {
+    "due": N_("Due"),
+    "sent": N_("Sent"),
+    "reminded": N_("Reminded"),
+    "escalated": N_("Alert raised"),
+    "answered": N_("Answered"),
+    "resolved": N_("Settled"),
+    "skipped": N_("Not sent"),
+    "cancelled": N_("Stopped"),
+}
+ANSWERS = {
+    "fine": N_("I'm fine"),
+    "unwell": N_("Not feeling well"),
+    "help": N_("I need help"),
+    "message": N_("Wrote a message"),
+}
+OUTCOMES = {"visit": N_("Visited"), "phone": N_("Reached by phone"), "other": N_("Other")}
+FREQUENCY_NAMES = dict(watch_enrolment.FREQUENCIES)
+MAX_NOTE = 2000
+LIST_LIMIT = 500
+
+
+def register(blueprint: Blueprint) -> None:
+    rules: list[tuple[str, str, Any, list[str]]] = [
+        ("/watch", "watch_list", watch_list, ["GET"]),
+        ("/watch/enrol", "watch_enrol", watch_enrol, ["GET", "POST"]),
+        ("/watch/<int:enrolment_id>", "watch_detail", watch_detail, ["GET"]),
+        ("/watch/<int:enrolment_id>/schedule", "watch_schedule", watch_schedule, ["POST"]),
+        ("/watch/<int:enrolment_id>/pause", "watch_pause", watch_pause, ["POST"]),
+        ("/watch/<int:enrolment_id>/resume", "watch_resume", watch_resume, ["POST"]),
+        ("/watch/rounds/<int:round_id>/outcome", "watch_outcome", watch_outcome, ["POST"]),
+    ]
+    for path, endpoint, view, methods in rules:
+        blueprint.add_url_rule(path, endpoint, view, methods=methods)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One enrolled resident in the list."""
+
+    enrolment_id: int
+    name: str
+    today: str
+    today_label: str
+    schedule: str
+    last_sign: str
+    open_alarm_since: str
+
+
+def watch_list() -> str:
+    wanted = request.args.get("today", "")
+    if wanted and wanted not in TODAY:
+        abort(400, description="unknown status")
+    with work() as (session, _staff):
+        lines = _overview(session, now())
+    shown = [line for line in lines if not wanted or line.today == wanted]
+    counts = {key: sum(1 for line in lines if line.today == key) for key in TODAY}
+    filters = [(key, _(label), counts[key]) for key, label in TODAY.items()]
+    return render_template("watch/list.html", lines=shown, filters=filters, wanted=wanted)
+
+
+def _overview(session: Session, moment: datetime) -> list[Line]:
+    enrolments = list(
+        session.scalars(
+            select(WatchEnrolment)
+            .where(WatchEnrolment.status != "ended")
+            .order_by(WatchEnrolment.id)
+            .limit(LIST_LIMIT)
+        )
+    )
+    ids = [enrolment.id for enrolment in enrolments]
+    latest_due = (
+        select(CheckinRound.enrolment_id, func.max(CheckinRound.due_at).label("due"))
+        .where(CheckinRound.enrolment_id.in_(ids), CheckinRound.state != "skipped")
+        .group_by(CheckinRound.enrolment_id)
+        .subquery()
+    )
+    latest = {
+        row.enrolment_id: row
+        for row in session.scalars(
+            select(CheckinRound).join(
+                latest_due,
+                (CheckinRound.enrolment_id == latest_due.c.enrolment_id)
+                & (CheckinRound.due_at == latest_due.c.due),
+            )
+        )
+    }
+    alarms = {
+        row.enrolment_id: row
+        for row in session.scalars(
+            select(CheckinRound)
+            .where(CheckinRound.enrolment_id.in_(ids), CheckinRound.state == "escalated")
+            .order_by(CheckinRound.escalated_at)
+        )
+    }
+    today = store.town_date(moment)
+    lines = [
+        _line(enrolment, latest.get(enrolment.id), alarms.get(enrolment.id), today, moment)
+        for enrolment in enrolments
+    ]
+    order = list(TODAY)
+    return sorted(lines, key=lambda line: (order.index(line.today), line.name))
+
+
+def _line(
+    enrolment: WatchEnrolment,
+    latest: CheckinRound | None,
+    alarm: CheckinRound | None,
+    today: date,
+    moment: datetime,
+) -> Line:
+    if alarm is not None:
+        state = "escalated"
+    elif enrolment.status == "paused":
+        state = "paused"
+    elif latest is not None and latest.state == "reminded":
+        state = "reminded"
+    elif latest is not None and latest.state == "sent":
+        state = "awaiting"
+    elif latest is not None and store.town_date(latest.due_at) == today:
+        state = "answered" if latest.state in ("answered", "resolved") else "quiet"
+    else:
+        state = "quiet"
+    return Line(
+        enrolment_id=enrolment.id,
+        name=enrolment.resident.display_name or enrolment.resident.line_user_id[:9],
+        today=state,
+        today_label=_(TODAY[state]),
+        schedule=_schedule(enrolment),
+        last_sign=_last_sign(enrolment, moment),
+        open_alarm_since=local_time(alarm.escalated_at) if alarm is not None else "",
+    )
+
+
+def watch_detail(enrolment_id: int) -> str:
+    with work() as (session, staff):
+        enrolment = _enrolment(session, enrolment_id)
+        moment = now()
+        audit.record(
+            session,
+            "watch.view",
+            moment,
+            staff=staff,
+            detail={"enrolment": enrolment.id},
+            ip=client_ip(),
+        )
+        rounds = [_round_row(session, row) for row in store.rounds_of(session, enrolment)]
+        families = [
+            words.name_of(link.family, "ja", words.A_FAMILY_MEMBER)
+            for link in store.family_links(session, enrolment)
+        ]
+        due = store.next_checkin(session, enrolment)
+        context = {
+            "enrolment": enrolment,
+            "name": enrolment.resident.display_name or enrolment.resident.line_user_id[:9],
+            "schedule": _schedule(enrolment),
+            "status": _(TODAY["paused"]) if enrolment.status == "paused" else "",
+            "paused_until": local_time(enrolment.paused_until, "yyyy/MM/dd (E)")
+            if enrolment.paused_until
+            else "",
+            "next_checkin": local_time(due) if due and enrolment.status == "active" else "",
+            "last_sign": _last_sign(enrolment, moment),
+            "families": families,
+            "rounds": rounds,
+            "frequencies": [(code, _(label)) for code, label in watch_enrolment.FREQUENCIES],
+            "weekdays": _weekday_names(),
+            "outcomes": [(code, _(label)) for code, label in OUTCOMES.items()],
+            "enrolled_by_staff": enrolment.enrolled_by == "staff",
+        }
+    return render_template("watch/detail.html", **context)
+
+
+def _round_row(session: Session, row: CheckinRound) -> dict[str, Any]:
+    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+    return {
+        "id": row.id,
+        "due": local_time(row.due_at),
+        "state": row.state,
+        "state_label": _(ROUND_STATES.get(row.state, row.state)),
+        "answer": _(ANSWERS[row.answer]) if row.answer in ANSWERS else "",
+        "answered": local_time(row.answered_at),
+        "escalated": local_time(row.escalated_at),
+        "unreachable": bool(row.unreachable_at),
+        "resolved": local_time(row.resolved_at),
+        "resolution": _(words.SIGN_WORDS[row.resolution])
+        if row.resolution in words.SIGN_WORDS
+        else (row.resolution or ""),
+        "skip_reason": row.skip_reason or "",
+        "note": row.note or "",
+        "ticket": ticket.reference if ticket else "",
+        "open": row.state in ("sent", "reminded", "escalated"),
+    }
+
+
+def watch_schedule(enrolment_id: int) -> Response:
+    schedule, seconds = _schedule_from_form()
+    with work() as (session, staff):
+        enrolment = _enrolment(session, enrolment_id)
+        moment = now()
+        due = store.set_schedule(session, enrolment, schedule, moment, seconds, seconds)
+        _tell(
+            session,
+            enrolment.resident,
+            moment,
+            N_("The council's watch-over staff changed your check-ins: {schedule}."),
+            schedule=watch_enrolment.describe(enrolment.resident.language, schedule),
+        )
+        audit.record(
+            session,
+            "watch.schedule",
+            moment,
+            staff=staff,
+            detail={
+                "enrolment": enrolment.id,
+                "frequency": schedule.frequency,
+                "time": schedule.time_of_day,
+                "weekdays": list(schedule.weekdays),
+            },
+            ip=client_ip(),
+        )
+    flash(_("Saved. The next check-in is {when}.", when=local_time(due)), "success")
+    return redirect(url_for("console.watch_detail", enrolment_id=enrolment_id))
+
+
+def watch_pause(enrolment_id: int) -> Response:
+    try:
+        until = date.fromisoformat(request.form.get("until", ""))
+    except ValueError:
+        abort(400, description="the day to start again is a date like 2026-12-24")
+    with work() as (session, staff):
+        enrolment = _enrolment(session, enrolment_id)
+        moment = now()
+        today = store.town_date(moment)
+        if not today < until <= today + watch_enrolment.MAX_PAUSE:
+            abort(400, description="the day to start again is after today and within a year")
+        checkin.pause(checkin.Step(session, moment), enrolment, until, "staff", None)
+        audit.record(
+            session,
+            "watch.pause",
+            moment,
+            staff=staff,
+            detail={"enrolment": enrolment.id, "until": until.isoformat()},
+            ip=client_ip(),
+        )
+    flash(_("Paused. Check-ins start again on {day}.", day=until.isoformat()), "success")
+    return redirect(url_for("console.watch_detail", enrolment_id=enrolment_id))
+
+
+def watch_resume(enrolment_id: int) -> Response:
+    with work() as (session, staff):
+        enrolment = _enrolment(session, enrolment_id)
+        moment = now()
+        if enrolment.status == "paused":
+            checkin.resume(checkin.Step(session, moment), enrolment, "staff", None)
+            audit.record(
+                session,
+                "watch.resume",
+                moment,
+                staff=staff,
+                detail={"enrolment": enrolment.id},
+                ip=client_ip(),
+            )
+    flash(_("Check-ins have started again."), "success")
+    return redirect(url_for("console.watch_detail", enrolment_id=enrolment_id))
+
+
+def watch_outcome(round_id: int) -> Response:
+    how = request.form.get("how", "")
+    if how not in OUTCOMES:
+        abort(400, description="how is visit, phone or other")
+    note = request.form.get("note", "").strip()
+    if len(note) > MAX_NOTE:
+        abort(400, description=f"the note is over {MAX_NOTE} characters")
+    with work() as (session, staff):
+        row = session.get(CheckinRound, round_id)
+        if row is None:
+            abort(404)
+        moment = now()
+        settled = checkin.record_outcome(session, row, moment, how=how, staff=staff, note=note)
+        audit.record(
+            session,
+            "watch.outcome",
+            moment,
+            staff=staff,
+            detail={"round": round_id, "how": how, "settled": settled},
+            ip=client_ip(),
+        )
+        enrolment_id = row.enrolment_id
+    if settled:
+        flash(_("Recorded. The family has been told."), "success")
+    else:
+        flash(_("This round was already settled; nothing changed."), "info")
+    return redirect(url_for("console.watch_detail", enrolment_id=enrolment_id))
+
+
+def watch_enrol() -> Any:
+    """Enrol a resident who follows the account, e.g. after a home visit (consent on paper)."""
+    if request.method == "POST":
+        return _enrol_posted()
+    search = (request.args.get("q") or "").strip()[:80]
+    with work() as (session, _staff):
+        candidates = _candidates(session, search) if search else []
+    return render_template(
+        "watch/enrol.html",
+        search=search,
+        candidates=candidates,
+        frequencies=[(code, _(label)) for code, label in watch_enrolment.FREQUENCIES],
+        weekdays=_weekday_names(),
+    )
+
+
+def _candidates(session: Session, search: str) -> list[dict[str, Any]]:
+    enrolled = select(WatchEnrolment.resident_id).where(WatchEnrolment.status != "ended")
+    found = session.scalars(
+        select(Resident)
+        .where(
+            Resident.display_name.contains(search, autoescape=True),
+            Resident.following.is_(True),
+            Resident.id.not_in(enrolled),
+        )
+        .order_by(Resident.display_name)
+        .limit(20)
+    )
+    return [{"id": r.id, "name": r.display_name, "since": local_time(r.created_at)} for r in found]
+
+
+def _enrol_posted() -> Response:
+    resident_id = request.form.get("resident", "")
+    if not resident_id.isdigit():
+        abort(400, description="choose a resident")
+    if request.form.get("consent") != "yes":
+        abort(400, description="the resident's consent must be confirmed")
+    schedule, seconds = _schedule_from_form()
+    with work() as (session, staff):
+        resident = session.get(Resident, int(resident_id))
+        if resident is None or not resident.following:
+            abort(400, description="this resident cannot be reached in LINE")
+        moment = now()
+        store.record_consent(session, resident, True, moment)
+        enrolment = store.enrol(
+            session,
+            resident,
+            schedule,
+            moment,
+            remind_after_s=seconds,
+            escalate_after_s=seconds,
+            by="staff",
+            staff=staff,
+        )
+        _tell(
+            session,
+            resident,
+            moment,
+            N_(
+                "The council's watch-over staff have signed you up for check-ins: {schedule}. "
+                "Please tap a button when \u201cHow are you?\u201d arrives. Tap Watch-over in "
+                "the menu to see or change this."
+            ),
+            schedule=watch_enrolment.describe(resident.language, schedule),
+        )
+        audit.record(
+            session,
+            "watch.enrol",
+            moment,
+            staff=staff,
+            detail={"enrolment": enrolment.id, "consent": "in person"},
+            ip=client_ip(),
+        )
+        enrolment_id = enrolment.id
+    flash(_("Enrolled. The resident has been told in LINE."), "success")
+    return redirect(url_for("console.watch_detail", enrolment_id=enrolment_id))
+
+
+def _schedule_from_form() -> tuple[Schedule, int | None]:
+    form = request.form
+    time_of_day = watch_enrolment.parse_time(form.get("time", ""))
+    if time_of_day is None:
+        abort(400, description="the time is like 8:00, between 5:00 and 22:00")
+    weekdays = tuple(int(day) for day in form.getlist("weekdays") if day.isdigit())
+    try:
+        schedule = Schedule(
+            frequency=form.get("frequency", ""), time_of_day=time_of_day, weekdays=weekdays
+        )
+    except ValueError as error:
+        abort(400, description=str(error))
+    wait = form.get("wait", "standard")
+    if wait not in watch_enrolment.WAIT_SECONDS:
+        abort(400, description="the wait is standard, short or long")
+    return schedule, watch_enrolment.WAIT_SECONDS[wait]
+
+
+def _enrolment(session: Session, enrolment_id: int) -> WatchEnrolment:
+    enrolment = session.get(WatchEnrolment, enrolment_id)
+    if enrolment is None:
+        abort(404)
+    return enrolment
+
+
+def _schedule(enrolment: WatchEnrolment) -> str:
+    return watch_enrolment.describe(language(), Schedule.of(enrolment))
+
+
+def _last_sign(enrolment: WatchEnrolment, moment: datetime) -> str:
+    return words.last_sign(
+        language(), enrolment.last_sign_of_life_at, enrolment.last_sign_of_life, moment
+    )
+
+
+def _weekday_names() -> list[tuple[int, str]]:
+    names = get_day_names("abbreviated", locale=language())
+    return [(day, names[day]) for day in range(7)]
+
+
+def _tell(
+    session: Session, resident: Resident, moment: datetime, message: str, **params: Any
+) -> None:
+    checkin.Step(session, moment).tell(
+        resident, text(gettext(resident.language, message, **params))
+    )
