@@ -425,3 +425,17 @@ def test_a_refused_multicast_is_sent_as_pushes_instead(db: Database, clock: Cloc
     assert gateway.endpoints == ["multicast", "push", "push", "push"]
     assert sorted(call.to for call in gateway.calls[1:]) == PEOPLE
     assert multicast_row(db, row_id).status == "failed"
+
+
+def test_every_callback_of_the_round_machine_resolves_on_its_model() -> None:
+    from flows.checkin_sweep import NewRound
+
+    born = {"send", "skip"}  # fired on a round being made, in the sweep
+    for name, event in checkin.machine.events.items():
+        model = NewRound if name in born else checkin.RoundModel
+        for transitions in event.transitions.values():
+            for transition in transitions:
+                names = [*transition.before, *transition.after]
+                names += [condition.func for condition in transition.conditions]
+                for callback in names:
+                    assert callable(getattr(model, callback, None)), (name, callback)
