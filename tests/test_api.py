@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from casework_data import NOW, Office, make_office, make_resident, make_ticket, staff
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_core import OpenAPI
@@ -28,7 +29,6 @@ from console import openapi
 from storage import casework, staff_accounts
 from storage.db import Database
 from storage.models import AuditEntry, OutboxMessage, Ticket
-from tests.casework_data import NOW, Office, make_office, make_resident, make_ticket, staff
 
 HOST = "http://localhost"
 SPEC = OpenAPI.from_dict(openapi.document(HOST))

@@ -5,13 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
-
-from storage import casework, outbox
-from storage.db import Database
-from storage.models import AuditEntry, District, OutboxMessage, Team, Ticket, TicketMessage
-from storage.refusals import Conflict, Refused
-from tests.casework_data import (
+from casework_data import (
     NOW,
     Office,
     make_office,
@@ -21,6 +15,12 @@ from tests.casework_data import (
     staff,
     ticket,
 )
+from sqlalchemy import func, select
+
+from storage import casework, outbox
+from storage.db import Database
+from storage.models import AuditEntry, District, OutboxMessage, Team, Ticket, TicketMessage
+from storage.refusals import Conflict, Refused
 
 
 @pytest.fixture
@@ -728,9 +728,10 @@ def test_the_schedulers_sweep_warns_and_auto_assigns(db: Database, office: Offic
 
 
 def test_taking_a_ticket_from_the_staff_group(db: Database, office: Office) -> None:
+    from builders import make_event
+
     from flows import postback
     from handlers import events
-    from tests.builders import make_event
 
     group = "C" + "2" * 32
     reference = _open(db, office)

@@ -13,12 +13,12 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
+from casework_data import NOW, make_office, make_staff, make_ticket
 from sqlalchemy import func, select
 
 from storage import casework
 from storage.db import Database
 from storage.models import AuditEntry, Ticket
-from tests.casework_data import NOW, make_office, make_staff, make_ticket
 
 THREADS = 20
 TICKETS = 100

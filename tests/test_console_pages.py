@@ -12,6 +12,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from casework_data import NOW, Office, make_office, make_resident, make_ticket, ticket
+from console_client import Browser, console_app, give_password
 from flask import Flask
 from sqlalchemy import select
 
@@ -27,8 +29,6 @@ from storage.models import (
     Staff,
     Team,
 )
-from tests.casework_data import NOW, Office, make_office, make_resident, make_ticket, ticket
-from tests.console_client import Browser, console_app, give_password
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from casework_data import NOW, Office, make_office, make_resident, make_ticket, ticket
+from console_client import PASSWORD, Browser, console_app, give_password
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,8 +27,6 @@ from storage.models import (
     Team,
 )
 from storage.sample_town import load_salons
-from tests.casework_data import NOW, Office, make_office, make_resident, make_ticket, ticket
-from tests.console_client import PASSWORD, Browser, console_app, give_password
 
 COOKIE = "madoguchi_console"
 PUBLIC = {"console.sign_in", "console.set_language", "console.static"}

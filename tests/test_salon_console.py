@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from casework_data import NOW, Office, make_office
+from console_client import Browser, console_app, give_password
 from flask import Flask
 from sqlalchemy import select
 
 from storage.db import Database
 from storage.models import AuditEntry, Salon
 from storage.sample_town import load_salons
-from tests.casework_data import NOW, Office, make_office
-from tests.console_client import Browser, console_app, give_password
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from casework_data import NOW
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -17,7 +18,6 @@ from storage import staff_accounts
 from storage.db import Database
 from storage.models import ApiToken, Staff
 from storage.sample_town import load_town
-from tests.casework_data import NOW
 
 PASSWORD = "correct horse battery"
 

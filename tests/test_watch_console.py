@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from casework_data import NOW, Office, make_office, make_resident
+from console_client import Browser, StoppedClock, console_app, give_password
 from flask import Flask
 from sqlalchemy import select
 
@@ -16,8 +18,6 @@ from storage import watch as store
 from storage.db import Database
 from storage.models import AuditEntry, CheckinRound, OutboxMessage, Resident, WatchEnrolment
 from storage.watch import Schedule
-from tests.casework_data import NOW, Office, make_office, make_resident
-from tests.console_client import Browser, StoppedClock, console_app, give_password
 
 WAIT = timedelta(seconds=2)
 
