@@ -37,6 +37,8 @@ class Turn:
     conversation: Conversation
     idle_after: timedelta
     out: list[Message] = field(default_factory=list)
+    # Set when danger words were answered with emergency numbers in this turn.
+    alarmed: bool = False
 
     def _(self, message: str, /, **params: object) -> str:
         """Translate into the resident's language as it is now (a flow may just have changed it)."""
@@ -128,7 +130,9 @@ def advance(turn: Turn, given: UserInput) -> None:
         if trigger is not None and model.state in trigger.transitions:
             moved = trigger.trigger(model, **arguments)
     if not moved:
-        turn.say(odd_input(turn, given, in_flow=True), *flow.ask(model))
+        # After an emergency answer, a "sorry, we could not use that" would be cold: just re-ask.
+        sorry = [] if turn.alarmed else [odd_input(turn, given, in_flow=True)]
+        turn.say(*sorry, *flow.ask(model))
         conversation.updated_at = turn.now
         return
     conversation.state = model.state

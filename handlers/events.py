@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-import flows.language  # noqa: F401  (registers the flow)
+# Importing a flow registers it.
+import flows.language
+import flows.salons  # noqa: F401
 from flows import consultation, engine, i18n, replies
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
@@ -105,7 +107,10 @@ def _on_input(context: Context, event: dict[str, Any]) -> None:
     resident, _ = _following_resident(context, event)
     turn = _turn(context, resident)
     given = UserInput.from_event(event)
-    # Watch-over first: a check-in answer or a family alert must not wait behind a flow.
+    # Danger words come before everything, in every state, check-in answers included; the
+    # message then goes on as usual, so the flow or thread still gets it.
+    turn.alarmed = safety.intercept(turn, given)
+    # Then watch-over: a check-in answer or a family alert must not wait behind a flow.
     if not watch.intercept(turn, given):
         respond(turn, given)
     _send(context, event, turn)
@@ -113,8 +118,6 @@ def _on_input(context: Context, event: dict[str, Any]) -> None:
 
 def respond(turn: Turn, given: UserInput) -> None:
     """What a resident said or tapped, from any state: commands first, then the active flow."""
-    # Danger words come before everything, in every state; the message then goes on as usual.
-    safety.intercept(turn, given)
     if engine.is_idle(turn):
         if engine.can_resume(turn):
             engine.pause(turn)

@@ -48,7 +48,9 @@ def take(turn: Turn, given: UserInput) -> bool:
     if entry is None:
         return False
     body, attachments = entry
-    quiet = _was_quiet(turn.session, ticket, turn)
+    if _already_in_thread(turn, ticket, given.message_id):
+        return True  # the safety check filed these very words a moment ago
+    quiet = _was_quiet(turn.session, ticket, turn) and not turn.alarmed
     tickets.add_message(
         turn.session,
         ticket,
@@ -61,6 +63,17 @@ def take(turn: Turn, given: UserInput) -> bool:
     if quiet:
         turn.say(acknowledgement(turn, ticket))
     return True
+
+
+def _already_in_thread(turn: Turn, ticket: Ticket, message_id: str | None) -> bool:
+    if not message_id:
+        return False
+    found = turn.session.scalar(
+        select(TicketMessage.id).where(
+            TicketMessage.ticket_id == ticket.id, TicketMessage.line_message_id == message_id
+        )
+    )
+    return found is not None
 
 
 def acknowledgement(turn: Turn, ticket: Ticket) -> Message:

@@ -183,6 +183,17 @@ def test_any_message_is_a_sign_of_life_and_stops_the_reminder(town: Town) -> Non
     assert not any("もう一度" in t for t in town.resident.texts())
 
 
+def test_danger_words_in_reply_to_a_check_in_still_get_the_emergency_numbers(town: Town) -> None:
+    town.enrol()
+    town.until_next_checkin()
+    town.resident.inbox()
+    said = texts(town.resident.say("胸が苦しくて倒れそう、もう死にたい"))
+    assert "119" in said and "いのちの電話" in said
+    (row,) = town.rounds()
+    assert row.state == "answered"  # and it is a sign of life all the same
+    assert any(t.urgency == "emergency" for t in town.tickets())
+
+
 def test_typing_genki_desu_counts_as_the_answer(town: Town) -> None:
     town.enrol(summaries=("daily", "none"))
     town.until_next_checkin()

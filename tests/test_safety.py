@@ -258,8 +258,10 @@ def test_an_emergency_inside_a_flow_gets_the_numbers_and_an_urgent_ticket(town: 
     assert "いのちの電話（0570-783-556）" in said.text
     assert "よりそいホットライン（0120-279-338）" in said.text
     assert "スタッフにもすぐに伝えました" in said.text
-    # The flow carries on: it still asks its question, and its buttons still work.
+    # The flow carries on: it still asks its question, and its buttons still work — without
+    # a cold "sorry, we could not use that" after the emergency numbers.
     assert said.buttons == question.buttons
+    assert "受け取れませんでした" not in said.text
     with town.transaction() as session:
         (ticket,) = _tickets(session)
         assert (ticket.kind, ticket.urgency, ticket.team.slug) == (

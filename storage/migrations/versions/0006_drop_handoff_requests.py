@@ -1,7 +1,7 @@
 """drop handoff_requests: "talk to a person" now opens a ticket in the まるごと team's queue
 
-Revision ID: 0007
-Revises: 0002
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 import storage.types
 
-revision = "0007"
-down_revision = "0002"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """console sessions
 
-Revision ID: 0004
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-29 18:42:34.832161
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import storage.types
 
-revision = "0004"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
