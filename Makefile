@@ -31,3 +31,5 @@ test: $(VENV)/.installed-test browser
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/salons.py
+	$(BIN)/python bench/checkins.py
