@@ -238,21 +238,9 @@ class RoundModel:
                 family=words.name_of(reporter, alerts.STAFF_LANGUAGE, words.A_FAMILY_MEMBER),
             ),
         )
-        for family in alerts.families_of(self.step.session, self.enrolment):
-            if family.id == reporter.id:
-                continue
-            lang = family.language
-            self.step.tell(
-                family,
-                text(
-                    gettext(
-                        lang,
-                        "[Watch-over] {family} has reached {name}. No need to worry.",
-                        family=words.name_of(reporter, lang, words.ANOTHER_FAMILY_MEMBER),
-                        name=words.name_of(self.resident, lang),
-                    )
-                ),
-            )
+        self._tell_other_families(
+            reporter, N_("[Watch-over] {family} has reached {name}. No need to worry.")
+        )
 
     def not_reported_unreachable(self, event: EventData) -> bool:
         return self.row.unreachable_at is None
@@ -268,22 +256,27 @@ class RoundModel:
         )
         if ticket is not None:
             alerts.raise_urgency(self.step, ticket, "emergency", body)
+        self._tell_other_families(
+            reporter,
+            N_(
+                "[Watch-over] {family} could not reach {name} either. The watch-over "
+                "staff are on it."
+            ),
+        )
+
+    def _tell_other_families(self, reporter: Resident, message: str) -> None:
+        """What one family member reported, to every other one, each in their own language."""
         for family in alerts.families_of(self.step.session, self.enrolment):
             if family.id == reporter.id:
                 continue
             lang = family.language
-            self.step.tell(
-                family,
-                text(
-                    gettext(
-                        lang,
-                        "[Watch-over] {family} could not reach {name} either. The watch-over "
-                        "staff are on it.",
-                        family=words.name_of(reporter, lang, words.ANOTHER_FAMILY_MEMBER),
-                        name=words.name_of(self.resident, lang),
-                    )
-                ),
+            reported = gettext(
+                lang,
+                message,
+                family=words.name_of(reporter, lang, words.ANOTHER_FAMILY_MEMBER),
+                name=words.name_of(self.resident, lang),
             )
+            self.step.tell(family, text(reported))
 
     def staff_recorded(self, event: EventData) -> None:
         how: str = event.kwargs["how"]
