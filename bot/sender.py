@@ -103,7 +103,7 @@ class Sender:
                 outbox.settle_multicast(row, outbox.FAILED, now, error=f"{result.status} gave up")
                 return True
             delay = self._backoff(row.attempts, result.retry_after)
-            outbox.back_off_multicast(row, now, delay, f"{result.status} {result.reason}".strip())
+            outbox.back_off(row, now, delay, f"{result.status} {result.reason}".strip())
             return False
 
     def _deliver(self, row_id: int) -> bool:

@@ -89,7 +89,10 @@ def settle(
         row.sent_at = now
 
 
-def back_off(row: OutboxMessage, now: datetime, delay: timedelta, error: str) -> None:
+def back_off(
+    row: OutboxMessage | OutboxMulticast, now: datetime, delay: timedelta, error: str
+) -> None:
+    """Try again after `delay`; a push and a multicast back off alike."""
     row.attempts += 1
     row.available_at = now + delay
     row.lease_until = None
@@ -158,10 +161,3 @@ def settle_multicast(
     row.last_error = error
     if status == SENT:
         row.sent_at = now
-
-
-def back_off_multicast(row: OutboxMulticast, now: datetime, delay: timedelta, error: str) -> None:
-    row.attempts += 1
-    row.available_at = now + delay
-    row.lease_until = None
-    row.last_error = error
