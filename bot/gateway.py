@@ -13,6 +13,7 @@ from linebot.v3.messaging import (
     ApiClient,
     Configuration,
     MessagingApi,
+    MessagingApiBlob,
     MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
@@ -23,6 +24,11 @@ from linebot.v3.messaging.exceptions import ApiException
 from bot.ratelimit import LINE_LIMITS, TokenBucket
 
 log = logging.getLogger(__name__)
+
+LINE_API = "https://api.line.me"
+LINE_DATA_API = "https://api-data.line.me"
+# A larger photo or file is not kept: the console shows it as not fetched.
+MAX_CONTENT_BYTES = 10 * 1024 * 1024
 
 
 class Outcome(Enum):
@@ -56,6 +62,7 @@ class Gateway(Protocol):
     ) -> Result: ...
     def profile(self, user_id: str) -> Profile | None: ...
     def show_loading(self, user_id: str, seconds: int = 5) -> None: ...
+    def message_content(self, message_id: str) -> tuple[bytes, str] | None: ...
 
 
 class LineGateway:
@@ -72,6 +79,11 @@ class LineGateway:
         # The sender decides about retries: urllib3 must not resend a POST on its own.
         configuration.retries = urllib3.Retry(total=0, redirect=0, raise_on_status=False)
         self._api = MessagingApi(ApiClient(configuration))
+        # Message content lives on LINE's data host; an override (the simulator) moves both.
+        data_url = LINE_DATA_API if base_url.rstrip("/") == LINE_API else base_url
+        blob_configuration = Configuration(host=data_url, access_token=access_token)
+        blob_configuration.retries = urllib3.Retry(total=0, redirect=0, raise_on_status=False)
+        self._blob = MessagingApiBlob(ApiClient(blob_configuration))
         self._timeout = timeout
         self._buckets = {name: TokenBucket(rate) for name, rate in (limits or LINE_LIMITS).items()}
 
@@ -109,6 +121,24 @@ class LineGateway:
             self._api.show_loading_animation(request, _request_timeout=self._timeout)
         except (ApiException, urllib3.exceptions.HTTPError) as error:
             log.info("loading animation not shown: %s", type(error).__name__)
+
+    def message_content(self, message_id: str) -> tuple[bytes, str] | None:
+        """A photo or file a resident sent, with its content type; None if LINE does not give it
+        (expired, unknown, outage) or it is larger than we keep."""
+        try:
+            response = self._blob.get_message_content_with_http_info(
+                message_id, _request_timeout=self._timeout
+            )
+        except (ApiException, urllib3.exceptions.HTTPError) as error:
+            log.info("message content unavailable: %s", type(error).__name__)
+            return None
+        content = bytes(response.data or b"")
+        if len(content) > MAX_CONTENT_BYTES:
+            log.info("message content not kept: %d bytes", len(content))
+            return None
+        headers = response.headers or {}
+        content_type = headers.get("Content-Type") or "application/octet-stream"
+        return content, content_type.split(";")[0].strip()
 
     def _call(self, endpoint: str, method: Any, request: Any, **kwargs: Any) -> Result:
         self._buckets[endpoint].take()

@@ -22,6 +22,7 @@ from linebot.v3.messaging import (
 )
 from linebot.v3.messaging.exceptions import ApiException
 
+from bot.gateway import LINE_API, LINE_DATA_API
 from flows import i18n, postback
 from flows.replies import MENU_ITEMS
 
@@ -30,8 +31,6 @@ log = logging.getLogger(__name__)
 NAME = "madoguchi-main-v1"
 IMAGE = Path(__file__).parent / "assets" / "richmenu.png"
 WIDTH, HEIGHT = 2500, 1686
-LINE_API = "https://api.line.me"
-LINE_DATA_API = "https://api-data.line.me"
 
 
 def menu_request() -> dict[str, Any]:

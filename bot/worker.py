@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot import attachment_fetch
 from bot.clock import Clock
 from bot.gateway import Gateway
 from bot.scheduler import Scheduler, sweep_interval
@@ -50,6 +51,7 @@ class Worker:
         done += self.sender.send_due()
         if self.scheduler.due():
             self.scheduler.sweep()
+            attachment_fetch.fetch_due(self.db, self.gateway, self.clock)
         return done
 
     def run(self, stop: threading.Event) -> None:
@@ -68,6 +70,8 @@ class Worker:
                 busy = self.process_inbox()
                 if self.scheduler.due():
                     busy += self.scheduler.sweep()
+                    # Photos residents sent: fetched from LINE with no transaction open.
+                    busy += attachment_fetch.fetch_due(self.db, self.gateway, self.clock)
             except Exception:
                 # A database restart or a network blip must not end the worker; the next pass retries.
                 log.exception("worker pass failed")

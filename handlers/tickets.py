@@ -20,6 +20,7 @@ from flows.i18n import DEFAULT_LANGUAGE, gettext
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
 from flows.replies import main_menu
+from storage import attachments as kept_attachments
 from storage import audit, business_time, routing, tickets
 from storage.models import Team, Ticket, TicketMessage
 
@@ -29,7 +30,8 @@ QUIET = timedelta(minutes=30)
 RESOLVE = "resolve"
 RESOLVE_WORDS = ["解決しました", "解決した", "解決です", "かいけつしました", "resolved", "solved"]
 _RESOLVE_TYPED = {normalise(word) for word in RESOLVE_WORDS}
-# Kept in the thread as attachments, by LINE message id (staff fetch the content from LINE).
+# Kept in the thread as attachments, by LINE message id; photos and files are then fetched
+# from LINE and stored (storage/attachments.py), stickers stay a mention.
 ATTACHED_KINDS = ("image", "video", "audio", "file", "sticker")
 
 
@@ -186,13 +188,20 @@ def talk_to_person(turn: Turn) -> None:
 
 
 def forget(session: Session, resident_id: int, message_id: str) -> int:
-    """An unsent LINE message is deleted from the resident's ticket threads too."""
+    """An unsent LINE message is deleted from the resident's ticket threads too, with the
+    photo or file kept from it."""
     theirs = select(Ticket.id).where(Ticket.resident_id == resident_id)
-    result = session.execute(
-        delete(TicketMessage).where(
-            TicketMessage.line_message_id == message_id, TicketMessage.ticket_id.in_(theirs)
+    entries = list(
+        session.scalars(
+            select(TicketMessage.id).where(
+                TicketMessage.line_message_id == message_id, TicketMessage.ticket_id.in_(theirs)
+            )
         )
     )
+    if not entries:
+        return 0
+    kept_attachments.delete_of_messages(session, entries)
+    result = session.execute(delete(TicketMessage).where(TicketMessage.id.in_(entries)))
     return result.rowcount
 
 

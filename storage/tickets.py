@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from storage import attachments as kept_attachments
 from storage import audit, business_time
 from storage.models import (
     OPEN_STATUSES,
@@ -121,4 +122,8 @@ def add_message(
     )
     session.add(message)
     ticket.updated_at = now
+    if any(item.get("type") in kept_attachments.FETCHED_KINDS for item in attachments or []):
+        # Photos and files are fetched from LINE later; their rows wait for that here.
+        session.flush()
+        kept_attachments.attach(session, message, now)
     return message

@@ -27,6 +27,8 @@ class ScriptedGateway:
     calls: list[Call] = field(default_factory=list)
     loading: list[str] = field(default_factory=list)
     profiles: dict[str, Profile] = field(default_factory=dict)
+    # Photos and files residents sent, by message id: (bytes, content type).
+    contents: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
     def then(self, *outcomes: Outcome | Result) -> ScriptedGateway:
         for outcome in outcomes:
@@ -53,6 +55,9 @@ class ScriptedGateway:
 
     def show_loading(self, user_id: str, seconds: int = 5) -> None:
         self.loading.append(user_id)
+
+    def message_content(self, message_id: str) -> tuple[bytes, str] | None:
+        return self.contents.get(message_id)
 
     @property
     def endpoints(self) -> list[str]:

@@ -9,7 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -19,7 +28,7 @@ from console.auth import safe_next
 from console.context import app_services, client_ip, now, work
 from console.i18n import _, local_date, local_time, reason
 from console.views.rows import Deadline, resident_name
-from storage import casework, watch
+from storage import attachments, audit, casework, watch
 from storage.models import (
     OPEN_STATUSES,
     Consent,
@@ -27,6 +36,7 @@ from storage.models import (
     Staff,
     Team,
     Ticket,
+    TicketAttachment,
     TicketMessage,
 )
 
@@ -54,6 +64,11 @@ SHOWN_ELSEWHERE = {
 
 def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/tickets/<reference>", "ticket_page", ticket_page)
+    blueprint.add_url_rule(
+        "/tickets/<reference>/attachments/<int:attachment_id>",
+        "ticket_attachment",
+        attachment,
+    )
     for action in ("claim", "reply", "note", "status", "transfer", "refer", "close"):
         blueprint.add_url_rule(
             f"/tickets/<reference>/{action}",
@@ -245,13 +260,67 @@ def _watch_status(session: Session, ticket: Ticket) -> str:
     return state
 
 
+def attachment(reference: str, attachment_id: int) -> Response:
+    """A photo or file a resident sent, to staff who may open its ticket (404 to anyone else)."""
+    with work() as (session, staff):
+        ticket = _visible(session, staff, reference)
+        found = session.scalar(
+            select(TicketAttachment)
+            .join(TicketMessage, TicketMessage.id == TicketAttachment.ticket_message_id)
+            .where(
+                TicketAttachment.id == attachment_id,
+                TicketMessage.ticket_id == ticket.id,
+                TicketAttachment.status == "stored",
+            )
+        )
+        if found is None or found.content is None:
+            abort(404)
+        audit.record(
+            session,
+            "view_attachment",
+            now(),
+            staff=staff,
+            ticket=ticket,
+            detail={"attachment": found.id},
+            ip=client_ip(),
+        )
+        content_type = found.content_type or "application/octet-stream"
+        response = make_response(found.content)
+    response.headers["Content-Type"] = content_type
+    # Shown in the page only when it is a picture; anything else is a download, never rendered.
+    disposition = "inline" if content_type.startswith("image/") else "attachment"
+    response.headers["Content-Disposition"] = f"{disposition}; filename=attachment-{attachment_id}"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def _thread(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
     messages = list(ticket.messages)
     deliveries = casework.delivery_statuses(session, messages)
-    return [_entry(ticket, message, deliveries.get(message.id)) for message in messages]
+    kept = attachments.of_messages(session, (message.id for message in messages))
+    return [
+        _entry(ticket, message, deliveries.get(message.id), kept.get(message.id, []))
+        for message in messages
+    ]
 
 
-def _entry(ticket: Ticket, message: TicketMessage, delivery: str | None) -> dict[str, Any]:
+def _attachment_view(ticket: Ticket, found: TicketAttachment) -> dict[str, Any]:
+    return {
+        "status": found.status,
+        "is_image": (found.content_type or "").startswith("image/"),
+        "url": url_for(
+            "console.ticket_attachment", reference=ticket.reference, attachment_id=found.id
+        ),
+    }
+
+
+def _entry(
+    ticket: Ticket,
+    message: TicketMessage,
+    delivery: str | None,
+    kept: list[TicketAttachment],
+) -> dict[str, Any]:
     authors = {
         "resident": resident_name(ticket),
         "bot": _("Bot"),
@@ -265,6 +334,7 @@ def _entry(ticket: Ticket, message: TicketMessage, delivery: str | None) -> dict
         "at_iso": message.created_at.isoformat(),
         "body": message.body,
         "attachments": len(message.attachments or []),
+        "kept": [_attachment_view(ticket, found) for found in kept],
         "delivery": delivery,
     }
 

@@ -4,6 +4,7 @@ Importing this package registers every table on `Base.metadata`, which is what A
 the tests compare the migrations against.
 """
 
+from storage.models.attachments import ATTACHMENT_STATUSES, TicketAttachment
 from storage.models.base import Base
 from storage.models.console import ConsoleSession
 from storage.models.core import (
@@ -40,6 +41,7 @@ from storage.models.watch import (
 )
 
 __all__ = [
+    "ATTACHMENT_STATUSES",
     "AUDIENCES",
     "KINDS",
     "OPEN_ROUND_STATES",
@@ -72,6 +74,7 @@ __all__ = [
     "Staff",
     "Team",
     "Ticket",
+    "TicketAttachment",
     "TicketMessage",
     "WatchCodeAttempt",
     "WatchEnrolment",
