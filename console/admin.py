@@ -157,7 +157,16 @@ def _person(person: Staff) -> dict[str, Any]:
         "teams": {team.slug for team in person.teams},
         "active": person.active,
         "available": person.available,
+        "line_user_id": person.line_user_id or "",
     }
+
+
+def _line_user_id() -> str | None:
+    """Their own LINE user id (U + 32 hex digits), so a 担当する tap in a team group is theirs."""
+    value = forms.optional("line_user_id", 40)
+    if value is not None and not re.fullmatch(r"U[0-9a-f]{32}", value):
+        raise FormError(_("A LINE user ID is U followed by 32 characters of 0-9 and a-f."))
+    return value
 
 
 def _apply_staff_edit(
@@ -170,6 +179,7 @@ def _apply_staff_edit(
     )
     active = forms.checkbox("active")
     available = forms.checkbox("available")
+    line_user_id = _line_user_id()
     password = _new_password(required=False)
     if person.id == admin.id and (role != "admin" or not active):
         # Otherwise the last admin could lock everyone out of these screens.
@@ -180,6 +190,7 @@ def _apply_staff_edit(
         ("role", role),
         ("active", active),
         ("available", available),
+        ("line_user_id", line_user_id),
     ):
         if getattr(person, field) != value:
             changes[field] = value

@@ -534,6 +534,26 @@ def test_an_admin_creates_an_account_that_can_then_sign_in(
     assert myself.status_code == 400 and "自分自身の管理者権限" in myself.text
 
 
+def test_an_admin_links_a_staff_members_line_account_for_group_claims(
+    app: Flask, db: Database, office: Office
+) -> None:
+    admin = signed_in(app, db, office, "boss")
+    target = office.staff["aoki"]
+    base = {"name": "青木 美咲", "role": "staff", "teams": ["marugoto"], "active": "1"}
+    wrong = admin.post(f"/console/admin/staff/{target}", {**base, "line_user_id": "aoki"})
+    assert wrong.status_code == 400 and "LINEのユーザーID" in wrong.text
+    assert 'value="aoki"' in wrong.text
+    line_id = "U" + "0123456789abcdef" * 2
+    saved = admin.post(f"/console/admin/staff/{target}", {**base, "line_user_id": line_id})
+    assert saved.status_code == 302
+    with db.transaction() as session:
+        assert session.get(Staff, target).line_user_id == line_id
+    cleared = admin.post(f"/console/admin/staff/{target}", {**base, "line_user_id": ""})
+    assert cleared.status_code == 302
+    with db.transaction() as session:
+        assert session.get(Staff, target).line_user_id is None
+
+
 def test_an_admin_edits_team_hours_sla_and_auto_assignment(
     app: Flask, db: Database, office: Office
 ) -> None:
