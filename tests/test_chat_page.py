@@ -6,7 +6,6 @@ install`). Without either they skip, except under CI=true, where they fail.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import signal
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import chromium
 import pytest
 import requests
 from flask import Flask
@@ -32,18 +32,7 @@ from simulator.state import SimulatorState
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).parent / "artifacts"
-IN_CI = os.environ.get("CI") == "true"
 # The bot answers within a second; the page polls every 700 ms.
 WAIT_MS = 15_000
 # Named but never fetched: the map link a person may click in a location message, and the
@@ -102,27 +91,10 @@ def test_the_page_is_html_that_loads_only_local_assets() -> None:
 # ---- The browser -----------------------------------------------------------------------------
 
 
-def _why_no_browser() -> str | None:
-    if not CHROMIUM.exists():
-        return "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
-    if importlib.util.find_spec("playwright") is None:
-        return "the playwright package is not installed (pip install playwright)"
-    return None
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    missing = _why_no_browser()
-    if missing:
-        if IN_CI:
-            pytest.fail(f"CI must run the browser tests: {missing}")
-        pytest.skip(f"{missing} (set CI=true to make this a failure)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium.launched() as launched:
         yield launched
-        launched.close()
 
 
 def _free_port() -> int:

@@ -9,13 +9,12 @@ without it these skip, except under CI=true, where they fail.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import chromium
 import pytest
 from sqlalchemy import select
 from stack import Stack, running
@@ -29,18 +28,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).parent / "artifacts"
-IN_CI = os.environ.get("CI") == "true"
 WAIT_MS = 15_000
 EMAIL = "aoki@example.org"
 PASSWORD = "correct horse battery"
@@ -48,21 +36,8 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    missing = None
-    if not CHROMIUM.exists():
-        missing = "Debian's chromium is not installed at /usr/bin/chromium (make browser)"
-    elif importlib.util.find_spec("playwright") is None:
-        missing = "the playwright package is not installed"
-    if missing:
-        if IN_CI:
-            pytest.fail(f"CI must run the browser tests: {missing}")
-        pytest.skip(f"{missing} (set CI=true to make this a failure)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium.launched() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
