@@ -121,6 +121,24 @@ class Dialogue:
             )
         )
 
+    def odd(self, kind: str, stale_postback: str = "flow=old&ev=gone") -> Said:
+        """Input a flow cannot use: a sticker, an image, 3,000 characters, emoji, nothing, a
+        message type LINE may add later, or a tap on a button from a conversation long gone."""
+        if kind == "sticker":
+            return self.sticker()
+        if kind == "image":
+            return self.image()
+        if kind == "long":
+            return self.say("あ" * 3000)
+        if kind == "emoji":
+            return self.say("👍😀")
+        if kind == "empty":
+            return self.say("")
+        if kind == "unknown-type":
+            return self.send(make_event("message", self.user, message={"type": "hologram", "id": "9"}))
+        assert kind == "stale-button", kind
+        return self.send(postback_event(stale_postback, self.user))
+
     @property
     def last_message_id(self) -> str:
         """LINE's id of the message last sent, as an unsend event would name it."""

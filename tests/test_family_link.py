@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from builders import make_event, postback_event
 from sqlalchemy import select
 from watch_town import Town, buttons, texts
 
@@ -179,21 +178,7 @@ def test_someone_elses_confirmation_button_does_nothing(town: Town, db: Database
 
 
 def odd(chat_user: Town, kind: str) -> None:
-    chat = chat_user.family_a.chat
-    if kind == "sticker":
-        chat.sticker()
-    elif kind == "image":
-        chat.image()
-    elif kind == "long":
-        chat.say("あ" * 3000)
-    elif kind == "emoji":
-        chat.say("👍😀")
-    elif kind == "empty":
-        chat.say("")
-    elif kind == "unknown-type":
-        chat.send(make_event("message", chat.user, message={"type": "hologram", "id": "9"}))
-    else:
-        chat.send(postback_event("flow=family_link&ev=gone", chat.user))
+    chat_user.family_a.chat.odd(kind, stale_postback="flow=family_link&ev=gone")
 
 
 @pytest.mark.parametrize("step", ["code", "check"])

@@ -7,7 +7,6 @@ from datetime import timedelta
 from urllib.parse import unquote
 
 import pytest
-from builders import make_event, postback_event
 from sqlalchemy import select
 from watch_town import Town, buttons, texts
 
@@ -224,21 +223,7 @@ def test_stopping_asks_first_and_then_the_menu_offers_to_sign_up_again(
 
 
 def odd(town: Town, kind: str) -> list[dict]:
-    chat = town.resident.chat
-    if kind == "sticker":
-        chat.sticker()
-    elif kind == "image":
-        chat.image()
-    elif kind == "long":
-        chat.say("あ" * 3000)
-    elif kind == "emoji":
-        chat.say("👍😀")
-    elif kind == "empty":
-        chat.say("")
-    elif kind == "unknown-type":
-        chat.send(make_event("message", chat.user, message={"type": "hologram", "id": "9"}))
-    else:
-        chat.send(postback_event("flow=watch&ev=gone&v=x", chat.user))
+    town.resident.chat.odd(kind, stale_postback="flow=watch&ev=gone&v=x")
     return town.resident.inbox()
 
 
