@@ -419,7 +419,7 @@ def transfer(
     ticket.team = team
     ticket.assignee_id = None
     ticket.status = "new"
-    ticket.sla_due_at = sla_due_for(team, ticket.urgency, now)
+    ticket.sla_due_at = business_time.sla_due(team, ticket.urgency, now)
     ticket.sla_warned_at = None
     ticket.updated_at = now
     audit.record(
@@ -536,11 +536,6 @@ def sla_warnings(session: Session, now: datetime, warn_before: timedelta) -> lis
             detail={"due": ticket.sla_due_at.isoformat() if ticket.sla_due_at else None},
         )
     return due
-
-
-def sla_due_for(team: Team, urgency: str, start: datetime) -> datetime:
-    """When a ticket of this urgency is due in this team, counted in the team's business hours."""
-    return business_time.sla_due(team, urgency, start)
 
 
 def canned_responses(session: Session, team: Team, language: str) -> list[CannedResponse]:
