@@ -3,17 +3,15 @@ placed in the district whose centre is nearest."""
 
 from __future__ import annotations
 
-import math
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage import geo
 from storage.models import District
 
 # A point farther than this from every district centre is taken to be outside the city: the
 # widest sample district (片浦) reaches about 3 km from its centre.
 OUTSIDE_CITY_KM = 4.0
-EARTH_RADIUS_KM = 6371.0
 
 
 def all_districts(session: Session) -> list[District]:
@@ -50,9 +48,4 @@ def nearest(session: Session, latitude: float, longitude: float) -> District | N
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine): plenty for telling districts a few km apart."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi = phi2 - phi1
-    d_lambda = math.radians(lon2 - lon1)
-    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+    return geo.distance_m(lat1, lon1, lat2, lon2) / 1000

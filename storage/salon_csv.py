@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.geo import distance_m
 from storage.models import District, Salon, SalonCancellation
 from storage.models.salons import audience_mask
 from storage.salon_schedule import (
@@ -37,7 +38,6 @@ from storage.salon_schedule import (
     parse_weekdays,
     time_text,
 )
-from storage.salons import distance_m
 
 COLUMNS = (
     "ID",

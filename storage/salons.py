@@ -17,10 +17,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from storage.geo import distance_m
 from storage.models import AUDIENCES, District, Salon, SalonCancellation
 from storage.salon_schedule import TOKYO, Occurrence, Rule, Schedule
 
-EARTH_RADIUS_M = 6_371_000.0
 METRES_PER_DEGREE = 111_320.0
 # Streets are not straight lines: walking distance is about 1.3 times the crow's.
 WALKING_FACTOR = 1.3
@@ -66,15 +66,6 @@ class Hit:
 class Page:
     hits: list[Hit]
     has_more: bool
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle (haversine) distance in metres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlambda = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def walking_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
