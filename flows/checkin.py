@@ -30,13 +30,13 @@ from flows.messages import Message, text
 from storage import deadlines, outbox, tickets
 from storage import watch as store
 from storage.models import CheckinRound, Resident, Staff, Ticket, WatchEnrolment
-from storage.models.watch import ROUND_STATES
+from storage.models.watch import ROUND_STATES, WAITING_ROUND_STATES
 
 log = logging.getLogger(__name__)
 
 
 STATES = list(ROUND_STATES)
-WAITING = ["sent", "reminded"]
+WAITING = list(WAITING_ROUND_STATES)
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "send", "source": "due", "dest": "sent", "after": "checkin_sent"},
     {"trigger": "skip", "source": "due", "dest": "skipped", "after": "record_skip"},

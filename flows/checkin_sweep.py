@@ -3,242 +3,140 @@ pauses ending, weekly summaries. The scheduler has already marked each claimed d
 fired in the same transaction; a handler re-arms the ones that come round again.
 
 Check-ins come due by the thousand at 8:00, so their handler works in bulk: the enrolments
-of a batch are read in one query, each new round goes through the machine's `send` or `skip`,
-and rounds, next check-ins and reminders are written with one statement each. Identical
-check-ins go out together: one multicast row per language and 500 people.
+of a batch are read in one query, the rounds that meet the same fate go through the machine's
+`send` or `skip` together, and rounds, reminders and next check-ins are written by a few
+set-based statements. Identical check-ins go out together: one multicast row per language and
+500 people.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from transitions import EventData
 
 from flows import watch_alerts as alerts
 from flows import watch_words as words
-from flows.checkin import WAITING, Step, Timings, fire, model_of
+from flows.checkin import Step, Timings, fire, model_of
 from storage import deadlines, outbox
 from storage import watch as store
 from storage.deadlines import Due
-from storage.models import CheckinRound, Resident, WatchEnrolment, WatchFamilyLink
-from storage.watch import ESCALATE, REMIND, RESUME, ROUND, WEEKLY, Schedule
+from storage.models import WatchEnrolment, WatchFamilyLink
+from storage.watch import ESCALATE, REMIND, RESUME, ROUND, WEEKLY, DueCheckin, Schedule
 
 Handler = Callable[[Session, list[Due], datetime], None]
 
 
-@dataclass(frozen=True)
-class Checkee:
-    """An enrolment and its resident, as a check-in needs them: plain values read in bulk."""
+class NewRounds:
+    """The machine's model for the rounds of a batch that meet one fate: all sent, or all
+    skipped for the same reason.
 
-    enrolment_id: int
-    status: str
-    frequency: str
-    weekdays: tuple[int, ...]
-    time_of_day: str
-    anchor_date: date
-    remind_after_s: int | None
-    escalate_after_s: int | None
-    line_user_id: str
-    language: str
-    following: bool
+    The fate of a round being made depends only on its reason to skip, so the machine decides
+    once per group and the group is written with a statement or two, not a row at a time.
+    """
 
-    def schedule(self) -> Schedule:
-        return Schedule(self.frequency, self.time_of_day, self.weekdays, self.anchor_date)
-
-
-@dataclass
-class Draft:
-    """A round being made: the machine's model holds it until it is written with the batch."""
-
-    enrolment_id: int
-    due_at: datetime
-    created_at: datetime
-    state: str = "due"
-    sent_at: datetime | None = None
-    skip_reason: str | None = None
-    id: int | None = None
-
-    def values(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "enrolment_id": self.enrolment_id,
-            "due_at": self.due_at,
-            "state": self.state,
-            "sent_at": self.sent_at,
-            "skip_reason": self.skip_reason,
-            "created_at": self.created_at,
-        }
-
-
-class NewRound:
-    """The machine's model for a round coming due: `send` it, or `skip` it with a reason."""
-
-    def __init__(self, draft: Draft, who: Checkee, step: Step) -> None:
-        self.row = draft
-        self.who = who
+    def __init__(self, step: Step, remind_after: timedelta | None) -> None:
         self.step = step
-
-    @property
-    def state(self) -> str:
-        return self.row.state
-
-    @state.setter
-    def state(self, value: str) -> None:
-        self.row.state = value
+        self.remind_after = remind_after
+        self.checkins: list[DueCheckin] = []
+        self.state = "due"
+        self.sent_at: datetime | None = None
+        self.skip_reason: str | None = None
 
     def checkin_sent(self, event: EventData) -> None:
-        self.row.sent_at = self.step.now
-        self.step.checkins[self.who.language].append(self.who.line_user_id)
+        self.sent_at = self.step.now
+        for checkin in self.checkins:
+            self.step.checkins[checkin.language].append(checkin.line_user_id)
 
     def record_skip(self, event: EventData) -> None:
-        self.row.skip_reason = event.kwargs["reason"]
+        self.skip_reason = event.kwargs["reason"]
+
+    def write(self) -> None:
+        """The rounds, and for sent ones their reminders, each group in one INSERT … SELECT."""
+        session, now = self.step.session, self.step.now
+        ids = [checkin.deadline_id for checkin in self.checkins]
+        store.make_rounds(
+            session,
+            ids,
+            state=self.state,
+            sent_at=self.sent_at,
+            skip_reason=self.skip_reason,
+            now=now,
+        )
+        if self.state == "sent" and self.remind_after is not None:
+            store.schedule_reminders(session, ids, now + self.remind_after, now)
 
 
 def fire_rounds(session: Session, batch: list[Due], now: datetime, timings: Timings) -> None:
     """Make each due round, send it or skip it, and set the enrolment's next check-in."""
     step = Step(session, now, timings)
-    ids = sorted({deadline.subject_id for deadline in batch})
-    who = {checkee.enrolment_id: checkee for checkee in _checkees(session, ids)}
-    waiting = _waiting(session, ids)
-    made = _made(session, ids, {deadline.due_at for deadline in batch})
     next_due: dict[int, datetime] = {}
-    drafts: list[Draft] = []
-    for deadline in batch:
-        checkee = who.get(deadline.subject_id)
-        if checkee is None or checkee.status == "ended":
+    groups: dict[tuple[str | None, timedelta | None], NewRounds] = {}
+    for checkin in store.due_checkins(session, [deadline.id for deadline in batch]):
+        if checkin.status == "ended":
             continue  # stays fired: no more check-ins
         # The next one is set from this one's scheduled time, so no scheduled round is skipped
         # after a clock jump or an outage: each comes due in turn and is sent or recorded.
-        next_due[deadline.id] = _next_after(checkee, deadline.due_at)
-        if (checkee.enrolment_id, deadline.due_at) in made:
+        next_due[checkin.deadline_id] = _next_after(checkin)
+        if checkin.made:
             continue  # made before (the schedule was moved back onto it): never twice
-        draft = Draft(enrolment_id=checkee.enrolment_id, due_at=deadline.due_at, created_at=now)
-        reason = _reason_to_skip(checkee, waiting)
+        reason = _reason_to_skip(checkin)
+        remind_after = None if reason else timings.remind(checkin)
+        group = groups.get((reason, remind_after))
+        if group is None:
+            group = groups[reason, remind_after] = NewRounds(step, remind_after)
+        group.checkins.append(checkin)
+    for (reason, _), group in groups.items():
         if reason:
-            fire(NewRound(draft, checkee, step), "skip", reason=reason)
+            fire(group, "skip", reason=reason)
         else:
-            fire(NewRound(draft, checkee, step), "send")
-            waiting.add(checkee.enrolment_id)
-        drafts.append(draft)
+            fire(group, "send")
+        group.write()
+    _queue_checkins(step)
+    # Last: the rounds and reminders above were made from these deadlines' current due times.
     deadlines.rearm_each(session, next_due, now)
-    _write(session, drafts, who, step)
-
-
-def _checkees(session: Session, ids: list[int]) -> list[Checkee]:
-    rows = session.execute(
-        select(
-            WatchEnrolment.id,
-            WatchEnrolment.status,
-            WatchEnrolment.frequency,
-            WatchEnrolment.weekdays,
-            WatchEnrolment.time_of_day,
-            WatchEnrolment.anchor_date,
-            WatchEnrolment.remind_after_s,
-            WatchEnrolment.escalate_after_s,
-            Resident.line_user_id,
-            Resident.language,
-            Resident.following,
-        )
-        .join(Resident, Resident.id == WatchEnrolment.resident_id)
-        .where(WatchEnrolment.id.in_(ids))
-        # A pause or a stop being saved right now waits for this batch, or this one for it.
-        .with_for_update(of=WatchEnrolment)
-    )
-    return [
-        Checkee(
-            enrolment_id=row[0],
-            status=row[1],
-            frequency=row[2],
-            weekdays=tuple(row[3] or ()),
-            time_of_day=row[4],
-            anchor_date=row[5],
-            remind_after_s=row[6],
-            escalate_after_s=row[7],
-            line_user_id=row[8],
-            language=row[9],
-            following=bool(row[10]),
-        )
-        for row in rows
-    ]
-
-
-def _waiting(session: Session, ids: list[int]) -> set[int]:
-    """Enrolments whose last check-in still waits for an answer."""
-    return set(
-        session.scalars(
-            select(CheckinRound.enrolment_id).where(
-                CheckinRound.enrolment_id.in_(ids), CheckinRound.state.in_(WAITING)
-            )
-        )
-    )
-
-
-def _made(session: Session, ids: list[int], dues: set[datetime]) -> set[tuple[int, datetime]]:
-    rows = session.execute(
-        select(CheckinRound.enrolment_id, CheckinRound.due_at).where(
-            CheckinRound.enrolment_id.in_(ids), CheckinRound.due_at.in_(dues)
-        )
-    )
-    return {(enrolment_id, due) for enrolment_id, due in rows}
 
 
 _NEXT: dict[tuple[Any, ...], datetime] = {}
 
 
-def _next_after(checkee: Checkee, due: datetime) -> datetime:
-    """The enrolment's next check-in after `due`; thousands share a schedule, so it is cached."""
-    parity = (due.date() - checkee.anchor_date).days % 2 if checkee.frequency == "every2" else 0
-    key = (checkee.frequency, checkee.time_of_day, checkee.weekdays, parity, due)
+def _next_after(checkin: DueCheckin) -> datetime:
+    """The enrolment's next check-in after this one; thousands share a schedule, so cached."""
+    due = checkin.due_at
+    weekdays = tuple(checkin.weekdays or ())
+    parity = (due.date() - checkin.anchor_date).days % 2 if checkin.frequency == "every2" else 0
+    key = (checkin.frequency, checkin.time_of_day, weekdays, parity, due)
     found = _NEXT.get(key)
     if found is None:
         if len(_NEXT) > 10_000:
             _NEXT.clear()
-        found = _NEXT[key] = checkee.schedule().next_due(due)
+        schedule = Schedule(checkin.frequency, checkin.time_of_day, weekdays, checkin.anchor_date)
+        found = _NEXT[key] = schedule.next_due(due)
     return found
 
 
-def _reason_to_skip(checkee: Checkee, waiting: set[int]) -> str | None:
-    if checkee.status == "paused":
+def _reason_to_skip(checkin: DueCheckin) -> str | None:
+    if checkin.status == "paused":
         return "paused"
-    if not checkee.following:
+    if not checkin.following:
         return "blocked"
-    if checkee.enrolment_id in waiting:
+    if checkin.waiting:
         # The last check-in is still waiting for its answer and has its own reminder coming.
         return "open"
     return None
 
 
-def _write(session: Session, drafts: list[Draft], who: dict[int, Checkee], step: Step) -> None:
-    """The batch's rounds, their reminder deadlines and the multicast rows, in bulk."""
-    for draft, round_id in zip(drafts, store.reserve_round_ids(session, len(drafts)), strict=True):
-        draft.id = round_id
-    store.insert_rounds(session, [draft.values() for draft in drafts])
-    now, timings = step.now, step.timings
-    deadlines.schedule_many(
-        session,
-        (
-            {
-                "kind": REMIND,
-                "subject_id": draft.id,
-                "key": store.step_key(draft.id),
-                "due_at": now + timings.remind(who[draft.enrolment_id]),
-            }
-            for draft in drafts
-            if draft.state == "sent" and draft.id is not None
-        ),
-        now,
-    )
+def _queue_checkins(step: Step) -> None:
+    """Identical check-ins go out together: one multicast row per language and 500 people."""
     for language, recipients in step.checkins.items():
         message = words.checkin(language)
         for start in range(0, len(recipients), outbox.MAX_MULTICAST_RECIPIENTS):
             chunk = recipients[start : start + outbox.MAX_MULTICAST_RECIPIENTS]
-            outbox.enqueue_multicast(session, chunk, [message], now)
+            outbox.enqueue_multicast(step.session, chunk, [message], step.now)
 
 
 def fire_reminders(session: Session, batch: list[Due], now: datetime, timings: Timings) -> None:

@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.models import ClockOffset, Deadline
-from storage.sql import insert
+from storage.sql import among, insert
 
 PENDING, FIRED, CANCELLED = "pending", "fired", "cancelled"
 MAX_BACKOFF = timedelta(minutes=5)
@@ -50,48 +50,6 @@ def schedule(
         set_={name: statement.excluded[name] for name in values if name != "created_at"},
     )
     session.execute(statement)
-
-
-def schedule_many(session: Session, rows: Iterable[dict[str, Any]], now: datetime) -> None:
-    """Insert many new deadlines at once (fresh keys only: the steps of new rounds).
-
-    Each row gives kind, subject_id, key and due_at. On PostgreSQL the rows travel as four
-    arrays in one statement: an executemany costs the server a statement per row.
-    """
-    values = list(rows)
-    if not values:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text(
-                "INSERT INTO deadlines (kind, subject_id, key, due_at, status, attempts, "
-                "created_at) SELECT kind, subject_id, key, due_at, :status, 0, :now FROM "
-                "unnest(CAST(:kinds AS varchar[]), CAST(:subjects AS integer[]), "
-                "CAST(:keys AS varchar[]), CAST(:dues AS timestamp[])) "
-                "AS t(kind, subject_id, key, due_at) ON CONFLICT (key) DO NOTHING"
-            ),
-            {
-                "status": PENDING,
-                "now": naive_utc(now),
-                "kinds": [row["kind"] for row in values],
-                "subjects": [row["subject_id"] for row in values],
-                "keys": [row["key"] for row in values],
-                "dues": [naive_utc(row["due_at"]) for row in values],
-            },
-        )
-        return
-    session.execute(
-        insert(session, Deadline).on_conflict_do_nothing(),
-        [
-            {"status": PENDING, "attempts": 0, "created_at": now, "run_after": None, **row}
-            for row in values
-        ],
-    )
-
-
-def naive_utc(moment: datetime) -> datetime:
-    """How UTCDateTime stores a time, for SQL written by hand."""
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def cancel(session: Session, key: str) -> None:
@@ -156,7 +114,7 @@ def mark_fired(session: Session, ids: Iterable[int], now: datetime) -> None:
     if ids:
         session.execute(
             update(Deadline)
-            .where(Deadline.id.in_(ids))
+            .where(among(session, Deadline.id, ids))
             .values(status=FIRED, fired_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -181,7 +139,7 @@ def rearm(
         values["kind"] = kind
     session.execute(
         update(Deadline)
-        .where(Deadline.id.in_(ids))
+        .where(among(session, Deadline.id, ids))
         .values(**values)
         .execution_options(synchronize_session=False)
     )

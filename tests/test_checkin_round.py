@@ -439,11 +439,11 @@ def test_a_refused_multicast_is_sent_as_pushes_instead(db: Database, clock: Cloc
 
 
 def test_every_callback_of_the_round_machine_resolves_on_its_model() -> None:
-    from flows.checkin_sweep import NewRound
+    from flows.checkin_sweep import NewRounds
 
     born = {"send", "skip"}  # fired on a round being made, in the sweep
     for name, event in checkin.machine.events.items():
-        model = NewRound if name in born else checkin.RoundModel
+        model = NewRounds if name in born else checkin.RoundModel
         for transitions in event.transitions.values():
             for transition in transitions:
                 names = [*transition.before, *transition.after]

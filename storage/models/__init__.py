@@ -30,6 +30,7 @@ from storage.models.tickets import (
 from storage.models.town import District
 from storage.models.watch import (
     OPEN_ROUND_STATES,
+    WAITING_ROUND_STATES,
     CheckinRound,
     ClockOffset,
     Deadline,
@@ -50,6 +51,7 @@ __all__ = [
     "SALON_STATUSES",
     "STATUSES",
     "URGENCIES",
+    "WAITING_ROUND_STATES",
     "ApiToken",
     "AuditEntry",
     "Base",

@@ -33,6 +33,8 @@ ROUND_STATES = (
     "cancelled",
 )
 OPEN_ROUND_STATES = ("sent", "reminded", "escalated")
+# Sent and not yet answered: an answer or any sign of life still counts for them.
+WAITING_ROUND_STATES = ("sent", "reminded")
 
 
 class WatchEnrolment(Base):
