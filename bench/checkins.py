@@ -10,7 +10,7 @@ Run `python bench/checkins.py [--residents 100000] [--workers 2] [--small]`.
    resident. The physical bound is the time LINE's multicast limit allows for the fewest
    requests that can carry them all (500 people each); the goal is 3× that bound.
 2. Sweep. 100,000 deadlines, 1% of them due: the time of one `Scheduler.sweep()` firing the
-   due ones (rounds made, check-ins queued), and of finding them alone. Goal: under 200 ms.
+   due ones (rounds made, check-ins queued), and of claiming them alone. Goal: under 200 ms.
 
 Both run on SQLite and, when it answers (MADOGUCHI_TEST_POSTGRES_URL, as the tests use), on
 PostgreSQL. `--small` (CI) uses 5,000 residents and 20,000 deadlines. The exit code is 1 only
@@ -120,8 +120,9 @@ def postgres_answers() -> bool:
 
 
 def seed(url: str, residents: int, due: int, now: datetime, warm_up: int = 0) -> None:
-    """`residents` enrolled residents (daily, 9:00); the first `due` have their check-in due now,
-    and the last `warm_up` an hour earlier (for a warm-up sweep with a clock an hour behind).
+    """`residents` enrolled residents (daily, 9:00) who answered yesterday's check-in; the first
+    `due` have their check-in due now, and the last `warm_up` an hour earlier (for a warm-up
+    sweep with a clock an hour behind).
 
     Rows go in with plain multi-row INSERTs: the point is the sweep, not the seeding.
     """
@@ -149,6 +150,10 @@ def seed(url: str, residents: int, due: int, now: datetime, warm_up: int = 0) ->
             session.execute(
                 insert(WatchEnrolment),
                 [_enrolment(n, today, now) for n in numbers],
+            )
+            session.execute(
+                insert(CheckinRound),
+                [_yesterday(n, now) for n in numbers],
             )
             session.execute(
                 insert(Deadline),
@@ -182,6 +187,20 @@ def _due(
     return later
 
 
+def _yesterday(number: int, now: datetime) -> dict[str, Any]:
+    """Yesterday's round, answered: the town has been running check-ins, not starting today."""
+    due = now - timedelta(days=1)
+    return {
+        "enrolment_id": number,
+        "due_at": due,
+        "state": "answered",
+        "answer": "fine",
+        "sent_at": due,
+        "answered_at": due + timedelta(minutes=20),
+        "created_at": due,
+    }
+
+
 def _enrolment(number: int, today: date, now: datetime) -> dict[str, Any]:
     return {
         "id": number,
@@ -206,7 +225,7 @@ class SweepFigures:
     engine: str
     rows: int
     due: int
-    find_ms: float
+    claim_ms: float
     sweep_ms: float
     rounds: int
     multicasts: int
@@ -226,18 +245,22 @@ def time_sweep(url: str, rows: int, engine: str) -> SweepFigures:
     with db.transaction() as session:
         found = len(deadlines.claim_due(session, clock.now(), limit=rows))
         session.rollback()
-    find_ms = (time.perf_counter() - started) * 1000
+    claim_ms = (time.perf_counter() - started) * 1000
     assert found == due, (found, due)
     gc.collect()
     started = time.perf_counter()
     fired = Scheduler(db, clock, handlers=handlers).fire_deadlines()
     sweep_ms = (time.perf_counter() - started) * 1000
     with db.transaction() as session:
-        rounds = session.scalar(select(func.count()).select_from(CheckinRound)) or 0
+        rounds = session.scalar(
+            select(func.count())
+            .select_from(CheckinRound)
+            .where(CheckinRound.state != "answered")  # yesterday's are all answered
+        )
         multicasts = session.scalar(select(func.count()).select_from(OutboxMulticast)) or 0
     db.dispose()
     assert fired == due and rounds == due + WARM_UP, (fired, rounds, due)
-    return SweepFigures(engine, rows, due, find_ms, sweep_ms, rounds - WARM_UP, multicasts - 1)
+    return SweepFigures(engine, rows, due, claim_ms, sweep_ms, rounds - WARM_UP, multicasts - 1)
 
 
 # --- the dispatch ----------------------------------------------------------------------------
@@ -306,20 +329,25 @@ class DispatchFigures:
 
 
 def progress(db: Database) -> tuple[int, int]:
-    """Rounds made, and multicast rows not yet accepted by LINE.
+    """Check-ins queued (every round made here is sent), and multicast rows LINE has not yet
+    accepted.
 
+    Read from the few hundred multicast rows, not by counting rounds: a count over 200,000
+    rounds every 20 ms would take a core from the two the workers and the simulator share.
     Plain reads outside any transaction, so polling never queues behind the workers (and
     never asks the simulator, whose every answer would take its lock from the senders).
     """
     connection = db.engine.raw_connection()
     try:
         cursor = connection.cursor()
-        cursor.execute("SELECT count(*) FROM watch_rounds")
-        (made,) = cursor.fetchone()
-        cursor.execute("SELECT count(*) FROM outbox_multicasts WHERE status = 'pending'")
-        (waiting,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT coalesce(sum(json_array_length(recipients)), 0), "
+            "coalesce(sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) "
+            "FROM outbox_multicasts"
+        )
+        queued, waiting = cursor.fetchone()
         cursor.close()
-        return int(made), int(waiting)
+        return int(queued), int(waiting)
     finally:
         connection.close()
 
@@ -424,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
                 figures = time_sweep(url, options.sweep_rows, name)
             print(
                 f"sweep  {name:10} {figures.rows:>7} rows, {figures.due} due: "
-                f"finding {figures.find_ms:6.1f} ms, one sweep firing them "
+                f"claiming {figures.claim_ms:6.1f} ms, one sweep firing them "
                 f"{figures.sweep_ms:6.1f} ms ({figures.multicasts} multicast rows) "
                 f"{'meets' if figures.sweep_ms < GOAL_SWEEP_MS else 'misses'} the "
                 f"{GOAL_SWEEP_MS:.0f} ms goal"

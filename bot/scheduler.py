@@ -31,12 +31,12 @@ KEEP_HANDLED_EVENTS = timedelta(days=7)
 KEEP_SETTLED_MESSAGES = timedelta(days=30)
 HOUSEKEEPING_EVERY = timedelta(minutes=1)
 # Deadlines fired per transaction: one multicast's worth of check-ins.
-BATCH = 500
+BATCH = 2000
 # A bound on one sweep, so a bug that re-arms a deadline in the past cannot spin forever.
 MAX_BATCHES_PER_SWEEP = 1000
 # Batches a worker fires before it turns to sending: 100,000 check-ins due at once start
 # going out after the first 2,000 are made, not after all of them.
-BATCHES_PER_TURN = 4
+BATCHES_PER_TURN = 1
 
 DeadlineHandler = Callable[[Session, list[deadlines.Due], datetime], None]
 
@@ -109,9 +109,8 @@ class Scheduler:
             handler = self.handlers.get(kind)
             if handler is None:
                 raise LookupError(f"no handler for deadlines of kind {kind!r}")
-            # Fired in the same transaction as whatever the handler writes; a handler re-arms
-            # a recurring deadline for its next time.
-            deadlines.mark_fired(session, (deadline.id for deadline in due), now)
+            # Claimed as fired, in the same transaction as whatever the handler writes; a
+            # handler re-arms a recurring deadline for its next time.
             handler(session, due, now)
 
     def _fire_one_by_one(self, ids: list[int]) -> None:
@@ -119,7 +118,7 @@ class Scheduler:
             now = self.clock.now()
             try:
                 with self.db.transaction() as session:
-                    deadline = deadlines.claim_one(session, deadline_id)
+                    deadline = deadlines.claim_one(session, deadline_id, now)
                     if deadline is not None:
                         self._fire(session, [deadline], now)
             except Exception as error:

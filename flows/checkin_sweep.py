@@ -3,10 +3,10 @@ pauses ending, weekly summaries. The scheduler has already marked each claimed d
 fired in the same transaction; a handler re-arms the ones that come round again.
 
 Check-ins come due by the thousand at 8:00, so their handler works in bulk: the enrolments
-of a batch are read in one query, the rounds that meet the same fate go through the machine's
-`send` or `skip` together, and rounds, reminders and next check-ins are written by a few
-set-based statements. Identical check-ins go out together: one multicast row per language and
-500 people.
+of a batch are read in one query, grouped by schedule and circumstance; the rounds that meet
+the same fate go through the machine's `send` or `skip` together; and rounds, reminders and
+next check-ins are written by a few set-based statements. Identical check-ins go out
+together: one multicast row per language and 500 people.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
 
 from sqlalchemy.orm import Session
 from transitions import EventData
@@ -26,7 +25,7 @@ from storage import deadlines, outbox
 from storage import watch as store
 from storage.deadlines import Due
 from storage.models import WatchEnrolment, WatchFamilyLink
-from storage.watch import ESCALATE, REMIND, RESUME, ROUND, WEEKLY, DueCheckin, Schedule
+from storage.watch import ESCALATE, REMIND, RESUME, ROUND, WEEKLY, DueCheckins
 
 Handler = Callable[[Session, list[Due], datetime], None]
 
@@ -42,15 +41,15 @@ class NewRounds:
     def __init__(self, step: Step, remind_after: timedelta | None) -> None:
         self.step = step
         self.remind_after = remind_after
-        self.checkins: list[DueCheckin] = []
+        self.checkins: list[DueCheckins] = []
         self.state = "due"
         self.sent_at: datetime | None = None
         self.skip_reason: str | None = None
 
     def checkin_sent(self, event: EventData) -> None:
         self.sent_at = self.step.now
-        for checkin in self.checkins:
-            self.step.checkins[checkin.language].append(checkin.line_user_id)
+        for checkins in self.checkins:
+            self.step.checkins[checkins.language].extend(checkins.line_user_ids)
 
     def record_skip(self, event: EventData) -> None:
         self.skip_reason = event.kwargs["reason"]
@@ -58,8 +57,8 @@ class NewRounds:
     def write(self) -> None:
         """The rounds, and for sent ones their reminders, each group in one INSERT … SELECT."""
         session, now = self.step.session, self.step.now
-        ids = [checkin.deadline_id for checkin in self.checkins]
-        store.make_rounds(
+        ids = [deadline_id for checkins in self.checkins for deadline_id in checkins.deadline_ids]
+        rounds = store.make_rounds(
             session,
             ids,
             state=self.state,
@@ -68,63 +67,46 @@ class NewRounds:
             now=now,
         )
         if self.state == "sent" and self.remind_after is not None:
-            store.schedule_reminders(session, ids, now + self.remind_after, now)
+            store.schedule_reminders(session, rounds, now + self.remind_after, now)
 
 
 def fire_rounds(session: Session, batch: list[Due], now: datetime, timings: Timings) -> None:
     """Make each due round, send it or skip it, and set the enrolment's next check-in."""
     step = Step(session, now, timings)
     next_due: dict[int, datetime] = {}
-    groups: dict[tuple[str | None, timedelta | None], NewRounds] = {}
-    for checkin in store.due_checkins(session, [deadline.id for deadline in batch]):
-        if checkin.status == "ended":
+    fates: dict[tuple[str | None, timedelta | None], NewRounds] = {}
+    for checkins in store.due_checkins(session, batch):
+        if checkins.status == "ended":
             continue  # stays fired: no more check-ins
         # The next one is set from this one's scheduled time, so no scheduled round is skipped
         # after a clock jump or an outage: each comes due in turn and is sent or recorded.
-        next_due[checkin.deadline_id] = _next_after(checkin)
-        if checkin.made:
+        next_time = checkins.schedule().next_due(checkins.due_at)
+        next_due.update(dict.fromkeys(checkins.deadline_ids, next_time))
+        if checkins.made:
             continue  # made before (the schedule was moved back onto it): never twice
-        reason = _reason_to_skip(checkin)
-        remind_after = None if reason else timings.remind(checkin)
-        group = groups.get((reason, remind_after))
-        if group is None:
-            group = groups[reason, remind_after] = NewRounds(step, remind_after)
-        group.checkins.append(checkin)
-    for (reason, _), group in groups.items():
+        reason = _reason_to_skip(checkins)
+        remind_after = None if reason else timings.remind(checkins)
+        fate = fates.get((reason, remind_after))
+        if fate is None:
+            fate = fates[reason, remind_after] = NewRounds(step, remind_after)
+        fate.checkins.append(checkins)
+    for (reason, _), fate in fates.items():
         if reason:
-            fire(group, "skip", reason=reason)
+            fire(fate, "skip", reason=reason)
         else:
-            fire(group, "send")
-        group.write()
+            fire(fate, "send")
+        fate.write()
     _queue_checkins(step)
     # Last: the rounds and reminders above were made from these deadlines' current due times.
     deadlines.rearm_each(session, next_due, now)
 
 
-_NEXT: dict[tuple[Any, ...], datetime] = {}
-
-
-def _next_after(checkin: DueCheckin) -> datetime:
-    """The enrolment's next check-in after this one; thousands share a schedule, so cached."""
-    due = checkin.due_at
-    weekdays = tuple(checkin.weekdays or ())
-    parity = (due.date() - checkin.anchor_date).days % 2 if checkin.frequency == "every2" else 0
-    key = (checkin.frequency, checkin.time_of_day, weekdays, parity, due)
-    found = _NEXT.get(key)
-    if found is None:
-        if len(_NEXT) > 10_000:
-            _NEXT.clear()
-        schedule = Schedule(checkin.frequency, checkin.time_of_day, weekdays, checkin.anchor_date)
-        found = _NEXT[key] = schedule.next_due(due)
-    return found
-
-
-def _reason_to_skip(checkin: DueCheckin) -> str | None:
-    if checkin.status == "paused":
+def _reason_to_skip(checkins: DueCheckins) -> str | None:
+    if checkins.status == "paused":
         return "paused"
-    if not checkin.following:
+    if not checkins.following:
         return "blocked"
-    if checkin.waiting:
+    if checkins.waiting:
         # The last check-in is still waiting for its answer and has its own reminder coming.
         return "open"
     return None

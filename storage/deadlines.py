@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import ClockOffset, Deadline
@@ -80,44 +80,49 @@ _DUE_COLUMNS = (Deadline.id, Deadline.kind, Deadline.subject_id, Deadline.key, D
 
 
 def claim_due(session: Session, now: datetime, limit: int = 500) -> list[Due]:
-    """Lock and return the due rows, earliest first, that no other worker holds.
+    """Take the due rows, earliest first, that no other worker holds, and mark them fired.
 
-    The rows stay locked until the caller's transaction ends, which is where they are fired.
+    One statement claims and marks. The rows stay locked until the caller's transaction
+    ends, which is where their steps are written; a rollback (a crash) leaves them pending.
     """
-    statement = (
-        select(*_DUE_COLUMNS)
+    return _claim(
+        session,
+        select(Deadline.id)
         .where(
-            Deadline.status == PENDING,
+            # Written out, not bound: only then do the databases use the partial index.
+            Deadline.status == literal_column(f"'{PENDING}'"),
             Deadline.due_at <= now,
             (Deadline.run_after.is_(None)) | (Deadline.run_after <= now),
         )
         .order_by(Deadline.due_at, Deadline.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        # Written out too: PostgreSQL plans a bound LIMIT as "many rows" and scans the table.
+        .limit(literal_column(str(int(limit)))),
+        now,
     )
-    return [Due(*row) for row in session.execute(statement)]
 
 
-def claim_one(session: Session, deadline_id: int) -> Due | None:
-    """Lock one pending deadline by id (a failed batch is retried one row at a time)."""
-    row = session.execute(
-        select(*_DUE_COLUMNS)
-        .where(Deadline.id == deadline_id, Deadline.status == PENDING)
-        .with_for_update(skip_locked=True)
-    ).first()
-    return Due(*row) if row is not None else None
+def claim_one(session: Session, deadline_id: int, now: datetime) -> Due | None:
+    """Take one pending deadline by id and mark it fired (a failed batch, row by row)."""
+    claimed = _claim(
+        session,
+        select(Deadline.id).where(Deadline.id == deadline_id, Deadline.status == PENDING),
+        now,
+    )
+    return claimed[0] if claimed else None
 
 
-def mark_fired(session: Session, ids: Iterable[int], now: datetime) -> None:
-    """Fired: one statement for a whole batch."""
-    ids = list(ids)
-    if ids:
-        session.execute(
-            update(Deadline)
-            .where(among(session, Deadline.id, ids))
-            .values(status=FIRED, fired_at=now)
-            .execution_options(synchronize_session=False)
-        )
+def _claim(session: Session, candidates: Select[tuple[int]], now: datetime) -> list[Due]:
+    # SKIP LOCKED: on PostgreSQL a row another worker is firing is left to it, not waited for.
+    chosen = candidates.with_for_update(skip_locked=True).scalar_subquery()
+    rows = session.execute(
+        update(Deadline)
+        .where(among(session, Deadline.id, chosen))
+        .values(status=FIRED, fired_at=now)
+        .returning(*_DUE_COLUMNS)
+        .execution_options(synchronize_session=False)
+    )
+    # RETURNING keeps no order.
+    return sorted((Due(*row) for row in rows), key=lambda due: (due.due_at, due.id))
 
 
 def rearm(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
@@ -206,8 +206,14 @@ class Deadline(Base):
     __tablename__ = "deadlines"
     __table_args__ = (
         UniqueConstraint("key", name="uq_deadlines_key"),
-        Index("ix_deadlines_due", "status", "due_at"),
-        Index("ix_deadlines_subject", "kind", "subject_id"),
+        # The sweep's order over the rows it looks at: pending ones, earliest first.
+        Index(
+            "ix_deadlines_pending",
+            "due_at",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
