@@ -1,4 +1,4 @@
-"""The `madoguchi` command: serve, worker, db upgrade, inbox, salons."""
+"""The `madoguchi` command: serve, worker, sender, db upgrade, inbox, salons."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot import richmenu, staff_cli
 from bot.app import create_app
 from bot.clock import Clock
 from bot.gateway import LineGateway
+from bot.sender import Sender
 from bot.settings import Settings
 from bot.worker import Worker, run_in_thread
 from storage import inbox, migrate, salon_csv, sample_town
@@ -104,14 +105,33 @@ main.add_command(staff_cli.staff_group)
 
 
 @main.command()
-def worker() -> None:
+@click.option(
+    "--send/--no-send",
+    default=True,
+    show_default=True,
+    help="Send the outbox here too; --no-send leaves it to a `madoguchi sender` process.",
+)
+def worker(send: bool) -> None:
     """Run a worker alone (scale-out: several of these on PostgreSQL beside gunicorn web processes)."""
     settings = Settings.from_env()
     db = Database(settings.database_url)
     the_worker = Worker(db, _gateway(settings), Clock.shared(db), settings)
     stop = threading.Event()
     _stop_on_signals(stop)
-    the_worker.run(stop)
+    the_worker.run(stop, send=send)
+    db.dispose()
+
+
+@main.command()
+def sender() -> None:
+    """Only send the outbox, beside workers started with --no-send (100,000 check-ins at 8:00)."""
+    settings = Settings.from_env()
+    db = Database(settings.database_url)
+    the_sender = Sender(db, _gateway(settings), Clock.shared(db), lease=settings.outbox_lease)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    log.info("sender started")
+    the_sender.run_until(stop, threading.Event(), settings.worker_poll_interval)
     db.dispose()
 
 

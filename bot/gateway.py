@@ -56,7 +56,9 @@ class Profile:
 
 class Gateway(Protocol):
     def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> Result: ...
-    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> Result: ...
+    def push(
+        self, to: str, messages: list[dict[str, Any]], retry_key: str, quiet: bool = False
+    ) -> Result: ...
     def multicast(
         self, to: list[str], messages: list[dict[str, Any]], retry_key: str
     ) -> Result: ...
@@ -91,8 +93,13 @@ class LineGateway:
         request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
         return self._call("reply", self._api.reply_message_with_http_info, request)
 
-    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> Result:
-        request = PushMessageRequest.from_dict({"to": to, "messages": messages})
+    def push(
+        self, to: str, messages: list[dict[str, Any]], retry_key: str, quiet: bool = False
+    ) -> Result:
+        """`quiet`: delivered without a sound or a banner (LINE's notificationDisabled)."""
+        request = PushMessageRequest.from_dict(
+            {"to": to, "messages": messages, "notificationDisabled": quiet}
+        )
         return self._call(
             "push", self._api.push_message_with_http_info, request, x_line_retry_key=retry_key
         )

@@ -30,7 +30,9 @@ log = logging.getLogger(__name__)
 KEEP_HANDLED_EVENTS = timedelta(days=7)
 KEEP_SETTLED_MESSAGES = timedelta(days=30)
 HOUSEKEEPING_EVERY = timedelta(minutes=1)
-# Deadlines fired per transaction: one multicast's worth of check-ins.
+# Deadlines fired per transaction: four multicasts' worth of check-ins. Each statement of a
+# batch costs the same whatever its size, and a batch holds SQLite's one write lock for some
+# 50 ms, which a webhook's answer can wait.
 BATCH = 2000
 # A bound on one sweep, so a bug that re-arms a deadline in the past cannot spin forever.
 MAX_BATCHES_PER_SWEEP = 1000

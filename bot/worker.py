@@ -54,17 +54,23 @@ class Worker:
             attachment_fetch.fetch_due(self.db, self.gateway, self.clock)
         return done
 
-    def run(self, stop: threading.Event) -> None:
+    def run(self, stop: threading.Event, send: bool = True) -> None:
         """Loop until `stop` is set; `wake` cuts the idle wait short when new events arrive.
 
         Sending runs in its own thread, so LINE calls go out while the next events are handled
-        and the next check-ins are made (100,000 due at 8:00 start leaving at once).
+        and the next check-ins are made (100,000 due at 8:00 start leaving at once). With
+        `send=False` a separate `madoguchi sender` process sends instead: making 100,000
+        check-ins and sending them then no longer take turns at one Python interpreter.
         """
-        log.info("worker started")
+        log.info("worker started%s", "" if send else " (a sender process sends)")
         sending = threading.Thread(
-            target=self._send_until, args=(stop,), name="madoguchi-sender", daemon=True
+            target=self.sender.run_until,
+            args=(stop, self.send_now, self.settings.worker_poll_interval),
+            name="madoguchi-sender",
+            daemon=True,
         )
-        sending.start()
+        if send:
+            sending.start()
         while not stop.is_set():
             try:
                 busy = self.process_inbox()
@@ -82,19 +88,9 @@ class Worker:
                 self.wake.wait(self.settings.worker_poll_interval)
                 self.wake.clear()
         self.send_now.set()
-        sending.join(timeout=30)
+        if send:
+            sending.join(timeout=30)
         log.info("worker stopped")
-
-    def _send_until(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                sent = self.sender.send_due()
-            except Exception:
-                log.exception("sending failed")
-                sent = 0
-            if not sent:
-                self.send_now.wait(self.settings.worker_poll_interval)
-                self.send_now.clear()
 
     def process_inbox(self) -> int:
         with self.db.transaction() as session:

@@ -111,8 +111,15 @@ class Step:
     # Check-ins to multicast: LINE user ids per language (filled by the sweep's new rounds).
     checkins: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
-    def tell(self, person: Resident, *messages: Message) -> None:
-        outbox.enqueue(self.session, to=person.line_user_id, messages=list(messages), now=self.now)
+    def tell(self, person: Resident, *messages: Message, quiet: bool = False) -> None:
+        """Push to `person`; `quiet` ones arrive without a sound (a summary, never an alert)."""
+        outbox.enqueue(
+            self.session,
+            to=person.line_user_id,
+            messages=list(messages),
+            now=self.now,
+            quiet=quiet,
+        )
 
     def tell_resident(self, resident: Resident, *messages: Message) -> None:
         if self.reply is not None:

@@ -159,7 +159,7 @@ def fire_weekly_summaries(
             continue
         deadlines.rearm(session, [deadline.id], store.next_weekly_summary(deadline.due_at), now)
         if link.enrolment.is_running:
-            step.tell(link.family, alerts.weekly_summary(step, link))
+            step.tell(link.family, alerts.weekly_summary(step, link), quiet=True)
 
 
 def handlers(timings: Timings) -> dict[str, Handler]:

@@ -197,6 +197,7 @@ def send_daily_summaries(step: Step, model: RoundModel) -> None:
                     time=words.clock_time(step.now),
                 )
             ),
+            quiet=True,
         )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import OutboxMessage, OutboxMulticast, Resident
+from storage.sql import among
 
 PENDING, SENT, DROPPED, FAILED = "pending", "sent", "dropped", "failed"
 MAX_MESSAGES_PER_REQUEST = 5  # LINE's limit for reply, push and multicast
@@ -23,8 +24,12 @@ def enqueue(
     now: datetime,
     reply_token: str | None = None,
     reply_until: datetime | None = None,
+    quiet: bool = False,
 ) -> list[OutboxMessage]:
-    """Queue messages for one chat, five to a row; only the first row may use the reply token."""
+    """Queue messages for one chat, five to a row; only the first row may use the reply token.
+
+    `quiet` messages arrive without a sound or a banner (news that all is well).
+    """
     rows = []
     for start in range(0, len(messages), MAX_MESSAGES_PER_REQUEST):
         first = start == 0
@@ -34,6 +39,7 @@ def enqueue(
             reply_token=reply_token if first else None,
             reply_until=reply_until if first and reply_token else None,
             reply_attempts=0,
+            quiet=quiet,
             # Made now, not at send time, so every retry of this row carries the same key.
             retry_key=str(uuid.uuid4()),
             status=PENDING,
@@ -146,7 +152,8 @@ def still_following(session: Session, recipients: list[str]) -> list[str]:
     blocked = set(
         session.scalars(
             select(Resident.line_user_id).where(
-                Resident.line_user_id.in_(recipients), Resident.following.is_(False)
+                among(session, Resident.line_user_id, recipients),
+                Resident.following.is_(False),
             )
         )
     )

@@ -19,6 +19,7 @@ class Call:
     to: str
     messages: list[dict[str, Any]]
     retry_key: str | None = None
+    quiet: bool = False
 
 
 @dataclass
@@ -42,8 +43,10 @@ class ScriptedGateway:
         self.calls.append(Call("reply", reply_token, messages))
         return self._answer()
 
-    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> Result:
-        self.calls.append(Call("push", to, messages, retry_key))
+    def push(
+        self, to: str, messages: list[dict[str, Any]], retry_key: str, quiet: bool = False
+    ) -> Result:
+        self.calls.append(Call("push", to, messages, retry_key, quiet))
         return self._answer()
 
     def multicast(self, to: list[str], messages: list[dict[str, Any]], retry_key: str) -> Result:

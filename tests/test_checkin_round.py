@@ -22,7 +22,14 @@ from flows import checkin
 from storage import outbox
 from storage import watch as store
 from storage.db import Database
-from storage.models import CheckinRound, Deadline, OutboxMulticast, Resident, WatchEnrolment
+from storage.models import (
+    CheckinRound,
+    Deadline,
+    OutboxMessage,
+    OutboxMulticast,
+    Resident,
+    WatchEnrolment,
+)
 from storage.watch import Schedule
 
 CHECKIN = "お元気ですか？"
@@ -294,6 +301,12 @@ def test_a_weekly_summary_goes_out_on_sunday_evening(town: Town) -> None:
     got = texts(town.family_a.inbox())
     assert "この1週間" in got and "「元気です」" in got
     assert town.family_b.inbox() == []
+    with town.db.transaction() as session:
+        rows = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.to == town.family_a.user)
+        ).all()
+    summaries = [row for row in rows if "この1週間" in texts(row.messages)]
+    assert summaries and all(row.quiet for row in summaries), "all is well: no sound"
 
 
 def test_identical_check_ins_are_multicast_500_at_a_time_per_language(

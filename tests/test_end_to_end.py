@@ -16,7 +16,10 @@ from pathlib import Path
 import pytest
 import requests
 from line_spec import validate_api_request
+from sqlalchemy import func, select
 from stack import SECRET, TOKEN, Stack, running
+
+from storage.models import OutboxMessage
 
 pytestmark = pytest.mark.slow
 
@@ -156,6 +159,44 @@ def test_a_worker_killed_mid_event_loses_nothing_and_doubles_nothing(
             restarted.wait(timeout=10)
         assert len(texts) == 2, texts
         assert "社会福祉協議会のLINE窓口" in texts[0]
+
+
+def test_a_worker_that_does_not_send_leaves_the_answer_to_a_sender_process(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The split for 100,000 check-ins at 8:00: workers make, one sender process sends."""
+    with running(db_url, worker=False) as stack:
+        env = dict(
+            os.environ,
+            DATABASE_URL=db_url,
+            LINE_CHANNEL_SECRET=SECRET,
+            LINE_CHANNEL_ACCESS_TOKEN=TOKEN,
+            LINE_API_BASE_URL=stack.settings.api_base_url,
+            MADOGUCHI_INSTANCE_PATH=str(tmp_path),
+        )
+        user = stack.persona("高橋")
+        stack.act(user, "follow")
+        worker = _madoguchi("worker", "--no-send", env=env, log=tmp_path / "worker.log")
+        sender = None
+        try:
+            # The greeting is made and queued, but this worker never sends it.
+            stack.wait_for(lambda: _outbox_rows(stack) > 0, timeout=20)
+            time.sleep(1.0)
+            assert stack.bot_texts(user) == []
+            sender = _madoguchi("sender", env=env, log=tmp_path / "sender.log")
+            texts = stack.wait_for_texts(user, 2, timeout=20)
+        finally:
+            for process in (worker, sender):
+                if process is not None:
+                    process.send_signal(signal.SIGTERM)
+                    process.wait(timeout=10)
+        assert "社会福祉協議会のLINE窓口" in texts[0]
+        assert worker.returncode == 0 and sender is not None and sender.returncode == 0
+
+
+def _outbox_rows(stack: Stack) -> int:
+    with stack.db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
 
 
 def test_serve_starts_the_bot_with_the_simulator_and_prints_where(tmp_path: Path) -> None:

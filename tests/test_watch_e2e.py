@@ -156,6 +156,7 @@ def test_enrol_link_and_a_day_answered_and_a_day_not(watch: Watch) -> None:
     assert labels(checkin_message) == ["元気です", "少し調子が悪い", "助けてほしい"]
     assert "お元気でなによりです" in joined(watch.tap(resident, "元気です"))
     assert "「元気です」と答えました" in joined(watch.new(family_a))
+    assert rings(watch, family_a, "「元気です」と答えました") == [False], "all is well: no sound"
     assert watch.nothing_new(family_b, within=5.0), "a reminder or alert after an answer"
 
     # Day 2: no answer. A reminder after the wait, then the family and the staff.
@@ -166,6 +167,7 @@ def test_enrol_link_and_a_day_answered_and_a_day_not(watch: Watch) -> None:
         alert = watch.new(family, timeout=10)
         assert "お返事がありません" in joined(alert) and "最終確認：" in joined(alert)
         assert labels(alert) == ["連絡がつきました", "連絡がつきません"]
+        assert rings(watch, family, "お返事がありません") == [True], "an alert must ring"
     assert "お知らせしました" in joined(watch.new(resident))
     (ticket,) = watch.tickets()
     assert (ticket.kind, ticket.urgency, ticket.team.slug) == ("watch", "today", "mimamori")
@@ -175,6 +177,17 @@ def test_enrol_link_and_a_day_answered_and_a_day_not(watch: Watch) -> None:
     assert "連絡がとれました" in joined(watch.new(family_b))
     assert "連絡がついた" in watch.tickets()[0].messages[-1].body
     assert [row.state for row in watch.rounds()] == ["answered", "resolved"]
+
+
+def rings(watch: Watch, user: str, fragment: str) -> list[bool]:
+    """For each push to `user` with `fragment` in it: does it ring (LINE's notificationDisabled)?"""
+    return [
+        not request["body"].get("notificationDisabled", False)
+        for request in watch.stack.api_requests()
+        if request["path"].endswith("/v2/bot/message/push")
+        and request["body"]["to"] == user
+        and any(fragment in message.get("text", "") for message in request["body"]["messages"])
+    ]
 
 
 def enrolled(watch: Watch) -> None:

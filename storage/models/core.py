@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -84,6 +84,8 @@ class OutboxMessage(Base):
     reply_token: Mapped[str | None] = mapped_column(String(200))
     reply_until: Mapped[datetime | None]
     reply_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Sent without a sound or a banner (LINE's notificationDisabled): news that all is well.
+    quiet: Mapped[bool] = mapped_column(default=False, server_default=false())
     retry_key: Mapped[str] = mapped_column(String(36))
     status: Mapped[str] = mapped_column(String(12), default="pending")
     via: Mapped[str | None] = mapped_column(String(12))

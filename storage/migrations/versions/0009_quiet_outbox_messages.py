@@ -1,0 +1,27 @@
+"""outbox messages: quiet ones, sent without a sound (a family's "all is well" summary)
+
+Revision ID: 0009
+Revises: 0008
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("outbox_messages") as table:
+        table.add_column(
+            sa.Column("quiet", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbox_messages") as table:
+        table.drop_column("quiet")
