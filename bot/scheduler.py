@@ -93,6 +93,7 @@ class Scheduler:
                     batch = deadlines.claim_due(session, now, BATCH)
                     claimed = [deadline.id for deadline in batch]
                     self._fire(session, batch, now)
+                    deadlines.settle(session, batch, now)
             except Exception:
                 log.exception("a batch of %d deadlines failed; retrying one by one", len(claimed))
                 self._fire_one_by_one(claimed)
@@ -111,8 +112,9 @@ class Scheduler:
             handler = self.handlers.get(kind)
             if handler is None:
                 raise LookupError(f"no handler for deadlines of kind {kind!r}")
-            # Claimed as fired, in the same transaction as whatever the handler writes; a
-            # handler re-arms a recurring deadline for its next time.
+            # In the same transaction as whatever the handler writes, the rows are marked
+            # fired afterwards (`settle`), unless the handler set them again: a recurring
+            # check-in for its next time, a round's next step.
             handler(session, due, now)
 
     def _fire_one_by_one(self, ids: list[int]) -> None:
@@ -120,9 +122,10 @@ class Scheduler:
             now = self.clock.now()
             try:
                 with self.db.transaction() as session:
-                    deadline = deadlines.claim_one(session, deadline_id, now)
+                    deadline = deadlines.claim_one(session, deadline_id)
                     if deadline is not None:
                         self._fire(session, [deadline], now)
+                        deadlines.settle(session, [deadline], now)
             except Exception as error:
                 log.exception("deadline %s failed", deadline_id)
                 with self.db.transaction() as session:

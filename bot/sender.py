@@ -100,7 +100,8 @@ class Sender:
         with self.db.transaction() as session:
             now = self.clock.now()
             rows = outbox.claim_due_multicasts(session, now, self.lease, limit)
-            calls = [self._prepare_multicast(session, row, now) for row in rows]
+            blocked = outbox.unfollowed(session, (user for row in rows for user in row.recipients))
+            calls = [self._prepare_multicast(row, blocked, now) for row in rows]
         calls = [call for call in calls if call is not None]
         if len(calls) > 1:
             with ThreadPoolExecutor(max_workers=MULTICAST_CONCURRENCY) as pool:
@@ -116,11 +117,11 @@ class Sender:
         return len(rows) - backed_off
 
     def _prepare_multicast(
-        self, session: Session, row: OutboxMulticast, now: datetime
+        self, row: OutboxMulticast, blocked: set[str], now: datetime
     ) -> MulticastCall | None:
         # Whoever blocked the account since the row was written is left out; the retry key
         # still dedupes, as LINE keys it on the request, not on its recipients.
-        recipients = outbox.still_following(session, row.recipients)
+        recipients = [user for user in row.recipients if user not in blocked]
         if not recipients:
             outbox.settle_multicast(row, outbox.DROPPED, now, error="blocked")
             return None

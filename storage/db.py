@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -9,6 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+
+try:
+    import fcntl
+except ImportError:  # Windows: only the threads of one process queue
+    fcntl = None  # type: ignore[assignment]
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -69,6 +75,51 @@ def _use_begin_immediate(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class WriterQueue:
+    """The queue for SQLite's one write lock: this process's threads on a lock, and processes
+    on an OS lock on a file beside the database, whose waiters are woken the moment it is
+    released (where there is no such file, or no `fcntl`, only the threads queue).
+    """
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.RLock()
+        self._path = (
+            Path(f"{database}.writer-lock")
+            if database and database != ":memory:" and fcntl is not None
+            else None
+        )
+        self._file: Any = None
+        self._pid = 0
+        self._depth = 0  # nested transactions of the thread holding the queue
+
+    def __enter__(self) -> WriterQueue:
+        self._threads.acquire()
+        if self._depth == 0 and self._path is not None:
+            fcntl.flock(self._lock_file(), fcntl.LOCK_EX)
+        self._depth += 1
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._path is not None:
+            fcntl.flock(self._lock_file(), fcntl.LOCK_UN)
+        self._threads.release()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _lock_file(self) -> Any:
+        # Opened in each process that uses it: a file inherited across fork() would share
+        # one lock between parent and child.
+        if self._file is None or self._pid != os.getpid():
+            assert self._path is not None
+            self._file = self._path.open("a+b")
+            self._pid = os.getpid()
+        return self._file
+
+
 class Database:
     """The engine and a session factory; every unit of work is one `transaction()`."""
 
@@ -76,12 +127,12 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # SQLite has one writer. Threads that find its lock taken sleep in growing steps
-        # (busy_timeout) while newcomers overtake them, so a few webhook answers waited close
-        # to a second. Queuing this process's writers on a lock first keeps the tail short;
-        # other processes still meet busy_timeout.
+        # SQLite has one writer. Writers that find its lock taken sleep in growing steps
+        # (busy_timeout, up to 100 ms) while newcomers overtake them: a few webhook answers
+        # waited close to a second, and a sender process waited a second at a time behind a
+        # worker making 100,000 check-ins. So writers queue before they begin.
         self._writer: AbstractContextManager[object] = (
-            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
+            WriterQueue(make_url(self.url).database) if self.is_sqlite else nullcontext()
         )
 
     @property
@@ -96,3 +147,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if isinstance(self._writer, WriterQueue):
+            self._writer.close()

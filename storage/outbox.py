@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, text
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import OutboxMessage, OutboxMulticast, Resident
-from storage.sql import among
+from storage.models.core import UNFOLLOWED
 
 PENDING, SENT, DROPPED, FAILED = "pending", "sent", "dropped", "failed"
 MAX_MESSAGES_PER_REQUEST = 5  # LINE's limit for reply, push and multicast
@@ -147,17 +148,14 @@ def claim_due_multicasts(
     return rows
 
 
-def still_following(session: Session, recipients: list[str]) -> list[str]:
-    """The recipients, in order, less anyone known to have blocked the account."""
-    blocked = set(
-        session.scalars(
-            select(Resident.line_user_id).where(
-                among(session, Resident.line_user_id, recipients),
-                Resident.following.is_(False),
-            )
-        )
-    )
-    return [user for user in recipients if user not in blocked]
+def unfollowed(session: Session, users: Iterable[str]) -> set[str]:
+    """Those of `users` known to have blocked the account: one query for a whole turn's
+    multicasts (50,000 people), over an index that holds only the few who unfollowed."""
+    wanted = set(users)
+    if not wanted:
+        return set()
+    blocked = session.scalars(select(Resident.line_user_id).where(text(UNFOLLOWED)))
+    return wanted.intersection(blocked)
 
 
 def settle_multicast(
