@@ -360,7 +360,6 @@ def due_checkins(session: Session, due: list[Due]) -> list[DueCheckins]:
     500 up.
     """
     enrolment_ids = [deadline.subject_id for deadline in due]
-    lock_enrolments(session, enrolment_ids)
     theirs = among(session, CheckinRound.enrolment_id, enrolment_ids)
     waiting = (
         select(CheckinRound.id)
@@ -405,6 +404,9 @@ def due_checkins(session: Session, due: list[Due]) -> list[DueCheckins]:
             among(session, Deadline.id, [deadline.id for deadline in due]),
             among(session, WatchEnrolment.id, enrolment_ids),
         )
+        # A pause or a stop being saved right now waits for this batch, or this one for it.
+        # (SQLite's writer holds the only lock there is already.)
+        .with_for_update(of=WatchEnrolment)
         .subquery()
     )
     shared = [column for column in each.c if column.key not in ("deadline_id", "line_user_id")]
@@ -421,18 +423,6 @@ def due_checkins(session: Session, due: list[Due]) -> list[DueCheckins]:
         DueCheckins(*row[:-2], [int(i) for i in row[-2].split(",")], row[-1].split(","))
         for row in rows
     ]
-
-
-def lock_enrolments(session: Session, ids: list[int]) -> None:
-    """Hold these enrolments until the transaction ends: a pause or a stop being saved right
-    now waits for the check-ins being made, or they for it. (SQLite's writer holds the only
-    lock there is already.)"""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            select(WatchEnrolment.id)
-            .where(among(session, WatchEnrolment.id, ids))
-            .with_for_update()
-        ).all()
 
 
 def make_rounds(
