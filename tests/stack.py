@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -110,6 +112,19 @@ class Stack:
     def wait_for_texts(self, user: str, count: int, timeout: float = 15.0) -> list[str]:
         self.wait_for(lambda: len(self.bot_texts(user)) >= count, timeout)
         return self.bot_texts(user)
+
+    def process_env(self, instance: Path, **settings: str) -> dict[str, str]:
+        """The environment of a real `madoguchi` process (worker, sender) talking to this
+        stack's simulator and database; `settings` are more MADOGUCHI_… variables."""
+        return dict(
+            os.environ,
+            DATABASE_URL=self.db.url,
+            LINE_CHANNEL_SECRET=SECRET,
+            LINE_CHANNEL_ACCESS_TOKEN=TOKEN,
+            LINE_API_BASE_URL=self.settings.api_base_url,
+            MADOGUCHI_INSTANCE_PATH=str(instance),
+            **settings,
+        )
 
     def api_requests(self) -> list[dict[str, Any]]:
         return self.control("GET", "/requests")["requests"]

@@ -17,7 +17,7 @@ import pytest
 import requests
 from line_spec import validate_api_request
 from sqlalchemy import func, select
-from stack import SECRET, TOKEN, Stack, running
+from stack import Stack, running
 
 from storage.models import OutboxMessage
 
@@ -124,15 +124,7 @@ def test_a_worker_killed_mid_event_loses_nothing_and_doubles_nothing(
     db_url: str, tmp_path: Path
 ) -> None:
     with running(db_url, worker=False) as stack:
-        env = dict(
-            os.environ,
-            DATABASE_URL=db_url,
-            LINE_CHANNEL_SECRET=SECRET,
-            LINE_CHANNEL_ACCESS_TOKEN=TOKEN,
-            LINE_API_BASE_URL=stack.settings.api_base_url,
-            MADOGUCHI_OUTBOX_LEASE="2s",
-            MADOGUCHI_INSTANCE_PATH=str(tmp_path),
-        )
+        env = stack.process_env(tmp_path, MADOGUCHI_OUTBOX_LEASE="2s")
         user = stack.persona("鈴木")
         # Every API call now takes 1.5 s, so the worker is surely inside one when it is killed.
         stack.control("POST", "/faults", seed=1, latency_ms=1500)
@@ -166,14 +158,7 @@ def test_a_worker_that_does_not_send_leaves_the_answer_to_a_sender_process(
 ) -> None:
     """The split for 100,000 check-ins at 8:00: workers make, one sender process sends."""
     with running(db_url, worker=False) as stack:
-        env = dict(
-            os.environ,
-            DATABASE_URL=db_url,
-            LINE_CHANNEL_SECRET=SECRET,
-            LINE_CHANNEL_ACCESS_TOKEN=TOKEN,
-            LINE_API_BASE_URL=stack.settings.api_base_url,
-            MADOGUCHI_INSTANCE_PATH=str(tmp_path),
-        )
+        env = stack.process_env(tmp_path)
         user = stack.persona("高橋")
         stack.act(user, "follow")
         worker = _madoguchi("worker", "--no-send", env=env, log=tmp_path / "worker.log")

@@ -9,7 +9,6 @@ jumps to the next check-in, which the worker processes pick up as they start.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from stack import SECRET, TOKEN, Stack, running
+from stack import Stack, running
 
 from storage import deadlines
 from storage import watch as store
@@ -145,16 +144,11 @@ def test_sigkilled_workers_and_a_failing_line_deliver_every_escalation_exactly_o
         db = stack.db
         _enrol(db, residents, families)
         stack.control("POST", "/faults", seed=11, error_rate=0.15, rate_limit_rate=0.1)
-        env = dict(
-            os.environ,
-            DATABASE_URL=db_url,
-            LINE_CHANNEL_SECRET=SECRET,
-            LINE_CHANNEL_ACCESS_TOKEN=TOKEN,
-            LINE_API_BASE_URL=stack.settings.api_base_url,
+        env = stack.process_env(
+            tmp_path,
             MADOGUCHI_CHECKIN_REMIND_AFTER="1s",
             MADOGUCHI_CHECKIN_ESCALATE_AFTER="1s",
             MADOGUCHI_OUTBOX_LEASE="2s",
-            MADOGUCHI_INSTANCE_PATH=str(tmp_path),
         )
         log = tmp_path / "worker.log"
         kills = 0
