@@ -65,8 +65,11 @@ def multicast(call: ApiCall) -> ApiResponse:
         _refuse_accepted(state, retry_key)
         if details:
             raise invalid_body(details)
-        recipients = [state.personas[user_id] for user_id in dict.fromkeys(body["to"])
-                      if user_id in state.personas]
+        recipients = [
+            state.personas[user_id]
+            for user_id in dict.fromkeys(body["to"])
+            if user_id in state.personas
+        ]
         _charge_quota(state, sum(persona.receives("multicast") for persona in recipients))
         for persona in recipients:
             deliver(
@@ -112,15 +115,18 @@ def deliver(
         sent_message = {"id": state.next_message_id()}
         if quote_tokens and message["type"] in QUOTABLE_TYPES:
             sent_message["quoteToken"] = new_opaque_token()
-        state.append(user_id, {
-            "from": "bot",
-            "kind": "message",
-            "via": via,
-            "message": message,
-            "messageId": sent_message["id"],
-            "delivered": delivered,
-            "requestId": request_id,
-        })
+        state.append(
+            user_id,
+            {
+                "from": "bot",
+                "kind": "message",
+                "via": via,
+                "message": message,
+                "messageId": sent_message["id"],
+                "delivered": delivered,
+                "requestId": request_id,
+            },
+        )
         sent.append(sent_message)
     return sent
 
