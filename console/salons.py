@@ -16,26 +16,13 @@ from werkzeug.wrappers import Response
 from console.auth import requires
 from console.context import client_ip, now, work
 from console.i18n import _
+from flows import salon_cards
 from flows.i18n import N_
 from storage import audit, salon_csv
 from storage.models import AUDIENCES, KINDS, SALON_STATUSES, District, Salon, Staff
 from storage.salon_schedule import TOKYO, Rule, time_text
 from storage.salons import is_stale
 
-KIND_NAMES = {
-    "fureai": N_("Fureai salon"),
-    "kosodate": N_("Parenting salon"),
-    "kayoi": N_("Exercise group"),
-    "cafe": N_("Community café"),
-    "ibasho": N_("Drop-in place"),
-    "other": N_("Other gatherings"),
-}
-AUDIENCE_NAMES = {
-    "elderly": N_("Older people"),
-    "parents": N_("Parents with children"),
-    "disability": N_("People with disabilities"),
-    "anyone": N_("Anyone"),
-}
 STATUS_NAMES = {"active": N_("Running"), "paused": N_("Paused"), "ended": N_("Ended")}
 # Form fields and the CSV columns they stand for; the import's checks read the columns.
 FIELDS = {
@@ -91,7 +78,7 @@ def salon_list() -> str:
                 "id": salon.id,
                 "code": salon.code,
                 "name": salon.name,
-                "kind": _(KIND_NAMES[salon.kind]),
+                "kind": _(salon_cards.KIND_LABELS[salon.kind]),
                 "district": salon.district.name,
                 "schedule": _schedule(salon),
                 "status": _(STATUS_NAMES[salon.status]),
@@ -161,9 +148,13 @@ def _form_context(session: Session, salon: Salon) -> dict[str, Any]:
         "salon": {"id": salon.id, "code": salon.code, "name": salon.name},
         "status": salon.status,
         "status_name": _(STATUS_NAMES[salon.status]),
-        "kinds": [(salon_csv.KIND_LABELS[code], _(KIND_NAMES[code])) for code in KINDS],
+        "kinds": [
+            (salon_csv.KIND_LABELS[code], _(salon_cards.KIND_LABELS[code])) for code in KINDS
+        ],
         "districts": [(d.name, d.name) for d in districts],
-        "audiences": [(salon_csv.AUDIENCE_LABELS[c], _(AUDIENCE_NAMES[c])) for c in AUDIENCES],
+        "audiences": [
+            (salon_csv.AUDIENCE_LABELS[c], _(salon_cards.AUDIENCE_LABELS[c])) for c in AUDIENCES
+        ],
         "statuses": [(code, _(STATUS_NAMES[code])) for code in SALON_STATUSES],
         "stale": is_stale(salon, now()),
     }
