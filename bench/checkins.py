@@ -123,15 +123,16 @@ def postgres_answers() -> bool:
 
 
 def seed(url: str, residents: int, due: int, now: datetime, warm_up: int = 0) -> None:
-    """`residents` enrolled residents (daily, 9:00) who answered yesterday's check-in; the first
-    `due` have their check-in due now, and the last `warm_up` an hour earlier (for a warm-up
-    sweep with a clock an hour behind).
+    """`residents` enrolled residents (daily) who answered yesterday's check-in; the first `due`
+    have their check-in due now, and the last `warm_up` an hour earlier (for a warm-up sweep
+    with a clock half an hour behind).
 
     Rows go in with plain multi-row INSERTs: the point is the sweep, not the seeding.
     """
     db = Database(url)
     later = now + timedelta(hours=6)
     today = now.date()
+    time_of_day = _half_a_day_from(now)
     chunk = 10_000
     with db.transaction() as session:
         load_town(session)  # the watch-over team, for the tickets of alarms
@@ -152,7 +153,7 @@ def seed(url: str, residents: int, due: int, now: datetime, warm_up: int = 0) ->
             )
             session.execute(
                 insert(WatchEnrolment),
-                [_enrolment(n, today, now) for n in numbers],
+                [_enrolment(n, today, time_of_day, now) for n in numbers],
             )
             session.execute(
                 insert(CheckinRound),
@@ -204,14 +205,21 @@ def _yesterday(number: int, now: datetime) -> dict[str, Any]:
     }
 
 
-def _enrolment(number: int, today: date, now: datetime) -> dict[str, Any]:
+def _half_a_day_from(now: datetime) -> str:
+    """The residents' time of day: a round fired now is next due in about 12 hours, never
+    within the run. (A fixed 9:00 made a sweep's rounds due again when the bench ran just
+    after 9:00 in Tokyo: the warm-up sweep re-armed its rows into the timed one.)"""
+    return (now.astimezone(store.TOWN_TZ) + timedelta(hours=12)).strftime("%H:%M")
+
+
+def _enrolment(number: int, today: date, time_of_day: str, now: datetime) -> dict[str, Any]:
     return {
         "id": number,
         "resident_id": number,
         "status": "active",
         "frequency": "daily",
         "weekdays": [],
-        "time_of_day": "09:00",
+        "time_of_day": time_of_day,
         "anchor_date": today,
         "consent_version": store.CONSENT_VERSION,
         "enrolled_by": "resident",
