@@ -6,7 +6,8 @@ process finds the same rows again and never fires one twice (storage/deadlines.p
 that fails is retried one deadline at a time, so one bad row cannot hold up the others.
 
 Once a minute it also keeps storage lean and private: handled inbox events are kept only as
-long as LINE may redeliver them, and settled outbox rows only as long as an operator may need.
+long as LINE may redeliver them, settled outbox rows only as long as an operator may need,
+and the answers of a flow a resident left only as long as they could go on with it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot import casework_sweep
 from bot.clock import Clock
+from flows import engine
 from storage import deadlines, inbox, outbox
 from storage.db import Database
 from storage.models import InboxEvent, OutboxMessage, TicketMessage
@@ -57,11 +59,13 @@ class Scheduler:
         every: timedelta = timedelta(minutes=1),
         handlers: Mapping[str, DeadlineHandler] | None = None,
         sla_warn_before: timedelta = timedelta(hours=1),
+        conversation_idle: timedelta = timedelta(hours=1),
     ) -> None:
         self.db = db
         self.clock = clock
         self.every = every
         self.sla_warn_before = sla_warn_before
+        self.conversation_idle = conversation_idle
         self.handlers = dict(handlers or {})
         self._next = clock.now()
         self._next_housekeeping = clock.now()
@@ -151,9 +155,15 @@ class Scheduler:
                     ~exists().where(TicketMessage.outbox_id == OutboxMessage.id),
                 )
             ).rowcount
-        if events or messages:
-            log.info("swept %d handled events and %d settled messages", events, messages)
+            answers = engine.forget_left_flows(session, now, self.conversation_idle)
+        if events or messages or answers:
+            log.info(
+                "swept %d handled events, %d settled messages and %d left conversations",
+                events,
+                messages,
+                answers,
+            )
         # Auto-assignment and SLA alerts (storage/casework.py): once a minute is soon enough.
         with self.db.transaction() as session:
             casework_sweep.sweep(session, now, self.sla_warn_before)
-        return events + messages
+        return events + messages + answers

@@ -40,6 +40,7 @@ class Worker:
             every=sweep_interval(settings.checkin_remind_after, settings.checkin_escalate_after),
             handlers=checkin_sweep.handlers(timings),
             sla_warn_before=settings.sla_warn_before,
+            conversation_idle=settings.conversation_idle,
         )
         self.wake = threading.Event()
         # Set when there may be something to send: the sender thread stops waiting.

@@ -20,6 +20,7 @@ from flows import i18n
 from flows.inputs import UserInput
 from flows.messages import Message
 from flows.replies import odd_input, resume_choice, resume_offer
+from storage import residents
 from storage.models import Conversation, Resident
 
 FINAL = "done"
@@ -155,6 +156,19 @@ def finish(turn: Turn) -> None:
 def is_idle(turn: Turn) -> bool:
     conversation = turn.conversation
     return conversation.flow is not None and turn.now - conversation.updated_at > turn.idle_after
+
+
+def forget_left_flows(session: Session, now: datetime, idle_after: timedelta) -> int:
+    """Forget what residents answered in flows they left and can no longer go on with.
+
+    A half-written consultation can hold health, disability or money; once it can neither be
+    continued nor sent, nobody may read it, so it is not kept.
+    """
+    forgotten = 0
+    for flow in REGISTRY.values():
+        kept_for = max(idle_after, flow.resumable_for or idle_after)
+        forgotten += residents.forget_answers(session, flow.name, now - kept_for)
+    return forgotten
 
 
 def can_resume(turn: Turn) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Conversation, Resident
@@ -45,6 +45,23 @@ def conversation_of(session: Session, resident: Resident, now: datetime) -> Conv
         session.add(conversation)
         session.flush()
     return conversation
+
+
+def forget_answers(session: Session, flow: str, left_before: datetime) -> int:
+    """Clear the answers of `flow` conversations left before `left_before`; how many.
+
+    The flow's name stays, so the resident's next message is still told that we start over.
+    """
+    return session.execute(
+        update(Conversation)
+        .where(
+            Conversation.flow == flow,
+            Conversation.updated_at < left_before,
+            Conversation.state.is_not(None),
+        )
+        .values(state=None, data={})
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def is_following(session: Session, line_user_id: str) -> bool:

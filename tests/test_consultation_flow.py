@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from builders import postback_event
@@ -11,12 +12,13 @@ from dialogue import Dialogue, Said
 from sqlalchemy import func, select
 
 from bot.clock import Clock
+from bot.scheduler import Scheduler
 from flows import consultation
 from flows.districts import OUTSIDE_CITY_KM, distance_km
 from flows.messages import MAX_LABEL, MAX_QUICK_REPLIES
 from flows.postback import MAX_LENGTH
 from storage.db import Database
-from storage.models import Consent, Resident, Ticket
+from storage.models import Consent, Conversation, Resident, Ticket
 from storage.sample_town import load_town
 
 # 9:59 in Tokyo on a working Monday: today's answers are due by 14:00 (rounded to the quarter).
@@ -501,6 +503,33 @@ def test_after_a_week_it_starts_over(chat: Dialogue) -> None:
     chat.clock.advance(consultation.ConsultationFlow.resumable_for + timedelta(minutes=1))
     said = chat.say("今日中に")
     assert "はじめからにしますね" in said.text
+
+
+def kept_answers(chat: Dialogue) -> dict[str, Any]:
+    with chat.db.transaction() as session:
+        resident = session.scalar(select(Resident).where(Resident.line_user_id == chat.user))
+        assert resident is not None
+        conversation = session.get(Conversation, resident.id)
+        assert conversation is not None
+        return conversation.data
+
+
+def housekeeping(chat: Dialogue) -> None:
+    Scheduler(chat.db, chat.clock, conversation_idle=chat.idle_after).housekeeping(chat.clock.now())
+
+
+def test_a_consultation_left_past_its_week_is_forgotten(chat: Dialogue) -> None:
+    walk_to(chat, "worry")
+    chat.say("母の認知症のことで、お金の管理が心配です。")
+    chat.clock.advance(consultation.ConsultationFlow.resumable_for - timedelta(hours=1))
+    housekeeping(chat)
+    assert "お金の管理" in str(kept_answers(chat))  # still theirs to go on with
+    chat.clock.advance(timedelta(hours=2))
+    housekeeping(chat)
+    assert "お金の管理" not in str(kept_answers(chat))
+    said = chat.say("こんにちは")
+    assert "はじめからにしますね" in said.text
+    assert asks(chat.tap(said, "相談する"), "consent")  # a fresh start, nothing carried over
 
 
 def test_every_question_keeps_lines_limits(chat: Dialogue) -> None:
