@@ -8,18 +8,20 @@ from flask import Blueprint, Response, make_response, render_template
 
 # The page loads nothing from elsewhere; the policy makes the browser enforce that, so a bot
 # message pointing at an outside image cannot make the page fetch it.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "img-src 'self' data: blob:",
-    "style-src 'self'",
-    "script-src 'self'",
-    "connect-src 'self'",
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'self'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data: blob:",
+        "style-src 'self'",
+        "script-src 'self'",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'self'",
+    ]
+)
 
 
 def create_chat_page_blueprint() -> Blueprint:

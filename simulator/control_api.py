@@ -57,10 +57,14 @@ def create_control_blueprint(state: SimulatorState) -> Blueprint:
     def sticker(user_id: str) -> tuple[Response, int]:
         body = _body()
         package_id, sticker_id = user_actions.DEFAULT_STICKER
-        return _sent(user_actions.send_sticker(
-            state, user_id, str(body.get("packageId", package_id)),
-            str(body.get("stickerId", sticker_id)),
-        ))
+        return _sent(
+            user_actions.send_sticker(
+                state,
+                user_id,
+                str(body.get("packageId", package_id)),
+                str(body.get("stickerId", sticker_id)),
+            )
+        )
 
     @blueprint.post("/users/<user_id>/image")
     def image(user_id: str) -> tuple[Response, int]:
@@ -73,17 +77,29 @@ def create_control_blueprint(state: SimulatorState) -> Blueprint:
             latitude, longitude = float(body["latitude"]), float(body["longitude"])
         except (KeyError, TypeError, ValueError) as error:
             raise ActionError(400, "latitude and longitude are required numbers") from error
-        return _sent(user_actions.send_location(
-            state, user_id, str(body.get("title", "")), str(body.get("address", "")),
-            latitude, longitude,
-        ))
+        return _sent(
+            user_actions.send_location(
+                state,
+                user_id,
+                str(body.get("title", "")),
+                str(body.get("address", "")),
+                latitude,
+                longitude,
+            )
+        )
 
     @blueprint.post("/users/<user_id>/postback")
     def postback(user_id: str) -> tuple[Response, int]:
         body = _body()
-        return _sent(user_actions.send_postback(
-            state, user_id, body.get("data"), body.get("displayText"), body.get("params"),
-        ))
+        return _sent(
+            user_actions.send_postback(
+                state,
+                user_id,
+                body.get("data"),
+                body.get("displayText"),
+                body.get("params"),
+            )
+        )
 
     @blueprint.post("/users/<user_id>/unsend")
     def unsend(user_id: str) -> tuple[Response, int]:
@@ -94,8 +110,9 @@ def create_control_blueprint(state: SimulatorState) -> Blueprint:
         after = request.args.get("after", 0, type=int)
         with state.lock:
             persona = user_actions.require_persona(state, user_id)
-            return jsonify({"entries": state.transcript(user_id, after),
-                            "readUpTo": persona.read_up_to})
+            return jsonify(
+                {"entries": state.transcript(user_id, after), "readUpTo": persona.read_up_to}
+            )
 
     @blueprint.post("/redeliver")
     def redeliver() -> tuple[Response, int]:
@@ -148,8 +165,10 @@ def create_control_blueprint(state: SimulatorState) -> Blueprint:
     @blueprint.post("/rate-limits")
     def set_rate_limits() -> Response:
         limits = _body()
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0
-                   for v in limits.values()):
+        if not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and v > 0
+            for v in limits.values()
+        ):
             raise ActionError(400, "rate limits must be positive numbers of requests per second")
         with state.lock:
             state.rate_limits.update({key: float(value) for key, value in limits.items()})
@@ -191,8 +210,12 @@ def create_control_blueprint(state: SimulatorState) -> Blueprint:
         menus = state.rich_menus
         with state.lock:
             menu = menus.menus.get(menus.default_id) if menus.default_id else None
-            return jsonify({"richMenu": menu, "hasImage": menu is not None
-                            and menu["richMenuId"] in menus.images})
+            return jsonify(
+                {
+                    "richMenu": menu,
+                    "hasImage": menu is not None and menu["richMenuId"] in menus.images,
+                }
+            )
 
     @blueprint.get("/richmenu/image")
     def default_rich_menu_image() -> Response:
@@ -217,8 +240,10 @@ def _body() -> dict[str, Any]:
 
 def _sent(result: ActionResult, key: str = "event") -> tuple[Response, int]:
     """Answer an action: the event(s) and the bot's status, or 502 when the bot was unreachable."""
-    payload: dict[str, Any] = {key: result.events if key == "events" else result.events[0],
-                               "status": result.webhook.status}
+    payload: dict[str, Any] = {
+        key: result.events if key == "events" else result.events[0],
+        "status": result.webhook.status,
+    }
     if result.webhook.status is None:
         payload["error"] = result.webhook.error
         return jsonify(payload), 502

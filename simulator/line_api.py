@@ -21,42 +21,86 @@ from simulator.ids import new_request_id
 from simulator.state import SimulatorState
 
 ROUTES: list[tuple[str, str, Operation]] = [
-    ("POST", "/v2/bot/message/reply",
-     Operation("replyMessage", send_endpoints.reply, faultable=True)),
-    ("POST", "/v2/bot/message/push",
-     Operation("pushMessage", send_endpoints.push, faultable=True)),
-    ("POST", "/v2/bot/message/multicast",
-     Operation("multicast", send_endpoints.multicast, faultable=True)),
-    ("GET", "/v2/bot/profile/<user_id>",
-     Operation("getProfile", user_endpoints.profile, faultable=True)),
-    ("POST", "/v2/bot/chat/loading/start",
-     Operation("showLoadingAnimation", user_endpoints.start_loading, faultable=True)),
-    ("POST", "/v2/bot/chat/markAsRead",
-     Operation("markMessagesAsReadByToken", user_endpoints.mark_as_read_by_token)),
-    ("POST", "/v2/bot/message/markAsRead",
-     Operation("markMessagesAsRead", user_endpoints.mark_as_read)),
+    (
+        "POST",
+        "/v2/bot/message/reply",
+        Operation("replyMessage", send_endpoints.reply, faultable=True),
+    ),
+    ("POST", "/v2/bot/message/push", Operation("pushMessage", send_endpoints.push, faultable=True)),
+    (
+        "POST",
+        "/v2/bot/message/multicast",
+        Operation("multicast", send_endpoints.multicast, faultable=True),
+    ),
+    (
+        "GET",
+        "/v2/bot/profile/<user_id>",
+        Operation("getProfile", user_endpoints.profile, faultable=True),
+    ),
+    (
+        "POST",
+        "/v2/bot/chat/loading/start",
+        Operation("showLoadingAnimation", user_endpoints.start_loading, faultable=True),
+    ),
+    (
+        "POST",
+        "/v2/bot/chat/markAsRead",
+        Operation("markMessagesAsReadByToken", user_endpoints.mark_as_read_by_token),
+    ),
+    (
+        "POST",
+        "/v2/bot/message/markAsRead",
+        Operation("markMessagesAsRead", user_endpoints.mark_as_read),
+    ),
     ("GET", "/v2/bot/message/quota", Operation("getMessageQuota", send_endpoints.quota)),
-    ("GET", "/v2/bot/message/quota/consumption",
-     Operation("getMessageQuotaConsumption", send_endpoints.quota_consumption)),
-    ("GET", "/v2/bot/message/<message_id>/content",
-     Operation("getMessageContent", user_endpoints.message_content)),
+    (
+        "GET",
+        "/v2/bot/message/quota/consumption",
+        Operation("getMessageQuotaConsumption", send_endpoints.quota_consumption),
+    ),
+    (
+        "GET",
+        "/v2/bot/message/<message_id>/content",
+        Operation("getMessageContent", user_endpoints.message_content),
+    ),
     ("POST", "/v2/bot/richmenu", Operation("createRichMenu", richmenu_endpoints.create)),
-    ("POST", "/v2/bot/richmenu/validate",
-     Operation("validateRichMenuObject", richmenu_endpoints.validate)),
+    (
+        "POST",
+        "/v2/bot/richmenu/validate",
+        Operation("validateRichMenuObject", richmenu_endpoints.validate),
+    ),
     ("GET", "/v2/bot/richmenu/list", Operation("getRichMenuList", richmenu_endpoints.list_all)),
     ("GET", "/v2/bot/richmenu/<rich_menu_id>", Operation("getRichMenu", richmenu_endpoints.get)),
-    ("DELETE", "/v2/bot/richmenu/<rich_menu_id>",
-     Operation("deleteRichMenu", richmenu_endpoints.delete)),
-    ("POST", "/v2/bot/richmenu/<rich_menu_id>/content",
-     Operation("setRichMenuImage", richmenu_endpoints.upload_image)),
-    ("GET", "/v2/bot/richmenu/<rich_menu_id>/content",
-     Operation("getRichMenuImage", richmenu_endpoints.download_image)),
-    ("POST", "/v2/bot/user/all/richmenu/<rich_menu_id>",
-     Operation("setDefaultRichMenu", richmenu_endpoints.set_default)),
-    ("GET", "/v2/bot/user/all/richmenu",
-     Operation("getDefaultRichMenuId", richmenu_endpoints.get_default)),
-    ("DELETE", "/v2/bot/user/all/richmenu",
-     Operation("cancelDefaultRichMenu", richmenu_endpoints.cancel_default)),
+    (
+        "DELETE",
+        "/v2/bot/richmenu/<rich_menu_id>",
+        Operation("deleteRichMenu", richmenu_endpoints.delete),
+    ),
+    (
+        "POST",
+        "/v2/bot/richmenu/<rich_menu_id>/content",
+        Operation("setRichMenuImage", richmenu_endpoints.upload_image),
+    ),
+    (
+        "GET",
+        "/v2/bot/richmenu/<rich_menu_id>/content",
+        Operation("getRichMenuImage", richmenu_endpoints.download_image),
+    ),
+    (
+        "POST",
+        "/v2/bot/user/all/richmenu/<rich_menu_id>",
+        Operation("setDefaultRichMenu", richmenu_endpoints.set_default),
+    ),
+    (
+        "GET",
+        "/v2/bot/user/all/richmenu",
+        Operation("getDefaultRichMenuId", richmenu_endpoints.get_default),
+    ),
+    (
+        "DELETE",
+        "/v2/bot/user/all/richmenu",
+        Operation("cancelDefaultRichMenu", richmenu_endpoints.cancel_default),
+    ),
 ]
 # Headers worth keeping with a recorded request; never the access token.
 RECORDED_HEADERS = ("Content-Type", "X-Line-Retry-Key")
@@ -65,8 +109,9 @@ RECORDED_HEADERS = ("Content-Type", "X-Line-Retry-Key")
 def create_line_api_blueprint(state: SimulatorState) -> Blueprint:
     """Return the fake Messaging API as a blueprint (mounted at `/line` by the app)."""
     operations = {f"{method} {rule}": operation for method, rule, operation in ROUTES}
-    routes = Map([Rule(rule, endpoint=f"{method} {rule}", methods=[method])
-                  for method, rule, _ in ROUTES])
+    routes = Map(
+        [Rule(rule, endpoint=f"{method} {rule}", methods=[method]) for method, rule, _ in ROUTES]
+    )
     blueprint = Blueprint("line_api", __name__)
 
     @blueprint.route("/<path:api_path>", methods=["GET", "POST", "PUT", "DELETE"])
@@ -103,8 +148,11 @@ def _handle(
     """Run one authenticated call through rate limits and injected faults."""
     expected = f"Bearer {state.access_token}"
     if not hmac.compare_digest(request.headers.get("Authorization", ""), expected):
-        raise LineError(401, "Authentication failed due to the following reason: invalid token. "
-                             "Confirm that the access token in the authorization header is valid.")
+        raise LineError(
+            401,
+            "Authentication failed due to the following reason: invalid token. "
+            "Confirm that the access token in the authorization header is valid.",
+        )
     with state.lock:
         record["authorized"] = True
         fault_config = state.faults.config
@@ -140,8 +188,11 @@ def _handle(
 def _fail(fault: Fault, hang_seconds: float) -> None:
     """Raise the error a fault stands for, after hanging for a hang fault."""
     if fault.kind == "rate_limit":
-        raise LineError(429, "The API rate limit has been exceeded. Try again later.",
-                        headers={"Retry-After": "1"})
+        raise LineError(
+            429,
+            "The API rate limit has been exceeded. Try again later.",
+            headers={"Retry-After": "1"},
+        )
     if fault.kind == "hang":
         # The client should have given up by now; whatever follows is never read.
         time.sleep(hang_seconds)
@@ -162,8 +213,9 @@ def _start_record(state: SimulatorState, path: str, request_id: str) -> dict[str
         "method": request.method,
         "path": path,
         "query": request.args.to_dict(),
-        "headers": {name: request.headers[name] for name in RECORDED_HEADERS
-                    if name in request.headers},
+        "headers": {
+            name: request.headers[name] for name in RECORDED_HEADERS if name in request.headers
+        },
         "authorized": False,
         "body": body,
         "bodySize": len(raw),

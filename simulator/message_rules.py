@@ -117,9 +117,7 @@ def check_text_message(message: dict[str, Any], path: str) -> list[Detail]:
 
 def check_sticker_message(message: dict[str, Any], path: str) -> list[Detail]:
     """Sticker: package and sticker ids."""
-    return check_text(message, "packageId", path, 100) + check_text(
-        message, "stickerId", path, 100
-    )
+    return check_text(message, "packageId", path, 100) + check_text(message, "stickerId", path, 100)
 
 
 def check_image_message(message: dict[str, Any], path: str) -> list[Detail]:
@@ -153,8 +151,10 @@ def check_flex_message(message: dict[str, Any], path: str) -> list[Detail]:
     elif kind == "bubble":
         limit = MAX_BUBBLE_BYTES
     else:
-        return [*problems, detail("Must be one of the following values: [bubble, carousel]",
-                                  f"{prop}.type")]
+        return [
+            *problems,
+            detail("Must be one of the following values: [bubble, carousel]", f"{prop}.type"),
+        ]
     size = len(json.dumps(contents, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     if size > limit:
         problems.append(detail(f"Size must be at most {limit} bytes", prop))
@@ -231,8 +231,12 @@ def check_quick_reply(quick_reply: Any, path: str) -> list[Detail]:
         return [detail(f"Size must be between 1 and {MAX_QUICK_REPLY_ITEMS}", prop)]
     if len(items) > MAX_QUICK_REPLY_ITEMS:
         # Name the first item past the limit, so the report points at what to cut.
-        return [detail(f"Size must be between 1 and {MAX_QUICK_REPLY_ITEMS}",
-                       f"{prop}[{MAX_QUICK_REPLY_ITEMS}]")]
+        return [
+            detail(
+                f"Size must be between 1 and {MAX_QUICK_REPLY_ITEMS}",
+                f"{prop}[{MAX_QUICK_REPLY_ITEMS}]",
+            )
+        ]
     problems: list[Detail] = []
     for index, item in enumerate(items):
         item_path = f"{prop}[{index}]"
@@ -240,7 +244,9 @@ def check_quick_reply(quick_reply: Any, path: str) -> list[Detail]:
             problems.append(detail("must be an action item", item_path))
             continue
         problems += check_action(
-            item.get("action"), f"{item_path}.action", label_max=MAX_QUICK_REPLY_LABEL,
+            item.get("action"),
+            f"{item_path}.action",
+            label_max=MAX_QUICK_REPLY_LABEL,
             label_required=True,
         )
     return problems
@@ -282,8 +288,11 @@ def check_action(
     elif kind == "datetimepicker":
         problems += check_text(action, "data", path, MAX_POSTBACK_DATA)
         if action.get("mode") not in ("date", "time", "datetime"):
-            problems.append(detail("Must be one of the following values: [date, time, datetime]",
-                                   f"{path}.mode"))
+            problems.append(
+                detail(
+                    "Must be one of the following values: [date, time, datetime]", f"{path}.mode"
+                )
+            )
     elif kind == "richmenuswitch":
         problems += check_text(action, "richMenuAliasId", path, 32)
         problems += check_text(action, "data", path, MAX_POSTBACK_DATA)

@@ -22,8 +22,9 @@ def check_rich_menu(body: dict[str, Any]) -> list[Detail]:
         if not isinstance(width, int) or not 800 <= width <= 2500:
             problems.append(detail("must be between 800 and 2500", "size.width"))
         elif not isinstance(height, int) or height < 250 or width / height < MIN_ASPECT_RATIO:
-            problems.append(detail("must be at least 250, and width/height at least 1.45",
-                                   "size.height"))
+            problems.append(
+                detail("must be at least 250, and width/height at least 1.45", "size.height")
+            )
     if not isinstance(body.get("selected"), bool):
         problems.append(detail("must be specified", "selected"))
     problems += check_text(body, "name", "", 300) + check_text(body, "chatBarText", "", 14)

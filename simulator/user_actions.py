@@ -111,7 +111,11 @@ def send_image(state: SimulatorState, user_id: str) -> ActionResult:
 
 
 def send_location(
-    state: SimulatorState, user_id: str, title: str, address: str, latitude: float,
+    state: SimulatorState,
+    user_id: str,
+    title: str,
+    address: str,
+    latitude: float,
     longitude: float,
 ) -> ActionResult:
     """Share a location."""
@@ -155,16 +159,20 @@ def unsend(state: SimulatorState, user_id: str, message_id: str | None = None) -
         persona = _speaker(state, user_id)
         target = message_id or persona.last_message_id
         sent = next(
-            (entry for entry in state.transcripts[user_id]
-             if entry["from"] == "user" and entry.get("messageId") == target),
+            (
+                entry
+                for entry in state.transcripts[user_id]
+                if entry["from"] == "user" and entry.get("messageId") == target
+            ),
             None,
         )
         if target is None or sent is None or sent.get("unsent"):
             raise ActionError(404, "no message of this person to unsend")
         sent["unsent"] = True
         event = events.unsend_event(user_id, target)
-        entry = _record(state, event, {"kind": "event",
-                                       "event": {"type": "unsend", "messageId": target}})
+        entry = _record(
+            state, event, {"kind": "event", "event": {"type": "unsend", "messageId": target}}
+        )
     return _post(state, event, entry)
 
 
@@ -210,8 +218,9 @@ def _send_message(
         persona.last_message_id = message_id
         if content["type"] == "image":
             state.images.add(message_id)
-        entry = _record(state, event, {"kind": "message", "message": content,
-                                       "messageId": message_id})
+        entry = _record(
+            state, event, {"kind": "message", "message": content, "messageId": message_id}
+        )
     return _post(state, event, entry)
 
 
@@ -236,9 +245,16 @@ def _record(state: SimulatorState, event: Event, shown: Entry) -> Entry:
     state.sent_events[event["webhookEventId"]] = event
     user_id = event["source"]["userId"]
     # `delivered`: it is in the person's own chat; whether the bot got it is `webhookStatus`.
-    return state.append(user_id, {"from": "user", **shown, "delivered": True,
-                                  "webhookEventId": event["webhookEventId"],
-                                  "webhookStatus": None})
+    return state.append(
+        user_id,
+        {
+            "from": "user",
+            **shown,
+            "delivered": True,
+            "webhookEventId": event["webhookEventId"],
+            "webhookStatus": None,
+        },
+    )
 
 
 def _post(state: SimulatorState, event: Event, entry: Entry) -> ActionResult:

@@ -25,8 +25,10 @@ def start_loading(call: ApiCall) -> ApiResponse:
     """Show the loading indicator for 5..60 seconds (a multiple of 5) in a one-to-one chat."""
     body = call.json_object()
     seconds = body.get("loadingSeconds", DEFAULT_LOADING_SECONDS)
-    if isinstance(seconds, bool) or not isinstance(seconds, int) or not (
-        5 <= seconds <= 60 and seconds % 5 == 0
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int)
+        or not (5 <= seconds <= 60 and seconds % 5 == 0)
     ):
         raise invalid_body([detail("must be a multiple of 5 between 5 and 60", "loadingSeconds")])
     chat_id = body.get("chatId")
@@ -35,14 +37,17 @@ def start_loading(call: ApiCall) -> ApiResponse:
         persona = state.personas.get(chat_id) if isinstance(chat_id, str) else None
         if persona is None:
             raise invalid_body([detail("invalid chat ID", "chatId")])
-        state.append(persona.user_id, {
-            "from": "bot",
-            "kind": "loading",
-            "loadingSeconds": seconds,
-            # Shown like a reply: to anyone who has not blocked the account.
-            "delivered": persona.receives("reply"),
-            "requestId": call.request_id,
-        })
+        state.append(
+            persona.user_id,
+            {
+                "from": "bot",
+                "kind": "loading",
+                "loadingSeconds": seconds,
+                # Shown like a reply: to anyone who has not blocked the account.
+                "delivered": persona.receives("reply"),
+                "requestId": call.request_id,
+            },
+        )
     return ok(status=202)
 
 

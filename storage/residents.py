@@ -70,4 +70,3 @@ def is_following(session: Session, line_user_id: str) -> bool:
         select(Resident.following).where(Resident.line_user_id == line_user_id)
     )
     return following is not False
-

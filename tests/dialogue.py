@@ -135,7 +135,9 @@ class Dialogue:
         if kind == "empty":
             return self.say("")
         if kind == "unknown-type":
-            return self.send(make_event("message", self.user, message={"type": "hologram", "id": "9"}))
+            return self.send(
+                make_event("message", self.user, message={"type": "hologram", "id": "9"})
+            )
         assert kind == "stale-button", kind
         return self.send(postback_event(stale_postback, self.user))
 

@@ -129,12 +129,18 @@ def validate_api_request(
     pointer = f"/paths/{_escape(template)}/{method.lower()}"
     for index, parameter in enumerate(operation.get("parameters", [])):
         if parameter["in"] == "header" and headers and parameter["name"] in headers:
-            _raise_errors(spec.validator(f"{pointer}/parameters/{index}/schema"),
-                          headers[parameter["name"]], f"header {parameter['name']}")
+            _raise_errors(
+                spec.validator(f"{pointer}/parameters/{index}/schema"),
+                headers[parameter["name"]],
+                f"header {parameter['name']}",
+            )
     content = operation.get("requestBody", {}).get("content", {})
     if "application/json" in content:
-        _raise_errors(spec.validator(f"{pointer}/requestBody/content/application~1json/schema"),
-                      body, f"the body of {method} {path}")
+        _raise_errors(
+            spec.validator(f"{pointer}/requestBody/content/application~1json/schema"),
+            body,
+            f"the body of {method} {path}",
+        )
     return str(operation["operationId"])
 
 
@@ -148,8 +154,10 @@ def validate_api_response(method: str, path: str, status: int, body: Any) -> Non
     if str(status) in responses:
         if "application/json" not in responses[str(status)].get("content", {}):
             return
-        pointer = (f"/paths/{_escape(template)}/{method}/responses/{status}"
-                   "/content/application~1json/schema")
+        pointer = (
+            f"/paths/{_escape(template)}/{method}/responses/{status}"
+            "/content/application~1json/schema"
+        )
     elif status >= 400:
         pointer = "/components/schemas/ErrorResponse"
     else:
@@ -159,5 +167,6 @@ def validate_api_response(method: str, path: str, status: int, body: Any) -> Non
 
 def validate_webhook_body(body: Any) -> None:
     """Check a webhook request body (destination and events) against LINE's webhook.yml."""
-    _raise_errors(_load(WEBHOOK).validator("/components/schemas/CallbackRequest"), body,
-                  "the webhook body")
+    _raise_errors(
+        _load(WEBHOOK).validator("/components/schemas/CallbackRequest"), body, "the webhook body"
+    )

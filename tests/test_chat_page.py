@@ -115,7 +115,11 @@ def madoguchi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with log.open("w") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-            env=env, cwd=instance, stdout=output, stderr=subprocess.STDOUT, text=True,
+            env=env,
+            cwd=instance,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -141,10 +145,16 @@ class _Watch:
         self.errors: list[str] = []
         self.outside: list[str] = []
         page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("console", lambda message: self.errors.append(message.text)
-                if message.type == "error" else None)
-        page.on("request", lambda request: None if request.url.startswith(origin)
-                else self.outside.append(request.url))
+        page.on(
+            "console",
+            lambda message: self.errors.append(message.text) if message.type == "error" else None,
+        )
+        page.on(
+            "request",
+            lambda request: (
+                None if request.url.startswith(origin) else self.outside.append(request.url)
+            ),
+        )
 
     def check(self) -> None:
         assert not self.errors, self.errors
@@ -321,75 +331,171 @@ FLEX = {
         "contents": [
             {
                 "type": "bubble",
-                "hero": {"type": "image", "url": "https://example.com/salon.jpg", "size": "full",
-                         "aspectRatio": "20:13", "aspectMode": "cover"},
+                "hero": {
+                    "type": "image",
+                    "url": "https://example.com/salon.jpg",
+                    "size": "full",
+                    "aspectRatio": "20:13",
+                    "aspectMode": "cover",
+                },
                 "body": {
-                    "type": "box", "layout": "vertical", "spacing": "sm",
+                    "type": "box",
+                    "layout": "vertical",
+                    "spacing": "sm",
                     "contents": [
-                        {"type": "text", "text": "早川ふれあいサロン", "weight": "bold",
-                         "size": "xl", "wrap": True},
-                        {"type": "box", "layout": "baseline", "contents": [
-                            {"type": "icon", "url": "https://example.com/star.png"},
-                            {"type": "text", "text": "毎週水曜 10:00", "size": "sm",
-                             "color": "#999999", "flex": 0, "margin": "md"},
-                        ]},
+                        {
+                            "type": "text",
+                            "text": "早川ふれあいサロン",
+                            "weight": "bold",
+                            "size": "xl",
+                            "wrap": True,
+                        },
+                        {
+                            "type": "box",
+                            "layout": "baseline",
+                            "contents": [
+                                {"type": "icon", "url": "https://example.com/star.png"},
+                                {
+                                    "type": "text",
+                                    "text": "毎週水曜 10:00",
+                                    "size": "sm",
+                                    "color": "#999999",
+                                    "flex": 0,
+                                    "margin": "md",
+                                },
+                            ],
+                        },
                         {"type": "separator", "margin": "md"},
-                        {"type": "box", "layout": "horizontal", "contents": [
-                            {"type": "text", "text": "場所", "color": "#aaaaaa", "flex": 1},
-                            {"type": "text", "text": "早川公民館", "flex": 3, "wrap": True},
-                        ]},
+                        {
+                            "type": "box",
+                            "layout": "horizontal",
+                            "contents": [
+                                {"type": "text", "text": "場所", "color": "#aaaaaa", "flex": 1},
+                                {"type": "text", "text": "早川公民館", "flex": 3, "wrap": True},
+                            ],
+                        },
                         {"type": "spacer", "size": "sm"},
                         {"type": "filler"},
                     ],
                 },
                 "footer": {
-                    "type": "box", "layout": "vertical", "contents": [
-                        {"type": "button", "style": "primary", "action": {
-                            "type": "postback", "label": "ここに行きたい",
-                            "data": "salon=1", "displayText": "早川ふれあいサロンに行きたい"}},
-                        {"type": "button", "style": "link", "action": {
-                            "type": "uri", "label": "地図", "uri": "https://example.com/map"}},
+                    "type": "box",
+                    "layout": "vertical",
+                    "contents": [
+                        {
+                            "type": "button",
+                            "style": "primary",
+                            "action": {
+                                "type": "postback",
+                                "label": "ここに行きたい",
+                                "data": "salon=1",
+                                "displayText": "早川ふれあいサロンに行きたい",
+                            },
+                        },
+                        {
+                            "type": "button",
+                            "style": "link",
+                            "action": {
+                                "type": "uri",
+                                "label": "地図",
+                                "uri": "https://example.com/map",
+                            },
+                        },
                     ],
                 },
             },
-            {"type": "bubble", "size": "kilo", "body": {"type": "box", "layout": "vertical",
-             "contents": [{"type": "text", "text": "下曽我サロン"}]}},
+            {
+                "type": "bubble",
+                "size": "kilo",
+                "body": {
+                    "type": "box",
+                    "layout": "vertical",
+                    "contents": [{"type": "text", "text": "下曽我サロン"}],
+                },
+            },
         ],
     },
 }
 TEMPLATES = [
-    {"type": "template", "altText": "確認", "template": {
-        "type": "confirm", "text": "この内容で送りますか？",
-        "actions": [{"type": "message", "label": "はい", "text": "はい"},
-                    {"type": "message", "label": "いいえ", "text": "いいえ"}]}},
-    {"type": "template", "altText": "ボタン", "template": {
-        "type": "buttons", "thumbnailImageUrl": "https://example.com/t.jpg",
-        "title": "見守り", "text": "毎朝のお元気確認",
-        "actions": [{"type": "postback", "label": "申し込む", "data": "watch=1"},
-                    {"type": "datetimepicker", "label": "開始日を選ぶ", "data": "start=1",
-                     "mode": "date"}]}},
+    {
+        "type": "template",
+        "altText": "確認",
+        "template": {
+            "type": "confirm",
+            "text": "この内容で送りますか？",
+            "actions": [
+                {"type": "message", "label": "はい", "text": "はい"},
+                {"type": "message", "label": "いいえ", "text": "いいえ"},
+            ],
+        },
+    },
+    {
+        "type": "template",
+        "altText": "ボタン",
+        "template": {
+            "type": "buttons",
+            "thumbnailImageUrl": "https://example.com/t.jpg",
+            "title": "見守り",
+            "text": "毎朝のお元気確認",
+            "actions": [
+                {"type": "postback", "label": "申し込む", "data": "watch=1"},
+                {
+                    "type": "datetimepicker",
+                    "label": "開始日を選ぶ",
+                    "data": "start=1",
+                    "mode": "date",
+                },
+            ],
+        },
+    },
 ]
 OTHERS = [
-    {"type": "location", "title": "小田原市役所", "address": "神奈川県小田原市荻窪300",
-     "latitude": 35.2645, "longitude": 139.1522},
+    {
+        "type": "location",
+        "title": "小田原市役所",
+        "address": "神奈川県小田原市荻窪300",
+        "latitude": 35.2645,
+        "longitude": 139.1522,
+    },
     {"type": "sticker", "packageId": "446", "stickerId": "1988"},
-    {"type": "image", "originalContentUrl": "https://example.com/a.jpg",
-     "previewImageUrl": "https://example.com/a-small.jpg"},
-    {"type": "text", "text": "詳しくは https://example.com/salons または 0465-00-0000 へ",
-     "quickReply": {"items": [
-         {"type": "action", "action": {"type": "message", "label": "メニュー", "text": "メニュー"}},
-         {"type": "action", "action": {"type": "location", "label": "位置情報を送る"}},
-     ]}},
+    {
+        "type": "image",
+        "originalContentUrl": "https://example.com/a.jpg",
+        "previewImageUrl": "https://example.com/a-small.jpg",
+    },
+    {
+        "type": "text",
+        "text": "詳しくは https://example.com/salons または 0465-00-0000 へ",
+        "quickReply": {
+            "items": [
+                {
+                    "type": "action",
+                    "action": {"type": "message", "label": "メニュー", "text": "メニュー"},
+                },
+                {"type": "action", "action": {"type": "location", "label": "位置情報を送る"}},
+            ]
+        },
+    },
 ]
 RICH_MENU = {
-    "size": {"width": 2500, "height": 843}, "selected": True, "name": "main",
+    "size": {"width": 2500, "height": 843},
+    "selected": True,
+    "name": "main",
     "chatBarText": "メニュー",
     "areas": [
-        {"bounds": {"x": 0, "y": 0, "width": 1250, "height": 843},
-         "action": {"type": "message", "label": "相談する", "text": "相談したい"}},
-        {"bounds": {"x": 1250, "y": 0, "width": 1250, "height": 843},
-         "action": {"type": "postback", "label": "サロン", "data": "menu=salon",
-                    "displayText": "サロンを探す"}},
+        {
+            "bounds": {"x": 0, "y": 0, "width": 1250, "height": 843},
+            "action": {"type": "message", "label": "相談する", "text": "相談したい"},
+        },
+        {
+            "bounds": {"x": 1250, "y": 0, "width": 1250, "height": 843},
+            "action": {
+                "type": "postback",
+                "label": "サロン",
+                "data": "menu=salon",
+                "displayText": "サロンを探す",
+            },
+        },
     ],
 }
 
@@ -398,8 +504,9 @@ class _QuietBot:
     """A simulator whose bot only says 200; the test pushes what the bot would send."""
 
     def __init__(self) -> None:
-        self.state = SimulatorState(webhook_url="http://unset", channel_secret=SECRET,
-                                    access_token=TOKEN)
+        self.state = SimulatorState(
+            webhook_url="http://unset", channel_secret=SECRET, access_token=TOKEN
+        )
         self.events: list[dict[str, Any]] = []
         app: Flask = create_simulator(self.state)
 
@@ -413,9 +520,11 @@ class _QuietBot:
 
     def api(self, path: str, body: Any = None, **kwargs: Any) -> requests.Response:
         response = requests.post(
-            f"{self.base}/simulator/line/v2/bot{path}", json=body,
+            f"{self.base}/simulator/line/v2/bot{path}",
+            json=body,
             headers={"Authorization": f"Bearer {TOKEN}", **kwargs.pop("headers", {})},
-            timeout=10, **kwargs,
+            timeout=10,
+            **kwargs,
         )
         assert response.status_code < 300, response.text
         return response
@@ -427,8 +536,11 @@ class _QuietBot:
         entries = requests.get(
             f"{self.base}/simulator/control/users/{user_id}/transcript", timeout=10
         ).json()["entries"]
-        return [e["message"].get("text", "") for e in entries
-                if e["from"] == "user" and e["kind"] == "message"]
+        return [
+            e["message"].get("text", "")
+            for e in entries
+            if e["from"] == "user" and e["kind"] == "message"
+        ]
 
 
 @pytest.fixture
@@ -443,8 +555,9 @@ def test_flex_templates_media_loading_and_the_rich_menu(
     quiet_bot: _QuietBot, open_page: Callable[..., Page]
 ) -> None:
     menu_id = quiet_bot.api("/richmenu", RICH_MENU).json()["richMenuId"]
-    quiet_bot.api(f"/richmenu/{menu_id}/content", data=b"\x89PNG fake",
-                  headers={"Content-Type": "image/png"})
+    quiet_bot.api(
+        f"/richmenu/{menu_id}/content", data=b"\x89PNG fake", headers={"Content-Type": "image/png"}
+    )
     quiet_bot.api(f"/user/all/richmenu/{menu_id}")
     page = open_page(quiet_bot.base, width=390, height=844)
     hanako = re.search(r"U[0-9a-f]{32}", _tab(page, "山田花子").get_attribute("title") or "")
@@ -491,7 +604,10 @@ def test_flex_templates_media_loading_and_the_rich_menu(
 
     assert postbacks[0] == {"data": "salon=1"}, "displayText is shown, not sent"
     assert quiet_bot.texts_from(user) == [
-        "早川ふれあいサロンに行きたい", "はい", "相談したい", "サロンを探す",
+        "早川ふれあいサロンに行きたい",
+        "はい",
+        "相談したい",
+        "サロンを探す",
     ]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat_page_rich.png"), full_page=True)

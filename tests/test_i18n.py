@@ -23,9 +23,26 @@ def test_japanese_and_english_are_shipped() -> None:
 def _extracted(tmp_path: Path) -> set[str]:
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "locales/babel.cfg",
-         "-k", "_", "-k", "N_", "-k", "gettext:2", "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "locales/babel.cfg",
+            "-k",
+            "_",
+            "-k",
+            "N_",
+            "-k",
+            "gettext:2",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as file:
         return {message.id for message in read_po(file) if message.id}
@@ -42,8 +59,9 @@ def test_every_string_in_the_code_is_translated(language: str, tmp_path: Path) -
 
 def test_placeholders_survive_translation() -> None:
     for language in SHIPPED:
-        text = i18n.gettext(language, "All right. From now on we will write in {language}.",
-                            language="X")
+        text = i18n.gettext(
+            language, "All right. From now on we will write in {language}.", language="X"
+        )
         assert "X" in text and "{" not in text
 
 

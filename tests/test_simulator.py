@@ -76,9 +76,7 @@ def bot() -> Iterator[FakeBot]:
     @app.post("/callback")
     def callback() -> tuple[str, int]:
         with lock:
-            fake.received.append(
-                (request.get_data(), request.headers.get("X-Line-Signature", ""))
-            )
+            fake.received.append((request.get_data(), request.headers.get("X-Line-Signature", "")))
         return "OK", fake.status
 
     with BackgroundServer(app) as server:
@@ -96,15 +94,24 @@ class Sim:
         self.http = requests.Session()
 
     def control(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return self.http.request(method, f"{self.url}/simulator/control{path}",
-                                 timeout=TIMEOUT, **kwargs)
+        return self.http.request(
+            method, f"{self.url}/simulator/control{path}", timeout=TIMEOUT, **kwargs
+        )
 
     def api(
-        self, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None,
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
         timeout: float = TIMEOUT,
     ) -> requests.Response:
         return self.http.request(
-            method, self.api_base + path, json=body, timeout=timeout,
+            method,
+            self.api_base + path,
+            json=body,
+            timeout=timeout,
             headers={"Authorization": f"Bearer {TOKEN}", **(headers or {})},
         )
 
@@ -119,20 +126,29 @@ class Sim:
         assert answer.status_code == 200, answer.text
         return answer.json()["event"]
 
-    def push(self, to: str, text: str = "お元気ですか", key: str | None = None,
-             timeout: float = TIMEOUT) -> requests.Response:
+    def push(
+        self, to: str, text: str = "お元気ですか", key: str | None = None, timeout: float = TIMEOUT
+    ) -> requests.Response:
         headers = {"X-Line-Retry-Key": key} if key else {}
-        return self.api("POST", "/v2/bot/message/push",
-                        {"to": to, "messages": [{"type": "text", "text": text}]},
-                        headers=headers, timeout=timeout)
+        return self.api(
+            "POST",
+            "/v2/bot/message/push",
+            {"to": to, "messages": [{"type": "text", "text": text}]},
+            headers=headers,
+            timeout=timeout,
+        )
 
     def transcript(self, user_id: str, after: int = 0) -> list[dict[str, Any]]:
-        return self.control("GET", f"/users/{user_id}/transcript",
-                            params={"after": after}).json()["entries"]
+        return self.control("GET", f"/users/{user_id}/transcript", params={"after": after}).json()[
+            "entries"
+        ]
 
     def bot_messages(self, user_id: str, *, delivered: bool = True) -> list[dict[str, Any]]:
-        return [e for e in self.transcript(user_id)
-                if e["from"] == "bot" and e["kind"] == "message" and e["delivered"] == delivered]
+        return [
+            e
+            for e in self.transcript(user_id)
+            if e["from"] == "bot" and e["kind"] == "message" and e["delivered"] == delivered
+        ]
 
     def requests(self) -> list[dict[str, Any]]:
         return self.control("GET", "/requests").json()["requests"]
@@ -150,11 +166,13 @@ def sim(bot: FakeBot) -> Iterator[Sim]:
 def assert_requests_follow_spec(sim: Sim) -> None:
     """Every accepted request the simulator recorded, and every answer, is as LINE specifies."""
     for record in sim.requests():
-        validate_api_response(record["method"], record["path"], record["status"],
-                              record["response"])
+        validate_api_response(
+            record["method"], record["path"], record["status"], record["response"]
+        )
         if record["status"] < 400:
-            validate_api_request(record["method"], record["path"], record["body"],
-                                 record["headers"])
+            validate_api_request(
+                record["method"], record["path"], record["body"], record["headers"]
+            )
 
 
 # --- Webhook events -------------------------------------------------------------------------
@@ -170,11 +188,21 @@ def test_events_are_signed_and_in_lines_shape(sim: Sim, bot: FakeBot) -> None:
     user_id = sim.user()
     sim.control("POST", f"/users/{user_id}/sticker", json={})
     sim.control("POST", f"/users/{user_id}/image")
-    sim.control("POST", f"/users/{user_id}/location", json={
-        "title": "小田原市役所", "address": "神奈川県小田原市荻窪300",
-        "latitude": 35.2645, "longitude": 139.1521})
-    sim.control("POST", f"/users/{user_id}/postback",
-                json={"data": "action=pick&date=1", "params": {"date": "2025-01-01"}})
+    sim.control(
+        "POST",
+        f"/users/{user_id}/location",
+        json={
+            "title": "小田原市役所",
+            "address": "神奈川県小田原市荻窪300",
+            "latitude": 35.2645,
+            "longitude": 139.1521,
+        },
+    )
+    sim.control(
+        "POST",
+        f"/users/{user_id}/postback",
+        json={"data": "action=pick&date=1", "params": {"date": "2025-01-01"}},
+    )
     text_event = sim.say(user_id, "相談したいです")
     sim.control("POST", f"/users/{user_id}/unsend", json={})
     sim.control("POST", f"/users/{user_id}/unfollow")
@@ -187,10 +215,22 @@ def test_events_are_signed_and_in_lines_shape(sim: Sim, bot: FakeBot) -> None:
         assert body["destination"] == sim.state.bot_user_id
     events = bot.events()
     assert [e["type"] for e in events] == [
-        "follow", "message", "message", "message", "postback", "message", "unsend", "unfollow",
-        "follow"]
+        "follow",
+        "message",
+        "message",
+        "message",
+        "postback",
+        "message",
+        "unsend",
+        "unfollow",
+        "follow",
+    ]
     assert [e["message"]["type"] for e in events if e["type"] == "message"] == [
-        "sticker", "image", "location", "text"]
+        "sticker",
+        "image",
+        "location",
+        "text",
+    ]
     for event in events:
         assert event["mode"] == "active"
         assert event["source"] == {"type": "user", "userId": user_id}
@@ -199,8 +239,7 @@ def test_events_are_signed_and_in_lines_shape(sim: Sim, bot: FakeBot) -> None:
         assert ("replyToken" in event) == (event["type"] not in ("unfollow", "unsend"))
     assert len({e["webhookEventId"] for e in events}) == len(events)
     assert [e["follow"]["isUnblocked"] for e in events if e["type"] == "follow"] == [False, True]
-    assert events[4]["postback"] == {"data": "action=pick&date=1",
-                                     "params": {"date": "2025-01-01"}}
+    assert events[4]["postback"] == {"data": "action=pick&date=1", "params": {"date": "2025-01-01"}}
     assert events[5] == text_event and text_event["message"]["id"].isdigit()
     assert events[6]["unsend"] == {"messageId": text_event["message"]["id"]}
     assert events[1]["message"]["stickerResourceType"] == "STATIC"
@@ -211,8 +250,9 @@ def test_the_line_sdk_parses_the_events(sim: Sim, bot: FakeBot) -> None:
     user_id = sim.user()
     sim.say(user_id, "ゴミ出しを手伝ってほしい")
     parser = WebhookParser(SECRET)
-    parsed = [event for raw, signature in bot.received
-              for event in parser.parse(raw.decode(), signature)]
+    parsed = [
+        event for raw, signature in bot.received for event in parser.parse(raw.decode(), signature)
+    ]
     assert isinstance(parsed[0], FollowEvent)
     assert isinstance(parsed[1], MessageEvent)
     assert isinstance(parsed[1].message, TextMessageContent)
@@ -221,9 +261,13 @@ def test_the_line_sdk_parses_the_events(sim: Sim, bot: FakeBot) -> None:
 
 def test_webhook_spec_check_applies_discriminators() -> None:
     event = {
-        "type": "message", "mode": "active", "timestamp": 1, "replyToken": "r",
+        "type": "message",
+        "mode": "active",
+        "timestamp": 1,
+        "replyToken": "r",
         "source": {"type": "user", "userId": "U" + "1" * 32},
-        "webhookEventId": "01HZY0000000000000000000AA", "deliveryContext": {"isRedelivery": False},
+        "webhookEventId": "01HZY0000000000000000000AA",
+        "deliveryContext": {"isRedelivery": False},
         "message": {"type": "text", "id": "1", "text": "hi", "quoteToken": "q"},
     }
     validate_webhook_body({"destination": "U" + "0" * 32, "events": [event]})
@@ -231,14 +275,18 @@ def test_webhook_spec_check_applies_discriminators() -> None:
     with pytest.raises(SpecViolation, match="quoteToken"):
         validate_webhook_body({"destination": "U" + "0" * 32, "events": [no_quote_token]})
     with pytest.raises(SpecViolation, match="follow"):
-        validate_webhook_body({"destination": "U" + "0" * 32, "events": [
-            {**event, "type": "follow"}]})
+        validate_webhook_body(
+            {"destination": "U" + "0" * 32, "events": [{**event, "type": "follow"}]}
+        )
 
 
 def test_postback_display_text_shows_as_the_persons_bubble(sim: Sim) -> None:
     user_id = sim.user()
-    sim.control("POST", f"/users/{user_id}/postback",
-                json={"data": "answer=fine", "displayText": "元気です"})
+    sim.control(
+        "POST",
+        f"/users/{user_id}/postback",
+        json={"data": "answer=fine", "displayText": "元気です"},
+    )
     last = sim.transcript(user_id)[-1]
     assert last["from"] == "user" and last["kind"] == "message"
     assert last["message"] == {"type": "text", "text": "元気です"}
@@ -257,9 +305,13 @@ def test_redelivery_repeats_the_event_id_and_reply_token(sim: Sim, bot: FakeBot)
 
 
 def test_raw_events_are_posted_as_given(sim: Sim, bot: FakeBot) -> None:
-    odd = {"type": "somethingNew", "mode": "active", "timestamp": 1,
-           "webhookEventId": "01HZY0000000000000000000AB",
-           "deliveryContext": {"isRedelivery": False}}
+    odd = {
+        "type": "somethingNew",
+        "mode": "active",
+        "timestamp": 1,
+        "webhookEventId": "01HZY0000000000000000000AB",
+        "deliveryContext": {"isRedelivery": False},
+    }
     assert sim.control("POST", "/send", json={"events": [odd]}).json()["status"] == 200
     raw, signature = bot.received[-1]
     assert signature == sign(SECRET, raw)
@@ -306,8 +358,11 @@ def test_reply_tokens_expire(sim: Sim) -> None:
     sim.control("POST", "/config", json={"replyTokenTtl": 0.2})
     token = sim.say(user_id)["replyToken"]
     time.sleep(0.3)
-    answer = sim.api("POST", "/v2/bot/message/reply",
-                     {"replyToken": token, "messages": [{"type": "text", "text": "遅い"}]})
+    answer = sim.api(
+        "POST",
+        "/v2/bot/message/reply",
+        {"replyToken": token, "messages": [{"type": "text", "text": "遅い"}]},
+    )
     assert answer.status_code == 400 and answer.json()["message"] == "Invalid reply token"
     assert sim.bot_messages(user_id) == []
 
@@ -356,8 +411,11 @@ def test_a_blocked_person_gets_nothing_and_costs_nothing(sim: Sim) -> None:
     friend = sim.user("友だち 一郎")
     sim.control("POST", f"/users/{user_id}/unfollow")
     assert sim.push(user_id).status_code == 200
-    multicast = sim.api("POST", "/v2/bot/message/multicast",
-                        {"to": [user_id, friend], "messages": [{"type": "text", "text": "x"}]})
+    multicast = sim.api(
+        "POST",
+        "/v2/bot/message/multicast",
+        {"to": [user_id, friend], "messages": [{"type": "text", "text": "x"}]},
+    )
     assert multicast.status_code == 200 and multicast.json() == {}
     assert sim.bot_messages(user_id) == []
     assert len(sim.bot_messages(user_id, delivered=False)) == 2
@@ -371,8 +429,11 @@ def test_a_blocked_person_gets_nothing_and_costs_nothing(sim: Sim) -> None:
 def test_pushes_reach_friends_only_but_replies_reach_whoever_wrote(sim: Sim) -> None:
     stranger = sim.user(follow=False)
     token = sim.say(stranger)["replyToken"]
-    sim.api("POST", "/v2/bot/message/reply",
-            {"replyToken": token, "messages": [{"type": "text", "text": "返信"}]})
+    sim.api(
+        "POST",
+        "/v2/bot/message/reply",
+        {"replyToken": token, "messages": [{"type": "text", "text": "返信"}]},
+    )
     sim.push(stranger)
     assert [m["via"] for m in sim.bot_messages(stranger)] == ["reply"]
     assert [m["via"] for m in sim.bot_messages(stranger, delivered=False)] == ["push"]
@@ -387,9 +448,12 @@ def test_pushing_to_an_unknown_user_fails(sim: Sim) -> None:
 def test_multicast_delivers_once_to_each_and_counts_the_quota(sim: Sim) -> None:
     people = [sim.user(f"住民 {n}") for n in range(3)]
     unknown = ["U" + f"{n:032x}" for n in range(497)]
-    answer = sim.api("POST", "/v2/bot/message/multicast",
-                     {"to": people + unknown, "messages": [{"type": "text", "text": "見守り"}]},
-                     headers={"X-Line-Retry-Key": str(uuid.uuid4())})
+    answer = sim.api(
+        "POST",
+        "/v2/bot/message/multicast",
+        {"to": people + unknown, "messages": [{"type": "text", "text": "見守り"}]},
+        headers={"X-Line-Retry-Key": str(uuid.uuid4())},
+    )
     assert answer.status_code == 200
     assert all(len(sim.bot_messages(p)) == 1 for p in people)
     assert sim.control("GET", "/stats").json()["byVia"] == {"multicast": 3}
@@ -406,8 +470,11 @@ def test_the_monthly_quota_stops_pushes(sim: Sim) -> None:
 
 
 def test_the_access_token_is_required(sim: Sim) -> None:
-    answer = sim.http.get(sim.api_base + "/v2/bot/message/quota",
-                          headers={"Authorization": "Bearer wrong"}, timeout=TIMEOUT)
+    answer = sim.http.get(
+        sim.api_base + "/v2/bot/message/quota",
+        headers={"Authorization": "Bearer wrong"},
+        timeout=TIMEOUT,
+    )
     assert answer.status_code == 401
     assert answer.json()["message"].startswith("Authentication failed")
     assert sim.requests()[-1]["authorized"] is False
@@ -433,28 +500,68 @@ def quick_reply(count: int, label: str = "はい", data: str = "a=1") -> dict[st
     [
         pytest.param([TEXT] * 6, "messages", True, id="6 messages"),
         pytest.param([], "messages", True, id="no messages"),
-        pytest.param([{"type": "text", "text": "あ" * 5001}], "messages[0].text", False,
-                     id="5,001-char text"),
-        pytest.param([{"type": "text", "text": "😀" * 2501}], "messages[0].text", False,
-                     id="5,002 UTF-16 units of emoji"),
+        pytest.param(
+            [{"type": "text", "text": "あ" * 5001}], "messages[0].text", False, id="5,001-char text"
+        ),
+        pytest.param(
+            [{"type": "text", "text": "😀" * 2501}],
+            "messages[0].text",
+            False,
+            id="5,002 UTF-16 units of emoji",
+        ),
         pytest.param([{"type": "text", "text": ""}], "messages[0].text", False, id="empty text"),
-        pytest.param([quick_reply(14)], "messages[0].quickReply.items[13]", True,
-                     id="14 quick replies"),
-        pytest.param([quick_reply(1, label="あ" * 21)],
-                     "messages[0].quickReply.items[0].action.label", False, id="21-char label"),
-        pytest.param([quick_reply(1, data="x" * 301)],
-                     "messages[0].quickReply.items[0].action.data", True,
-                     id="301-char postback data"),
-        pytest.param([{"type": "video", "originalContentUrl": "https://example.com/v.mp4",
-                       "previewImageUrl": "https://example.com/v.jpg"}],
-                     "messages[0].type", False, id="video"),
-        pytest.param([{"type": "flex", "contents": {"type": "bubble"}}],
-                     "messages[0].altText", True, id="flex without altText"),
-        pytest.param([{"type": "template", "altText": "あ" * 401,
-                       "template": {"type": "confirm", "text": "?", "actions": [
-                           {"type": "message", "label": "はい", "text": "はい"},
-                           {"type": "message", "label": "いいえ", "text": "いいえ"}]}}],
-                     "messages[0].altText", False, id="401-char template altText"),
+        pytest.param(
+            [quick_reply(14)], "messages[0].quickReply.items[13]", True, id="14 quick replies"
+        ),
+        pytest.param(
+            [quick_reply(1, label="あ" * 21)],
+            "messages[0].quickReply.items[0].action.label",
+            False,
+            id="21-char label",
+        ),
+        pytest.param(
+            [quick_reply(1, data="x" * 301)],
+            "messages[0].quickReply.items[0].action.data",
+            True,
+            id="301-char postback data",
+        ),
+        pytest.param(
+            [
+                {
+                    "type": "video",
+                    "originalContentUrl": "https://example.com/v.mp4",
+                    "previewImageUrl": "https://example.com/v.jpg",
+                }
+            ],
+            "messages[0].type",
+            False,
+            id="video",
+        ),
+        pytest.param(
+            [{"type": "flex", "contents": {"type": "bubble"}}],
+            "messages[0].altText",
+            True,
+            id="flex without altText",
+        ),
+        pytest.param(
+            [
+                {
+                    "type": "template",
+                    "altText": "あ" * 401,
+                    "template": {
+                        "type": "confirm",
+                        "text": "?",
+                        "actions": [
+                            {"type": "message", "label": "はい", "text": "はい"},
+                            {"type": "message", "label": "いいえ", "text": "いいえ"},
+                        ],
+                    },
+                }
+            ],
+            "messages[0].altText",
+            False,
+            id="401-char template altText",
+        ),
     ],
 )
 def test_messages_breaking_lines_rules_are_refused(
@@ -478,9 +585,18 @@ def test_messages_at_lines_limits_are_accepted(sim: Sim) -> None:
         {"type": "text", "text": "あ" * 5000},
         {"type": "text", "text": "😀" * 2500},
         quick_reply(13, label="あ" * 20, data="x" * 300),
-        {"type": "flex", "altText": "サロン一覧", "contents": {
-            "type": "bubble", "body": {"type": "box", "layout": "vertical", "contents": [
-                {"type": "text", "text": "早川サロン"}]}}},
+        {
+            "type": "flex",
+            "altText": "サロン一覧",
+            "contents": {
+                "type": "bubble",
+                "body": {
+                    "type": "box",
+                    "layout": "vertical",
+                    "contents": [{"type": "text", "text": "早川サロン"}],
+                },
+            },
+        },
         {"type": "sticker", "packageId": "446", "stickerId": "1988"},
     ]
     answer = sim.api("POST", "/v2/bot/message/push", {"to": user_id, "messages": messages})
@@ -494,7 +610,8 @@ def test_multicast_takes_at_most_500_recipients(sim: Sim) -> None:
     answer = sim.api("POST", "/v2/bot/message/multicast", body)
     assert answer.status_code == 400
     assert answer.json()["details"] == [
-        {"message": "Size must be between 1 and 500", "property": "to"}]
+        {"message": "Size must be between 1 and 500", "property": "to"}
+    ]
     with pytest.raises(SpecViolation):
         validate_api_request("POST", "/v2/bot/message/multicast", body)
 
@@ -568,8 +685,9 @@ def test_a_failed_push_retried_with_its_key_arrives_once(
 def test_an_ambiguous_failed_reply_has_used_its_token(sim: Sim) -> None:
     user_id = sim.user()
     token = sim.say(user_id)["replyToken"]
-    sim.control("POST", "/faults", json={"seed": _seed_whose_first_error(delivers=True),
-                                         "error_rate": 1.0})
+    sim.control(
+        "POST", "/faults", json={"seed": _seed_whose_first_error(delivers=True), "error_rate": 1.0}
+    )
     reply = {"replyToken": token, "messages": [TEXT]}
     assert sim.api("POST", "/v2/bot/message/reply", reply).status_code == 500
     sim.control("DELETE", "/faults")
@@ -609,16 +727,16 @@ def test_profile_loading_read_marks_and_content(sim: Sim) -> None:
     user_id = sim.user("小田原 花子")
     profile = sim.api("GET", f"/v2/bot/profile/{user_id}").json()
     assert profile == {"userId": user_id, "displayName": "小田原 花子", "language": "ja"}
-    loading = sim.api("POST", "/v2/bot/chat/loading/start",
-                      {"chatId": user_id, "loadingSeconds": 10})
+    loading = sim.api(
+        "POST", "/v2/bot/chat/loading/start", {"chatId": user_id, "loadingSeconds": 10}
+    )
     assert loading.status_code == 202 and loading.json() == {}
     assert sim.transcript(user_id)[-1]["kind"] == "loading"
     bad = sim.api("POST", "/v2/bot/chat/loading/start", {"chatId": user_id, "loadingSeconds": 7})
     assert bad.status_code == 400
 
     text = sim.say(user_id)["message"]
-    read = sim.api("POST", "/v2/bot/chat/markAsRead",
-                   {"markAsReadToken": text["markAsReadToken"]})
+    read = sim.api("POST", "/v2/bot/chat/markAsRead", {"markAsReadToken": text["markAsReadToken"]})
     assert read.status_code == 200
     read_up_to = sim.control("GET", f"/users/{user_id}/transcript").json()["readUpTo"]
     assert read_up_to == sim.transcript(user_id)[-1]["seq"]
@@ -660,12 +778,26 @@ def test_the_line_sdk_works_against_the_simulator(sim: Sim) -> None:
     config = Configuration(host=sim.api_base, access_token=TOKEN)
     with ApiClient(config) as client:
         api, blob = MessagingApi(client), MessagingApiBlob(client)
-        answer = api.reply_message(ReplyMessageRequest(
-            reply_token=token,
-            messages=[TextMessage(text="ご用件をどうぞ", quick_reply=QuickReply(items=[
-                QuickReplyItem(action=PostbackAction(label="相談", data="flow=consult",
-                                                     display_text="相談したい"))]))],
-        ), _request_timeout=TIMEOUT)
+        answer = api.reply_message(
+            ReplyMessageRequest(
+                reply_token=token,
+                messages=[
+                    TextMessage(
+                        text="ご用件をどうぞ",
+                        quick_reply=QuickReply(
+                            items=[
+                                QuickReplyItem(
+                                    action=PostbackAction(
+                                        label="相談", data="flow=consult", display_text="相談したい"
+                                    )
+                                )
+                            ]
+                        ),
+                    )
+                ],
+            ),
+            _request_timeout=TIMEOUT,
+        )
         assert len(answer.sent_messages) == 1
 
         key = str(uuid.uuid4())
@@ -677,23 +809,37 @@ def test_the_line_sdk_works_against_the_simulator(sim: Sim) -> None:
         assert conflict.value.headers["x-line-accepted-request-id"]
 
         assert api.get_profile(user_id, _request_timeout=TIMEOUT).display_name == "SDK 次郎"
-        api.show_loading_animation(ShowLoadingAnimationRequest(chat_id=user_id,
-                                                               loading_seconds=5),
-                                   _request_timeout=TIMEOUT)
+        api.show_loading_animation(
+            ShowLoadingAnimationRequest(chat_id=user_id, loading_seconds=5),
+            _request_timeout=TIMEOUT,
+        )
         assert api.get_message_quota_consumption(_request_timeout=TIMEOUT).total_usage == 1
 
-        menu = api.create_rich_menu(RichMenuRequest(
-            size=RichMenuSize(width=2500, height=843), selected=True, name="madoguchi",
-            chat_bar_text="メニュー", areas=[RichMenuArea(
-                bounds=RichMenuBounds(x=0, y=0, width=2500, height=843),
-                action=PostbackAction(label="相談", data="flow=consult"))],
-        ), _request_timeout=TIMEOUT)
-        blob.set_rich_menu_image(menu.rich_menu_id, body=b"\x89PNG fake",
-                                 _headers={"Content-Type": "image/png"},
-                                 _request_timeout=TIMEOUT)
+        menu = api.create_rich_menu(
+            RichMenuRequest(
+                size=RichMenuSize(width=2500, height=843),
+                selected=True,
+                name="madoguchi",
+                chat_bar_text="メニュー",
+                areas=[
+                    RichMenuArea(
+                        bounds=RichMenuBounds(x=0, y=0, width=2500, height=843),
+                        action=PostbackAction(label="相談", data="flow=consult"),
+                    )
+                ],
+            ),
+            _request_timeout=TIMEOUT,
+        )
+        blob.set_rich_menu_image(
+            menu.rich_menu_id,
+            body=b"\x89PNG fake",
+            _headers={"Content-Type": "image/png"},
+            _request_timeout=TIMEOUT,
+        )
         api.set_default_rich_menu(menu.rich_menu_id, _request_timeout=TIMEOUT)
-        assert [m.rich_menu_id for m in api.get_rich_menu_list(
-            _request_timeout=TIMEOUT).richmenus] == [menu.rich_menu_id]
+        assert [
+            m.rich_menu_id for m in api.get_rich_menu_list(_request_timeout=TIMEOUT).richmenus
+        ] == [menu.rich_menu_id]
 
     assert [m["via"] for m in sim.bot_messages(user_id)] == ["reply", "push"]
     assert pushed.sent_messages[0].id == sim.bot_messages(user_id)[-1]["messageId"]
