@@ -9,19 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from console.i18n import gettext, language
+from flows import consultation_questions
 from flows.i18n import N_
 
-# The same words the resident tapped in the consultation flow (flows/consultation.py).
-CATEGORIES: Mapping[str, str] = {
-    "care": N_("Care and old age"),
-    "childcare": N_("Raising children"),
-    "disability": N_("Disability"),
-    "money": N_("Living and money"),
-    "housing": N_("Housing"),
-    "mind": N_("Mind / withdrawal"),
-    "errands": N_("A little help"),
-    "other": N_("Other / not sure"),
-}
+# The same words the resident tapped in the consultation, so staff and resident name a
+# worry alike.
+CATEGORIES: Mapping[str, str] = dict(consultation_questions.CATEGORIES)
 URGENCY_NAMES: Mapping[str, str] = {
     "emergency": N_("Emergency"),
     "today": N_("Today"),
@@ -54,11 +47,7 @@ CONTACT_METHODS: Mapping[str, str] = {
     "phone": N_("By phone"),
     "visit": N_("A visit requested"),
 }
-CONTACT_TIMES: Mapping[str, str] = {
-    "morning": N_("Morning"),
-    "afternoon": N_("Afternoon"),
-    "anytime": N_("Any time"),
-}
+CONTACT_TIMES: Mapping[str, str] = dict(consultation_questions.WHEN)
 KINDS: Mapping[str, str] = {
     "consultation": N_("Consultation"),
     "staff": N_("Asked to talk to a person"),

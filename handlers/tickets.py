@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from flows import answer_time, consultation
+from flows import answer_time, consultation_filing
 from flows.engine import Turn
 from flows.i18n import DEFAULT_LANGUAGE, gettext
 from flows.inputs import UserInput, normalise
@@ -85,7 +85,7 @@ def acknowledgement(turn: Turn, ticket: Ticket) -> Message:
         ),
         turn._("The staff member handling it will read it and answer you here."),
     ]
-    note = consultation.closed_note(turn, ticket.team)
+    note = consultation_filing.closed_note(turn, ticket.team)
     if note:
         lines += ["", note]
     return text("\n".join(lines), [resolve_button(turn, ticket), _menu_button(turn)])
@@ -179,7 +179,7 @@ def talk_to_person(turn: Turn) -> None:
         turn._("Please write here what you would like to talk about."),
         turn._("If it is urgent, please call {phone}.", phone=team.phone or "0465-00-0000"),
     ]
-    note = consultation.closed_note(turn, team)
+    note = consultation_filing.closed_note(turn, team)
     if note:
         lines += ["", note]
     reply = text("\n".join(lines), [_menu_button(turn)])
