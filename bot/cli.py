@@ -18,6 +18,8 @@ from bot.gateway import LineGateway
 from bot.sender import Sender
 from bot.settings import Settings
 from bot.worker import Worker, run_in_thread
+from flows import i18n
+from flows.i18n import N_
 from storage import inbox, migrate, salon_csv, sample_town
 from storage.db import Database
 
@@ -184,7 +186,15 @@ def salons_group() -> None:
 
 @salons_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def salons_import(file: Path) -> None:
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(list(i18n.LANGUAGES)),
+    default=i18n.DEFAULT_LANGUAGE,
+    show_default=True,
+    help="The language of the problems and the summary (the council's staff read Japanese).",
+)
+def salons_import(file: Path, language: str) -> None:
     """Create or update salons by ID from FILE (UTF-8, UTF-8 with BOM or Shift_JIS): all or nothing."""
     raw = file.read_bytes()
     database = Database(Settings.from_env().database_url)
@@ -192,19 +202,48 @@ def salons_import(file: Path) -> None:
         rows = len(salon_csv.read_rows(raw)[0])
         # Each row is counted twice: once checked, once written.
         with (
-            click.progressbar(length=2 * rows, label="importing salons") as bar,
+            click.progressbar(
+                length=2 * rows, label=i18n.gettext(language, N_("importing salons"))
+            ) as bar,
             database.transaction() as session,
         ):
             result = salon_csv.import_csv(session, raw, Clock().now(), progress=bar.update)
     except salon_csv.ImportFailed as failed:
         for problem in failed.problems:
-            click.echo(str(problem), err=True)
+            click.echo(_problem_line(problem, language), err=True)
         raise click.ClickException(
-            f"{len(failed.problems)} problem(s) in {file.name}; nothing was imported"
+            i18n.gettext(
+                language,
+                N_("{count} problem(s) in {file}; nothing was imported"),
+                count=len(failed.problems),
+                file=file.name,
+            )
         ) from None
     finally:
         database.dispose()
-    click.echo(f"{result.created} salons added, {result.updated} updated ({result.encoding})")
+    click.echo(
+        i18n.gettext(
+            language,
+            N_("{created} salons added, {updated} updated ({encoding})"),
+            created=result.created,
+            updated=result.updated,
+            encoding=result.encoding,
+        )
+    )
+
+
+def _problem_line(problem: salon_csv.Problem, language: str) -> str:
+    """One problem as staff read it: where in the spreadsheet, then why, in their language."""
+    why = i18n.gettext(language, problem.message, **problem.params)
+    if problem.column:
+        return i18n.gettext(
+            language,
+            N_("row {row}, {column}: {why}"),
+            row=problem.row,
+            column=problem.column,
+            why=why,
+        )
+    return i18n.gettext(language, N_("row {row}: {why}"), row=problem.row, why=why)
 
 
 @salons_group.command("export")

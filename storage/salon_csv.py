@@ -6,6 +6,7 @@ salons need (種類, 地区, 日程ルール, 対象 …); docs/salons_csv.md de
 
 An import reads the whole file and checks every row before writing anything: if any row is
 wrong, `ImportFailed` lists each problem (row, column, why) and the database is untouched.
+Each reason is an English msgid with its params, so staff read it in their own language.
 Rows are matched by ID, so importing the same file twice updates and never duplicates.
 """
 
@@ -20,7 +21,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 from storage.geo import distance_m
 from storage.models import District, Salon, SalonCancellation
 from storage.models.salons import audience_mask
+from storage.refusals import N_
 from storage.salon_schedule import (
     IRREGULAR,
     WEEKDAY_CHARS,
@@ -92,17 +94,29 @@ _YES = {"はい", "あり", "休み", "する", "○", "〇", "yes", "y", "true"
 _NO = {"", "いいえ", "なし", "開催", "しない", "×", "no", "n", "false", "0"}
 _LIST_SEPARATORS = re.compile(r"[・、,;；\s]+")
 _PHONE = re.compile(r"[0-9][0-9-]{5,18}[0-9]")
+REQUIRED = N_("this value is required")
 # Further than this from every district centre is not in the town: a typo or swapped columns.
 TOWN_REACH_M = 20_000.0
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in the file. Row numbers are as a spreadsheet shows them (header = 1)."""
+    """One thing wrong in the file. Row numbers are as a spreadsheet shows them (header = 1).
+
+    `message` is an English msgid whose `{placeholders}` `params` fill: staff read it through
+    `gettext(language, problem.message, **problem.params)`; `why` and `str()` are English, for
+    logs and programs.
+    """
 
     row: int
     column: str
-    why: str
+    message: str
+    # Out of the hash (a dict has none), so a Problem stays hashable as it always was.
+    params: dict[str, object] = field(default_factory=dict, hash=False)
+
+    @property
+    def why(self) -> str:
+        return self.message.format(**self.params) if self.params else self.message
 
     def __str__(self) -> str:
         where = f"row {self.row}" + (f", {self.column}" if self.column else "")
@@ -144,7 +158,7 @@ def decode(raw: bytes) -> tuple[str, str]:
             return raw.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise ImportFailed([Problem(1, "", "the file is neither UTF-8 nor Shift_JIS (cp932) text")])
+    raise ImportFailed([Problem(1, "", N_("the file is neither UTF-8 nor Shift_JIS (cp932) text"))])
 
 
 def read_rows(raw: bytes) -> tuple[list[dict[str, str]], str]:
@@ -156,7 +170,7 @@ def read_rows(raw: bytes) -> tuple[list[dict[str, str]], str]:
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise ImportFailed(
-            [Problem(1, column, "this column is missing from the header") for column in missing]
+            [Problem(1, column, N_("this column is missing from the header")) for column in missing]
         )
     rows = [
         {key: (value or "").strip() for key, value in row.items() if isinstance(key, str)}
@@ -186,8 +200,9 @@ def import_csv(
         problems += found
         if record.code:
             if record.code in first_row_of:
-                why = f"duplicate ID {record.code!r}; it is already on row {first_row_of[record.code]}"
-                problems.append(Problem(number, "ID", why))
+                why = N_("duplicate ID '{code}'; it is already on row {row}")
+                params = {"code": record.code, "row": first_row_of[record.code]}
+                problems.append(Problem(number, "ID", why, params))
             else:
                 first_row_of[record.code] = number
         records.append(record)
@@ -213,13 +228,13 @@ def _check(
     """One row to the salon's column values, and whatever is wrong with it."""
     problems: list[Problem] = []
 
-    def problem(column: str, why: str) -> None:
-        problems.append(Problem(number, column, why))
+    def problem(column: str, message: str, /, **params: object) -> None:
+        problems.append(Problem(number, column, message, params))
 
     def required(column: str) -> str:
         value = row.get(column, "")
         if not value:
-            problem(column, "this value is required")
+            problem(column, REQUIRED)
         return value
 
     record = _Record(row=number, code=required("ID"))
@@ -228,16 +243,19 @@ def _check(
     values["name_kana"] = row.get("名称_カナ", "")
     values["kind"] = _code_of(row.get("種類", ""), KIND_LABELS)
     if not row.get("種類"):
-        problem("種類", "this value is required")
+        problem("種類", REQUIRED)
     elif values["kind"] is None:
         problem(
-            "種類", f"unknown kind {row['種類']!r}; use one of {', '.join(KIND_LABELS.values())}"
+            "種類",
+            N_("unknown kind '{kind}'; use one of {labels}"),
+            kind=row["種類"],
+            labels=", ".join(KIND_LABELS.values()),
         )
     district = districts.get(row.get("地区", ""))
     if not row.get("地区"):
-        problem("地区", "this value is required")
+        problem("地区", REQUIRED)
     elif district is None:
-        problem("地区", f"unknown district {row['地区']!r}")
+        problem("地区", N_("unknown district '{district}'"), district=row["地区"])
     values["district_id"] = district.id if district else None
     values["community_area"] = row.get("地域") or (district.area if district else "")
     values["address"] = required("住所")
@@ -249,7 +267,9 @@ def _check(
         _check_in_town(latitude, longitude, districts, problem)
     values["phone"] = row.get("電話番号", "")
     if values["phone"] and not _PHONE.fullmatch(unicodedata.normalize("NFKC", values["phone"])):
-        problem("電話番号", f"{values['phone']!r} is not a phone number like 0465-00-1234")
+        problem(
+            "電話番号", N_("'{text}' is not a phone number like 0465-00-1234"), text=values["phone"]
+        )
     values["organiser"] = row.get("主催者", "")
     _check_schedule(row, values, problem)
     values["skip_holidays"] = _flag(row.get("祝日休み", ""), "祝日休み", problem)
@@ -257,7 +277,7 @@ def _check(
     for text in _items(row.get("休止日", "")):
         day = _date(text)
         if day is None:
-            problem("休止日", f"{text!r} is not a date like 2026-12-02")
+            problem("休止日", N_("'{text}' is not a date like 2026-12-02"), text=text)
         else:
             record.cancelled.add(day)
     audiences = []
@@ -265,7 +285,7 @@ def _check(
         code = _code_of(text, AUDIENCE_LABELS)
         if code is None:
             labels = ", ".join(AUDIENCE_LABELS.values())
-            problem("対象", f"unknown audience {text!r}; use {labels}")
+            problem("対象", N_("unknown audience '{text}'; use {labels}"), text=text, labels=labels)
         else:
             audiences.append(code)
     values["audience_mask"] = audience_mask(audiences or ["anyone"])
@@ -276,11 +296,16 @@ def _check(
     values["accessibility"] = row.get("バリアフリー", "")
     values["status"] = _code_of(row.get("状態", "") or "active", STATUS_LABELS)
     if values["status"] is None:
-        problem("状態", f"unknown status {row['状態']!r}; use {', '.join(STATUS_LABELS.values())}")
+        problem(
+            "状態",
+            N_("unknown status '{text}'; use {labels}"),
+            text=row["状態"],
+            labels=", ".join(STATUS_LABELS.values()),
+        )
     confirmed = row.get("最終確認日", "")
     values["last_confirmed"] = _date(confirmed) if confirmed else None
     if confirmed and values["last_confirmed"] is None:
-        problem("最終確認日", f"{confirmed!r} is not a date like 2026-04-01")
+        problem("最終確認日", N_("'{text}' is not a date like 2026-04-01"), text=confirmed)
     values["notes"] = row.get("備考", "")
     _check_lengths(values, problem)
     return record, problems
@@ -296,34 +321,44 @@ def _check_schedule(row: dict[str, str], values: dict[str, Any], problem: _Repor
         try:
             weekdays = parse_weekdays(weekdays_text)
         except ScheduleError as error:
-            problem("曜日", str(error))
+            problem("曜日", error.message, **error.params)
     if rule_text:
         try:
             rule, written_start, written_end = parse(rule_text)
         except ScheduleError as error:
-            problem("日程ルール", str(error))
+            problem("日程ルール", error.message, **error.params)
     elif weekdays:
         rule = Rule("weekly", weekdays=weekdays)
     elif not weekdays_text:
-        problem("日程ルール", "write the schedule here (or the weekdays in 曜日)")
+        problem("日程ルール", N_("write the schedule here (or the weekdays in 曜日)"))
     if rule is not None and weekdays and rule.weekdays and weekdays != rule.weekdays:
         days = "・".join(WEEKDAY_CHARS[day] for day in rule.weekdays)
-        problem("曜日", f"{weekdays_text!r} does not match 日程ルール ({days})")
+        problem(
+            "曜日", N_("'{text}' does not match 日程ルール ({days})"), text=weekdays_text, days=days
+        )
     start = _time_column(row, "開始時間", written_start, problem)
     end = _time_column(row, "終了時間", written_end, problem)
     if rule is None:
         return
     if rule.kind != IRREGULAR and start is None and not row.get("開始時間"):
-        problem("開始時間", "a start time is required unless the schedule is irregular (不定期)")
+        problem(
+            "開始時間", N_("a start time is required unless the schedule is irregular (不定期)")
+        )
     if start is not None and end is not None and end <= start:
-        problem("終了時間", f"{time_text(end)} is not after the start time {time_text(start)}")
+        problem(
+            "終了時間",
+            N_("{end} is not after the start time {start}"),
+            end=time_text(end),
+            start=time_text(start),
+        )
     values["schedule"] = rule.to_json()
     values["schedule_text"] = rule.text
     values["weekday_mask"] = rule.weekday_mask
     values["start_time"], values["end_time"] = start, end
 
 
-_Reporter = Callable[[str, str], None]
+class _Reporter(Protocol):
+    def __call__(self, column: str, message: str, /, **params: object) -> None: ...
 
 
 def _time_column(
@@ -335,10 +370,15 @@ def _time_column(
     try:
         value = parse_time(text)
     except ScheduleError as error:
-        problem(column, str(error))
+        problem(column, error.message, **error.params)
         return None
     if written is not None and written != value:
-        problem(column, f"{text} differs from the time in 日程ルール ({time_text(written)})")
+        problem(
+            column,
+            N_("{text} differs from the time in 日程ルール ({written})"),
+            text=text,
+            written=time_text(written),
+        )
     return value
 
 
@@ -346,17 +386,20 @@ def _coordinate(
     text: str, low: float, high: float, column: str, problem: _Reporter
 ) -> float | None:
     if not text:
-        problem(column, "this value is required")
+        problem(column, REQUIRED)
         return None
     try:
         value = float(unicodedata.normalize("NFKC", text))
     except ValueError:
-        problem(column, f"{text!r} is not a number like 35.2646")
+        problem(column, N_("'{text}' is not a number like 35.2646"), text=text)
         return None
     if not math.isfinite(value) or not low <= value <= high:
         swapped = column == "緯度" and math.isfinite(value) and abs(value) <= 180
-        hint = "; are 緯度 and 経度 swapped?" if swapped else ""
-        problem(column, f"{text} is out of range ({low} to {high}){hint}")
+        if swapped:
+            why = N_("{text} is out of range ({low} to {high}); are 緯度 and 経度 swapped?")
+        else:
+            why = N_("{text} is out of range ({low} to {high})")
+        problem(column, why, text=text, low=low, high=high)
         return None
     return value
 
@@ -370,11 +413,16 @@ def _check_in_town(
         distance_m(latitude, longitude, d.latitude, d.longitude) for d in districts.values()
     )
     if nearest > TOWN_REACH_M:
-        why = (
-            f"({latitude}, {longitude}) is {nearest / 1000:.0f} km from the town; "
-            "are 緯度 and 経度 swapped or mistyped?"
+        problem(
+            "緯度",
+            N_(
+                "({latitude}, {longitude}) is {km} km from the town; "
+                "are 緯度 and 経度 swapped or mistyped?"
+            ),
+            latitude=latitude,
+            longitude=longitude,
+            km=round(nearest / 1000),
         )
-        problem("緯度", why)
 
 
 def _check_lengths(values: dict[str, Any], problem: _Reporter) -> None:
@@ -386,7 +434,7 @@ def _check_lengths(values: dict[str, Any], problem: _Reporter) -> None:
               "community_area": ("地域", 80)}  # fmt: skip
     for key, (column, limit) in limits.items():
         if len(values.get(key) or "") > limit:
-            problem(column, f"longer than {limit} characters")
+            problem(column, N_("longer than {limit} characters"), limit=limit)
 
 
 def _flag(text: str, column: str, problem: _Reporter) -> bool:
@@ -394,7 +442,7 @@ def _flag(text: str, column: str, problem: _Reporter) -> bool:
     if folded in _YES:
         return True
     if folded not in _NO:
-        problem(column, f"{text!r} is neither はい nor いいえ")
+        problem(column, N_("'{text}' is neither はい nor いいえ"), text=text)
     return False
 
 

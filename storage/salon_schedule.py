@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 import holidays
 from dateutil import rrule
 
+from storage.refusals import N_
+
 TOKYO = ZoneInfo("Asia/Tokyo")
 WEEKDAY_CHARS = "月火水木金土日"  # Monday first, as Python and dateutil count
 _RRULE_DAYS = (rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.SU)
@@ -45,7 +47,16 @@ GUIDE = "毎週水曜 / 第2・第4金曜 / 毎月15日 / 不定期（要問合�
 
 
 class ScheduleError(ValueError):
-    """A schedule line or time that cannot be read; the message says what is accepted."""
+    """A schedule line or time that cannot be read; the message says what is accepted.
+
+    `message` is an English msgid and `params` fill its placeholders, so staff read it in their
+    language (`gettext(language, error.message, **error.params)`); `str(error)` is English.
+    """
+
+    def __init__(self, message: str, /, **params: object) -> None:
+        super().__init__(message.format(**params) if params else message)
+        self.message = message
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -197,7 +208,7 @@ def parse(text: str) -> tuple[Rule, time | None, time | None]:
     original = " ".join(text.split())
     folded = fold(text)
     if not folded:
-        raise ScheduleError(f"the schedule is empty; write it like {GUIDE}")
+        raise ScheduleError(N_("the schedule is empty; write it like {guide}"), guide=GUIDE)
     if any(word in folded for word in _IRREGULAR_WORDS):
         return Rule(IRREGULAR, note=original), None, None
     start, end, rest = _take_times(folded)
@@ -212,22 +223,27 @@ def _rule(rest: str, original: str) -> Rule:
         return Rule(WEEKLY, weekdays=tuple(range(5)))
     if "隔週" in rest:
         raise ScheduleError(
-            f"隔週 cannot be computed; write the weeks, like 第1・第3水曜: {original!r}"
+            N_("隔週 cannot be computed; write the weeks, like 第1・第3水曜: '{text}'"),
+            text=original,
         )
     rest = _RANGE.sub(_expand_range, rest)
     if match := _MONTHLY.fullmatch(rest.removesuffix("日") + "日"):
         days = tuple(sorted({int(d) for d in re.findall(r"\d{1,2}", match.group(1))}))
         if not days or any(not 1 <= day <= 31 for day in days):
-            raise ScheduleError(f"a day of the month must be 1 to 31: {original!r}")
+            raise ScheduleError(N_("a day of the month must be 1 to 31: '{text}'"), text=original)
         return Rule(MONTHLY_DAY, monthdays=days)
     if match := _NTH.fullmatch(rest):
         nths = (LAST,) if match.group(1) == "最終" else _numbers(match.group(1))
         if not nths or any(n != LAST and not 1 <= n <= 5 for n in nths):
-            raise ScheduleError(f"a week of the month must be 第1 to 第5: {original!r}")
+            raise ScheduleError(
+                N_("a week of the month must be 第1 to 第5: '{text}'"), text=original
+            )
         return Rule(NTH_WEEKDAY, weekdays=_weekdays(match.group(2)), nths=nths)
     if (match := _WEEKLY.fullmatch(rest)) and (rest.startswith("毎週") or "曜" in rest):
         return Rule(WEEKLY, weekdays=_weekdays(match.group(1)))
-    raise ScheduleError(f"cannot read the schedule {original!r}; write it like {GUIDE}")
+    raise ScheduleError(
+        N_("cannot read the schedule '{text}'; write it like {guide}"), text=original, guide=GUIDE
+    )
 
 
 def parse_weekdays(text: str) -> tuple[int, ...]:
@@ -236,7 +252,9 @@ def parse_weekdays(text: str) -> tuple[int, ...]:
     days = _weekdays(folded)
     leftover = re.sub(rf"[{WEEKDAY_CHARS}]|曜日|曜|[・、,/と]", "", folded)
     if leftover or not days:
-        raise ScheduleError(f"cannot read the weekdays {text!r}; write them like 月,木")
+        raise ScheduleError(
+            N_("cannot read the weekdays '{text}'; write them like 月,木"), text=text
+        )
     return days
 
 
@@ -245,7 +263,7 @@ def parse_time(text: str) -> time:
     folded = fold(text)
     match = re.fullmatch(rf"{_TIME}(?::00)?", folded)
     if match is None:
-        raise ScheduleError(f"cannot read the time {text!r}; write it like 10:00")
+        raise ScheduleError(N_("cannot read the time '{text}'; write it like 10:00"), text=text)
     return _time_of(match.groups())
 
 
@@ -261,7 +279,7 @@ def _take_times(folded: str) -> tuple[time | None, time | None, str]:
     start = _time_of(groups[:4])
     end = _time_of(groups[4:]) if groups[4] is not None else None
     if end is not None and end <= start:
-        raise ScheduleError(f"the end time must be after the start time: {folded!r}")
+        raise ScheduleError(N_("the end time must be after the start time: '{text}'"), text=folded)
     return start, end, folded[: match.start()] + folded[match.end() :]
 
 
@@ -269,7 +287,7 @@ def _time_of(groups: Iterable[str | None]) -> time:
     hour, minutes, half, minutes_ja = groups
     minute = 30 if half else int(minutes or minutes_ja or 0)
     if not (0 <= int(hour or 0) <= 23 and 0 <= minute <= 59):
-        raise ScheduleError(f"no such time: {hour}:{minute:02d}")
+        raise ScheduleError(N_("no such time: {time}"), time=f"{hour}:{minute:02d}")
     return time(int(hour or 0), minute)
 
 

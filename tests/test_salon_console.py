@@ -92,6 +92,25 @@ def test_an_edit_is_checked_like_an_import_and_audited(
         assert "salon_edit" in actions
 
 
+def test_a_refused_edit_says_why_in_the_staff_members_language(
+    app: Flask, db: Database, office: Office
+) -> None:
+    browser = signed_in(app, db, office, "boss")
+    salon = first_salon(db)
+    path = f"/console/admin/salons/{salon.id}"
+    refused = browser.post(path, form_of(salon, phone="でんわ", start="25:00"))
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "電話番号: 「でんわ」は電話番号として読めません（例: 0465-00-1234）" in page
+    # A reason from the schedule reader reaches the form in Japanese too.
+    assert "開始時間: 25:00 という時刻はありません" in page
+    assert "not a phone number" not in page
+    browser.post("/console/language", {"lang": "en", "next": path})
+    english = browser.post(path, form_of(salon, phone="でんわ")).get_data(as_text=True)
+    assert "電話番号: &#39;でんわ&#39; is not a phone number like 0465-00-1234" in english
+    assert first_salon(db).phone == salon.phone
+
+
 def test_pausing_a_salon_takes_it_out_of_line_and_is_audited(
     app: Flask, db: Database, office: Office
 ) -> None:
