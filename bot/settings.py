@@ -21,6 +21,9 @@ class Settings:
     channel_secret: str = ""
     channel_access_token: str = ""
     api_base_url: str = DEFAULT_API_BASE_URL
+    # The account's LINE ID ("@123abcde"): with it, family get a link that opens the chat with
+    # their code ready to send; without it they are told to find the account themselves.
+    basic_id: str = ""
     database_url: str = ""
     secret_key: str = ""
     instance_path: Path = field(default_factory=lambda: Path("instance"))
@@ -73,6 +76,7 @@ class Settings:
             "database_url": env.get("DATABASE_URL")
             or f"sqlite:///{instance.resolve() / 'madoguchi.db'}",
             "secret_key": env.get("MADOGUCHI_SECRET_KEY", ""),
+            "basic_id": basic_id(env.get("LINE_BOT_BASIC_ID", "")),
             "instance_path": instance,
             "allow_clock": env.get("MADOGUCHI_ALLOW_CLOCK", "") == "1",
             "rich_menu": env.get("MADOGUCHI_RICH_MENU", "1") != "0",
@@ -89,3 +93,9 @@ class Settings:
             if raw:
                 values[name] = parse_duration(raw)
         return cls(**values)
+
+
+def basic_id(text: str) -> str:
+    """The account's LINE ID as LINE writes it, with its @ (people often leave it off)."""
+    text = text.strip()
+    return f"@{text.removeprefix('@')}" if text else ""

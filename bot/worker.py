@@ -121,6 +121,7 @@ class Worker:
                 reply_until=event.received_at + self.settings.reply_token_fresh_for,
                 profile_language=profile_language,
                 profile_name=profile_name,
+                basic_id=self.settings.basic_id,
             )
             with self._loading_shown_if_slow(event):
                 try:

@@ -40,6 +40,8 @@ class Turn:
     out: list[Message] = field(default_factory=list)
     # Set when danger words were answered with emergency numbers in this turn.
     alarmed: bool = False
+    # The account's LINE ID ("@…"), when the settings give it.
+    basic_id: str = ""
 
     def _(self, message: str, /, **params: object) -> str:
         """Translate into the resident's language as it is now (a flow may just have changed it)."""

@@ -61,6 +61,8 @@ MAX_PAUSE = timedelta(days=366)
 # Family members shown with buttons in the family menu (two buttons each).
 MAX_WATCHED = 5
 SHARE_URL = "https://line.me/R/share?text="
+# LINE's URL scheme for a chat with an official account, `text` typed in (not yet sent).
+OA_MESSAGE_URL = "https://line.me/R/oaMessage/{account}/?{text}"
 MAX_URI = 1000  # LINE's limit for a URI action
 
 
@@ -758,12 +760,7 @@ def invitation_messages(turn: Turn, enrolment: WatchEnrolment) -> list[Message]:
         code=spaced,
         day=until,
     )
-    forward = turn._(
-        "Watch-over code {code} (until {day}). Add the welfare council's LINE account as a "
-        "friend and send this code.",
-        code=invitation.code,
-        day=until,
-    )
+    forward = _forward(turn, invitation.code, until)
     uri = SHARE_URL + quote(forward, safe="")
     if len(uri) > MAX_URI:
         return [text(body), text(forward)]
@@ -771,6 +768,30 @@ def invitation_messages(turn: Turn, enrolment: WatchEnrolment) -> list[Message]:
         items=[QuickReplyItem(action=URIAction(label=_fit(turn._("Send to family")), uri=uri))]
     )
     return [TextMessage(text=body, quick_reply=share).to_dict()]
+
+
+def _forward(turn: Turn, code: str, until: str) -> str:
+    """What the resident sends on to family: the code, and how to use it.
+
+    With the account's LINE ID it carries a link that opens the chat with the account (after
+    adding it as a friend, if need be) with the code already typed: one tap to send, for a
+    son or daughter who has never heard of the council's account.
+    """
+    if not turn.basic_id:
+        return turn._(
+            "Watch-over code {code} (until {day}). Add the welfare council's LINE account as a "
+            "friend and send this code.",
+            code=code,
+            day=until,
+        )
+    typed = turn._("Watch-over code {code}", code=code)
+    link = OA_MESSAGE_URL.format(account=quote(turn.basic_id, safe=""), text=quote(typed, safe=""))
+    return turn._(
+        "Watch-over code {code} (until {day}). Open this link and send the code as it is:\n{link}",
+        code=code,
+        day=until,
+        link=link,
+    )
 
 
 # Reading what people type: times, days of the week, dates.

@@ -35,6 +35,8 @@ class Context:
     # The LINE profile, fetched before the transaction (an HTTP call must not hold the lock).
     profile_language: str | None = None
     profile_name: str | None = None
+    # The account's LINE ID, for links that open a chat with it (bot.settings).
+    basic_id: str = ""
 
 
 Handler = Callable[[Context, dict[str, Any]], None]
@@ -180,6 +182,7 @@ def _turn(context: Context, resident: Resident) -> Turn:
         resident=resident,
         conversation=conversation,
         idle_after=context.idle_after,
+        basic_id=context.basic_id,
     )
 
 

@@ -49,12 +49,14 @@ class Dialogue:
         user: str = RESIDENT,
         idle_after: timedelta = timedelta(minutes=30),
         profile_language: str | None = None,
+        basic_id: str = "",
     ) -> None:
         self.db = db
         self.clock = clock
         self.user = user
         self.idle_after = idle_after
         self.profile_language = profile_language
+        self.basic_id = basic_id
         self.last_event: dict[str, Any] = {}
 
     def send(self, event: dict[str, Any]) -> Said:
@@ -70,6 +72,7 @@ class Dialogue:
                 idle_after=self.idle_after,
                 reply_until=None,
                 profile_language=self.profile_language,
+                basic_id=self.basic_id,
             )
             events.handle(context, event)
             rows = session.scalars(

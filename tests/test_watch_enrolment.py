@@ -38,6 +38,27 @@ def sign_up(town: Town, *taps: str) -> list[dict]:
     return got
 
 
+def test_with_the_accounts_line_id_family_get_a_link_that_types_the_code_for_them(
+    db: Database, clock: Clock
+) -> None:
+    town = Town(db, clock, basic_id="@madoguchi")
+    sign_up(town, "毎日", "朝 8:00", "標準（おすすめ）")
+    got = town.resident.tap("はい、始める")
+    with db.transaction() as session:
+        code = session.scalars(select(WatchInvitation)).one().code
+    share = got[-1]["quickReply"]["items"][0]["action"]["uri"]
+    assert len(share) <= 1000  # LINE's limit for a URI action
+    forwarded = unquote(share.removeprefix("https://line.me/R/share?text="))
+    assert "このリンクを開いて" in forwarded
+    link = re.search(r"https://line\.me/R/oaMessage/%40madoguchi/\?(\S+)", forwarded)
+    assert link is not None
+    typed = unquote(link.group(1))
+    assert typed == f"見守りコード {code}"
+    # What the link types in, sent by a family member, starts the link to the resident.
+    got = town.family_a.say(typed)
+    assert "山田花子さんの見守りに、ご家族として登録しますか" in texts(got)
+
+
 def test_the_menu_item_explains_watch_over_and_who_is_told(town: Town) -> None:
     got = town.resident.say("見守り")
     assert "お元気ですか" in texts(got)

@@ -42,7 +42,7 @@ class Person:
         self.town = town
         self.user = user
         self.name = name
-        self.chat = Dialogue(town.db, town.clock, user=user)
+        self.chat = Dialogue(town.db, town.clock, user=user, basic_id=town.basic_id)
         self.seen = 0
 
     def follow(self) -> None:
@@ -81,9 +81,12 @@ class Person:
 
 
 class Town:
-    def __init__(self, db: Database, clock: Clock, wait: timedelta = WAIT) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, wait: timedelta = WAIT, basic_id: str = ""
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.basic_id = basic_id
         with db.transaction() as session:
             load_town(session)
         self.scheduler = Scheduler(
