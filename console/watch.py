@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from console.context import client_ip, now, work
 from console.i18n import _, language, local_time
-from flows import checkin, watch_enrolment
+from flows import checkin, watch_enrolment, watch_questions, watch_reading
 from flows import watch_words as words
 from flows.i18n import N_, gettext
 from flows.messages import text
@@ -52,7 +52,7 @@ ANSWERS = {
     "message": N_("Wrote a message"),
 }
 OUTCOMES = {"visit": N_("Visited"), "phone": N_("Reached by phone"), "other": N_("Other")}
-FREQUENCY_NAMES = dict(watch_enrolment.FREQUENCIES)
+FREQUENCY_NAMES = dict(watch_questions.FREQUENCIES)
 MAX_NOTE = 2000
 LIST_LIMIT = 500
 
@@ -199,7 +199,7 @@ def watch_detail(enrolment_id: int) -> str:
             "last_sign": _last_sign(enrolment, moment),
             "families": families,
             "rounds": rounds,
-            "frequencies": [(code, _(label)) for code, label in watch_enrolment.FREQUENCIES],
+            "frequencies": [(code, _(label)) for code, label in watch_questions.FREQUENCIES],
             "weekdays": _weekday_names(),
             "outcomes": [(code, _(label)) for code, label in OUTCOMES.items()],
             "enrolled_by_staff": enrolment.enrolled_by == "staff",
@@ -240,7 +240,7 @@ def watch_schedule(enrolment_id: int) -> Response:
             enrolment.resident,
             moment,
             N_("The council's watch-over staff changed your check-ins: {schedule}."),
-            schedule=watch_enrolment.describe(enrolment.resident.language, schedule),
+            schedule=watch_reading.describe(enrolment.resident.language, schedule),
         )
         audit.record(
             session,
@@ -341,7 +341,7 @@ def watch_enrol() -> Any:
         "watch/enrol.html",
         search=search,
         candidates=candidates,
-        frequencies=[(code, _(label)) for code, label in watch_enrolment.FREQUENCIES],
+        frequencies=[(code, _(label)) for code, label in watch_questions.FREQUENCIES],
         weekdays=_weekday_names(),
     )
 
@@ -393,7 +393,7 @@ def _enrol_posted() -> Response:
                 "Please tap a button when \u201cHow are you?\u201d arrives. Tap Watch-over in "
                 "the menu to see or change this."
             ),
-            schedule=watch_enrolment.describe(resident.language, schedule),
+            schedule=watch_reading.describe(resident.language, schedule),
         )
         audit.record(
             session,
@@ -410,7 +410,7 @@ def _enrol_posted() -> Response:
 
 def _schedule_from_form() -> tuple[Schedule, int | None]:
     form = request.form
-    time_of_day = watch_enrolment.parse_time(form.get("time", ""))
+    time_of_day = watch_reading.parse_time(form.get("time", ""))
     if time_of_day is None:
         abort(400, description="the time is like 8:00, between 5:00 and 22:00")
     weekdays = tuple(int(day) for day in form.getlist("weekdays") if day.isdigit())
@@ -434,7 +434,7 @@ def _enrolment(session: Session, enrolment_id: int) -> WatchEnrolment:
 
 
 def _schedule(enrolment: WatchEnrolment) -> str:
-    return watch_enrolment.describe(language(), Schedule.of(enrolment))
+    return watch_reading.describe(language(), Schedule.of(enrolment))
 
 
 def _last_sign(enrolment: WatchEnrolment, moment: datetime) -> str:

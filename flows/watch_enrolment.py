@@ -5,65 +5,45 @@ who is told, and gives consent; an enrolled resident sees their status and optio
 member sees the people they watch over, each with a short status. Enrolling goes
 frequency → (weekdays) → time → waits → confirm, then hands out the family invitation code.
 The diagram is watch_enrolment.mmd beside this file.
+
+This module is the machine: what each input means in each state, and each step's effect on the
+enrolment. What each state asks and the invitation for family are in watch_questions; reading
+typed times, days and dates, and saying a schedule back, in watch_reading.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
-from urllib.parse import quote
 
-from babel.dates import get_day_names
-from linebot.v3.messaging import QuickReply, QuickReplyItem, TextMessage, URIAction
 from transitions import EventData
 
 from flows import checkin, engine, postback
 from flows import watch_words as words
-from flows.engine import Flow, FlowModel, Turn
-from flows.i18n import N_, gettext, supported
+from flows.engine import Flow, FlowModel
+from flows.i18n import gettext
 from flows.inputs import UserInput, normalise
-from flows.messages import MAX_LABEL, Button, Message, text
+from flows.messages import Message, text
+from flows.watch_questions import (
+    FREQUENCIES,
+    NAME,
+    PAUSES,
+    QUESTIONS,
+    WEEKDAYS_NEEDED,
+    invitation_messages,
+)
+from flows.watch_reading import describe, parse_date, parse_time, parse_weekdays
 from storage import watch as store
 from storage.models import WatchEnrolment, WatchFamilyLink
-from storage.watch import EARLIEST, LATEST, TOWN_TZ, Schedule
+from storage.watch import Schedule
 
-NAME = "watch"
-
-FREQUENCIES = [
-    ("daily", N_("Every day")),
-    ("every2", N_("Every other day")),
-    ("twice_weekly", N_("Twice a week")),
-    ("weekly", N_("Once a week")),
-]
-WEEKDAYS_NEEDED = {"twice_weekly": 2, "weekly": 1}
-TIMES = [
-    ("08:00", N_("Morning 8:00")),
-    ("12:00", N_("Noon 12:00")),
-    ("17:00", N_("Evening 17:00")),
-]
-# Waits before the reminder and before alerting family: "standard" follows the settings.
-WAITS = [
-    ("standard", N_("Standard")),
-    ("short", N_("Shorter (1 h + 1 h)")),
-    ("long", N_("Longer (6 h + 6 h)")),
-]
+# Seconds to wait for each choice in watch_questions.WAITS, before the reminder and again
+# before alerting family; None follows the settings.
 WAIT_SECONDS = {"standard": None, "short": 3600, "long": 6 * 3600}
-PAUSES = [
-    ("3", N_("3 days")),
-    ("7", N_("1 week")),
-    ("14", N_("2 weeks")),
-    ("30", N_("1 month")),
-]
 MAX_PAUSE = timedelta(days=366)
 # Family members shown with buttons in the family menu (two buttons each).
 MAX_WATCHED = 5
-SHARE_URL = "https://line.me/R/share?text="
-# LINE's URL scheme for a chat with an official account, `text` typed in (not yet sent).
-OA_MESSAGE_URL = "https://line.me/R/oaMessage/{account}/?{text}"
-MAX_URI = 1000  # LINE's limit for a URI action
 
 
 class WatchModel(FlowModel):
@@ -460,7 +440,7 @@ class WatchFlow(Flow):
 
     def ask(self, model: FlowModel) -> list[Message]:
         assert isinstance(model, WatchModel)
-        return _QUESTIONS[model.state](model)
+        return QUESTIONS[model.state](model)
 
 
 def _with_days(event: str, value: str) -> tuple[str, dict[str, Any]]:
@@ -473,414 +453,6 @@ def _with_days(event: str, value: str) -> tuple[str, dict[str, Any]]:
 YES_NO = {normalise(w): "yes" for w in ("はい", "うん", "yes", "ok")} | {
     normalise(w): "no" for w in ("いいえ", "いえ", "no")
 }
-
-
-def _button(turn: Turn, label: str, event: str, value: str = "") -> Button:
-    data = {"flow": NAME, "ev": event}
-    if value:
-        data["v"] = value
-    return Button(_fit(turn._(label)), data)
-
-
-def _fit(label: str) -> str:
-    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
-
-
-def _menu_button(turn: Turn) -> Button:
-    return Button(turn._("Menu"), {"cmd": "menu"})
-
-
-# What each state asks.
-
-
-def _ask_menu(model: WatchModel) -> list[Message]:
-    turn = model.turn
-    enrolment = model.enrolment
-    family_part = _family_status(model)
-    if enrolment is not None:
-        buttons = []
-        if enrolment.status == "active":
-            buttons.append(_button(turn, N_("Take a break"), "pause"))
-        else:
-            buttons.append(_button(turn, N_("Start again now"), "resume"))
-        buttons += [
-            _button(turn, N_("Change day and time"), "change"),
-            _button(turn, N_("Family"), "family"),
-            _button(turn, N_("Code for family"), "code"),
-            _button(turn, N_("Stop watch-over"), "stop"),
-        ]
-        buttons += _family_buttons(model)
-        body = _status_of_mine(model, enrolment)
-        if family_part:
-            body += "\n\n" + family_part
-        return [text(body, [*buttons[:12], _menu_button(turn)])]
-    intro = turn._(
-        "Watch-over: on the days and at the time you choose, we send you \u201cHow are you?\u201d "
-        "and you answer with one tap.\n"
-        "If there is no answer, we ask once more. If there is still no answer, we tell the "
-        "family members you register and the council's watch-over staff, so someone checks "
-        "on you.\n"
-        "They are told only whether and when you answered. You can pause or stop at any time."
-    )
-    buttons = [
-        _button(turn, N_("Agree and sign up"), "agree"),
-        _button(turn, N_("Not now"), "decline"),
-        *_family_buttons(model),
-        Button(turn._("I have a family code"), {"cmd": "start", "flow": "family_link"}),
-        _menu_button(turn),
-    ]
-    if family_part:
-        intro = family_part + "\n\n" + intro
-    return [text(intro, buttons[:13])]
-
-
-def _status_of_mine(model: WatchModel, enrolment: WatchEnrolment) -> str:
-    turn = model.turn
-    lang = turn.resident.language
-    lines = [turn._("Watch-over: {schedule}", schedule=describe(lang, Schedule.of(enrolment)))]
-    if enrolment.status == "paused" and enrolment.paused_until is not None:
-        lines.append(turn._("Paused until {day}.", day=words.day_of(lang, enrolment.paused_until)))
-    else:
-        due = store.next_checkin(turn.session, enrolment)
-        if due is not None:
-            lines.append(turn._("Next check-in: {when}", when=_when_ahead(lang, due, turn.now)))
-    lines.append(
-        words.last_sign(lang, enrolment.last_sign_of_life_at, enrolment.last_sign_of_life, turn.now)
-    )
-    families = store.family_links(turn.session, enrolment)
-    lines.append(turn._("Family members registered: {count}", count=len(families)))
-    return "\n".join(lines)
-
-
-def _family_status(model: WatchModel) -> str:
-    """A family member's short status of each person they watch over."""
-    turn = model.turn
-    lang = turn.resident.language
-    parts = []
-    for link in model.watched:
-        enrolment = link.enrolment
-        line = f"{words.name_of(enrolment.resident, lang)}: " + words.last_sign(
-            lang, enrolment.last_sign_of_life_at, enrolment.last_sign_of_life, turn.now
-        )
-        if enrolment.status == "paused" and enrolment.paused_until is not None:
-            line += " " + turn._(
-                "(paused until {day})", day=words.day_of(lang, enrolment.paused_until)
-            )
-        parts.append(line)
-    return "\n".join(parts)
-
-
-def _family_buttons(model: WatchModel) -> list[Button]:
-    turn = model.turn
-    buttons = []
-    for link in model.watched:
-        name = words.name_of(link.enrolment.resident, turn.resident.language)[:9]
-        if link.enrolment.status == "active":
-            buttons.append(
-                Button(
-                    _fit(turn._("Pause {name}", name=name)),
-                    {"flow": NAME, "ev": "fam_pause", "v": str(link.id)},
-                )
-            )
-        buttons.append(
-            Button(
-                _fit(turn._("Leave {name}", name=name)),
-                {"flow": NAME, "ev": "fam_unlink", "v": str(link.id)},
-            )
-        )
-    return buttons
-
-
-def _ask_frequency(model: WatchModel) -> list[Message]:
-    turn = model.turn
-    return [
-        text(
-            turn._("How often should we check on you?"),
-            [_button(turn, label, "often", value) for value, label in FREQUENCIES],
-        )
-    ]
-
-
-def _ask_weekdays(model: WatchModel) -> list[Message]:
-    turn = model.turn
-    lang = supported(turn.resident.language)
-    needed = WEEKDAYS_NEEDED.get(model.data.get("frequency", ""), 1)
-    chosen = model.data.get("weekdays", [])
-    names = get_day_names("wide", locale=lang)
-    if needed == 2 and chosen:
-        body = turn._("{first} is chosen. Which other day of the week?", first=names[chosen[0]])
-    elif needed == 2:
-        body = turn._("Which two days of the week? Tap the first one.")
-    else:
-        body = turn._("Which day of the week?")
-    buttons = [
-        Button(names[day], {"flow": NAME, "ev": "day", "v": str(day)})
-        for day in range(7)
-        if day not in chosen
-    ]
-    return [text(body, buttons)]
-
-
-def _ask_time(model: WatchModel) -> list[Message]:
-    turn = model.turn
-    earliest, latest = EARLIEST.strftime("%-H:%M"), LATEST.strftime("%-H:%M")
-    return [
-        text(
-            turn._(
-                "At what time? Tap one, or write a time such as 9:30 (between {earliest} "
-                "and {latest}).",
-                earliest=earliest,
-                latest=latest,
-            ),
-            [_button(turn, label, "at", value) for value, label in TIMES],
-        )
-    ]
-
-
-def _ask_waits(model: WatchModel) -> list[Message]:
-    turn = model.turn
-    return [
-        text(
-            turn._(
-                "If there is no answer, how long should we wait before asking again, and "
-                "then before telling your family? Standard is 3 hours each."
-            ),
-            [_button(turn, label, "wait", value) for value, label in WAITS],
-        )
-    ]
-
-
-def _ask_confirm(model: WatchModel) -> list[Message]:
-    turn = model.turn
-    schedule = model.schedule()
-    wait = dict(WAITS)[model.data.get("wait", "standard")]
-    return [
-        text(
-            turn._(
-                "Is this right?\nCheck-ins: {schedule}\nWaiting: {wait}",
-                schedule=describe(turn.resident.language, schedule),
-                wait=turn._(wait),
-            ),
-            [
-                _button(turn, N_("Yes, start"), "yes"),
-                _button(turn, N_("Choose again"), "redo"),
-            ],
-        )
-    ]
-
-
-def _ask_pause_until(model: WatchModel) -> list[Message]:
-    turn = model.turn
-    event = "until"
-    return [
-        text(
-            turn._(
-                "For how long? (In hospital, travelling …) Tap one, or write the day to start "
-                "again, such as 5/20. No alerts are sent while paused."
-            ),
-            [_button(turn, label, event, value) for value, label in PAUSES],
-        )
-    ]
-
-
-def _ask_family_list(model: WatchModel) -> list[Message]:
-    turn = model.turn
-    enrolment = model.enrolment
-    assert enrolment is not None
-    links = store.family_links(turn.session, enrolment)
-    if not links:
-        body = turn._(
-            "No family member is registered yet. Send them the code for family, and they "
-            "can register in LINE."
-        )
-    else:
-        names = "\n".join(
-            "・" + words.name_of(link.family, turn.resident.language, words.A_FAMILY_MEMBER)
-            for link in links
-        )
-        body = turn._("Family members who receive notices:\n{names}", names=names)
-    buttons = [
-        Button(
-            _fit(turn._("Remove {name}", name=_short_name(turn, link))),
-            {"flow": NAME, "ev": "unlink", "v": str(link.id)},
-        )
-        for link in links[:10]
-    ]
-    buttons += [_button(turn, N_("Code for family"), "code"), _menu_button(turn)]
-    return [text(body, buttons)]
-
-
-def _short_name(turn: Turn, link: WatchFamilyLink) -> str:
-    return words.name_of(link.family, turn.resident.language, words.A_FAMILY_MEMBER)[:12]
-
-
-def _ask_confirm_stop(model: WatchModel) -> list[Message]:
-    turn = model.turn
-    return [
-        text(
-            turn._(
-                "Stop watch-over? Check-ins end, and your family will be told. "
-                "(To stop for a while, \u201cTake a break\u201d is better.)"
-            ),
-            [
-                _button(turn, N_("Yes, stop"), "yes"),
-                _button(turn, N_("No, keep it"), "no"),
-            ],
-        )
-    ]
-
-
-_QUESTIONS = {
-    "menu": _ask_menu,
-    "frequency": _ask_frequency,
-    "weekdays": _ask_weekdays,
-    "time": _ask_time,
-    "waits": _ask_waits,
-    "confirm": _ask_confirm,
-    "pause_until": _ask_pause_until,
-    "family_list": _ask_family_list,
-    "confirm_stop": _ask_confirm_stop,
-    "family_pause_until": _ask_pause_until,
-}
-
-
-# The invitation for family: a code to read out, and a ready-made message to forward.
-
-
-def invitation_messages(turn: Turn, enrolment: WatchEnrolment) -> list[Message]:
-    invitation = store.live_invitation(turn.session, enrolment, turn.now) or store.new_invitation(
-        turn.session, enrolment, turn.now
-    )
-    lang = turn.resident.language
-    spaced = f"{invitation.code[:3]} {invitation.code[3:]}"
-    until = words.day_of(lang, invitation.expires_at)
-    body = turn._(
-        "Code for family: {code} (valid until {day}).\nYour family member adds this LINE "
-        "account as a friend and sends the code. Then we ask you to confirm.",
-        code=spaced,
-        day=until,
-    )
-    forward = _forward(turn, invitation.code, until)
-    uri = SHARE_URL + quote(forward, safe="")
-    if len(uri) > MAX_URI:
-        return [text(body), text(forward)]
-    share = QuickReply(
-        items=[QuickReplyItem(action=URIAction(label=_fit(turn._("Send to family")), uri=uri))]
-    )
-    return [TextMessage(text=body, quick_reply=share).to_dict()]
-
-
-def _forward(turn: Turn, code: str, until: str) -> str:
-    """What the resident sends on to family: the code, and how to use it.
-
-    With the account's LINE ID it carries a link that opens the chat with the account (after
-    adding it as a friend, if need be) with the code already typed: one tap to send, for a
-    son or daughter who has never heard of the council's account.
-    """
-    if not turn.basic_id:
-        return turn._(
-            "Watch-over code {code} (until {day}). Add the welfare council's LINE account as a "
-            "friend and send this code.",
-            code=code,
-            day=until,
-        )
-    typed = turn._("Watch-over code {code}", code=code)
-    link = OA_MESSAGE_URL.format(account=quote(turn.basic_id, safe=""), text=quote(typed, safe=""))
-    return turn._(
-        "Watch-over code {code} (until {day}). Open this link and send the code as it is:\n{link}",
-        code=code,
-        day=until,
-        link=link,
-    )
-
-
-# Reading what people type: times, days of the week, dates.
-
-_TIME = re.compile(
-    r"^(?P<pm>午後|ごご|pm)?(?P<hour>\d{1,2})(?:[:時じ](?P<minute>\d{1,2}|半)?分?)?(?P<pm2>pm)?$"
-)
-
-
-def parse_time(value: str) -> str | None:
-    """ "9:30", "９時半", "午後5時", "17:00" → "09:30"; None unless between 5:00 and 22:00."""
-    folded = normalise(value).replace("分", "")
-    match = _TIME.match(folded)
-    if match is None:
-        return None
-    hour = int(match["hour"])
-    minute_text = match["minute"] or "0"
-    minute = 30 if minute_text == "半" else int(minute_text)
-    if (match["pm"] or match["pm2"]) and hour < 12:
-        hour += 12
-    if not (0 <= hour < 24 and 0 <= minute < 60):
-        return None
-    if not EARLIEST <= datetime(2000, 1, 1, hour, minute).time() <= LATEST:
-        return None
-    return f"{hour:02d}:{minute:02d}"
-
-
-_WEEKDAY_WORDS = {
-    "月": 0, "火": 1, "水": 2, "木": 3, "金": 4, "土": 5, "日": 6,
-    "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
-}  # fmt: skip
-
-
-def parse_weekdays(value: str) -> list[int]:
-    """ "月と木", "月曜日", "Mon, Thu" → [0, 3]; tapped buttons send the number itself."""
-    folded = unicodedata.normalize("NFKC", value).casefold().strip()
-    if folded.isdigit() and int(folded) in range(7):
-        return [int(folded)]
-    cleaned = folded.replace("曜日", " ").replace("曜", " ")
-    found = []
-    for token in re.split(r"[\s,、と・/]+|(?<=[月火水木金土日])", cleaned):
-        token = token.strip()
-        if not token:
-            continue
-        day = _WEEKDAY_WORDS.get(token[:3] if token.isascii() else token)
-        if day is None:
-            return []
-        found.append(day)
-    return list(dict.fromkeys(found))
-
-
-def parse_date(value: str, today: date) -> date | None:
-    """ "5/20", "5月20日", "2026-05-20" → a date; a month and day already past mean next year."""
-    folded = unicodedata.normalize("NFKC", value).strip()
-    match = re.fullmatch(r"(?:(\d{4})[-/年])?(\d{1,2})[-/月](\d{1,2})日?", folded)
-    if match is None:
-        return None
-    year_text, month, day = match.groups()
-    try:
-        if year_text:
-            return date(int(year_text), int(month), int(day))
-        found = date(today.year, int(month), int(day))
-        return found if found > today else date(today.year + 1, int(month), int(day))
-    except ValueError:
-        return None
-
-
-def describe(language: str, schedule: Schedule) -> str:
-    """毎日 8:00 / 2日に1回 8:00 / 毎週 月・木 8:00."""
-    hour, minute = store.parse_time_of_day(schedule.time_of_day)
-    at = f"{hour}:{minute:02d}"
-    if schedule.frequency == "daily":
-        return gettext(language, "every day at {time}", time=at)
-    if schedule.frequency == "every2":
-        return gettext(language, "every other day at {time}", time=at)
-    names = get_day_names("abbreviated", locale=supported(language))
-    separator = "・" if supported(language) == "ja" else ", "
-    days = separator.join(names[day] for day in sorted(schedule.weekdays))
-    return gettext(language, "every {days} at {time}", days=days, time=at)
-
-
-def _when_ahead(language: str, due: datetime, now: datetime) -> str:
-    local, today = due.astimezone(TOWN_TZ).date(), now.astimezone(TOWN_TZ).date()
-    at = words.clock_time(due)
-    if local == today:
-        return gettext(language, "today {time}", time=at)
-    if (local - today).days == 1:
-        return gettext(language, "tomorrow {time}", time=at)
-    return f"{words.day_of(language, due)} {at}"
 
 
 FLOW = engine.register(WatchFlow())

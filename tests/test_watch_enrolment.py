@@ -11,7 +11,7 @@ from sqlalchemy import select
 from watch_town import Town, buttons, texts
 
 from bot.clock import Clock
-from flows import watch_enrolment
+from flows import watch_reading
 from storage import watch as store
 from storage.db import Database
 from storage.models import Consent, WatchEnrolment, WatchInvitation
@@ -149,7 +149,7 @@ def test_once_a_week_takes_a_typed_weekday(town: Town, db: Database) -> None:
     ],
 )
 def test_typed_times(typed: str, expected: str | None) -> None:
-    assert watch_enrolment.parse_time(typed) == expected
+    assert watch_reading.parse_time(typed) == expected
 
 
 def test_the_enrolled_resident_sees_their_status_and_options(town: Town) -> None:
