@@ -39,6 +39,7 @@ class Worker:
             clock,
             every=sweep_interval(settings.checkin_remind_after, settings.checkin_escalate_after),
             handlers=checkin_sweep.handlers(timings),
+            batch_sizes=checkin_sweep.BATCH_SIZES,
             sla_warn_before=settings.sla_warn_before,
             conversation_idle=settings.conversation_idle,
         )

@@ -162,6 +162,11 @@ def fire_weekly_summaries(
             step.tell(link.family, alerts.weekly_summary(step, link), quiet=True)
 
 
+# Handlers that work a row at a time, and how many of their deadlines go in one transaction
+# (check-ins are made in bulk and take the scheduler's full batch).
+BATCH_SIZES = {REMIND: 50, ESCALATE: 20, RESUME: 50, WEEKLY: 50}
+
+
 def handlers(timings: Timings) -> dict[str, Handler]:
     """The scheduler's handler per deadline kind, bound to the settings' waits."""
     table = {

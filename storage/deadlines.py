@@ -86,18 +86,21 @@ def claim_due(session: Session, now: datetime, limit: int = 500) -> list[Due]:
     They stay locked until the caller's transaction ends, which is where their steps are
     written and `settle` marks them fired; a rollback (a crash) leaves them pending.
     """
-    return _claim(
-        session,
-        select(*_DUE_COLUMNS)
-        .where(
-            # Written out, not bound: only then do the databases use the partial index.
-            Deadline.status == literal_column(f"'{PENDING}'"),
-            Deadline.due_at <= now,
-            (Deadline.run_after.is_(None)) | (Deadline.run_after <= now),
-        )
-        .order_by(Deadline.due_at, Deadline.id)
-        .limit(limit),
-    )
+    return _claim(session, _due(select(*_DUE_COLUMNS), now).limit(limit))
+
+
+def first_due_kind(session: Session, now: datetime) -> str | None:
+    """The kind of the earliest due row, without locking it: how big a batch to claim."""
+    return session.scalar(_due(select(Deadline.kind), now).limit(1))
+
+
+def _due(statement: Select[Any], now: datetime) -> Select[Any]:
+    return statement.where(
+        # Written out, not bound: only then do the databases use the partial index.
+        Deadline.status == literal_column(f"'{PENDING}'"),
+        Deadline.due_at <= now,
+        (Deadline.run_after.is_(None)) | (Deadline.run_after <= now),
+    ).order_by(Deadline.due_at, Deadline.id)
 
 
 def claim_one(session: Session, deadline_id: int) -> Due | None:

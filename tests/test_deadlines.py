@@ -3,6 +3,7 @@ in order, whatever fails, crashes or jumps meanwhile."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from datetime import datetime, timedelta
 
@@ -92,6 +93,38 @@ def test_a_sweep_fires_each_due_deadline_once(db: Database, clock: Clock) -> Non
         "b": "fired",
         "c": "pending",
     }
+
+
+def test_a_kind_handled_row_by_row_goes_a_few_to_a_transaction_in_due_order(
+    db: Database, clock: Clock
+) -> None:
+    fired: dict[int, list[str]] = {}
+    transactions = itertools.count()
+
+    def record(session: Session, batch: list[deadlines.Due], now: datetime) -> None:
+        transaction = session.info.setdefault("test.transaction", next(transactions))
+        fired.setdefault(transaction, []).extend(deadline.key for deadline in batch)
+
+    with db.transaction() as session:
+        for number, key in enumerate(["a", "heavy1", "heavy2", "heavy3", "heavy4", "heavy5", "b"]):
+            deadlines.schedule(
+                session,
+                kind="heavy" if key.startswith("heavy") else "test",
+                subject_id=number,
+                due_at=clock.now() - timedelta(seconds=10 - number),
+                key=key,
+                now=clock.now(),
+            )
+    scheduler = Scheduler(
+        db, clock, handlers={"test": record, "heavy": record}, batch_sizes={"heavy": 2}
+    )
+    assert scheduler.fire_deadlines() == 7
+    assert list(fired.values()) == [
+        ["a", "heavy1", "heavy2"],
+        ["heavy3", "heavy4"],
+        ["heavy5", "b"],
+    ]
+    assert {row.status for row in rows(db).values()} == {"fired"}
 
 
 def test_a_clock_jump_fires_every_overdue_step_once_in_order(db: Database, clock: Clock) -> None:

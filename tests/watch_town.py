@@ -90,7 +90,10 @@ class Town:
         with db.transaction() as session:
             load_town(session)
         self.scheduler = Scheduler(
-            db, clock, handlers=checkin_sweep.handlers(checkin.Timings(wait, wait))
+            db,
+            clock,
+            handlers=checkin_sweep.handlers(checkin.Timings(wait, wait)),
+            batch_sizes=checkin_sweep.BATCH_SIZES,
         )
         self.resident = Person(self, RESIDENT, "山田花子")
         self.family_a = Person(self, FAMILY_A, "山田太郎")
