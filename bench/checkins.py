@@ -132,7 +132,7 @@ def seed(url: str, residents: int, due: int, now: datetime, warm_up: int = 0) ->
     db = Database(url)
     later = now + timedelta(hours=6)
     today = now.date()
-    time_of_day = _half_a_day_from(now)
+    time_of_day = _far_from(now)
     chunk = 10_000
     with db.transaction() as session:
         load_town(session)  # the watch-over team, for the tickets of alarms
@@ -205,11 +205,21 @@ def _yesterday(number: int, now: datetime) -> dict[str, Any]:
     }
 
 
-def _half_a_day_from(now: datetime) -> str:
-    """The residents' time of day: a round fired now is next due in about 12 hours, never
-    within the run. (A fixed 9:00 made a sweep's rounds due again when the bench ran just
-    after 9:00 in Tokyo: the warm-up sweep re-armed its rows into the timed one.)"""
-    return (now.astimezone(store.TOWN_TZ) + timedelta(hours=12)).strftime("%H:%M")
+def _far_from(now: datetime) -> str:
+    """The residents' time of day: of three allowed times, the one furthest from now (at
+    least six hours away), so a round fired now is never due again within the run.
+
+    A fixed 9:00 made a sweep's rounds due again when the bench ran just after 9:00 in Tokyo:
+    the warm-up sweep re-armed its rows into the timed one.
+    """
+    local = now.astimezone(store.TOWN_TZ)
+    minutes_now = local.hour * 60 + local.minute
+
+    def distance(hour: int) -> int:
+        apart = abs(hour * 60 - minutes_now)
+        return min(apart, 24 * 60 - apart)
+
+    return f"{max((6, 12, 18), key=distance):02d}:00"
 
 
 def _enrolment(number: int, today: date, time_of_day: str, now: datetime) -> dict[str, Any]:
