@@ -132,7 +132,8 @@ def seed(url: str, residents: int, due: int, now: datetime, warm_up: int = 0) ->
     db = Database(url)
     later = now + timedelta(hours=6)
     today = now.date()
-    time_of_day = _far_from(now)
+    # Far from now (the sweep's rows) and from `later` (the dispatch's, due then).
+    time_of_day = _far_from(now, later)
     chunk = 10_000
     with db.transaction() as session:
         load_town(session)  # the watch-over team, for the tickets of alarms
@@ -205,21 +206,23 @@ def _yesterday(number: int, now: datetime) -> dict[str, Any]:
     }
 
 
-def _far_from(now: datetime) -> str:
-    """The residents' time of day: of three allowed times, the one furthest from now (at
-    least six hours away), so a round fired now is never due again within the run.
+def _far_from(*moments: datetime) -> str:
+    """The residents' time of day: the allowed whole hour furthest from every one of these
+    moments (at least three hours from two that are six apart), so a round fired at one of
+    them is never due again within the run.
 
     A fixed 9:00 made a sweep's rounds due again when the bench ran just after 9:00 in Tokyo:
     the warm-up sweep re-armed its rows into the timed one.
     """
-    local = now.astimezone(store.TOWN_TZ)
-    minutes_now = local.hour * 60 + local.minute
+    minutes = [
+        local.hour * 60 + local.minute for local in (m.astimezone(store.TOWN_TZ) for m in moments)
+    ]
 
-    def distance(hour: int) -> int:
-        apart = abs(hour * 60 - minutes_now)
-        return min(apart, 24 * 60 - apart)
+    def nearest(hour: int) -> int:
+        return min(min(abs(hour * 60 - m), 24 * 60 - abs(hour * 60 - m)) for m in minutes)
 
-    return f"{max((6, 12, 18), key=distance):02d}:00"
+    hours = range(store.EARLIEST.hour, store.LATEST.hour + 1)
+    return f"{max(hours, key=nearest):02d}:00"
 
 
 def _enrolment(number: int, today: date, time_of_day: str, now: datetime) -> dict[str, Any]:
