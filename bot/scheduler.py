@@ -61,6 +61,7 @@ class Scheduler:
         sla_warn_before: timedelta = timedelta(hours=1),
         conversation_idle: timedelta = timedelta(hours=1),
         batch_sizes: Mapping[str, int] | None = None,
+        ahead: deadlines.Ahead | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -73,6 +74,10 @@ class Scheduler:
         # 15-40 ms each): 100 escalations in one transaction held SQLite's lock for seconds,
         # and a process killed every few seconds never committed one.
         self.batch_sizes = dict(batch_sizes or {})
+        # Kinds fired up to this long before their time: their work is done early and what
+        # they send waits in the outbox until the time (check-ins, so that 100,000 due at 8:00
+        # are ready to leave at 8:00 rather than being made then).
+        self.ahead = dict(ahead or {})
         self._next = clock.now()
         self._next_housekeeping = clock.now()
 
@@ -121,10 +126,10 @@ class Scheduler:
         Rows cut off stay pending (their locks end with the transaction) for the next batch,
         so the order of due times is kept.
         """
-        first = deadlines.first_due_kind(session, now)
+        first = deadlines.first_due_kind(session, now, self.ahead)
         if first is None:
             return []
-        claimed = deadlines.claim_due(session, now, self.batch_sizes.get(first, BATCH))
+        claimed = deadlines.claim_due(session, now, self.batch_sizes.get(first, BATCH), self.ahead)
         counts: dict[str, int] = {}
         for index, deadline in enumerate(claimed):
             counts[deadline.kind] = counts.get(deadline.kind, 0) + 1

@@ -60,19 +60,28 @@ class Sender:
         self.gateway = gateway
         self.clock = clock
         self.rng = rng or random.Random()
+        self._next_multicast_at: datetime | None = None
 
     def run_until(self, stop: threading.Event, wake: threading.Event, poll: float) -> None:
-        """Send until `stop` is set; when nothing is due, wait `poll` seconds or for `wake`."""
+        """Send until `stop` is set; when nothing is due, wait `poll` seconds or for `wake`,
+        or less if a multicast's time comes sooner (check-ins made ahead go on the minute)."""
         while not stop.is_set():
             try:
                 sent = self.send_due()
+                idle = 0.0 if sent else self._until_next_multicast(poll)
             except Exception:
                 # A database restart or a network blip must not end the sender.
                 log.exception("sending failed")
-                sent = 0
-            if not sent:
-                wake.wait(poll)
+                idle = poll
+            if idle > 0:
+                wake.wait(idle)
                 wake.clear()
+
+    def _until_next_multicast(self, poll: float) -> float:
+        upcoming = self._next_multicast_at
+        if upcoming is None:
+            return poll
+        return min(poll, (upcoming - self.clock.now()).total_seconds())
 
     def send_due(self, limit: int = 20) -> int:
         """Deliver what is due now; returns how many rows were settled."""
@@ -100,6 +109,9 @@ class Sender:
         with self.db.transaction() as session:
             now = self.clock.now()
             rows = outbox.claim_due_multicasts(session, now, self.lease, limit)
+            # Read in the same transaction: the sender's nap ends when the next one's time
+            # comes, so check-ins made ahead leave on the minute, not up to a poll later.
+            self._next_multicast_at = outbox.next_multicast_at(session, now)
             blocked = outbox.unfollowed(session, (user for row in rows for user in row.recipients))
             calls = [self._prepare_multicast(row, blocked, now) for row in rows]
         calls = [call for call in calls if call is not None]

@@ -19,6 +19,7 @@ from handlers import events
 from storage import inbox, outbox, residents
 from storage.db import Database
 from storage.models import InboxEvent
+from storage.watch import ROUND
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +35,14 @@ class Worker:
         self.settings = settings
         self.sender = Sender(db, gateway, clock, lease=settings.outbox_lease)
         timings = checkin.Timings(settings.checkin_remind_after, settings.checkin_escalate_after)
+        every = sweep_interval(settings.checkin_remind_after, settings.checkin_escalate_after)
         self.scheduler = Scheduler(
             db,
             clock,
-            every=sweep_interval(settings.checkin_remind_after, settings.checkin_escalate_after),
+            every=every,
             handlers=checkin_sweep.handlers(timings),
             batch_sizes=checkin_sweep.BATCH_SIZES,
+            ahead={ROUND: checkin_sweep.make_ahead(every)},
             sla_warn_before=settings.sla_warn_before,
             conversation_idle=settings.conversation_idle,
         )

@@ -45,6 +45,14 @@ ROUND_STATES = {
     "skipped": N_("Not sent"),
     "cancelled": N_("Stopped"),
 }
+# Why a round was not sent (or was withdrawn before its time).
+SKIP_REASONS = {
+    "paused": N_("paused"),
+    "blocked": N_("blocked the account"),
+    "open": N_("the last check-in was still open"),
+    "ended": N_("stopped"),
+    "moved": N_("schedule changed"),
+}
 ANSWERS = {
     "fine": N_("I'm fine"),
     "unwell": N_("Not feeling well"),
@@ -152,7 +160,7 @@ def _line(
         state = "paused"
     elif latest is not None and latest.state == "reminded":
         state = "reminded"
-    elif latest is not None and latest.state == "sent":
+    elif latest is not None and latest.state == "sent" and (latest.sent_at or moment) <= moment:
         state = "awaiting"
     elif latest is not None and store.town_date(latest.due_at) == today:
         state = "answered" if latest.state in ("answered", "resolved") else "quiet"
@@ -186,7 +194,7 @@ def watch_detail(enrolment_id: int) -> str:
             words.name_of(link.family, "ja", words.A_FAMILY_MEMBER)
             for link in store.family_links(session, enrolment)
         ]
-        due = store.next_checkin(session, enrolment)
+        due = store.next_checkin(session, enrolment, moment)
         context = {
             "enrolment": enrolment,
             "name": enrolment.resident.display_name or enrolment.resident.line_user_id[:9],
@@ -222,7 +230,9 @@ def _round_row(session: Session, row: CheckinRound) -> dict[str, Any]:
         "resolution": _(words.SIGN_WORDS[row.resolution])
         if row.resolution in words.SIGN_WORDS
         else (row.resolution or ""),
-        "skip_reason": row.skip_reason or "",
+        "skip_reason": _(SKIP_REASONS[row.skip_reason])
+        if row.skip_reason in SKIP_REASONS
+        else (row.skip_reason or ""),
         "note": row.note or "",
         "ticket": ticket.reference if ticket else "",
         "open": row.state in ("sent", "reminded", "escalated"),
@@ -234,7 +244,7 @@ def watch_schedule(enrolment_id: int) -> Response:
     with work() as (session, staff):
         enrolment = _enrolment(session, enrolment_id)
         moment = now()
-        due = store.set_schedule(session, enrolment, schedule, moment, seconds, seconds)
+        due = checkin.reschedule(checkin.Step(session, moment), enrolment, schedule, seconds)
         _tell(
             session,
             enrolment.resident,

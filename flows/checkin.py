@@ -68,6 +68,13 @@ TRANSITIONS: list[dict[str, Any]] = [
         "after": "staff_recorded",
     },
     {"trigger": "cancel", "source": WAITING, "dest": "cancelled", "after": "stop_steps"},
+    {
+        "trigger": "withdraw",
+        "source": "sent",
+        "dest": "skipped",
+        "conditions": "not_out_yet",
+        "after": "withdraw_checkin",
+    },
 ]
 
 
@@ -108,8 +115,11 @@ class Step:
     now: datetime
     timings: Timings = field(default_factory=Timings)
     reply: list[Message] | None = None
-    # Check-ins to multicast: LINE user ids per language (filled by the sweep's new rounds).
-    checkins: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # Check-ins to multicast: LINE user ids per language and time to send (filled by the
+    # sweep's new rounds).
+    checkins: dict[tuple[str, datetime], list[str]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
 
     def tell(self, person: Resident, *messages: Message, quiet: bool = False) -> None:
         """Push to `person`; `quiet` ones arrive without a sound (a summary, never an alert)."""
@@ -310,6 +320,18 @@ class RoundModel:
     def stop_steps(self, event: EventData) -> None:
         deadlines.cancel(self.step.session, store.step_key(self.row.id))
 
+    def not_out_yet(self, event: EventData) -> bool:
+        """Made ahead, its check-in still waiting in the outbox for its time."""
+        return self.row.sent_at is not None and self.row.sent_at > self.now
+
+    def withdraw_checkin(self, event: EventData) -> None:
+        outbox.withdraw_from_multicasts(
+            self.step.session, self.resident.line_user_id, self.row.sent_at
+        )
+        self.row.sent_at = None
+        self.row.skip_reason = event.kwargs["reason"]
+        deadlines.cancel(self.step.session, store.step_key(self.row.id))
+
     def _answered(self, answer: str) -> None:
         self.row.answer = answer
         self.row.answered_at = self.now
@@ -348,24 +370,24 @@ def model_of(step: Step, row: CheckinRound) -> RoundModel:
 # What the resident's answers and signs of life do; handlers/watch.py calls these.
 
 
-def open_rounds(session: Session, enrolment: WatchEnrolment) -> list[CheckinRound]:
-    """Rounds still waiting or alarmed, newest first, locked for this step."""
-    return list(
-        session.scalars(
-            select(CheckinRound)
-            .where(
-                CheckinRound.enrolment_id == enrolment.id,
-                CheckinRound.state.in_(store.OPEN_ROUND_STATES),
-            )
-            .order_by(CheckinRound.due_at.desc())
-            .with_for_update()
-        )
+def open_rounds(
+    session: Session, enrolment: WatchEnrolment, now: datetime, *, unsent: bool = False
+) -> list[CheckinRound]:
+    """Rounds still waiting or alarmed, newest first, locked for this step; with `unsent`,
+    also a round made ahead whose check-in has not gone out yet (otherwise it is not open:
+    nobody has been asked)."""
+    statement = select(CheckinRound).where(
+        CheckinRound.enrolment_id == enrolment.id,
+        CheckinRound.state.in_(store.OPEN_ROUND_STATES),
     )
+    if not unsent:
+        statement = statement.where(store.out_by(now))
+    return list(session.scalars(statement.order_by(CheckinRound.due_at.desc()).with_for_update()))
 
 
 def answer(step: Step, resident: Resident, enrolment: WatchEnrolment | None, given: str) -> None:
     """元気です, 少し調子が悪い or 助けてほしい, tapped or typed, in a round or not."""
-    rounds = open_rounds(step.session, enrolment) if enrolment is not None else []
+    rounds = open_rounds(step.session, enrolment, step.now) if enrolment is not None else []
     waiting = next((row for row in rounds if row.state in WAITING), None)
     alarmed = [row for row in rounds if row.state == "escalated"]
     if enrolment is not None:
@@ -391,7 +413,7 @@ def answer(step: Step, resident: Resident, enrolment: WatchEnrolment | None, giv
 def sign_of_life(step: Step, resident: Resident, enrolment: WatchEnrolment) -> None:
     """Any message or tap from the resident: they are up and about."""
     store.note_sign_of_life(enrolment, "message", step.now)
-    for row in open_rounds(step.session, enrolment):
+    for row in open_rounds(step.session, enrolment, step.now):
         if row.answer != words.HELP:
             fire(model_of(step, row), "sign_of_life")
 
@@ -482,10 +504,28 @@ def record_outcome(
     return done
 
 
-def cancel_waiting_rounds(step: Step, enrolment: WatchEnrolment) -> None:
-    """Pausing, stopping or blocking ends the wait for an answer: no reminder, no alarm."""
-    for row in open_rounds(step.session, enrolment):
-        fire(model_of(step, row), "cancel")
+def cancel_waiting_rounds(step: Step, enrolment: WatchEnrolment, reason: str) -> None:
+    """Pausing, stopping or blocking ends the wait for an answer: no reminder, no alarm; and a
+    check-in made ahead for the coming minute does not go out."""
+    for row in open_rounds(step.session, enrolment, step.now, unsent=True):
+        model = model_of(step, row)
+        if not fire(model, "withdraw", reason=reason):
+            fire(model, "cancel")
+
+
+def reschedule(
+    step: Step, enrolment: WatchEnrolment, schedule: store.Schedule, wait_s: int | None
+) -> datetime:
+    """A new schedule (and waits); returns when the next check-in is.
+
+    A check-in made ahead for another time than the new next one does not go out; one made
+    for that very time stays, as no second round is made for a time that has one.
+    """
+    due = store.set_schedule(step.session, enrolment, schedule, step.now, wait_s, wait_s)
+    for row in open_rounds(step.session, enrolment, step.now, unsent=True):
+        if row.due_at != due:
+            fire(model_of(step, row), "withdraw", reason="moved")
+    return store.next_checkin(step.session, enrolment, step.now) or due
 
 
 def pause(
@@ -493,7 +533,7 @@ def pause(
 ) -> datetime:
     """入院・旅行でしばらくお休み: no check-ins and no alarms until `resume_on`."""
     resume_at = store.pause(step.session, enrolment, resume_on, by, step.now)
-    cancel_waiting_rounds(step, enrolment)
+    cancel_waiting_rounds(step, enrolment, "paused")
     alerts.tell_everyone(step, enrolment, alerts.paused_words, by_person=by_person)
     return resume_at
 
@@ -505,13 +545,13 @@ def resume(step: Step, enrolment: WatchEnrolment, by: str, by_person: Resident |
 
 def stop(step: Step, enrolment: WatchEnrolment, by_person: Resident | None) -> None:
     store.end(step.session, enrolment, step.now)
-    cancel_waiting_rounds(step, enrolment)
+    cancel_waiting_rounds(step, enrolment, "ended")
     alerts.tell_everyone(step, enrolment, alerts.stopped_words, by_person=by_person)
 
 
 def blocked(step: Step, resident: Resident, enrolment: WatchEnrolment) -> None:
     """The resident blocked the account: we can no longer check on them, so people must know."""
-    cancel_waiting_rounds(step, enrolment)
+    cancel_waiting_rounds(step, enrolment, "blocked")
     alerts.open_watch_ticket(
         step,
         resident,

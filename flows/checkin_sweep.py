@@ -7,6 +7,12 @@ of a batch are read in one query, grouped by schedule and circumstance; the roun
 the same fate go through the machine's `send` or `skip` together; and rounds, reminders and
 next check-ins are written by a few set-based statements. Identical check-ins go out
 together: one multicast row per language and 500 people.
+
+Check-ins are made ahead (`make_ahead`): the scheduler fires their deadlines up to a minute
+early, and the multicast waits in the outbox until the round's time, so 8:00's check-ins
+leave at 8:00 however many there are. Until then the round is not open: an answer or a sign
+of life does not count for it, and a pause, a stop, a block or a new schedule withdraws it
+(flows/checkin.py).
 """
 
 from __future__ import annotations
@@ -38,8 +44,9 @@ class NewRounds:
     once per group and the group is written with a statement or two, not a row at a time.
     """
 
-    def __init__(self, step: Step, remind_after: timedelta | None) -> None:
+    def __init__(self, step: Step, send_at: datetime, remind_after: timedelta | None) -> None:
         self.step = step
+        self.send_at = send_at
         self.remind_after = remind_after
         self.checkins: list[DueCheckins] = []
         self.state = "due"
@@ -47,9 +54,9 @@ class NewRounds:
         self.skip_reason: str | None = None
 
     def checkin_sent(self, event: EventData) -> None:
-        self.sent_at = self.step.now
+        self.sent_at = self.send_at
         for checkins in self.checkins:
-            self.step.checkins[checkins.language].extend(checkins.line_user_ids)
+            self.step.checkins[checkins.language, self.send_at].extend(checkins.line_user_ids)
 
     def record_skip(self, event: EventData) -> None:
         self.skip_reason = event.kwargs["reason"]
@@ -67,14 +74,24 @@ class NewRounds:
             now=now,
         )
         if self.state == "sent" and self.remind_after is not None:
-            store.schedule_reminders(session, rounds, now + self.remind_after, now)
+            store.schedule_reminders(session, rounds, self.send_at + self.remind_after, now)
+
+
+def make_ahead(sweep_every: timedelta) -> timedelta:
+    """How early check-ins are made: four sweeps (100,000 take a few seconds to make), at most
+    a minute, so that what decides a round (a pause, an open round) is as of its time."""
+    return min(sweep_every * 4, timedelta(minutes=1))
 
 
 def fire_rounds(session: Session, batch: list[Due], now: datetime, timings: Timings) -> None:
-    """Make each due round, send it or skip it, and set the enrolment's next check-in."""
+    """Make each due round, send it or skip it, and set the enrolment's next check-in.
+
+    A round made ahead of its time is sent at its time: its check-in waits in the outbox, and
+    its reminder counts from then.
+    """
     step = Step(session, now, timings)
     next_due: dict[int, datetime] = {}
-    fates: dict[tuple[str | None, timedelta | None], NewRounds] = {}
+    fates: dict[tuple[str | None, timedelta | None, datetime], NewRounds] = {}
     for checkins in store.due_checkins(session, batch):
         if checkins.status == "ended":
             continue  # stays fired: no more check-ins
@@ -86,11 +103,12 @@ def fire_rounds(session: Session, batch: list[Due], now: datetime, timings: Timi
             continue  # made before (the schedule was moved back onto it): never twice
         reason = _reason_to_skip(checkins)
         remind_after = None if reason else timings.remind(checkins)
-        fate = fates.get((reason, remind_after))
+        send_at = max(now, checkins.due_at)
+        fate = fates.get((reason, remind_after, send_at))
         if fate is None:
-            fate = fates[reason, remind_after] = NewRounds(step, remind_after)
+            fate = fates[reason, remind_after, send_at] = NewRounds(step, send_at, remind_after)
         fate.checkins.append(checkins)
-    for (reason, _), fate in fates.items():
+    for (reason, _, _), fate in fates.items():
         if reason:
             fire(fate, "skip", reason=reason)
         else:
@@ -114,11 +132,11 @@ def _reason_to_skip(checkins: DueCheckins) -> str | None:
 
 def _queue_checkins(step: Step) -> None:
     """Identical check-ins go out together: one multicast row per language and 500 people."""
-    for language, recipients in step.checkins.items():
+    for (language, send_at), recipients in step.checkins.items():
         message = words.checkin(language)
         for start in range(0, len(recipients), outbox.MAX_MULTICAST_RECIPIENTS):
             chunk = recipients[start : start + outbox.MAX_MULTICAST_RECIPIENTS]
-            outbox.enqueue_multicast(step.session, chunk, [message], step.now)
+            outbox.enqueue_multicast(step.session, chunk, [message], step.now, send_at)
 
 
 def fire_reminders(session: Session, batch: list[Due], now: datetime, timings: Timings) -> None:

@@ -145,8 +145,8 @@ class WatchModel(FlowModel):
         schedule = self.schedule()
         seconds = WAIT_SECONDS[data.get("wait", "standard")]
         if data.get("changing") and self.enrolment is not None:
-            due = store.set_schedule(
-                turn.session, self.enrolment, schedule, turn.now, seconds, seconds
+            due = checkin.reschedule(
+                checkin.Step(turn.session, turn.now), self.enrolment, schedule, seconds
             )
             turn.say(
                 text(
@@ -169,7 +169,7 @@ class WatchModel(FlowModel):
             escalate_after_s=seconds,
         )
         store.note_sign_of_life(enrolment, "enrolled", turn.now)
-        due = store.next_checkin(turn.session, enrolment)
+        due = store.next_checkin(turn.session, enrolment, turn.now)
         turn.say(
             text(
                 turn._(

@@ -127,7 +127,7 @@ def _status_of_mine(model: WatchModel, enrolment: WatchEnrolment) -> str:
     if enrolment.status == "paused" and enrolment.paused_until is not None:
         lines.append(turn._("Paused until {day}.", day=words.day_of(lang, enrolment.paused_until)))
     else:
-        due = store.next_checkin(turn.session, enrolment)
+        due = store.next_checkin(turn.session, enrolment, turn.now)
         if due is not None:
             lines.append(turn._("Next check-in: {when}", when=when_ahead(lang, due, turn.now)))
     lines.append(

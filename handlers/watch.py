@@ -101,7 +101,7 @@ def _typed_answer(turn: Turn, given: UserInput, enrolment: WatchEnrolment | None
     answer = _TYPED_ANSWERS.get(given.normalised)
     if answer is None or engine.takes_free_text(turn):
         return None
-    return answer if store.open_round(turn.session, enrolment) is not None else None
+    return answer if store.open_round(turn.session, enrolment, turn.now) is not None else None
 
 
 def _is_code_outside_a_flow(turn: Turn, given: UserInput) -> bool:

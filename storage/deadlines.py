@@ -15,11 +15,11 @@ The rules that make a step neither lost nor doubled:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, literal_column, select, update
+from sqlalchemy import Select, literal_column, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from storage.models import ClockOffset, Deadline
@@ -80,25 +80,40 @@ class Due(NamedTuple):
 _DUE_COLUMNS = (Deadline.id, Deadline.kind, Deadline.subject_id, Deadline.key, Deadline.due_at)
 
 
-def claim_due(session: Session, now: datetime, limit: int = 500) -> list[Due]:
+# Kinds that may fire before their due time, and by how much.
+Ahead = Mapping[str, timedelta]
+
+
+def claim_due(
+    session: Session, now: datetime, limit: int = 500, ahead: Ahead | None = None
+) -> list[Due]:
     """Lock the due rows, earliest first, that no other worker holds.
 
-    They stay locked until the caller's transaction ends, which is where their steps are
-    written and `settle` marks them fired; a rollback (a crash) leaves them pending.
+    `ahead` names kinds fired up to that long before their due time (check-ins are made a
+    minute early and held in the outbox until their time). Claimed rows stay locked until the
+    caller's transaction ends, which is where their steps are written and `settle` marks them
+    fired; a rollback (a crash) leaves them pending.
     """
-    return _claim(session, _due(select(*_DUE_COLUMNS), now).limit(limit))
+    return _claim(session, _due(select(*_DUE_COLUMNS), now, ahead).limit(limit))
 
 
-def first_due_kind(session: Session, now: datetime) -> str | None:
+def first_due_kind(session: Session, now: datetime, ahead: Ahead | None = None) -> str | None:
     """The kind of the earliest due row, without locking it: how big a batch to claim."""
-    return session.scalar(_due(select(Deadline.kind), now).limit(1))
+    return session.scalar(_due(select(Deadline.kind), now, ahead).limit(1))
 
 
-def _due(statement: Select[Any], now: datetime) -> Select[Any]:
+def _due(statement: Select[Any], now: datetime, ahead: Ahead | None) -> Select[Any]:
+    early = [
+        (Deadline.kind == kind) & (Deadline.due_at <= now + lead)
+        for kind, lead in (ahead or {}).items()
+    ]
+    horizon = now + max((ahead or {}).values(), default=timedelta(0))
     return statement.where(
         # Written out, not bound: only then do the databases use the partial index.
         Deadline.status == literal_column(f"'{PENDING}'"),
-        Deadline.due_at <= now,
+        # The index's range; rows past `now` then only for the kinds that may go early.
+        Deadline.due_at <= horizon,
+        or_(Deadline.due_at <= now, *early) if early else true(),
         (Deadline.run_after.is_(None)) | (Deadline.run_after <= now),
     ).order_by(Deadline.due_at, Deadline.id)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select, text
+from sqlalchemy import String, cast, exists, func, select, text
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import OutboxMessage, OutboxMulticast, Resident
@@ -107,9 +107,14 @@ def back_off(
 
 
 def enqueue_multicast(
-    session: Session, recipients: list[str], messages: list[dict[str, Any]], now: datetime
+    session: Session,
+    recipients: list[str],
+    messages: list[dict[str, Any]],
+    now: datetime,
+    send_at: datetime | None = None,
 ) -> OutboxMulticast:
-    """Queue the same messages for up to 500 people, as one multicast with its own retry key."""
+    """Queue the same messages for up to 500 people, as one multicast with its own retry key,
+    to go at `send_at` (at once if None)."""
     if not 0 < len(recipients) <= MAX_MULTICAST_RECIPIENTS:
         raise ValueError(f"a multicast goes to 1 to {MAX_MULTICAST_RECIPIENTS} people")
     if len(messages) > MAX_MESSAGES_PER_REQUEST:
@@ -120,11 +125,48 @@ def enqueue_multicast(
         retry_key=str(uuid.uuid4()),
         status=PENDING,
         attempts=0,
-        available_at=now,
+        available_at=max(now, send_at or now),
         created_at=now,
     )
     session.add(row)
     return row
+
+
+def withdraw_from_multicasts(session: Session, user: str, send_at: datetime) -> int:
+    """Take `user` off the multicasts still waiting to go at `send_at` (a check-in made ahead
+    for someone who paused in the meantime); a row left with nobody is deleted. Returns how
+    many rows held them.
+
+    Rows are found by their time and by a match on the JSON text: at most a few hundred wait
+    for any one minute, and a withdrawal is rare.
+    """
+    rows = session.scalars(
+        select(OutboxMulticast)
+        .where(
+            OutboxMulticast.status == PENDING,
+            OutboxMulticast.available_at == send_at,
+            # Not one the sender holds (a withdrawal at the very second it goes).
+            OutboxMulticast.lease_until.is_(None),
+            cast(OutboxMulticast.recipients, String).contains(f'"{user}"'),
+        )
+        .with_for_update()
+    ).all()
+    for row in rows:
+        left = [recipient for recipient in row.recipients if recipient != user]
+        if left:
+            row.recipients = left
+        else:
+            session.delete(row)
+    return len(rows)
+
+
+def next_multicast_at(session: Session, now: datetime) -> datetime | None:
+    """When the next multicast waiting for its time may go (the sender sleeps until then)."""
+    return session.scalar(
+        select(func.min(OutboxMulticast.available_at)).where(
+            OutboxMulticast.status == PENDING, OutboxMulticast.available_at > now
+        )
+    )
 
 
 def claim_due_multicasts(

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, case, cast, func, insert, literal, select
+from sqlalchemy import ColumnElement, Integer, String, case, cast, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from storage import deadlines
@@ -220,7 +220,17 @@ def set_schedule(
     return due
 
 
-def next_checkin(session: Session, enrolment: WatchEnrolment) -> datetime | None:
+def next_checkin(session: Session, enrolment: WatchEnrolment, now: datetime) -> datetime | None:
+    """One made ahead and waiting for its time, else the next the schedule holds."""
+    made_ahead = session.scalar(
+        select(func.min(CheckinRound.sent_at)).where(
+            CheckinRound.enrolment_id == enrolment.id,
+            CheckinRound.state == "sent",
+            CheckinRound.sent_at > now,
+        )
+    )
+    if made_ahead is not None:
+        return made_ahead
     found = deadlines.find(session, round_key(enrolment.id))
     if found is None or found.status != deadlines.PENDING:
         return None
@@ -274,13 +284,19 @@ def note_sign_of_life(enrolment: WatchEnrolment, how: str, now: datetime) -> Non
 # Rounds.
 
 
-def open_round(session: Session, enrolment: WatchEnrolment) -> CheckinRound | None:
+def out_by(now: datetime) -> ColumnElement[bool]:
+    """Rounds whose check-in has gone out by `now`: one made ahead waits for its time."""
+    return CheckinRound.sent_at.is_(None) | (CheckinRound.sent_at <= now)
+
+
+def open_round(session: Session, enrolment: WatchEnrolment, now: datetime) -> CheckinRound | None:
     """The newest round still waiting for an answer or a resolution, locked for this step."""
     return session.scalar(
         select(CheckinRound)
         .where(
             CheckinRound.enrolment_id == enrolment.id,
             CheckinRound.state.in_(OPEN_ROUND_STATES),
+            out_by(now),
         )
         .order_by(CheckinRound.due_at.desc())
         .limit(1)

@@ -13,13 +13,13 @@ from datetime import timedelta
 import pytest
 from fakes import ScriptedGateway
 from sqlalchemy import func, select
-from watch_town import Town, buttons, texts
+from watch_town import WAIT, Town, buttons, texts
 
 from bot.clock import Clock
 from bot.gateway import Outcome, Result
 from bot.sender import Sender
 from flows import checkin
-from storage import outbox
+from storage import deadlines, outbox
 from storage import watch as store
 from storage.db import Database
 from storage.models import (
@@ -275,6 +275,71 @@ def test_a_clock_jump_makes_every_missed_step_happen_once_in_order(town: Town) -
     assert len(town.tickets()) == 1
 
 
+# Check-ins are made ahead of their time and wait in the outbox until it comes.
+
+
+def test_a_check_in_made_ahead_goes_out_at_its_time_and_only_then_waits_for_an_answer(
+    town: Town, db: Database
+) -> None:
+    town.enrol()
+    due = town.just_before_next_checkin()
+    (row,) = town.rounds()
+    assert (row.state, row.sent_at) == ("sent", due)
+    assert town.resident.inbox() == [], "not before its time"
+    # A word now is a sign of life, not an answer to a question nobody has asked yet.
+    town.resident.say("おはよう")
+    assert [row.state for row in town.rounds()] == ["sent"]
+    with db.transaction() as session:
+        reminder = deadlines.find(session, store.step_key(row.id))
+        assert reminder is not None and reminder.due_at == due + WAIT
+    town.wait(1)
+    assert texts(town.resident.inbox()).count(CHECKIN) == 1
+    town.resident.tap("元気です")
+    assert [row.state for row in town.rounds()] == ["answered"]
+
+
+def test_pausing_just_before_a_check_in_withdraws_it(town: Town, db: Database) -> None:
+    town.enrol()
+    town.just_before_next_checkin()
+    town.resident.say("見守り")
+    town.resident.tap("お休みする")
+    assert "お休みにしました" in texts(town.resident.tap("3日間"))
+    (row,) = town.rounds()
+    assert (row.state, row.skip_reason, row.sent_at) == ("skipped", "paused", None)
+    town.wait(10)  # past its time and both waits
+    assert CHECKIN not in texts(town.resident.inbox())
+    assert not any("連絡がつきません" in buttons([m]) for m in town.family_a.inbox())
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxMulticast)) == 0
+
+
+def test_a_new_schedule_withdraws_a_check_in_made_for_the_old_time_only(
+    town: Town, db: Database
+) -> None:
+    town.enrol()
+
+    def reschedule(schedule: Schedule) -> object:
+        with db.transaction() as session:
+            step = checkin.Step(session, town.clock.now())
+            enrolment = session.scalars(select(WatchEnrolment)).one()
+            return checkin.reschedule(step, enrolment, schedule, None)
+
+    due = town.just_before_next_checkin()
+    assert reschedule(Schedule()) == due, "the same time: the one made stays"
+    town.wait(1)
+    assert texts(town.resident.inbox()).count(CHECKIN) == 1, "and goes once"
+    town.resident.tap("元気です")
+
+    due = town.just_before_next_checkin()
+    moved = reschedule(Schedule(time_of_day="09:00"))
+    assert moved == due + timedelta(hours=1)
+    town.wait(1)
+    assert CHECKIN not in texts(town.resident.inbox())
+    assert [(row.state, row.skip_reason) for row in town.rounds()][1:] == [("skipped", "moved")]
+    town.until_next_checkin()
+    assert texts(town.resident.inbox()).count(CHECKIN) == 1
+
+
 def test_stopping_ends_check_ins_and_tells_the_family(town: Town, db: Database) -> None:
     town.enrol()
     town.resident.say("見守り")
@@ -375,7 +440,7 @@ def test_storage_keeps_one_enrolment_per_resident(town: Town, db: Database) -> N
     with db.transaction() as session:
         (enrolment,) = session.scalars(select(WatchEnrolment)).all()
         assert (enrolment.frequency, enrolment.weekdays) == ("weekly", [2])
-        due = store.next_checkin(session, enrolment)
+        due = store.next_checkin(session, enrolment, town.clock.now())
         assert due is not None and due.astimezone(store.TOWN_TZ).weekday() == 2
 
 
@@ -440,6 +505,30 @@ def test_a_multicast_leaves_out_whoever_blocked_the_account(db: Database, clock:
         "sent",
         "dropped",
     )
+
+
+def test_a_multicast_made_ahead_waits_for_its_time_and_a_withdrawal_keeps_the_others(
+    db: Database, clock: Clock
+) -> None:
+    at = clock.now() + timedelta(seconds=30)
+    message = [{"type": "text", "text": CHECKIN}]
+    with db.transaction() as session:
+        outbox.enqueue_multicast(session, PEOPLE, message, clock.now(), at)
+        alone = outbox.enqueue_multicast(session, PEOPLE[:1], message, clock.now(), at)
+        tomorrow = at + timedelta(days=1)
+        later = outbox.enqueue_multicast(session, PEOPLE[:1], message, clock.now(), tomorrow)
+    with db.transaction() as session:
+        assert outbox.withdraw_from_multicasts(session, PEOPLE[0], at) == 2
+    with db.transaction() as session:
+        assert session.get(OutboxMulticast, alone.id) is None, "nobody left: deleted"
+    gateway = ScriptedGateway()
+    sender = Sender(db, gateway, clock)
+    sender.send_due()
+    assert gateway.calls == [], "not before its time"
+    clock.advance(timedelta(seconds=30))
+    sender.send_due()
+    assert [call.to for call in gateway.calls] == [",".join(PEOPLE[1:])]
+    assert multicast_row(db, later.id).recipients == PEOPLE[:1], "another time: untouched"
 
 
 def test_a_refused_multicast_is_sent_as_pushes_instead(db: Database, clock: Clock) -> None:

@@ -95,6 +95,47 @@ def test_a_sweep_fires_each_due_deadline_once(db: Database, clock: Clock) -> Non
     }
 
 
+def test_a_kind_allowed_ahead_fires_early_after_everything_due_and_others_wait(
+    db: Database, clock: Clock
+) -> None:
+    fired: list[tuple[str, str]] = []
+
+    def record(session: Session, batch: list[deadlines.Due], now: datetime) -> None:
+        fired.extend((deadline.kind, deadline.key) for deadline in batch)
+
+    with db.transaction() as session:
+        for number, (kind, key, offset) in enumerate(
+            [
+                ("early", "soon", 30),
+                ("early", "too-far", 90),
+                ("test", "not-early", 10),
+                ("test", "overdue", -5),
+            ]
+        ):
+            deadlines.schedule(
+                session,
+                kind=kind,
+                subject_id=number,
+                due_at=clock.now() + timedelta(seconds=offset),
+                key=key,
+                now=clock.now(),
+            )
+    scheduler = Scheduler(
+        db,
+        clock,
+        handlers={"test": record, "early": record},
+        ahead={"early": timedelta(minutes=1)},
+    )
+    assert scheduler.fire_deadlines() == 2
+    assert fired == [("test", "overdue"), ("early", "soon")]
+    assert {key: row.status for key, row in rows(db).items()} == {
+        "soon": "fired",
+        "too-far": "pending",
+        "not-early": "pending",
+        "overdue": "fired",
+    }
+
+
 def test_a_kind_handled_row_by_row_goes_a_few_to_a_transaction_in_due_order(
     db: Database, clock: Clock
 ) -> None:

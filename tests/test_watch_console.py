@@ -165,3 +165,22 @@ def test_enrolling_a_resident_after_a_home_visit(app: Flask, db: Database, offic
         assert session.get(Resident, resident_id) is not None
     again = browser.get("/console/watch/enrol?q=鈴木").get_data(as_text=True)
     assert f'value="{resident_id}"' not in again, "an enrolled resident is not offered again"
+
+
+def test_a_round_not_sent_says_why_in_words(app: Flask, db: Database, office: Office) -> None:
+    enrolment_id, _ = enrolled(db, "山田 花子", "山田 太郎")
+    with db.transaction() as session:
+        for days, reason in ((2, "paused"), (1, "moved")):
+            session.add(
+                CheckinRound(
+                    enrolment_id=enrolment_id,
+                    due_at=NOW - timedelta(days=days),
+                    state="skipped",
+                    skip_reason=reason,
+                    created_at=NOW,
+                )
+            )
+    detail = staff(app, db, office).get(f"/console/watch/{enrolment_id}").get_data(as_text=True)
+    assert "送信せず" in detail
+    assert "(お休み中)" in detail and "(日時を変更)" in detail
+    assert "paused" not in detail

@@ -81,13 +81,16 @@ class Watch:
     def advance_to_next_checkin(self) -> None:
         with self.stack.db.transaction() as session:
             enrolment = session.scalars(select(WatchEnrolment)).one()
-            due = store.next_checkin(session, enrolment)
+            due = store.next_checkin(session, enrolment, self.stack.clock.now())
         assert due is not None
         seconds = max(0.0, (due - self.stack.clock.now()).total_seconds()) + 0.5
         response = self.stack.http.post(
             f"{self.stack.bot_url}/simulator/clock", json={"advance": f"{seconds:.1f}s"}, timeout=10
         )
         assert response.status_code == 200, response.text
+        # Until the worker has made that round (sent or skipped): asked again before then,
+        # the next check-in would still be this one, and after, the one a day later.
+        self.stack.wait_for(lambda: any(row.due_at == due for row in self.rounds()), 15)
 
     def tickets(self) -> list[Ticket]:
         with self.stack.db.transaction() as session:

@@ -180,7 +180,7 @@ def test_changing_the_schedule_moves_the_next_check_in(town: Town, db: Database)
     assert "変更しました" in texts(town.resident.tap("はい、始める"))
     with db.transaction() as session:
         found = session.scalars(select(WatchEnrolment)).one()
-        due = store.next_checkin(session, found)
+        due = store.next_checkin(session, found, town.clock.now())
     assert due is not None
     local = due.astimezone(store.TOWN_TZ)
     assert (local.weekday(), local.hour, local.minute) == (4, 17, 0)

@@ -14,7 +14,7 @@ from dialogue import Dialogue
 from sqlalchemy import select
 
 from bot.clock import Clock
-from bot.scheduler import Scheduler
+from bot.scheduler import Scheduler, sweep_interval
 from flows import checkin, checkin_sweep
 from storage import watch as store
 from storage.db import Database
@@ -94,6 +94,8 @@ class Town:
             clock,
             handlers=checkin_sweep.handlers(checkin.Timings(wait, wait)),
             batch_sizes=checkin_sweep.BATCH_SIZES,
+            # As the worker runs it: check-ins made ahead of their time.
+            ahead={store.ROUND: checkin_sweep.make_ahead(sweep_interval(wait, wait))},
         )
         self.resident = Person(self, RESIDENT, "山田花子")
         self.family_a = Person(self, FAMILY_A, "山田太郎")
@@ -124,25 +126,40 @@ class Town:
         """Move the clock to the next scheduled check-in and let the scheduler run."""
         with self.db.transaction() as session:
             enrolment = session.scalars(select(WatchEnrolment)).one()
-            due = store.next_checkin(session, enrolment)
+            due = store.next_checkin(session, enrolment, self.clock.now())
         assert due is not None
         self.clock.advance(max(due - self.clock.now(), timedelta(0)) + timedelta(seconds=1))
         self.sweep()
+
+    def just_before_next_checkin(self) -> datetime:
+        """Move the clock to half a second before the next check-in and let the scheduler run
+        (it makes check-ins 0.8 s ahead with these waits); returns the check-in's time."""
+        with self.db.transaction() as session:
+            enrolment = session.scalars(select(WatchEnrolment)).one()
+            due = store.next_checkin(session, enrolment, self.clock.now())
+        assert due is not None
+        self.clock.advance(due - self.clock.now() - timedelta(seconds=0.5))
+        self.sweep()
+        return due
 
     def wait(self, seconds: float) -> None:
         self.clock.advance(timedelta(seconds=seconds))
         self.sweep()
 
     def messages_to(self, user: str) -> list[dict[str, Any]]:
-        """Everything queued for `user`, pushes, replies and multicasts, in the order written."""
+        """Everything queued for `user`, pushes, replies and multicasts, in the order written;
+        a multicast made ahead (a check-in) once its time has come."""
+        now = self.clock.now()
         with self.db.transaction() as session:
             rows: list[tuple[datetime, int, list[Any]]] = [
                 (row.created_at, row.id * 2, row.messages)
                 for row in session.scalars(select(OutboxMessage).where(OutboxMessage.to == user))
             ]
             rows += [
-                (row.created_at, row.id * 2 + 1, row.messages)
-                for row in session.scalars(select(OutboxMulticast))
+                (row.available_at, row.id * 2 + 1, row.messages)
+                for row in session.scalars(
+                    select(OutboxMulticast).where(OutboxMulticast.available_at <= now)
+                )
                 if user in row.recipients
             ]
         return [
