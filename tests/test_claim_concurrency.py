@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -95,6 +96,10 @@ def test_next_ticket_from_twenty_at_once(db_url: str, db: Database) -> None:
                 if ticket is None:
                     return taken
                 taken.append(ticket.reference)
+            # A person looks at the ticket before taking the next. Without a pause, on a fast
+            # machine one thread re-took SQLite's lock before a waiting one woke, a hundred
+            # times over, and drained the queue alone.
+            time.sleep(0.002)
 
     got = _run_together(db_url, people, take_until_empty)
     _assert_each_claimed_once(db, got, references)
