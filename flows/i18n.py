@@ -10,10 +10,14 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from storage.refusals import fill
+
 LOCALES = Path(__file__).resolve().parents[1] / "locales"
 DEFAULT_LANGUAGE = "ja"
 # Offered in the language flow, each named in its own language.
 LANGUAGES: dict[str, str] = {"ja": "日本語", "en": "English"}
+# How a list in a message is written out (a param given as a list or tuple).
+LIST_SEPARATORS = {"ja": "、"}
 
 
 def N_(message: str) -> str:
@@ -45,4 +49,4 @@ def translations(language: str) -> NullTranslations:
 
 def gettext(language: str, message: str, /, **params: object) -> str:
     text = translations(supported(language)).gettext(message)
-    return text.format(**params) if params else text
+    return fill(text, params, LIST_SEPARATORS.get(language, ", "))

@@ -7,17 +7,32 @@ is the English text, for logs and programs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated where it is shown."""
     return message
 
 
+def fill(message: str, params: Mapping[str, object], separator: str = ", ") -> str:
+    """A message's `{placeholders}` filled in; a list or tuple is written out joined by
+    `separator`, which is the reader's language's (、 in Japanese)."""
+    if not params:
+        return message
+    return message.format(
+        **{
+            name: separator.join(map(str, value)) if isinstance(value, list | tuple) else value
+            for name, value in params.items()
+        }
+    )
+
+
 class Refused(ValueError):
     """Bad input, or a step the ticket's state does not allow (the API answers 422)."""
 
     def __init__(self, message: str, /, *, field: str | None = None, **params: object) -> None:
-        super().__init__(message.format(**params) if params else message)
+        super().__init__(fill(message, params))
         self.message = message
         self.params = params
         # The input at fault, when one is: the API names it, a form marks it.

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from storage.geo import distance_m
 from storage.models import District, Salon, SalonCancellation
 from storage.models.salons import audience_mask
-from storage.refusals import N_
+from storage.refusals import N_, fill
 from storage.salon_schedule import (
     IRREGULAR,
     WEEKDAY_CHARS,
@@ -116,7 +116,7 @@ class Problem:
 
     @property
     def why(self) -> str:
-        return self.message.format(**self.params) if self.params else self.message
+        return fill(self.message, self.params)
 
     def __str__(self) -> str:
         where = f"row {self.row}" + (f", {self.column}" if self.column else "")
@@ -249,7 +249,7 @@ def _check(
             "種類",
             N_("unknown kind '{kind}'; use one of {labels}"),
             kind=row["種類"],
-            labels=", ".join(KIND_LABELS.values()),
+            labels=tuple(KIND_LABELS.values()),
         )
     district = districts.get(row.get("地区", ""))
     if not row.get("地区"):
@@ -284,7 +284,7 @@ def _check(
     for text in _items(row.get("対象", "")):
         code = _code_of(text, AUDIENCE_LABELS)
         if code is None:
-            labels = ", ".join(AUDIENCE_LABELS.values())
+            labels = tuple(AUDIENCE_LABELS.values())
             problem("対象", N_("unknown audience '{text}'; use {labels}"), text=text, labels=labels)
         else:
             audiences.append(code)
@@ -300,7 +300,7 @@ def _check(
             "状態",
             N_("unknown status '{text}'; use {labels}"),
             text=row["状態"],
-            labels=", ".join(STATUS_LABELS.values()),
+            labels=tuple(STATUS_LABELS.values()),
         )
     confirmed = row.get("最終確認日", "")
     values["last_confirmed"] = _date(confirmed) if confirmed else None

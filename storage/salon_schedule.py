@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import holidays
 from dateutil import rrule
 
-from storage.refusals import N_
+from storage.refusals import N_, fill
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 WEEKDAY_CHARS = "月火水木金土日"  # Monday first, as Python and dateutil count
@@ -54,7 +54,7 @@ class ScheduleError(ValueError):
     """
 
     def __init__(self, message: str, /, **params: object) -> None:
-        super().__init__(message.format(**params) if params else message)
+        super().__init__(fill(message, params))
         self.message = message
         self.params = params
 
