@@ -68,13 +68,17 @@ class Worker:
         check-ins and sending them then no longer take turns at one Python interpreter.
         """
         log.info("worker started%s", "" if send else " (a sender process sends)")
-        sending = threading.Thread(
-            target=self.sender.run_until,
-            args=(stop, self.send_now, self.settings.worker_poll_interval),
-            name="madoguchi-sender",
-            daemon=True,
+        sending = (
+            threading.Thread(
+                target=self.sender.run_until,
+                args=(stop, self.send_now, self.settings.worker_poll_interval),
+                name="madoguchi-sender",
+                daemon=True,
+            )
+            if send
+            else None
         )
-        if send:
+        if sending is not None:
             sending.start()
         while not stop.is_set():
             try:
@@ -93,7 +97,7 @@ class Worker:
                 self.wake.wait(self.settings.worker_poll_interval)
                 self.wake.clear()
         self.send_now.set()
-        if send:
+        if sending is not None:
             sending.join(timeout=30)
         log.info("worker stopped")
 
