@@ -390,7 +390,8 @@ class Progress:
     Read from the few hundred multicast rows, not by counting rounds: a count over 200,000
     rounds every 20 ms would take a core from the two the workers and the simulator share.
     Each row's recipients are counted once (a row's list never changes): summing them all on
-    every poll made PostgreSQL parse megabytes of JSON 50 times a second, most of a core.
+    every poll made PostgreSQL parse megabytes of JSON 50 times a second, some 0.4 s of the
+    server's CPU in a 3 s run.
     Plain reads outside any transaction, so polling never queues behind the workers (and
     never asks the simulator, whose every answer would take its lock from the senders).
     """
