@@ -109,9 +109,9 @@ class Sender:
         with self.db.transaction() as session:
             now = self.clock.now()
             rows = outbox.claim_due_multicasts(session, now, self.lease, limit)
-            # Read in the same transaction: the sender's nap ends when the next one's time
-            # comes, so check-ins made ahead leave on the minute, not up to a poll later.
-            self._next_multicast_at = outbox.next_multicast_at(session, now)
+            # With nothing to send, the sender naps until the next one's time (read in this
+            # transaction), so check-ins made ahead leave on the minute, not up to a poll later.
+            self._next_multicast_at = None if rows else outbox.next_multicast_at(session, now)
             blocked = outbox.unfollowed(session, (user for row in rows for user in row.recipients))
             calls = [self._prepare_multicast(row, blocked, now) for row in rows]
         calls = [call for call in calls if call is not None]

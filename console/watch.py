@@ -160,7 +160,7 @@ def _line(
         state = "paused"
     elif latest is not None and latest.state == "reminded":
         state = "reminded"
-    elif latest is not None and latest.state == "sent" and (latest.sent_at or moment) <= moment:
+    elif latest is not None and latest.state == "sent" and store.is_out(latest, moment):
         state = "awaiting"
     elif latest is not None and store.town_date(latest.due_at) == today:
         state = "answered" if latest.state in ("answered", "resolved") else "quiet"

@@ -322,7 +322,7 @@ class RoundModel:
 
     def not_out_yet(self, event: EventData) -> bool:
         """Made ahead, its check-in still waiting in the outbox for its time."""
-        return self.row.sent_at is not None and self.row.sent_at > self.now
+        return not store.is_out(self.row, self.now)
 
     def withdraw_checkin(self, event: EventData) -> None:
         outbox.withdraw_from_multicasts(

@@ -103,11 +103,11 @@ def first_due_kind(session: Session, now: datetime, ahead: Ahead | None = None) 
 
 
 def _due(statement: Select[Any], now: datetime, ahead: Ahead | None) -> Select[Any]:
+    ahead = ahead or {}
     early = [
-        (Deadline.kind == kind) & (Deadline.due_at <= now + lead)
-        for kind, lead in (ahead or {}).items()
+        (Deadline.kind == kind) & (Deadline.due_at <= now + lead) for kind, lead in ahead.items()
     ]
-    horizon = now + max((ahead or {}).values(), default=timedelta(0))
+    horizon = now + max(ahead.values(), default=timedelta(0))
     return statement.where(
         # Written out, not bound: only then do the databases use the partial index.
         Deadline.status == literal_column(f"'{PENDING}'"),

@@ -226,7 +226,7 @@ def next_checkin(session: Session, enrolment: WatchEnrolment, now: datetime) -> 
         select(func.min(CheckinRound.sent_at)).where(
             CheckinRound.enrolment_id == enrolment.id,
             CheckinRound.state == "sent",
-            CheckinRound.sent_at > now,
+            ~out_by(now),
         )
     )
     if made_ahead is not None:
@@ -287,6 +287,11 @@ def note_sign_of_life(enrolment: WatchEnrolment, how: str, now: datetime) -> Non
 def out_by(now: datetime) -> ColumnElement[bool]:
     """Rounds whose check-in has gone out by `now`: one made ahead waits for its time."""
     return CheckinRound.sent_at.is_(None) | (CheckinRound.sent_at <= now)
+
+
+def is_out(row: CheckinRound, now: datetime) -> bool:
+    """`out_by` for a round in hand."""
+    return row.sent_at is None or row.sent_at <= now
 
 
 def open_round(session: Session, enrolment: WatchEnrolment, now: datetime) -> CheckinRound | None:

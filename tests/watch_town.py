@@ -122,22 +122,23 @@ class Town:
     def sweep(self) -> int:
         return self.scheduler.fire_deadlines()
 
-    def until_next_checkin(self) -> None:
-        """Move the clock to the next scheduled check-in and let the scheduler run."""
+    def next_checkin(self) -> datetime:
         with self.db.transaction() as session:
             enrolment = session.scalars(select(WatchEnrolment)).one()
             due = store.next_checkin(session, enrolment, self.clock.now())
         assert due is not None
+        return due
+
+    def until_next_checkin(self) -> None:
+        """Move the clock to the next scheduled check-in and let the scheduler run."""
+        due = self.next_checkin()
         self.clock.advance(max(due - self.clock.now(), timedelta(0)) + timedelta(seconds=1))
         self.sweep()
 
     def just_before_next_checkin(self) -> datetime:
         """Move the clock to half a second before the next check-in and let the scheduler run
         (it makes check-ins 0.8 s ahead with these waits); returns the check-in's time."""
-        with self.db.transaction() as session:
-            enrolment = session.scalars(select(WatchEnrolment)).one()
-            due = store.next_checkin(session, enrolment, self.clock.now())
-        assert due is not None
+        due = self.next_checkin()
         self.clock.advance(due - self.clock.now() - timedelta(seconds=0.5))
         self.sweep()
         return due
