@@ -1,0 +1,58 @@
+"""Does a message speak of an emergency, and of which kind, however the resident writes it?
+
+Three readers, strongest first:
+- rules over words and concepts (rules.yaml, read by rules.py), on the morphological analysis
+  of flows/text: "certain" gives the numbers at once, "possible" asks, "concern" notes;
+- a linear classifier (model.py) over character n-grams, dictionary forms and concepts,
+  trained on the corpus in tests/data/safety/train (train.py): where the rules say nothing
+  or only note a concern, a confident classifier makes the message a "possible" emergency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from flows.safety import model, rules
+from flows.text import analyse
+
+EMERGENCY, POSSIBLE, CONCERN = "emergency", "possible", "concern"
+Level = Literal["emergency", "possible", "concern"]
+_LEVEL_OF_TIER: dict[str, Level] = {"certain": EMERGENCY, "possible": POSSIBLE, "concern": CONCERN}
+_ORDER = (EMERGENCY, POSSIBLE, CONCERN)
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """What a message signals: `kind` is the most pressing; `kinds` every kind at this level."""
+
+    kind: str
+    level: Level
+    kinds: tuple[str, ...] = ()
+
+
+def check(text: str) -> Alarm | None:
+    """The alarm a message raises, or None when it speaks of no danger."""
+    if not text or not text.strip():
+        return None
+    analysis = analyse(text)
+    found = rules.hits(analysis)
+    level = min((_LEVEL_OF_TIER[hit.tier] for hit in found), key=_ORDER.index, default=None)
+    if level in (None, CONCERN):
+        guess = model.classify(analysis)
+        if guess is not None:
+            return Alarm(guess, POSSIBLE, (guess,))
+    if level is None:
+        return None
+    kinds_found = tuple(hit.kind for hit in found if _LEVEL_OF_TIER[hit.tier] == level)
+    return Alarm(kinds_found[0], level, kinds_found)
+
+
+def kinds() -> tuple[str, ...]:
+    """Every kind of alarm, most pressing first."""
+    return rules.kinds()
+
+
+def warm() -> None:
+    """Load the dictionary, the rules and the model now, not at the first resident's message."""
+    check("胸が苦しい")

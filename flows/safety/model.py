@@ -1,0 +1,68 @@
+"""The trained classifier, read from model.json and applied with plain Python.
+
+A linear model over the features of features.py: a sum of weights per class, then softmax.
+Training (train.py) needs scikit-learn; reading does not.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from flows.safety.features import features
+from flows.text import Analysis
+
+MODEL = Path(__file__).with_name("model.json")
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class _Model:
+    classes: tuple[str, ...]
+    intercept: tuple[float, ...]
+    threshold: float
+    weights: dict[str, list[float]]
+
+
+def probabilities(analysis: Analysis) -> dict[str, float]:
+    """Each class's probability: the kinds of emergency and "none"."""
+    loaded = _model()
+    if loaded is None:
+        return {NONE: 1.0}
+    scores = list(loaded.intercept)
+    for feature in features(analysis):
+        row = loaded.weights.get(feature)
+        if row is not None:
+            for k, weight in enumerate(row):
+                scores[k] += weight
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return {name: e / total for name, e in zip(loaded.classes, exps, strict=True)}
+
+
+def classify(analysis: Analysis) -> str | None:
+    """The most likely kind of emergency, when the model is confident enough that it is one."""
+    loaded = _model()
+    if loaded is None:
+        return None
+    probs = probabilities(analysis)
+    if 1.0 - probs.get(NONE, 0.0) < loaded.threshold:
+        return None
+    return max((c for c in loaded.classes if c != NONE), key=lambda c: probs[c])
+
+
+@cache
+def _model() -> _Model | None:
+    if not MODEL.is_file():
+        return None
+    data = json.loads(MODEL.read_text(encoding="utf-8"))
+    return _Model(
+        classes=tuple(data["classes"]),
+        intercept=tuple(data["intercept"]),
+        threshold=float(data["threshold"]),
+        weights=data["weights"],
+    )

@@ -1,0 +1,270 @@
+"""Rules over words and concepts (rules.yaml), matched sentence by sentence.
+
+A rule is a few items that must meet in one sentence: a word with its polarity (動く~ is
+動かない, 動けません, can't move), a concept ($chest: 胸, 心臓, chest, heart), or a pattern
+over the folded sentence. Clauses that deny (死にたいとは思わない) or are figures of speech
+(死ぬほど笑った) are taken out first; a sentence about a course, a film or a past event only
+raises a concern.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flows.text import Analysis, Clause, Word, analyse, to_hiragana
+
+RULES = Path(__file__).with_name("rules.yaml")
+TIERS = ("certain", "possible", "concern")
+_SPEC = re.compile(r"^(?P<lemma>[^~+?]+)(?P<mods>(?:~|\+たい|\+れる|\?)*)$")
+
+
+@dataclass(frozen=True)
+class WordSpec:
+    """One word as a rule names it: its forms, the polarity it must have, passive or not."""
+
+    forms: frozenset[str]
+    signature: str | None  # None: any polarity
+    passive: bool
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """Words that must follow one another: 気を失う is 気 then 失う."""
+
+    words: tuple[WordSpec, ...]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    pattern: re.Pattern[str]
+
+
+Alternative = WordSpec | Sequence | Phrase
+
+
+@dataclass(frozen=True)
+class Rule:
+    items: tuple[tuple[Alternative, ...], ...]
+    unless: tuple[Alternative, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    kinds: dict[str, dict[str, tuple[Rule, ...]]]
+    unreal: tuple[Rule, ...]
+    denied: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    tier: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class _Scope:
+    words: tuple[Word, ...]
+    folded: str
+
+
+def hits(analysis: Analysis) -> list[Hit]:
+    """Every kind a message raises, with the strongest tier each reaches."""
+    ruleset = _ruleset()
+    best: dict[str, Hit] = {}
+    for sentence in analysis.sentences:
+        live = [c for c in sentence.clauses if not _any_rule(ruleset.denied, _scope([c]))]
+        if not live:
+            continue
+        scope = _scope(live)
+        unreal = _any_rule(ruleset.unreal, scope)
+        for kind, tiers in ruleset.kinds.items():
+            for tier in TIERS:
+                rule = next((r for r in tiers[tier] if _matches(r, scope)), None)
+                if rule is None:
+                    continue
+                # Not about now (a course, a film, "if…", long ago): staff may look, no more.
+                found = Hit(kind, "concern" if unreal else tier, rule.source)
+                if kind not in best or TIERS.index(found.tier) < TIERS.index(best[kind].tier):
+                    best[kind] = found
+                break
+    return [best[kind] for kind in ruleset.kinds if kind in best]
+
+
+def kinds() -> tuple[str, ...]:
+    return tuple(_ruleset().kinds)
+
+
+def concepts_in(analysis: Analysis) -> list[str]:
+    """The concepts a message mentions: features for the classifier beside the rules."""
+    found = []
+    scope = _scope(analysis.clauses)
+    for name, alternatives in _concepts().items():
+        if any(_alternative_matches(a, scope) for a in alternatives):
+            found.append(name)
+    return found
+
+
+def _scope(clauses: list[Clause] | tuple[Clause, ...]) -> _Scope:
+    words = tuple(word for clause in clauses for word in clause.words)
+    return _Scope(words, "\n".join(clause.folded for clause in clauses))
+
+
+def _any_rule(rules: tuple[Rule, ...], scope: _Scope) -> bool:
+    return any(_matches(rule, scope) for rule in rules)
+
+
+def _matches(rule: Rule, scope: _Scope) -> bool:
+    if any(_alternative_matches(a, scope) for a in rule.unless):
+        return False
+    return all(any(_alternative_matches(a, scope) for a in item) for item in rule.items)
+
+
+def _alternative_matches(alternative: Alternative, scope: _Scope) -> bool:
+    if isinstance(alternative, Phrase):
+        return alternative.pattern.search(scope.folded) is not None
+    if isinstance(alternative, WordSpec):
+        return any(_word_matches(alternative, word) for word in scope.words)
+    length = len(alternative.words)
+    return any(
+        all(_word_matches(spec, word) for spec, word in zip(alternative.words, scope.words[i:]))
+        for i in range(len(scope.words) - length + 1)
+    )
+
+
+def _word_matches(spec: WordSpec, word: Word) -> bool:
+    if spec.forms.isdisjoint(word.forms):
+        return False
+    if spec.passive and not word.passive:
+        return False
+    if spec.signature is None:
+        return True
+    signature = signature_of(word)
+    if spec.signature in ("", "~"):
+        # A plain word matches its wished form too: 死ぬ in 死にたい; 動く~ in 動けなくなりたい.
+        return signature.replace("+たい", "", 1).rstrip("~") == "" and (
+            _polarity(signature) == (spec.signature == "~")
+        )
+    return signature == spec.signature
+
+
+def signature_of(word: Word) -> str:
+    """The word's polarity around a wish: "", "~", "+たい", "~+たい", "+たい~"."""
+    before, after, wished = 0, 0, False
+    for link in word.chain:
+        if link == "たい":
+            wished = True
+        elif link == "ない":
+            if wished:
+                after += 1
+            else:
+                before += 1
+    signature = "~" if before % 2 else ""
+    if wished:
+        signature += "+たい" + ("~" if after % 2 else "")
+    return signature
+
+
+def _polarity(signature: str) -> bool:
+    """True when the word ends up negated."""
+    return signature.count("~") % 2 == 1
+
+
+@cache
+def _data() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(RULES.read_text(encoding="utf-8"))
+    return data
+
+
+@cache
+def _concepts() -> dict[str, tuple[Alternative, ...]]:
+    raw: dict[str, list[Any]] = _data()["concepts"]
+    compiled: dict[str, tuple[Alternative, ...]] = {}
+    for name, entries in raw.items():
+        alternatives: list[Alternative] = []
+        for entry in entries:
+            alternatives.extend(_compile_entry(str(entry), compiled, name))
+        compiled[name] = tuple(alternatives)
+    return compiled
+
+
+@cache
+def _ruleset() -> Ruleset:
+    data = _data()
+    concepts = _concepts()
+    kinds = {
+        kind: {tier: _compile_rules(tiers.get(tier) or [], concepts) for tier in TIERS}
+        for kind, tiers in data["kinds"].items()
+    }
+    return Ruleset(
+        kinds=kinds,
+        unreal=_compile_rules(data.get("unreal") or [], concepts),
+        denied=_compile_rules(data.get("denied") or [], concepts),
+    )
+
+
+def _compile_rules(raw: list[Any], concepts: dict[str, tuple[Alternative, ...]]) -> tuple[Rule, ...]:
+    rules = []
+    for entry in raw:
+        items, unless = (entry, []) if isinstance(entry, list) else (entry["all"], entry["unless"])
+        rules.append(
+            Rule(
+                items=tuple(tuple(_compile_entry(str(item), concepts, "")) for item in items),
+                unless=tuple(a for item in unless for a in _compile_entry(str(item), concepts, "")),
+                source=" + ".join(str(item) for item in items),
+            )
+        )
+    return tuple(rules)
+
+
+def _compile_entry(
+    entry: str, concepts: dict[str, tuple[Alternative, ...]], within: str
+) -> list[Alternative]:
+    if entry.startswith("$"):
+        name = entry[1:]
+        if name not in concepts:
+            raise ValueError(f"rules.yaml: unknown concept ${name} (in {within or 'a rule'})")
+        return list(concepts[name])
+    if entry.startswith("/"):
+        return [Phrase(re.compile(_fold_pattern(entry[1:])))]
+    match = _SPEC.match(entry)
+    if match is None:
+        raise ValueError(f"rules.yaml: cannot read {entry!r}")
+    mods = match["mods"]
+    signature = None if "?" in mods else mods.replace("+れる", "")
+    words = analyse(match["lemma"]).words
+    if not words:
+        # A word the analyser reads as a particle or symbol (ぞ): match it as it is written.
+        return [Phrase(re.compile(re.escape(match["lemma"].casefold())))]
+    specs = [
+        WordSpec(
+            forms=_forms_of(match["lemma"], word),
+            signature=signature if len(words) == 1 else signature_of(word),
+            passive="+れる" in mods and len(words) == 1,
+        )
+        for word in words
+    ]
+    return [specs[0]] if len(specs) == 1 else [Sequence(tuple(specs))]
+
+
+def _fold_pattern(pattern: str) -> str:
+    """A pattern folded as sentences are (NFKC, lower case, hiragana), its syntax left alone."""
+    folded = to_hiragana(unicodedata.normalize("NFKC", pattern).casefold())
+    return "".join(folded.split())
+
+
+def _forms_of(written: str, word: Word) -> frozenset[str]:
+    from flows.text import japanese
+
+    forms = {word.lemma, to_hiragana(word.lemma), written.casefold(), *word.forms}
+    if any("\u4e00" <= c <= "\u9fff" for c in written):
+        forms.add(japanese.reading(written))
+    return frozenset(form for form in forms if form)

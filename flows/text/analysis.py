@@ -1,0 +1,116 @@
+"""A message as words: sentences of dictionary forms, each marked negated, wished or passive.
+
+`analyse("母がたおれてうごかない")` gives one sentence whose words are 母, 倒れる and 動く
+(negated): conjugation, kana or kanji spelling and width no longer matter to what reads it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from flows.text import english, japanese
+
+# A sentence ends at these; a rule's words must meet inside one sentence.
+_SENTENCE_END = re.compile(r"[。．.!?！？\n]+|(?<=[ぁ-んァ-ヶ一-龠])[ 　]{2,}")
+_CLAUSE_END = re.compile(r"[、,，;；:：]+|(?<=けど)|(?<=けれど)|(?<=けれども)|(?<=のに)|\bbut\b")
+# A long-vowel mark at the end of a word ("たすけてー") says nothing.
+_TRAILING_LONG_VOWEL = re.compile("(?<=[ぁ-ゖ])ー+(?![ぁ-ゖ])")
+_LATIN_WORD = re.compile(r"[a-z]{2,}")
+
+
+@dataclass(frozen=True)
+class Word:
+    """One content word: its dictionary form and what the words after it do to it."""
+
+    lemma: str
+    # Other spellings that name the same word: the hiragana of the lemma, its reading.
+    forms: frozenset[str]
+    pos: str
+    # What the auxiliaries after it say, in order: "ない", "たい", "れる", "た"; so that
+    # 死にたくない (たい, ない) and いなくなりたい (ない, たい) are told apart.
+    chain: tuple[str, ...] = ()
+    negated: bool = False
+    wished: bool = False  # 〜たい, "want to"
+    passive: bool = False  # 〜れる, "was hit"
+    past: bool = False
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A stretch between commas or a けど: where a negation or a figure of speech reaches."""
+
+    words: tuple[Word, ...]
+    folded: str
+
+
+@dataclass(frozen=True)
+class Sentence:
+    clauses: tuple[Clause, ...]
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return tuple(word for clause in self.clauses for word in clause.words)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    text: str
+    # One width, hiragana, lower case, no spaces or symbols: for phrase-level matching.
+    folded: str
+    sentences: tuple[Sentence, ...]
+    language: str  # "ja" or "en": the one most of the message is written in
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return tuple(word for sentence in self.sentences for word in sentence.words)
+
+    @property
+    def clauses(self) -> tuple[Clause, ...]:
+        return tuple(clause for sentence in self.sentences for clause in sentence.clauses)
+
+
+def analyse(text: str) -> Analysis:
+    """The message as sentences of words, in Japanese or English or a mix of both."""
+    return _analyse(text[:_MAX_CHARS])
+
+
+# A resident's 3,000-character message is read whole; beyond that, nothing new is said.
+_MAX_CHARS = 5000
+
+
+@lru_cache(maxsize=256)
+def _analyse(text: str) -> Analysis:
+    normal = unicodedata.normalize("NFKC", text)
+    sentences = []
+    for part in _SENTENCE_END.split(normal):
+        clauses = tuple(_clause(piece) for piece in _CLAUSE_END.split(part) if piece.strip())
+        if clauses:
+            sentences.append(Sentence(clauses))
+    language = "ja" if _has_japanese(normal) else "en"
+    return Analysis(text=text, folded=fold(text), sentences=tuple(sentences), language=language)
+
+
+def _clause(text: str) -> Clause:
+    words = japanese.words(text) if _has_japanese(text) else ()
+    if _LATIN_WORD.search(text.casefold()):
+        words = (*words, *english.words(text))
+    return Clause(tuple(words), fold(text))
+
+
+def fold(text: str) -> str:
+    """Text as phrases are matched: one width, hiragana, lower case, no spaces or symbols."""
+    folded = to_hiragana(unicodedata.normalize("NFKC", text).casefold())
+    kept = "".join(char for char in folded if unicodedata.category(char)[0] not in "ZPSC")
+    return _TRAILING_LONG_VOWEL.sub("", kept)
+
+
+def to_hiragana(text: str) -> str:
+    # Katakana ァ..ヶ sit exactly 0x60 above their hiragana.
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+def _has_japanese(text: str) -> bool:
+    return any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" for c in text)

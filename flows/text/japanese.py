@@ -1,0 +1,165 @@
+"""Japanese words through SudachiPy: dictionary forms, with the auxiliaries folded into flags.
+
+The dictionary (sudachidict-core) is inside an installed package and is loaded once per
+process, on first use; `warm()` loads it ahead, so the first resident does not wait.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from functools import cache
+from typing import TYPE_CHECKING
+
+from flows.text import analysis
+
+if TYPE_CHECKING:
+    from sudachipy import Morpheme, Tokenizer
+
+# Auxiliaries and endings that negate what comes before: ない, ぬ/ん/ず (ません), 関西の
+# へん/ひん, 東日本の ねえ.
+_NEGATIONS = frozenset({"ない", "無い", "ず", "ぬ", "ん", "へん", "ひん", "ねえ", "ねぇ", "まい"})
+# 〜たい, and the volitional 〜う/〜よう (死のう, 終わらせよう): a wish or an intent.
+_WISHES = frozenset({"たい", "う", "よう"})
+_PASSIVES = frozenset({"れる", "られる"})
+_PASTS = frozenset({"た", "だ"})
+# Verbs that only carry aspect after 〜て: 倒れている, 倒れてしまう, 倒れてくる, 倒れとる.
+_ASPECT_VERBS = frozenset(
+    {"居る", "仕舞う", "来る", "行く", "置く", "御座る", "おる", "ちゃう", "とる", "成る", "見る"}
+)
+_LINKING_PARTICLES = frozenset({"て", "で", "ちゃ", "じゃ", "ば"})
+# A noun takes the verb after it as its own: 息をしていない, 意識がない, 返事がありません.
+_LIGHT_VERBS = frozenset({"為る", "有る", "無い", "出来る", "ない"})
+_NOUN_PARTICLES = frozenset({"が", "を", "は", "も"})
+_CONTENT = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "代名詞", "感動詞", "連体詞"})
+
+_lock = threading.Lock()
+
+
+def words(text: str) -> tuple[analysis.Word, ...]:
+    """The content words of one Japanese sentence, each with what its auxiliaries say."""
+    morphemes = _tokenize(text)
+    result: list[analysis.Word] = []
+    index = 0
+    while index < len(morphemes):
+        morpheme = morphemes[index]
+        pos = morpheme.part_of_speech()[0]
+        if pos not in _CONTENT:
+            index += 1
+            continue
+        tail_end = _tail_end(morphemes, index + 1)
+        chain = _chain(morphemes[index + 1 : tail_end])
+        if morpheme.part_of_speech()[5].startswith("意志推量形"):
+            chain = ("たい", *chain)  # 死のう: an intent, as 死にたい is a wish
+        if pos in ("名詞", "代名詞"):
+            chain = chain or _light_verb_chain(morphemes, index + 1)
+        result.append(_word(morpheme, pos, chain))
+        # The tail (倒れ|て|いる) belongs to the word; 居る there is not a word of its own.
+        index = max(tail_end, index + 1)
+    return tuple(result)
+
+
+def warm() -> None:
+    """Load the dictionary now rather than at the first message."""
+    _tokenizer()
+
+
+def reading(text: str) -> str:
+    """The hiragana reading of a word, as the dictionary gives it ("胸" → "むね")."""
+    return "".join(
+        analysis.to_hiragana(m.reading_form()) for m in _tokenize(unicodedata.normalize("NFKC", text))
+    )
+
+
+def _word(morpheme: Morpheme, pos: str, chain: tuple[str, ...]) -> analysis.Word:
+    lemma = morpheme.normalized_form()
+    forms = {lemma, analysis.to_hiragana(lemma)}
+    # A word typed in kana also goes by its reading, so むね finds 胸; a kanji word does not,
+    # or 肩 (かた) would be taken for 方 (かた).
+    if _is_kana(morpheme.surface()):
+        forms.add(analysis.to_hiragana(morpheme.dictionary_form()))
+        forms.add(analysis.to_hiragana(morpheme.reading_form()))
+    negations = sum(1 for link in chain if link == "ない")
+    return analysis.Word(
+        lemma=lemma,
+        forms=frozenset(forms),
+        pos=pos,
+        chain=chain,
+        negated=negations % 2 == 1,
+        wished="たい" in chain,
+        passive="れる" in chain,
+        past="た" in chain,
+    )
+
+
+def _is_kana(text: str) -> bool:
+    return all("\u3040" <= c <= "\u30ff" or c == "ー" for c in text)
+
+
+def _is_tail(morpheme: Morpheme) -> bool:
+    """Whether a word only carries tense, aspect or polarity for the word before it."""
+    pos = morpheme.part_of_speech()
+    if pos[0] in ("助動詞", "接尾辞"):
+        return True
+    if pos[0] == "助詞":
+        return morpheme.surface() in _LINKING_PARTICLES
+    if morpheme.surface() in ("へん", "ひん", "ねえ", "ねぇ", "へんかった", "ん"):
+        return True
+    if pos[1] == "非自立可能" and pos[0] in ("動詞", "形容詞"):
+        return morpheme.normalized_form() in _ASPECT_VERBS | {"無い", "ない", "欲しい"}
+    return False
+
+
+def _tail_end(morphemes: list[Morpheme], start: int) -> int:
+    end = start
+    while end < len(morphemes) and _is_tail(morphemes[end]):
+        end += 1
+    return end
+
+
+def _chain(tail: list[Morpheme]) -> tuple[str, ...]:
+    """What the auxiliaries after a word do to it, in order: ない, たい, れる, た."""
+    links: list[str] = []
+    for morpheme in tail:
+        lemma, surface = morpheme.normalized_form(), morpheme.surface()
+        if lemma in _NEGATIONS or surface in ("へん", "ひん", "ねえ", "ねぇ", "なかった", "へんかった"):
+            links.append("ない")
+        elif lemma in _WISHES:
+            links.append("たい")
+        elif lemma in _PASSIVES:
+            links.append("れる")
+        elif lemma in _PASTS:
+            links.append("た")
+    return tuple(links)
+
+
+def _light_verb_chain(morphemes: list[Morpheme], start: int) -> tuple[str, ...]:
+    """息をしていない: the noun 息 takes 為る's negation; 意識がない: 無い is a negation."""
+    index = start
+    if index < len(morphemes) and morphemes[index].surface() in _NOUN_PARTICLES:
+        index += 1
+    if index >= len(morphemes):
+        return ()
+    verb = morphemes[index]
+    lemma = verb.normalized_form()
+    if lemma not in _LIGHT_VERBS:
+        return ()
+    chain = _chain(morphemes[index + 1 : _tail_end(morphemes, index + 1)])
+    if lemma in ("無い", "ない"):
+        chain = ("ない", *chain)
+    return chain or ("",)
+
+
+def _tokenize(text: str) -> list[Morpheme]:
+    tokenizer = _tokenizer()
+    # Sudachi's tokenizer is not safe to share between threads; the lock costs nothing
+    # beside a few tens of microseconds of analysis.
+    with _lock:
+        return list(tokenizer.tokenize(text))
+
+
+@cache
+def _tokenizer() -> Tokenizer:
+    from sudachipy import Dictionary, SplitMode
+
+    return Dictionary(dict="core").create(SplitMode.C)
