@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test browser bench
+.PHONY: run test browser bench safety-model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,13 @@ test: $(VENV)/.installed-test browser
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
+# Rebuild flows/safety/model.json from tests/data/safety/train (after changing the corpus or
+# flows/safety/rules.yaml; a test fails while the shipped model is stale).
+safety-model: $(VENV)/.installed-test
+	$(BIN)/python -m flows.safety.train
+
 bench: $(VENV)/.installed-test
+	$(BIN)/python bench/safety.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/salons.py
 	$(BIN)/python bench/checkins.py

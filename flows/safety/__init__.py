@@ -39,7 +39,7 @@ def check(text: str) -> Alarm | None:
     found = rules.hits(analysis)
     level = min((_LEVEL_OF_TIER[hit.tier] for hit in found), key=_ORDER.index, default=None)
     if level in (None, CONCERN):
-        guess = model.classify(analysis)
+        guess = model.classify(analysis, found)
         if guess is not None:
             return Alarm(guess, POSSIBLE, (guess,))
     if level is None:

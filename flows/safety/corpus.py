@@ -68,8 +68,10 @@ def caught(example: Example, kind: str | None, kinds: tuple[str, ...], level: st
     return example.kind == "distress" or example.kind in kinds
 
 
-def tally(examples: list[Example], answers: list[tuple[str | None, tuple[str, ...], str | None]],
-          ) -> dict[tuple[str, str], Tally]:
+def tally(
+    examples: list[Example],
+    answers: list[tuple[str | None, tuple[str, ...], str | None]],
+) -> dict[tuple[str, str], Tally]:
     """Counts per (kind, language), and per ("all", language) and ("all", "all")."""
     tallies: dict[tuple[str, str], Tally] = {}
     for example, (kind, kinds, level) in zip(examples, answers, strict=True):

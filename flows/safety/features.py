@@ -4,13 +4,13 @@ the concepts and rules of rules.yaml that the message touches."""
 from __future__ import annotations
 
 from flows.safety import rules
-from flows.text import Analysis
 from flows.safety.rules import signature_of
+from flows.text import Analysis
 
 _CHAR_NGRAMS = (2, 3)
 
 
-def features(analysis: Analysis) -> set[str]:
+def features(analysis: Analysis, hits: list[rules.Hit] | None = None) -> set[str]:
     found: set[str] = set()
     for clause in analysis.clauses:
         text = clause.folded
@@ -24,5 +24,7 @@ def features(analysis: Analysis) -> set[str]:
                 found.add(f"b:{previous}_{token}")
             previous = token
     found.update("k:" + concept for concept in rules.concepts_in(analysis))
-    found.update(f"r:{hit.kind}:{hit.tier}" for hit in rules.hits(analysis))
+    if hits is None:
+        hits = rules.hits(analysis)
+    found.update(f"r:{hit.kind}:{hit.tier}" for hit in hits)
     return found

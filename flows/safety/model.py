@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from flows.safety.features import features
+from flows.safety.rules import Hit
 from flows.text import Analysis
 
 MODEL = Path(__file__).with_name("model.json")
@@ -27,13 +28,13 @@ class _Model:
     weights: dict[str, list[float]]
 
 
-def probabilities(analysis: Analysis) -> dict[str, float]:
+def probabilities(analysis: Analysis, hits: list[Hit] | None = None) -> dict[str, float]:
     """Each class's probability: the kinds of emergency and "none"."""
     loaded = _model()
     if loaded is None:
         return {NONE: 1.0}
     scores = list(loaded.intercept)
-    for feature in features(analysis):
+    for feature in features(analysis, hits):
         row = loaded.weights.get(feature)
         if row is not None:
             for k, weight in enumerate(row):
@@ -44,12 +45,12 @@ def probabilities(analysis: Analysis) -> dict[str, float]:
     return {name: e / total for name, e in zip(loaded.classes, exps, strict=True)}
 
 
-def classify(analysis: Analysis) -> str | None:
+def classify(analysis: Analysis, hits: list[Hit] | None = None) -> str | None:
     """The most likely kind of emergency, when the model is confident enough that it is one."""
     loaded = _model()
     if loaded is None:
         return None
-    probs = probabilities(analysis)
+    probs = probabilities(analysis, hits)
     if 1.0 - probs.get(NONE, 0.0) < loaded.threshold:
         return None
     return max((c for c in loaded.classes if c != NONE), key=lambda c: probs[c])

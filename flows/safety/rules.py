@@ -61,6 +61,7 @@ class Ruleset:
     kinds: dict[str, dict[str, tuple[Rule, ...]]]
     unreal: tuple[Rule, ...]
     denied: tuple[Rule, ...]
+    playful: tuple[Rule, ...]
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,10 @@ class Hit:
 class _Scope:
     words: tuple[Word, ...]
     folded: str
+    # Every form of every word: a rule's word that is not among them needs no closer look.
+    forms: frozenset[str]
+    # What each concept came to in this scope; many rules ask about the same one.
+    seen: dict[int, bool]
 
 
 def hits(analysis: Analysis) -> list[Hit]:
@@ -81,22 +86,43 @@ def hits(analysis: Analysis) -> list[Hit]:
     ruleset = _ruleset()
     best: dict[str, Hit] = {}
     for sentence in analysis.sentences:
+        if _any_rule(ruleset.playful, _scope(sentence.clauses)):
+            continue
         live = [c for c in sentence.clauses if not _any_rule(ruleset.denied, _scope([c]))]
         if not live:
             continue
-        scope = _scope(live)
-        unreal = _any_rule(ruleset.unreal, scope)
-        for kind, tiers in ruleset.kinds.items():
-            for tier in TIERS:
-                rule = next((r for r in tiers[tier] if _matches(r, scope)), None)
-                if rule is None:
-                    continue
-                # Not about now (a course, a film, "if…", long ago): staff may look, no more.
-                found = Hit(kind, "concern" if unreal else tier, rule.source)
-                if kind not in best or TIERS.index(found.tier) < TIERS.index(best[kind].tier):
-                    best[kind] = found
-                break
+        _match_scope(ruleset, _scope(live), best)
+    # A short message written in fragments ("Fell in the hallway. Can't get up.") is read
+    # whole too: its rules may meet across sentences.
+    if 1 < len(analysis.sentences) <= _SHORT_SENTENCES:
+        live = [
+            c
+            for sentence in analysis.sentences
+            if not _any_rule(ruleset.playful, _scope(sentence.clauses))
+            for c in sentence.clauses
+            if not _any_rule(ruleset.denied, _scope([c]))
+        ]
+        if live:
+            _match_scope(ruleset, _scope(live), best)
     return [best[kind] for kind in ruleset.kinds if kind in best]
+
+
+_SHORT_SENTENCES = 4
+
+
+def _match_scope(ruleset: Ruleset, scope: _Scope, best: dict[str, Hit]) -> None:
+    """Record in `best` the strongest tier each kind reaches in this scope."""
+    unreal = _any_rule(ruleset.unreal, scope)
+    for kind, tiers in ruleset.kinds.items():
+        for tier in TIERS:
+            rule = next((r for r in tiers[tier] if _matches(r, scope)), None)
+            if rule is None:
+                continue
+            # Not about now (a course, a film, "if…", long ago): staff may look, no more.
+            found = Hit(kind, "concern" if unreal else tier, rule.source)
+            if kind not in best or TIERS.index(found.tier) < TIERS.index(best[kind].tier):
+                best[kind] = found
+            break
 
 
 def kinds() -> tuple[str, ...]:
@@ -108,14 +134,15 @@ def concepts_in(analysis: Analysis) -> list[str]:
     found = []
     scope = _scope(analysis.clauses)
     for name, alternatives in _concepts().items():
-        if any(_alternative_matches(a, scope) for a in alternatives):
+        if _item_matches(alternatives, scope):
             found.append(name)
     return found
 
 
 def _scope(clauses: list[Clause] | tuple[Clause, ...]) -> _Scope:
     words = tuple(word for clause in clauses for word in clause.words)
-    return _Scope(words, "\n".join(clause.folded for clause in clauses))
+    forms = frozenset(form for word in words for form in word.forms)
+    return _Scope(words, "\n".join(clause.folded for clause in clauses), forms, {})
 
 
 def _any_rule(rules: tuple[Rule, ...], scope: _Scope) -> bool:
@@ -123,19 +150,32 @@ def _any_rule(rules: tuple[Rule, ...], scope: _Scope) -> bool:
 
 
 def _matches(rule: Rule, scope: _Scope) -> bool:
-    if any(_alternative_matches(a, scope) for a in rule.unless):
+    if rule.unless and _item_matches(rule.unless, scope):
         return False
-    return all(any(_alternative_matches(a, scope) for a in item) for item in rule.items)
+    return all(_item_matches(item, scope) for item in rule.items)
+
+
+def _item_matches(item: tuple[Alternative, ...], scope: _Scope) -> bool:
+    key = id(item)
+    found = scope.seen.get(key)
+    if found is None:
+        found = scope.seen[key] = any(_alternative_matches(a, scope) for a in item)
+    return found
 
 
 def _alternative_matches(alternative: Alternative, scope: _Scope) -> bool:
     if isinstance(alternative, Phrase):
         return alternative.pattern.search(scope.folded) is not None
     if isinstance(alternative, WordSpec):
+        if alternative.forms.isdisjoint(scope.forms):
+            return False
         return any(_word_matches(alternative, word) for word in scope.words)
     length = len(alternative.words)
     return any(
-        all(_word_matches(spec, word) for spec, word in zip(alternative.words, scope.words[i:]))
+        all(
+            _word_matches(spec, word)
+            for spec, word in zip(alternative.words, scope.words[i : i + length], strict=True)
+        )
         for i in range(len(scope.words) - length + 1)
     )
 
@@ -208,21 +248,33 @@ def _ruleset() -> Ruleset:
         kinds=kinds,
         unreal=_compile_rules(data.get("unreal") or [], concepts),
         denied=_compile_rules(data.get("denied") or [], concepts),
+        playful=_compile_rules(data.get("playful") or [], concepts),
     )
 
 
-def _compile_rules(raw: list[Any], concepts: dict[str, tuple[Alternative, ...]]) -> tuple[Rule, ...]:
+def _compile_rules(
+    raw: list[Any], concepts: dict[str, tuple[Alternative, ...]]
+) -> tuple[Rule, ...]:
     rules = []
     for entry in raw:
         items, unless = (entry, []) if isinstance(entry, list) else (entry["all"], entry["unless"])
         rules.append(
             Rule(
-                items=tuple(tuple(_compile_entry(str(item), concepts, "")) for item in items),
+                items=tuple(_compile_item(str(item), concepts) for item in items),
                 unless=tuple(a for item in unless for a in _compile_entry(str(item), concepts, "")),
                 source=" + ".join(str(item) for item in items),
             )
         )
     return tuple(rules)
+
+
+def _compile_item(
+    entry: str, concepts: dict[str, tuple[Alternative, ...]]
+) -> tuple[Alternative, ...]:
+    # A concept stays one shared tuple, so a scope remembers its answer for every rule.
+    if entry.startswith("$") and entry[1:] in concepts:
+        return concepts[entry[1:]]
+    return tuple(_compile_entry(entry, concepts, ""))
 
 
 def _compile_entry(

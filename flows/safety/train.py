@@ -45,7 +45,7 @@ def build() -> dict[str, object]:
     names = vectorizer.get_feature_names_out()
     weights: dict[str, list[float]] = {}
     for column, name in enumerate(names):
-        row = [round(float(classifier.coef_[k][column]), 4) for k in range(len(classes))]
+        row = [round(float(classifier.coef_[k][column]), 3) for k in range(len(classes))]
         if max(abs(w) for w in row) >= _PRUNE_BELOW:
             weights[str(name)] = row
     return {
@@ -60,8 +60,11 @@ def _threshold(probabilities: object, classes: list[str], labels: list[str]) -> 
     """The lowest emergency probability that keeps cross-validated look-alikes quiet enough."""
     none = classes.index(NONE)
     lookalike_scores = sorted(
-        (1.0 - float(row[none]) for row, label in zip(probabilities, labels, strict=True)
-         if label == "lookalike"),  # type: ignore[call-overload]
+        (
+            1.0 - float(row[none])
+            for row, label in zip(probabilities, labels, strict=True)
+            if label == "lookalike"
+        ),  # type: ignore[call-overload]
         reverse=True,
     )
     allowed = int(len(lookalike_scores) * _TARGET_FALSE_ALARMS)
@@ -72,8 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     built = build()
     text = json.dumps(built, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     Path(model.MODEL).write_text(text + "\n", encoding="utf-8")
-    print(f"wrote {model.MODEL}: {len(built['weights'])} features, "  # type: ignore[arg-type]
-          f"threshold {built['threshold']}")
+    print(
+        f"wrote {model.MODEL}: {len(built['weights'])} features, "  # type: ignore[arg-type]
+        f"threshold {built['threshold']}"
+    )
     return 0
 
 

@@ -15,10 +15,12 @@ from flows.text import english, japanese
 
 # A sentence ends at these; a rule's words must meet inside one sentence.
 _SENTENCE_END = re.compile(r"[。．.!?！？\n]+|(?<=[ぁ-んァ-ヶ一-龠])[ 　]{2,}")
-_CLAUSE_END = re.compile(r"[、,，;；:：]+|(?<=けど)|(?<=けれど)|(?<=けれども)|(?<=のに)|\bbut\b")
+# けど ends a clause after a verb or です (倒れたけど, 大丈夫ですけど), not inside やけど (a burn).
+_CLAUSE_END = re.compile(r"[、,，;；:：]+|(?<=[たいるすんだ]けど)|(?<=けれど)|(?<=のに)|\bbut\b")
 # A long-vowel mark at the end of a word ("たすけてー") says nothing.
 _TRAILING_LONG_VOWEL = re.compile("(?<=[ぁ-ゖ])ー+(?![ぁ-ゖ])")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
+_KATAKANA_ONLY = re.compile(r"[ァ-ヶー\s]+")
 
 
 @dataclass(frozen=True)
@@ -84,16 +86,23 @@ _MAX_CHARS = 5000
 @lru_cache(maxsize=256)
 def _analyse(text: str) -> Analysis:
     normal = unicodedata.normalize("NFKC", text)
+    half_width = any("\uff65" <= c <= "\uff9f" for c in text)
     sentences = []
     for part in _SENTENCE_END.split(normal):
-        clauses = tuple(_clause(piece) for piece in _CLAUSE_END.split(part) if piece.strip())
+        clauses = tuple(
+            _clause(piece, half_width) for piece in _CLAUSE_END.split(part) if piece.strip()
+        )
         if clauses:
             sentences.append(Sentence(clauses))
     language = "ja" if _has_japanese(normal) else "en"
     return Analysis(text=text, folded=fold(text), sentences=tuple(sentences), language=language)
 
 
-def _clause(text: str) -> Clause:
+def _clause(text: str, half_width: bool) -> Clause:
+    # A message typed all in half-width katakana (ﾊﾊｶﾞ ﾀｵﾚﾀ), as older phones do, reads as
+    # the words it spells once in hiragana; ordinary katakana words (ナイフ) stay as they are.
+    if half_width and _KATAKANA_ONLY.fullmatch(text):
+        text = to_hiragana(text)
     words = japanese.words(text) if _has_japanese(text) else ()
     if _LATIN_WORD.search(text.casefold()):
         words = (*words, *english.words(text))

@@ -50,7 +50,7 @@ def words(text: str) -> tuple[analysis.Word, ...]:
             continue
         if wish_from is not None:
             # "want to die": die is wished; "don't want to live": live's wish is negated.
-            chains[index] += chains[wish_from] and ["たい", *chains[wish_from]] or ["たい"]
+            chains[index] += ["たい", *chains[wish_from]]
             wish_from = None
         if pending_negation:
             chains[index].append("ない")

@@ -67,7 +67,8 @@ def warm() -> None:
 def reading(text: str) -> str:
     """The hiragana reading of a word, as the dictionary gives it ("胸" → "むね")."""
     return "".join(
-        analysis.to_hiragana(m.reading_form()) for m in _tokenize(unicodedata.normalize("NFKC", text))
+        analysis.to_hiragana(m.reading_form())
+        for m in _tokenize(unicodedata.normalize("NFKC", text))
     )
 
 
@@ -122,7 +123,14 @@ def _chain(tail: list[Morpheme]) -> tuple[str, ...]:
     links: list[str] = []
     for morpheme in tail:
         lemma, surface = morpheme.normalized_form(), morpheme.surface()
-        if lemma in _NEGATIONS or surface in ("へん", "ひん", "ねえ", "ねぇ", "なかった", "へんかった"):
+        if lemma in _NEGATIONS or surface in (
+            "へん",
+            "ひん",
+            "ねえ",
+            "ねぇ",
+            "なかった",
+            "へんかった",
+        ):
             links.append("ない")
         elif lemma in _WISHES:
             links.append("たい")
@@ -162,4 +170,4 @@ def _tokenize(text: str) -> list[Morpheme]:
 def _tokenizer() -> Tokenizer:
     from sudachipy import Dictionary, SplitMode
 
-    return Dictionary(dict="core").create(SplitMode.C)
+    return Dictionary(dict="core").tokenizer(mode=SplitMode.C)

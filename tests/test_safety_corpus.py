@@ -1,0 +1,81 @@
+"""The safety corpus and what the detector achieves on it.
+
+tests/data/safety/train shapes the rules and trains the model; tests/data/safety/heldout is
+never used for either, only measured here and in bench/safety.py. The floors below are what
+the detector reaches today, so that no change makes it worse; the goal of issue #13 (recall
+100%, false alarms <= 1 in 12) is printed by bench/safety.py and not yet reached.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from flows import safety
+from flows.safety import corpus, model
+
+KINDS = ("suicide", "medical", "fire", "gas", "child_abuse", "violence", "elder_abuse", "distress")
+# Today's figures, a little under, as floors (bench/safety.py prints the exact ones).
+FLOORS = {
+    "heldout": {"recall": 0.78, "false_alarms": 0.15},
+    "train": {"recall": 0.93, "false_alarms": 0.12},
+}
+
+
+@pytest.fixture(scope="module", params=["train", "heldout"])
+def split(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def answers(examples: list[corpus.Example]) -> list[tuple[str | None, tuple[str, ...], str | None]]:
+    result = []
+    for example in examples:
+        alarm = safety.check(example.text)
+        result.append((alarm.kind, alarm.kinds, alarm.level) if alarm else (None, (), None))
+    return result
+
+
+def test_the_splits_share_no_message() -> None:
+    train = {e.text for e in corpus.load("train")}
+    heldout = {e.text for e in corpus.load("heldout")}
+    assert not train & heldout
+
+
+def test_every_kind_and_language_has_emergencies_and_lookalikes(split: str) -> None:
+    examples = corpus.load(split)
+    emergencies = Counter((e.kind, e.lang) for e in examples if e.label == "emergency")
+    lookalikes = Counter((e.kind, e.lang) for e in examples if e.label == "lookalike")
+    for kind in KINDS:
+        for lang in ("ja", "en"):
+            assert emergencies[(kind, lang)] >= 5, (kind, lang)
+            assert lookalikes[(kind, lang)] >= 5, (kind, lang)
+    registers = {e.register for e in examples if e.lang == "ja"}
+    assert registers >= {"standard", "colloquial", "dialect", "kana", "yasashii"}
+    assert set(safety.kinds()) == set(KINDS)
+
+
+def test_the_detector_keeps_its_floor(split: str) -> None:
+    examples = corpus.load(split)
+    total = corpus.tally(examples, answers(examples))[("all", "all")]
+    assert total.recall >= FLOORS[split]["recall"]
+    assert total.false_alarm_rate <= FLOORS[split]["false_alarms"]
+
+
+def test_a_concern_is_rarely_given_the_numbers_at_once() -> None:
+    examples = [e for e in corpus.load("heldout") if e.label == "concern"]
+    alarmed = sum(level == "emergency" for _, _, level in answers(examples))
+    assert alarmed / len(examples) <= 0.2
+
+
+@pytest.mark.slow
+def test_the_model_is_rebuilt_the_same_from_the_corpus() -> None:
+    pytest.importorskip("sklearn")
+    from flows.safety import train
+
+    built = train.build()
+    shipped = json.loads(model.MODEL.read_text(encoding="utf-8"))
+    assert built["classes"] == shipped["classes"]
+    assert built["threshold"] == shipped["threshold"]
+    assert built["weights"].keys() == shipped["weights"].keys()  # type: ignore[attr-defined]

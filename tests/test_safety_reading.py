@@ -1,0 +1,121 @@
+"""How the safety reader takes what residents write: conjugation, kana, dialect, English,
+negation, quotes, past events and figures of speech."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows import safety
+from flows.text import analyse
+
+
+def level(text: str) -> str | None:
+    alarm = safety.check(text)
+    return alarm.level if alarm else None
+
+
+def kind(text: str) -> str | None:
+    alarm = safety.check(text)
+    return alarm.kind if alarm and alarm.level in ("emergency", "possible") else None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("母が倒れて動かない", "medical"),
+        ("はははがたおれてうごかない", "medical"),  # kana only, as typed without converting
+        ("ﾊﾊｶﾞ ﾀｵﾚﾃ ｳｺﾞｶﾅｲ", "medical"),  # half-width katakana
+        ("おかんが倒れてもうて動かへん", "medical"),  # Kansai
+        ("ばあちゃんが息しとらん", "medical"),  # western dialect negation
+        ("動かない、母が、倒れて", "medical"),  # word order
+        ("顔の片方がゆがんで、ろれつが回らない", "medical"),  # signs of a stroke
+        ("胸がしめつけられるように痛い", "medical"),
+        ("もう死にたい", "suicide"),
+        ("いなくなりたい", "suicide"),
+        ("生きていたくない", "suicide"),
+        ("包丁を持った男が家にいる", "violence"),
+        ("夫に殴られた", "violence"),
+        ("ガス臭い", "gas"),
+        ("台所から火が出た", "fire"),
+        ("My father fell down and is not moving", "medical"),
+        ("he isn't breathing", "medical"),
+        ("I want to die", "suicide"),
+        ("I don't want to live anymore", "suicide"),
+        ("my husband hits me", "violence"),
+    ],
+)
+def test_an_emergency_is_read_however_it_is_written(text: str, expected: str) -> None:
+    assert kind(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "死にたいとは思わない",  # negation of the thought
+        "死にたいわけじゃないけど、疲れた",
+        "死にたくないから健康診断に行く",  # a wish not to
+        "I'm not suicidal, just lonely",
+        "I don't want to die alone without anyone noticing, so I'd like the watch-over",
+    ],
+)
+def test_a_negated_danger_gives_no_numbers(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ドラマで「死にたい」って言ってた",  # a quote from fiction
+        "救命講習で、倒れている人への声かけを習いました",  # a course
+        "もし火事になったらどう逃げればいいですか",  # a hypothetical
+        "昔、夫に殴られていましたが、今は平和です",  # long past
+        "去年父が脳梗塞で倒れましたが、今は元気です",
+        "my mother had a stroke 3 years ago, now she needs help with shopping",
+    ],
+)
+def test_quotes_courses_questions_and_past_events_give_no_numbers(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "死ぬほど笑った",
+        "火事場の馬鹿力",
+        "家計が火の車です",
+        "肩を叩かれた",
+        "this heat is killing me lol",
+        "my phone died",
+    ],
+)
+def test_figures_of_speech_give_no_numbers(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+def test_a_figure_of_speech_does_not_hide_a_real_alarm_beside_it() -> None:
+    assert kind("死ぬほど笑ったけど、今は死にたい") == "suicide"
+
+
+def test_several_kinds_at_once_name_the_most_pressing_and_keep_the_rest() -> None:
+    alarm = safety.check("夫に殴られて、もう死にたい")
+    assert alarm is not None and alarm.level == "emergency"
+    assert alarm.kind == "suicide" and "violence" in alarm.kinds
+
+
+def test_a_very_long_message_is_read_whole() -> None:
+    assert kind("あ" * 2990 + "しにたい") == "suicide"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "👍😀", "スタンプ", "ok"])
+def test_empty_and_odd_messages_raise_nothing(text: str) -> None:
+    assert level(text) is None
+
+
+def test_words_carry_their_negation_and_wish() -> None:
+    words = {w.lemma: w for w in analyse("母がたおれてうごかない").words}
+    assert "倒れる" in words and not words["倒れる"].negated
+    assert words["動く"].negated
+    (wish,) = analyse("死にたくない").words
+    assert (wish.lemma, wish.chain) == ("死ぬ", ("たい", "ない"))
+    english = {w.lemma: w for w in analyse("he isn't breathing").words}
+    assert english["breathing"].negated
