@@ -14,7 +14,7 @@ from bot.gateway import Gateway
 from bot.scheduler import Scheduler, sweep_interval
 from bot.sender import Sender
 from bot.settings import Settings
-from flows import checkin, checkin_sweep, i18n, replies
+from flows import checkin, checkin_sweep, i18n, replies, safety
 from handlers import events
 from storage import inbox, outbox, residents
 from storage.db import Database
@@ -68,6 +68,9 @@ class Worker:
         check-ins and sending them then no longer take turns at one Python interpreter.
         """
         log.info("worker started%s", "" if send else " (a sender process sends)")
+        # The safety reader's dictionary and model (about half a second) load now, not
+        # while the first resident waits for an answer.
+        safety.warm()
         sending = (
             threading.Thread(
                 target=self.sender.run_until,
