@@ -38,13 +38,21 @@ def check(text: str) -> Alarm | None:
     analysis = analyse(text)
     found = rules.hits(analysis)
     level = min((_LEVEL_OF_TIER[hit.tier] for hit in found), key=_ORDER.index, default=None)
-    if level in (None, CONCERN):
+    # The model speaks where the rules found nothing, or only a concern of their own; not
+    # where they saw a danger spoken of as a course, a question or the past.
+    if level is None or (level == CONCERN and not any(hit.dampened for hit in found)):
         guess = model.classify(analysis, found)
         if guess is not None:
             return Alarm(guess, POSSIBLE, (guess,))
     if level is None:
         return None
     kinds_found = tuple(hit.kind for hit in found if _LEVEL_OF_TIER[hit.tier] == level)
+    if level in (EMERGENCY, POSSIBLE):
+        # Gas beside a collapse, abuse beside a blow: the model may name a kind the rules did
+        # not, and its numbers are added.
+        also = model.likely_kind(analysis, found)
+        if also is not None and also not in kinds_found:
+            kinds_found = (*kinds_found, also)
     return Alarm(kinds_found[0], level, kinds_found)
 
 

@@ -56,6 +56,17 @@ def classify(analysis: Analysis, hits: list[Hit] | None = None) -> str | None:
     return max((c for c in loaded.classes if c != NONE), key=lambda c: probs[c])
 
 
+# How sure the model must be of a kind to add it to an alarm the rules already raised.
+_ALSO = 0.5
+
+
+def likely_kind(analysis: Analysis, hits: list[Hit] | None = None) -> str | None:
+    """A kind the model holds more likely than not, to name beside the rules' own."""
+    probs = probabilities(analysis, hits)
+    kind = max((c for c in probs if c != NONE), key=lambda c: probs[c], default=None)
+    return kind if kind is not None and probs[kind] >= _ALSO else None
+
+
 @cache
 def _model() -> _Model | None:
     if not MODEL.is_file():

@@ -69,6 +69,8 @@ class Hit:
     kind: str
     tier: str
     rule: str
+    # A concern only because the sentence is not about now (a course, "if…", long ago).
+    dampened: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,22 +87,18 @@ def hits(analysis: Analysis) -> list[Hit]:
     """Every kind a message raises, with the strongest tier each reaches."""
     ruleset = _ruleset()
     best: dict[str, Hit] = {}
-    for sentence in analysis.sentences:
-        if _any_rule(ruleset.playful, _scope(sentence.clauses)):
-            continue
-        live = [c for c in sentence.clauses if not _any_rule(ruleset.denied, _scope([c]))]
-        if not live:
-            continue
-        _match_scope(ruleset, _scope(live), best)
-    # A short message written in fragments ("Fell in the hallway. Can't get up.") is read
-    # whole too: its rules may meet across sentences.
-    if 1 < len(analysis.sentences) <= _SHORT_SENTENCES:
+    # A short message is read whole: written in fragments ("Fell in the hallway. Can't get
+    # up."), its rules meet across sentences, and "…but it was nothing" at its end counts for
+    # all of it. A long one is read sentence by sentence.
+    whole = len(analysis.sentences) <= _SHORT_SENTENCES
+    groups = [analysis.sentences] if whole else [(sentence,) for sentence in analysis.sentences]
+    for group in groups:
         live = [
-            c
-            for sentence in analysis.sentences
+            clause
+            for sentence in group
             if not _any_rule(ruleset.playful, _scope(sentence.clauses))
-            for c in sentence.clauses
-            if not _any_rule(ruleset.denied, _scope([c]))
+            for clause in sentence.clauses
+            if not _any_rule(ruleset.denied, _scope([clause]))
         ]
         if live:
             _match_scope(ruleset, _scope(live), best)
@@ -119,7 +117,7 @@ def _match_scope(ruleset: Ruleset, scope: _Scope, best: dict[str, Hit]) -> None:
             if rule is None:
                 continue
             # Not about now (a course, a film, "if…", long ago): staff may look, no more.
-            found = Hit(kind, "concern" if unreal else tier, rule.source)
+            found = Hit(kind, "concern" if unreal else tier, rule.source, dampened=unreal)
             if kind not in best or TIERS.index(found.tier) < TIERS.index(best[kind].tier):
                 best[kind] = found
             break
@@ -286,7 +284,8 @@ def _compile_entry(
             raise ValueError(f"rules.yaml: unknown concept ${name} (in {within or 'a rule'})")
         return list(concepts[name])
     if entry.startswith("/"):
-        return [Phrase(re.compile(_fold_pattern(entry[1:])))]
+        # Multi-line: a sentence's clauses are joined by newlines, and ^ starts each clause.
+        return [Phrase(re.compile(_fold_pattern(entry[1:]), re.MULTILINE))]
     match = _SPEC.match(entry)
     if match is None:
         raise ValueError(f"rules.yaml: cannot read {entry!r}")

@@ -29,7 +29,7 @@ _GLUE = frozenset({
     "be", "am", "is", "are", "was", "were", "been", "being", "do", "does", "did", "have", "has",
     "had", "can", "could", "will", "would", "shall", "should", "may", "might", "must", "to",
     "even", "really", "just", "still", "yet", "able", "a", "an", "the", "any", "longer",
-    "get", "got", "seem", "seems", "at", "all", "anymore", "properly", "quite",
+    "seem", "seems", "at", "all", "anymore", "properly", "quite",
 })  # fmt: skip
 _WISH_VERBS = frozenset({"want", "wish", "need", "plan", "going", "try", "decide", "like"})
 _PASSIVE_AUX = frozenset({"be", "get"})

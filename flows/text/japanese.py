@@ -53,7 +53,15 @@ def words(text: str) -> tuple[analysis.Word, ...]:
             chain = ("たい", *chain)  # 死のう: an intent, as 死にたい is a wish
         if pos in ("名詞", "代名詞"):
             chain = chain or _light_verb_chain(morphemes, index + 1)
-        result.append(_word(morpheme, pos, chain))
+        if (
+            morpheme.surface() == "い"
+            and chain[:1] == ("たい",)
+            and morpheme.normalized_form() == "居る"
+        ):
+            # いたい typed in kana is far more often 痛い (it hurts) than 居たい (to wish to stay).
+            result.append(_pain(morpheme, chain[1:]))
+        else:
+            result.append(_word(morpheme, pos, chain))
         # The tail (倒れ|て|いる) belongs to the word; 居る there is not a word of its own.
         index = max(tail_end, index + 1)
     return tuple(result)
@@ -90,6 +98,17 @@ def _word(morpheme: Morpheme, pos: str, chain: tuple[str, ...]) -> analysis.Word
         wished="たい" in chain,
         passive="れる" in chain,
         past="た" in chain,
+    )
+
+
+def _pain(morpheme: Morpheme, chain: tuple[str, ...]) -> analysis.Word:
+    negated = chain.count("ない") % 2 == 1
+    return analysis.Word(
+        lemma="痛い",
+        forms=frozenset({"痛い", "いたい"}),
+        pos="形容詞",
+        chain=chain,
+        negated=negated,
     )
 
 
