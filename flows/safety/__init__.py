@@ -5,7 +5,9 @@ Three readers, strongest first:
   of flows/text: "certain" gives the numbers at once, "possible" asks, "concern" notes;
 - a linear classifier (model.py) over character n-grams, dictionary forms and concepts,
   trained on the corpus in tests/data/safety/train (train.py): where the rules say nothing
-  or only note a concern, a confident classifier makes the message a "possible" emergency.
+  or only note a concern, a confident classifier makes the message a "possible" emergency;
+  where they raise an alarm, it may add a kind they missed, or, near certain the message
+  is a look-alike, quiet it into a note for staff.
 """
 
 from __future__ import annotations
@@ -37,20 +39,25 @@ def check(text: str) -> Alarm | None:
         return None
     analysis = analyse(text)
     found = rules.hits(analysis)
+    probs = model.probabilities(analysis, found)
     level = min((_LEVEL_OF_TIER[hit.tier] for hit in found), key=_ORDER.index, default=None)
     # The model speaks where the rules found nothing, or only a concern of their own; not
     # where they saw a danger spoken of as a course, a question or the past.
     if level is None or (level == CONCERN and not any(hit.dampened for hit in found)):
-        guess = model.classify(analysis, found)
+        guess = model.classify(probs)
         if guess is not None:
             return Alarm(guess, POSSIBLE, (guess,))
     if level is None:
         return None
     kinds_found = tuple(hit.kind for hit in found if _LEVEL_OF_TIER[hit.tier] == level)
+    if level in (EMERGENCY, POSSIBLE) and model.surely_nothing(probs):
+        # The rules matched words the model has seen, in training, mostly in look-alikes
+        # (a joke, a course, a past event the rules did not recognise): staff get a note.
+        return Alarm(kinds_found[0], CONCERN, kinds_found)
     if level in (EMERGENCY, POSSIBLE):
         # Gas beside a collapse, abuse beside a blow: the model may name a kind the rules did
         # not, and its numbers are added.
-        also = model.likely_kind(analysis, found)
+        also = model.likely_kind(probs)
         if also is not None and also not in kinds_found:
             kinds_found = (*kinds_found, also)
     return Alarm(kinds_found[0], level, kinds_found)

@@ -45,12 +45,11 @@ def probabilities(analysis: Analysis, hits: list[Hit] | None = None) -> dict[str
     return {name: e / total for name, e in zip(loaded.classes, exps, strict=True)}
 
 
-def classify(analysis: Analysis, hits: list[Hit] | None = None) -> str | None:
+def classify(probs: dict[str, float]) -> str | None:
     """The most likely kind of emergency, when the model is confident enough that it is one."""
     loaded = _model()
     if loaded is None:
         return None
-    probs = probabilities(analysis, hits)
     if 1.0 - probs.get(NONE, 0.0) < loaded.threshold:
         return None
     return max((c for c in loaded.classes if c != NONE), key=lambda c: probs[c])
@@ -58,11 +57,19 @@ def classify(analysis: Analysis, hits: list[Hit] | None = None) -> str | None:
 
 # How sure the model must be of a kind to add it to an alarm the rules already raised.
 _ALSO = 0.5
+# How sure the model must be that a message is nothing, to quiet the rules' alarm into a
+# note for staff. Cross-validated on the training split, 0.9 took false alarms from 8.6% to
+# 7.8% and missed no emergency more; lower values began to miss.
+_QUIET = 0.9
 
 
-def likely_kind(analysis: Analysis, hits: list[Hit] | None = None) -> str | None:
+def surely_nothing(probs: dict[str, float]) -> bool:
+    """Whether the model holds the message a look-alike with near certainty."""
+    return probs.get(NONE, 0.0) >= _QUIET
+
+
+def likely_kind(probs: dict[str, float]) -> str | None:
     """A kind the model holds more likely than not, to name beside the rules' own."""
-    probs = probabilities(analysis, hits)
     kind = max((c for c in probs if c != NONE), key=lambda c: probs[c], default=None)
     return kind if kind is not None and probs[kind] >= _ALSO else None
 
