@@ -157,8 +157,34 @@ def _item_matches(item: tuple[Alternative, ...], scope: _Scope) -> bool:
     key = id(item)
     found = scope.seen.get(key)
     if found is None:
-        found = scope.seen[key] = any(_alternative_matches(a, scope) for a in item)
+        forms, words, phrases = _split(item)
+        found = any(p.pattern.search(scope.folded) is not None for p in phrases) or (
+            not forms.isdisjoint(scope.forms) and any(_alternative_matches(a, scope) for a in words)
+        )
+        scope.seen[key] = found
     return found
+
+
+_SPLITS: dict[int, tuple[frozenset[str], tuple[Alternative, ...], tuple[Phrase, ...]]] = {}
+
+
+def _split(
+    item: tuple[Alternative, ...],
+) -> tuple[frozenset[str], tuple[Alternative, ...], tuple[Phrase, ...]]:
+    """An item's patterns apart from its words, and every form its words go by: a scope that
+    has none of those forms needs no word compared (most of them, for most items)."""
+    split = _SPLITS.get(id(item))
+    if split is None:
+        phrases = tuple(a for a in item if isinstance(a, Phrase))
+        words = tuple(a for a in item if not isinstance(a, Phrase))
+        forms = frozenset(
+            form
+            for a in words
+            for form in (a.forms if isinstance(a, WordSpec) else a.words[0].forms)
+        )
+        # Items live as long as the cached ruleset, so their ids stay theirs.
+        split = _SPLITS[id(item)] = (forms, words, phrases)
+    return split
 
 
 def _alternative_matches(alternative: Alternative, scope: _Scope) -> bool:
