@@ -38,7 +38,7 @@ class Turn:
     conversation: Conversation
     idle_after: timedelta
     out: list[Message] = field(default_factory=list)
-    # Set when danger words were answered with emergency numbers in this turn.
+    # Set when danger was answered in this turn (numbers, or the safety question).
     alarmed: bool = False
     # The account's LINE ID ("@…"), when the settings give it.
     basic_id: str = ""
@@ -145,6 +145,19 @@ def advance(turn: Turn, given: UserInput) -> None:
         finish(turn)
     else:
         turn.say(*flow.ask(model))
+
+
+def ask_again(turn: Turn) -> None:
+    """Repeat the active flow's question with its buttons, after something else was answered
+    in between (a safety question); a flow held over a long pause offers to continue instead."""
+    conversation = turn.conversation
+    flow = REGISTRY.get(conversation.flow or "")
+    if flow is None:
+        return
+    if is_paused(turn):
+        turn.say(resume_offer(turn))
+        return
+    turn.say(*flow.ask(flow.model_class(turn, conversation.state or flow.states[0])))
 
 
 def finish(turn: Turn) -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from flows import postback
-from flows.messages import Message
+from flows.messages import MAX_LABEL, Message
 
 MAX_BUBBLES = 12
 MAX_BUBBLE_BYTES = 30 * 1024
@@ -104,6 +105,27 @@ def uri_button(label: str, uri: str, *, style: str = "secondary") -> Component:
     }
 
 
+def call_button(label: str, number: str) -> Component:
+    """A button that opens the phone's dialler on `number` (as written: 119, #7119, 0570-783-556)."""
+    if len(label) > MAX_LABEL:
+        raise ValueError(f"call button label over {MAX_LABEL} characters: {label!r}")
+    # The digits only, and "#" percent-encoded: in a URI it would start a fragment.
+    return uri_button(label, "tel:" + quote(number.replace("-", ""), safe=""), style="primary")
+
+
+def call_card(
+    lines: Sequence[str], calls: Sequence[tuple[str, str]], *, note: str = "", alt_text: str
+) -> Message:
+    """A card that leads with what to do: the first line stands out, the rest explain, `note`
+    closes it in small print, and each (label, number) in `calls` is a button that dials it."""
+    first, *rest = lines
+    body = [text(first, size="lg", bold=True, color=WARNING), *(text(line) for line in rest)]
+    if note:
+        body += [separator(), text(note, size="sm", color=MUTED)]
+    footer = [call_button(label, number) for label, number in calls]
+    return single(bubble(body, footer, size="mega"), alt_text)
+
+
 def bubble(
     body: Sequence[Component], footer: Sequence[Component] = (), *, size: str = "kilo"
 ) -> Component:
@@ -130,6 +152,26 @@ def single(container: Component, alt_text: str) -> Message:
     if size_of(container) > MAX_BUBBLE_BYTES:
         raise FlexTooLarge(f"the bubble is {size_of(container)} bytes")
     return {"type": "flex", "altText": _alt(alt_text), "contents": container}
+
+
+def readable(message: Message) -> str:
+    """What a person reads in a message: its text, or every text of a Flex message in order."""
+    if message.get("type") != "flex":
+        return str(message.get("text", ""))
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "text" and node.get("text"):
+                found.append(str(node["text"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message.get("contents"))
+    return "\n".join(found)
 
 
 def size_of(obj: Any) -> int:

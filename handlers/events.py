@@ -109,12 +109,19 @@ def _on_input(context: Context, event: dict[str, Any]) -> None:
     resident, _ = _following_resident(context, event)
     turn = _turn(context, resident)
     given = UserInput.from_event(event)
-    # Danger words come before everything, in every state, check-in answers included; the
-    # message then goes on as usual, so the flow or thread still gets it.
-    turn.alarmed = safety.intercept(turn, given)
-    # Then watch-over: a check-in answer or a family alert must not wait behind a flow.
-    if not watch.intercept(turn, given):
+    # Danger words come before everything, in every state, replies to a check-in included; the
+    # message then goes on as usual, so the flow or thread still gets it. Only a check-in's
+    # own answer typed (助けて) is left to watch-over: like its button, it gives the numbers,
+    # alerts the family and files the emergency, and the resident should not hear it twice.
+    safe = safety.NOTHING if watch.is_typed_answer(turn, given) else safety.intercept(turn, given)
+    turn.alarmed = safe.said
+    # Then watch-over: a check-in answer or a family alert must not wait behind a flow. (A tap
+    # on the safety question goes there too: it is a sign of life.)
+    if not watch.intercept(turn, given) and not safe.handled:
         respond(turn, given)
+    if safe.question:
+        # "Do you need help right now?" ends the turn, alone: see handlers/safety.py.
+        turn.out = list(safe.question)
     _send(context, event, turn)
 
 
@@ -162,7 +169,9 @@ def respond(turn: Turn, given: UserInput) -> None:
         engine.start(turn, consultation.FLOW)
         return
     engine.finish(turn)
-    turn.say(replies.odd_input(turn, given, in_flow=False), replies.main_menu(turn))
+    # After an answer about danger, "please choose from the buttons" would be cold: the menu only.
+    sorry = [] if turn.alarmed else [replies.odd_input(turn, given, in_flow=False)]
+    turn.say(*sorry, replies.main_menu(turn))
 
 
 def _menu_labels(turn: Turn) -> dict[str, str]:

@@ -1,102 +1,124 @@
-"""Danger words in any message, in any state: the numbers at once, an urgent ticket, the team told.
+"""Danger in any message, in any state: what to do and whom to call, a ticket, the team told.
 
-Called first for every message. It never changes the flow: the caller carries on as usual, so
-the message still reaches the flow or the ticket's thread. A "concern" says nothing to the
-resident and only leaves a mark for staff.
+Called first for every message and tap (handlers.events), by the level flows.safety gives:
+
+- emergency: the numbers at once (flows.safety_words: a card that leads with what to do, a
+  call button per number), an emergency ticket (the open one raised, or a new one for the
+  default team) and one alert to the team's LINE group. The same kind again within
+  REPEAT_WINDOW of its numbers, on a ticket already an emergency, gets one short line instead.
+- possible: the numbers, gently, and "do you need help right now?" with はい / いいえ、大丈夫;
+  a ticket at TODAY urgency, or a note on the open one. はい is the full emergency; いいえ
+  gets a kind line and a note for staff.
+- concern: nothing is said; staff find a note.
+
+The middle tier, in a flow: the message still goes on to the flow (a consultation's worry keeps
+it), but the flow's reply in that turn is dropped, so the safety question is the last message —
+LINE shows quick replies only under the last one, and a second question would compete with
+it. Whatever the resident does next, nothing is lost: a tap on an answer asks the flow's
+question again with its buttons (engine.ask_again); a message instead goes to the flow as usual.
+
+Every answer is also written in the ticket's thread as the bot's words, after the resident's
+own, so staff read exactly what the resident was told. Logs and audit entries name the kind,
+never what the resident wrote. Not read: digits alone (a phone number, a family code) and a
+check-in's own answer typed (助けて: watch-over answers it, see handlers.events).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from flows import answer_time, safety
+from flows import answer_time, engine, safety
+from flows import safety_words as words
 from flows.engine import Turn
+from flows.flex import readable
 from flows.i18n import DEFAULT_LANGUAGE, N_, gettext
 from flows.inputs import UserInput
-from flows.messages import text
+from flows.messages import Message, text
 from storage import audit, business_time, outbox, routing, tickets
 from storage.models import Team, Ticket
 
 log = logging.getLogger(__name__)
 
-EMERGENCY = "emergency"
-
-# What to do right now, per kind of alarm; every line names the number to call.
-NUMBERS = {
-    "suicide": N_(
-        "Thank you for telling us how you feel. You do not have to carry this alone. "
-        "To talk to someone now, call Inochi no Denwa (0570-783-556) or the Yorisoi Hotline "
-        "(0120-279-338). If a life is in danger, call 119."
-    ),
-    "collapse": N_(
-        "If someone has collapsed, is not breathing or does not answer, call 119 for an "
-        "ambulance now. If you are not sure whether to call one, call #7119."
-    ),
-    "fire": N_("If there is a fire or a smell of gas, get away from it first, then call 119."),
-    "violence": N_(
-        "If you are in danger, call the police at 110 now. If you can, go somewhere safe."
-    ),
-    "child_abuse": N_(
-        "If a child is in danger, call 110 now. You can also call 189, the child guidance "
-        "centre's line, at any hour; you do not have to give your name."
-    ),
-    "distress": N_(
-        "If you are in danger now, call 119 for an ambulance or a fire, or 110 for the police."
-    ),
-}
-# How staff see the kind of an alarm, in notes, thread entries and LINE group alerts.
-LABELS = {
-    "suicide": N_("suicidal thoughts"),
-    "collapse": N_("someone collapsed or unwell"),
-    "fire": N_("fire or gas"),
-    "violence": N_("violence or abuse"),
-    "child_abuse": N_("child abuse"),
-    "distress": N_("a call for help"),
-}
+EMERGENCY, POSSIBLE = safety.EMERGENCY, safety.POSSIBLE
+# A "may be an emergency" ticket: high in the queue, without the emergency's one-hour clock.
+TODAY = "today"
+# The same kind of alarm this soon after its numbers gets a short line, not the numbers again.
+REPEAT_WINDOW = timedelta(minutes=10)
 
 
-def intercept(turn: Turn, given: UserInput) -> bool:
-    """Answer danger words in a text message; True when it said something to the resident."""
-    if given.kind != "text" or not given.text:
-        return False
+@dataclass(frozen=True)
+class Outcome:
+    """What the safety check did with one input, for the caller to go on from."""
+
+    # The resident was answered about danger: a flow re-asks without a "sorry".
+    said: bool = False
+    # A tap on the safety question: answered whole, no flow or thread takes it.
+    handled: bool = False
+    # The safety question: the turn's only words, in place of what the rest of it says.
+    question: tuple[Message, ...] = ()
+
+
+NOTHING = Outcome()
+
+
+def intercept(turn: Turn, given: UserInput) -> Outcome:
+    """Answer danger in a text message, or an answer to the safety question."""
+    if given.kind == "postback" and given.data.get(words.ANSWER):
+        _answered(turn, given.data[words.ANSWER], given.data.get(words.KIND, ""))
+        return Outcome(said=True, handled=True)
+    if given.kind != "text" or not _has_words(given.text):
+        return NOTHING
     alarm = safety.check(given.text)
     if alarm is None:
-        return False
+        return NOTHING
     # The kind only: what the resident wrote never goes to the logs.
     log.info("safety %s: %s", alarm.level, alarm.kind)
     if alarm.level == EMERGENCY:
-        _raise_alarm(turn, given, alarm)
-        return True
+        _emergency(turn, alarm, given)
+        return Outcome(said=True)
+    if alarm.level == POSSIBLE:
+        return Outcome(said=True, question=tuple(_possible(turn, alarm, given)))
     _mark_concern(turn, alarm)
-    return False
+    return NOTHING
 
 
-def _raise_alarm(turn: Turn, given: UserInput, alarm: safety.Alarm) -> None:
-    """Open an urgent ticket, or raise the open one, tell the team, and give the numbers."""
+def _has_words(message: str) -> bool:
+    """Whether a message has words to read. One of digits and signs only is a phone number or
+    a code (a family code may hold 119 or 110), not a cry for help — unless it is an emergency
+    number on its own."""
+    folded = unicodedata.normalize("NFKC", message).strip()
+    return any(char.isalpha() for char in folded) or folded in words.CALLS
+
+
+def _emergency(
+    turn: Turn, alarm: safety.Alarm, given: UserInput | None, note: str | None = None
+) -> None:
+    """The numbers at once; an emergency ticket, its team told once."""
     session, now = turn.session, turn.now
-    ticket = tickets.open_ticket_of(session, turn.resident)
-    previous = ticket.urgency if ticket else None
-    if ticket is None:
-        ticket = _open_safety_ticket(turn, given, alarm)
-    elif previous != EMERGENCY:
-        ticket.urgency = EMERGENCY
-        due = business_time.sla_due(ticket.team, EMERGENCY, now)
-        ticket.sla_due_at = min(ticket.sla_due_at, due) if ticket.sla_due_at else due
-        tickets.add_message(
-            session,
-            ticket,
-            author="system",
-            now=now,
-            body=gettext(
-                DEFAULT_LANGUAGE,
-                "Safety alarm ({what}): urgency raised to emergency.",
-                what=_label(alarm.kind),
-            ),
-        )
+    ticket, previous = _ticket_with_words(turn, given, EMERGENCY, {"alarm": alarm.kind})
+    if ticket is not None and note:
+        _add(session, ticket, "note", now, note)
+    if _told_lately(turn, ticket, alarm.kind):
+        _repeat(turn, ticket, alarm.kind)
+        return
     if ticket is not None:
+        if previous not in (None, EMERGENCY):
+            ticket.urgency = EMERGENCY
+            due = business_time.sla_due(ticket.team, EMERGENCY, now)
+            ticket.sla_due_at = min(ticket.sla_due_at, due) if ticket.sla_due_at else due
+            _add(
+                session,
+                ticket,
+                "system",
+                now,
+                _staff(N_("Safety alarm ({what}): urgency raised to emergency."), alarm.kind),
+            )
         audit.record(
             session,
             "safety_alarm",
@@ -106,31 +128,66 @@ def _raise_alarm(turn: Turn, given: UserInput, alarm: safety.Alarm) -> None:
         )
         # Told once per ticket: later alarms on an emergency ticket are already in front of them.
         if previous != EMERGENCY:
-            _alert_team(session, ticket, alarm, now)
-    turn.say(text(_numbers_message(turn, alarm, ticket.team if ticket else None)))
+            _alert_team(session, ticket, alarm.kind, now)
+    closing = _told_staff(turn, ticket.team if ticket else None)
+    kinds = alarm.kinds or (alarm.kind,)
+    _answer(turn, ticket, words.emergency(turn.resident.language, kinds, closing))
 
 
-def _open_safety_ticket(turn: Turn, given: UserInput, alarm: safety.Alarm) -> Ticket | None:
+def _possible(turn: Turn, alarm: safety.Alarm, given: UserInput) -> list[Message]:
+    """The numbers, gently, and the question; returns the messages to end the turn with."""
+    session, now, kind = turn.session, turn.now, alarm.kind
+    intake = {"alarm": kind, "level": POSSIBLE}
+    ticket, previous = _ticket_with_words(turn, given, TODAY, intake)
+    if _told_lately(turn, ticket, kind):
+        _repeat(turn, ticket, kind)
+        return []
+    if ticket is not None:
+        if previous is not None:
+            body = _staff(
+                N_(
+                    "Safety: the resident's message may point to {what}. We asked them "
+                    "whether they need help right now."
+                ),
+                kind,
+            )
+            _add(session, ticket, "note", now, body)
+        audit.record(session, "safety_possible", now, ticket=ticket, detail={"kind": kind})
+    question = words.possible(turn.resident.language, kind)
+    _in_thread(turn, ticket, question)
+    return question
+
+
+def _answered(turn: Turn, answer: str, kind: str) -> None:
+    """はい: the full emergency. いいえ、大丈夫: a kind line. Then the flow's question again."""
+    kind = kind if kind in safety.kinds() else "distress"
+    if answer == words.YES:
+        note = _staff(N_("The resident answered that they need help right now ({what})."), kind)
+        _emergency(turn, safety.Alarm(kind, EMERGENCY, (kind,)), None, note)
+    else:
+        ticket = tickets.open_ticket_of(turn.session, turn.resident)
+        if ticket is not None:
+            note = _staff(
+                N_("The resident answered that they are all right for now ({what})."), kind
+            )
+            _add(turn.session, ticket, "note", turn.now, note)
+        _answer(turn, ticket, words.all_right(turn.resident.language))
+    engine.ask_again(turn)
+
+
+def _ticket_with_words(
+    turn: Turn, given: UserInput | None, urgency: str, intake: dict[str, Any]
+) -> tuple[Ticket | None, str | None]:
+    """The resident's open ticket, or a new safety ticket at `urgency` (None without teams),
+    with the message that raised the alarm in its thread; and the urgency it had (None: new)."""
     session = turn.session
-    try:
-        team = routing.default_team(session)
-    except LookupError:
-        # No town loaded: the resident still gets the numbers; operators must load the teams.
-        log.warning("safety alarm without a %s team: no ticket opened", routing.DEFAULT_TEAM)
-        return None
-    ticket = tickets.open_ticket(
-        session,
-        resident=turn.resident,
-        kind="safety",
-        team=team,
-        now=turn.now,
-        urgency=EMERGENCY,
-        intake={"alarm": alarm.kind},
-    )
-    # Staff need the words that raised the alarm; they go in the ticket, never in a log. Outside
-    # a flow the caller's normal handling puts them in the open ticket's thread; inside one the
-    # flow takes them, so they are copied here.
-    if turn.conversation.flow is not None:
+    ticket = tickets.open_ticket_of(session, turn.resident)
+    previous = ticket.urgency if ticket else None
+    if ticket is None:
+        ticket = _open_safety_ticket(turn, urgency, intake)
+    # Staff need the words; they go in the thread, never in a log. Filed here, before the
+    # bot's answer, whether or not a flow takes the message (the thread skips it after).
+    if ticket is not None and given is not None and given.text:
         tickets.add_message(
             session,
             ticket,
@@ -139,10 +196,60 @@ def _open_safety_ticket(turn: Turn, given: UserInput, alarm: safety.Alarm) -> Ti
             body=given.text,
             line_message_id=given.message_id,
         )
-    return ticket
+    return ticket, previous
 
 
-def _alert_team(session: Session, ticket: Ticket, alarm: safety.Alarm, now: datetime) -> None:
+def _open_safety_ticket(turn: Turn, urgency: str, intake: dict[str, Any]) -> Ticket | None:
+    try:
+        team = routing.default_team(turn.session)
+    except LookupError:
+        # No town loaded: the resident still gets the numbers; operators must load the teams.
+        log.warning("safety alarm without a %s team: no ticket opened", routing.DEFAULT_TEAM)
+        return None
+    return tickets.open_ticket(
+        turn.session,
+        resident=turn.resident,
+        kind="safety",
+        team=team,
+        now=turn.now,
+        urgency=urgency,
+        intake=intake,
+    )
+
+
+def _told_lately(turn: Turn, ticket: Ticket | None, kind: str) -> bool:
+    """Whether this kind's numbers went out on this emergency ticket within REPEAT_WINDOW."""
+    if ticket is None or ticket.urgency != EMERGENCY:
+        return False
+    since = turn.now - REPEAT_WINDOW
+    entries = audit.since(turn.session, "safety_alarm", since, ticket=ticket)
+    return any(entry.detail.get("kind") == kind for entry in entries)
+
+
+def _repeat(turn: Turn, ticket: Ticket | None, kind: str) -> None:
+    """Staff have the message already (it is in the thread): one short line, no second alert."""
+    if ticket is not None:
+        audit.record(turn.session, "safety_repeat", turn.now, ticket=ticket, detail={"kind": kind})
+    _answer(turn, ticket, words.received(turn.resident.language))
+
+
+def _answer(turn: Turn, ticket: Ticket | None, message: Message) -> None:
+    turn.say(message)
+    _in_thread(turn, ticket, [message])
+
+
+def _in_thread(turn: Turn, ticket: Ticket | None, messages: list[Message]) -> None:
+    """What the resident was told, as the bot's entry in the thread."""
+    if ticket is not None:
+        body = "\n".join(readable(message) for message in messages)
+        _add(turn.session, ticket, "bot", turn.now, body)
+
+
+def _add(session: Session, ticket: Ticket, author: str, now: datetime, body: str) -> None:
+    tickets.add_message(session, ticket, author=author, now=now, body=body)
+
+
+def _alert_team(session: Session, ticket: Ticket, kind: str, now: datetime) -> None:
     """A push to the team's LINE group: the reference and the kind, never the resident's words."""
     group = ticket.team.line_group_id
     if not group:
@@ -151,27 +258,23 @@ def _alert_team(session: Session, ticket: Ticket, alarm: safety.Alarm, now: date
         DEFAULT_LANGUAGE,
         "Emergency {reference}: {what}. Please open it in the console now.",
         reference=ticket.reference,
-        what=_label(alarm.kind),
+        what=words.label(kind, DEFAULT_LANGUAGE),
     )
     outbox.enqueue(session, to=group, messages=[text(body)], now=now)
 
 
-def _numbers_message(turn: Turn, alarm: safety.Alarm, team: Team | None) -> str:
-    lines = [turn._(NUMBERS[kind]) for kind in alarm.kinds if kind in NUMBERS]
+def _told_staff(turn: Turn, team: Team | None) -> str:
+    """The closing line: staff know; outside office hours, when a person will read it."""
     if team is None or business_time.is_open(team, turn.now):
-        lines.append(turn._("We have told our staff right away."))
-    else:
-        when = answer_time.opening(
-            turn.resident.language, business_time.next_opening(team, turn.now), turn.now
-        )
-        lines.append(
-            turn._(
-                "We have told our staff. The office is closed now, so a person will read "
-                "your message {when}.",
-                when=when,
-            )
-        )
-    return "\n".join(lines)
+        return turn._("We have told our staff right away.")
+    when = answer_time.opening(
+        turn.resident.language, business_time.next_opening(team, turn.now), turn.now
+    )
+    return turn._(
+        "We have told our staff. The office is closed now, so a person will read "
+        "your message {when}.",
+        when=when,
+    )
 
 
 def _mark_concern(turn: Turn, alarm: safety.Alarm) -> None:
@@ -179,14 +282,13 @@ def _mark_concern(turn: Turn, alarm: safety.Alarm) -> None:
     session, now = turn.session, turn.now
     ticket = tickets.open_ticket_of(session, turn.resident)
     if ticket is not None:
-        body = gettext(
-            DEFAULT_LANGUAGE,
-            "Safety note: the resident's wording may point to {what}. Please check with care.",
-            what=_label(alarm.kind),
+        body = _staff(
+            N_("Safety note: the resident's wording may point to {what}. Please check with care."),
+            alarm.kind,
         )
         # One note per kind is enough; the same worry said twice is not news.
         if not any(m.author == "note" and m.body == body for m in ticket.messages):
-            tickets.add_message(session, ticket, author="note", now=now, body=body)
+            _add(session, ticket, "note", now, body)
     # For a consultation still being filled in: the flow can carry these into its ticket.
     conversation = turn.conversation
     marked = list(conversation.data.get("safety_concerns", []))
@@ -201,6 +303,6 @@ def _mark_concern(turn: Turn, alarm: safety.Alarm) -> None:
     )
 
 
-def _label(kind: str) -> str:
-    # Notes, thread entries and alerts are stored for staff, in the council's language.
-    return gettext(DEFAULT_LANGUAGE, LABELS.get(kind, kind))
+def _staff(message: str, kind: str) -> str:
+    # Notes and thread entries are stored for staff, in the council's language.
+    return gettext(DEFAULT_LANGUAGE, message, what=words.label(kind, DEFAULT_LANGUAGE))

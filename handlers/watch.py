@@ -80,6 +80,14 @@ def intercept(turn: Turn, given: UserInput) -> bool:
     return False
 
 
+def is_typed_answer(turn: Turn, given: UserInput) -> bool:
+    """Whether this is a check-in answer typed while a check-in waits (元気です, 助けて …)."""
+    if given.kind != "text" or given.normalised not in _TYPED_ANSWERS:
+        return False  # most messages: no need to look for an enrolment
+    enrolment = store.running_enrolment(turn.session, turn.resident)
+    return _typed_answer(turn, given, enrolment) is not None
+
+
 def on_follow(session: Session, resident: Resident, now: datetime) -> None:
     """Coming back (unblocking) is a sign of life too."""
     enrolment = store.running_enrolment(session, resident, lock=True)

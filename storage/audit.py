@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import AuditEntry, Staff, Ticket
@@ -34,3 +35,18 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def since(session: Session, action: str, at: datetime, *, ticket: Ticket) -> list[AuditEntry]:
+    """The ticket's `action` entries from `at` on, newest first."""
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(
+                AuditEntry.ticket_id == ticket.id,
+                AuditEntry.action == action,
+                AuditEntry.at >= at,
+            )
+            .order_by(AuditEntry.id.desc())
+        )
+    )

@@ -10,6 +10,7 @@ from builders import RESIDENT, make_event, postback_event, text_event
 from sqlalchemy import select
 
 from bot.clock import Clock
+from flows import flex
 from handlers import events
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -20,7 +21,15 @@ class Said:
 
     def __init__(self, messages: list[dict[str, Any]]) -> None:
         self.messages = messages
-        self.texts = [message.get("text", "") for message in messages]
+        # A Flex message reads as its texts, in order.
+        self.texts = [flex.readable(message) for message in messages]
+        # The numbers its call buttons dial (tel: URIs), in order.
+        self.calls = [
+            action["uri"]
+            for message in messages
+            for action in _actions(message.get("contents"))
+            if action.get("type") == "uri" and action["uri"].startswith("tel:")
+        ]
         last = messages[-1] if messages else {}
         self.buttons = [
             item["action"]["label"] for item in (last.get("quickReply") or {}).get("items", [])
@@ -39,6 +48,16 @@ class Said:
     @property
     def text(self) -> str:
         return "\n".join(self.texts)
+
+
+def _actions(node: Any) -> list[dict[str, Any]]:
+    """Every action inside a Flex container, depth first."""
+    if isinstance(node, list):
+        return [action for child in node for action in _actions(child)]
+    if not isinstance(node, dict):
+        return []
+    found = [node["action"]] if isinstance(node.get("action"), dict) else []
+    return found + [action for key, v in node.items() if key != "action" for action in _actions(v)]
 
 
 class Dialogue:
@@ -75,8 +94,11 @@ class Dialogue:
                 basic_id=self.basic_id,
             )
             events.handle(context, event)
+            # What this person got: not a staff group's alert written in the same step.
             rows = session.scalars(
-                select(OutboxMessage).where(OutboxMessage.id > before).order_by(OutboxMessage.id)
+                select(OutboxMessage)
+                .where(OutboxMessage.id > before, OutboxMessage.to == self.user)
+                .order_by(OutboxMessage.id)
             ).all()
             return Said([message for row in rows for message in row.messages])
 

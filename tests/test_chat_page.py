@@ -611,3 +611,27 @@ def test_flex_templates_media_loading_and_the_rich_menu(
     ]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat_page_rich.png"), full_page=True)
+
+
+@pytest.mark.slow
+def test_call_buttons_are_links_that_dial(
+    quiet_bot: _QuietBot, open_page: Callable[..., Page]
+) -> None:
+    from flows import safety_words
+
+    page = open_page(quiet_bot.base, width=390, height=844)
+    hanako = re.search(r"U[0-9a-f]{32}", _tab(page, "山田花子").get_attribute("title") or "")
+    assert hanako
+    page.get_by_role("button", name="友だち追加 (Follow)").click()
+    page.get_by_role("button", name="ブロック (Block)").wait_for()
+    card = safety_words.emergency("ja", ["medical"], "スタッフにもすぐに伝えました。")
+    quiet_bot.push(hanako[0], card, *safety_words.possible("ja", "suicide"))
+
+    dial = page.get_by_role("link", name="119番に電話").first
+    dial.wait_for()
+    assert dial.get_attribute("href") == "tel:119"
+    assert page.locator("a[href='tel:%237119']", has_text="#7119に電話").count() == 1
+    assert page.locator("a[href='tel:0570783556']").count() == 1
+    assert dial.get_attribute("target") is None, "a call opens the dialler, not a tab"
+    assert dial.bounding_box()["height"] >= 40
+    assert _chip(page, "いいえ、大丈夫").is_visible()

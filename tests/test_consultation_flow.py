@@ -114,7 +114,8 @@ def test_the_rich_menu_area_starts_it_too(chat: Dialogue) -> None:
 
 @pytest.mark.parametrize(
     "words",
-    ["相談したい", "困っています。", "誰に相談したらいいかわからなくて", "助けてほしいです"],
+    # (助けてほしい may be an emergency: the safety check asks first, tests/test_safety.py.)
+    ["相談したい", "困っています。", "誰に相談したらいいかわからなくて", "手伝ってほしいです"],
 )
 def test_a_plain_request_for_help_starts_it(chat: Dialogue, words: str) -> None:
     chat.follow()

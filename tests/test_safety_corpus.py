@@ -19,8 +19,8 @@ from flows.safety import corpus, model
 KINDS = ("suicide", "medical", "fire", "gas", "child_abuse", "violence", "elder_abuse", "distress")
 # Today's figures, a little under, as floors (bench/safety.py prints the exact ones).
 FLOORS = {
-    "heldout": {"recall": 0.85, "false_alarms": 0.10},
-    "train": {"recall": 0.95, "false_alarms": 0.03},
+    "heldout": {"recall": 0.88, "false_alarms": 0.10},
+    "train": {"recall": 0.95, "false_alarms": 0.02},
 }
 
 

@@ -605,6 +605,20 @@ def test_messages_at_lines_limits_are_accepted(sim: Sim) -> None:
     assert_requests_follow_spec(sim)
 
 
+def test_the_safety_answers_with_call_buttons_are_accepted(sim: Sim) -> None:
+    from flows import safety_words
+
+    user_id = sim.user()
+    messages = [
+        safety_words.emergency("ja", ["suicide", "medical"], "スタッフにもすぐに伝えました。"),
+        *safety_words.possible("ja", "child_abuse"),
+    ]
+    answer = sim.api("POST", "/v2/bot/message/push", {"to": user_id, "messages": messages})
+    assert answer.status_code == 200, answer.text
+    assert len(sim.bot_messages(user_id)) == 3
+    assert_requests_follow_spec(sim)
+
+
 def test_multicast_takes_at_most_500_recipients(sim: Sim) -> None:
     body = {"to": ["U" + f"{n:032x}" for n in range(501)], "messages": [TEXT]}
     answer = sim.api("POST", "/v2/bot/message/multicast", body)

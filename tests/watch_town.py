@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.scheduler import Scheduler, sweep_interval
-from flows import checkin, checkin_sweep
+from flows import checkin, checkin_sweep, flex
 from storage import watch as store
 from storage.db import Database
 from storage.models import (
@@ -186,7 +186,7 @@ class Town:
 
 
 def texts(messages: list[dict[str, Any]]) -> str:
-    return "\n".join(message.get("text", "") for message in messages)
+    return "\n".join(flex.readable(message) for message in messages)
 
 
 def buttons(messages: list[dict[str, Any]]) -> list[str]:

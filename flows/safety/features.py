@@ -3,22 +3,29 @@ the concepts and rules of rules.yaml that the message touches."""
 
 from __future__ import annotations
 
+import re
+
 from flows.safety import rules
 from flows.safety.rules import signature_of
 from flows.text import Analysis
 
 _CHAR_NGRAMS = (2, 3)
+# A phone number or a family code is not a cry for help because it holds 119 or 110: digits
+# are one sign to the model, except the emergency numbers written on their own.
+_DIGITS = re.compile(r"\d+")
+_NUMBERS_THAT_SPEAK = frozenset({"119", "110", "189", "7119"})
 
 
 def features(analysis: Analysis, hits: list[rules.Hit] | None = None) -> set[str]:
     found: set[str] = set()
     for clause in analysis.clauses:
-        text = clause.folded
+        text = _DIGITS.sub(_digits, clause.folded)
         for n in _CHAR_NGRAMS:
             found.update("c:" + text[i : i + n] for i in range(len(text) - n + 1))
         previous = ""
         for word in clause.words:
-            token = word.lemma + signature_of(word) + ("+れる" if word.passive else "")
+            lemma = _DIGITS.sub(_digits, word.lemma)
+            token = lemma + signature_of(word) + ("+れる" if word.passive else "")
             found.add("w:" + token)
             if previous:
                 found.add(f"b:{previous}_{token}")
@@ -28,3 +35,7 @@ def features(analysis: Analysis, hits: list[rules.Hit] | None = None) -> set[str
         hits = rules.hits(analysis)
     found.update(f"r:{hit.kind}:{hit.tier}" for hit in hits)
     return found
+
+
+def _digits(match: re.Match[str]) -> str:
+    return match.group() if match.group() in _NUMBERS_THAT_SPEAK else "0"

@@ -320,7 +320,9 @@ def _compile_entry(
     words = analyse(match["lemma"]).words
     if not words:
         # A word the analyser reads as a particle or symbol (ぞ): match it as it is written.
-        return [Phrase(re.compile(re.escape(match["lemma"].casefold())))]
+        written = re.escape(match["lemma"].casefold())
+        # A number is itself, not part of a phone number or a code: 119, not 090-1110-1190.
+        return [Phrase(re.compile(rf"(?<!\d){written}(?!\d)"))]
     specs = [
         WordSpec(
             forms=_forms_of(match["lemma"], word),

@@ -421,15 +421,6 @@
 
   // ---- Doing what a tap does in LINE --------------------------------------------------------
 
-  function safeUri(uri) {
-    try {
-      const parsed = new URL(uri, window.location.href);
-      return ["http:", "https:", "tel:", "mailto:"].includes(parsed.protocol) ? parsed.href : null;
-    } catch (_error) {
-      return null;
-    }
-  }
-
   async function perform(action) {
     if (!action || typeof action !== "object") return;
     switch (action.type) {
@@ -447,7 +438,7 @@
         break;
       }
       case "uri": {
-        const target = safeUri(action.uri || (action.altUri && action.altUri.desktop));
+        const target = R.safeUri(action.uri || (action.altUri && action.altUri.desktop));
         if (target) window.open(target, "_blank", "noopener,noreferrer");
         else toast(`開けないURIです (cannot open): ${action.uri}`);
         break;

@@ -113,8 +113,31 @@
     return node;
   }
 
+  /* What a uri may open, as LINE would: the web, a phone call or a mail; else null. */
+  function safeUri(uri) {
+    try {
+      const parsed = new URL(uri, window.location.href);
+      return ["http:", "https:", "tel:", "mailto:"].includes(parsed.protocol) ? parsed.href : null;
+    } catch (_error) {
+      return null;
+    }
+  }
+
   function actionButton(action, onAction, className) {
-    const button = el("button", className || "action-button", actionLabel(action) || "（ラベルなし）");
+    const label = actionLabel(action) || "（ラベルなし）";
+    const href = action && action.type === "uri" ? safeUri(action.uri) : null;
+    if (href) {
+      // A real link, so a tel: button dials (or offers to) on the device showing the page.
+      const link = el("a", className || "action-button", label);
+      link.href = href;
+      if (!href.startsWith("tel:") && !href.startsWith("mailto:")) {
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        link.append(el("span", "external", " ↗"));
+      }
+      return link;
+    }
+    const button = el("button", className || "action-button", label);
     button.type = "button";
     if (action && action.type === "uri") button.append(el("span", "external", " ↗"));
     button.addEventListener("click", () => onAction(action));
@@ -453,6 +476,6 @@
   }
 
   window.MadoguchiRender = {
-    renderFlex, renderTemplate, renderImagemap, picture, actionLabel, isLocalUrl, el,
+    renderFlex, renderTemplate, renderImagemap, picture, actionLabel, isLocalUrl, el, safeUri,
   };
 })();
