@@ -18,6 +18,15 @@ from flows.messages import Button, Message, text
 # The postback of the "do you need help right now?" buttons: {ANSWER: YES or NO, KIND: kind}.
 ANSWER, KIND = "safety", "k"
 YES, NO = "yes", "no"
+# The same answers typed rather than tapped (folded as UserInput.normalised folds them).
+TYPED_ANSWERS: dict[str, str] = {
+    **dict.fromkeys(("はい", "うん", "お願いします", "おねがいします", "yes", "please"), YES),
+    **dict.fromkeys(
+        ("いいえ", "大丈夫", "大丈夫です", "だいじょうぶ", "だいじょうぶです", "いいえ、大丈夫",
+         "いいえ、大丈夫です", "平気です", "no", "i'mok", "i'mallright", "i'mfine"),
+        NO,
+    ),
+}  # fmt: skip
 
 # Each number as dialled (a call button opens the dialler on it), with its button label.
 CALLS: dict[str, str] = {

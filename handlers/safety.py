@@ -46,6 +46,8 @@ from storage.models import Team, Ticket
 log = logging.getLogger(__name__)
 
 EMERGENCY, POSSIBLE = safety.EMERGENCY, safety.POSSIBLE
+# Set in the conversation's data while the safety question waits: {"kind": …, "at": ISO time}.
+ASKED = "_safety_asked"
 # A "may be an emergency" ticket: high in the queue, without the emergency's one-hour clock.
 TODAY = "today"
 # The same kind of alarm this soon after its numbers gets a short line, not the numbers again.
@@ -72,6 +74,10 @@ def intercept(turn: Turn, given: UserInput) -> Outcome:
     if given.kind == "postback" and given.data.get(words.ANSWER):
         _answered(turn, given.data[words.ANSWER], given.data.get(words.KIND, ""))
         return Outcome(said=True, handled=True)
+    typed = _typed_answer(turn, given)
+    if typed is not None:
+        _answered(turn, *typed)
+        return Outcome(said=True, handled=True)
     if given.kind != "text" or not _has_words(given.text):
         return NOTHING
     alarm = safety.check(given.text)
@@ -86,6 +92,17 @@ def intercept(turn: Turn, given: UserInput) -> Outcome:
         return Outcome(said=True, question=tuple(_possible(turn, alarm, given)))
     _mark_concern(turn, alarm)
     return NOTHING
+
+
+def _typed_answer(turn: Turn, given: UserInput) -> tuple[str, str] | None:
+    """はい or 大丈夫 typed, not tapped, just after the safety question: (answer, kind)."""
+    asked = turn.conversation.data.get(ASKED)
+    if given.kind != "text" or not asked:
+        return None
+    answer = words.TYPED_ANSWERS.get(given.normalised.rstrip("。.!！"))
+    if answer is None or turn.now - datetime.fromisoformat(asked["at"]) > REPEAT_WINDOW:
+        return None
+    return answer, str(asked.get("kind", ""))
 
 
 def _has_words(message: str) -> bool:
@@ -155,12 +172,17 @@ def _possible(turn: Turn, alarm: safety.Alarm, given: UserInput) -> list[Message
         audit.record(session, "safety_possible", now, ticket=ticket, detail={"kind": kind})
     question = words.possible(turn.resident.language, kind)
     _in_thread(turn, ticket, question)
+    conversation = turn.conversation
+    conversation.data = {**conversation.data, ASKED: {"kind": kind, "at": now.isoformat()}}
     return question
 
 
 def _answered(turn: Turn, answer: str, kind: str) -> None:
     """はい: the full emergency. いいえ、大丈夫: a kind line. Then the flow's question again."""
     kind = kind if kind in safety.kinds() else "distress"
+    conversation = turn.conversation
+    if ASKED in conversation.data:
+        conversation.data = {k: v for k, v in conversation.data.items() if k != ASKED}
     if answer == words.YES:
         note = _staff(N_("The resident answered that they need help right now ({what})."), kind)
         _emergency(turn, safety.Alarm(kind, EMERGENCY, (kind,)), None, note)

@@ -460,6 +460,25 @@ def test_no_is_a_kind_line_a_note_for_staff_and_the_question_again(town: Databas
 
 
 @pytest.mark.usefixtures("unsure")
+@pytest.mark.parametrize(("typed", "urgency"), [("はい", "emergency"), ("大丈夫です。", "today")])
+def test_the_answer_typed_instead_of_tapped_counts_the_same(
+    town: Database, typed: str, urgency: str
+) -> None:
+    chat = Dialogue(town, clock_at(MONDAY_MORNING))
+    question = _consultation_at(chat, "worry")
+    chat.say(MAY_BE)
+    said = chat.say(typed)
+    assert said.buttons == question.buttons
+    with town.transaction() as session:
+        (ticket,) = _tickets(session)
+        assert ticket.urgency == urgency
+        conversation = _conversation(session)
+        # An answer, not more of the worry; and asked once, answered once.
+        assert [p["text"] for p in conversation.data["worry"]] == [MAY_BE]
+        assert "_safety_asked" not in conversation.data
+
+
+@pytest.mark.usefixtures("unsure")
 def test_writing_on_instead_of_answering_goes_to_the_flow(town: Database) -> None:
     chat = Dialogue(town, clock_at(MONDAY_MORNING))
     _consultation_at(chat, "worry")
