@@ -242,14 +242,20 @@ def test_an_emergency_in_a_consultation_gives_the_numbers_and_keeps_the_step(
         assert EMERGENCIES[kind] not in str(audit.detail)
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_an_emergency_in_reply_to_a_check_in_gives_the_numbers(
-    db: Database, clock: Clock, kind: str
-) -> None:
+def _waiting_for_an_answer(db: Database, clock: Clock) -> Town:
+    """An enrolled resident whose check-in has just arrived and waits for an answer."""
     town = Town(db, clock)
     town.enrol()
     town.until_next_checkin()
     town.resident.inbox()
+    return town
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_emergency_in_reply_to_a_check_in_gives_the_numbers(
+    db: Database, clock: Clock, kind: str
+) -> None:
+    town = _waiting_for_an_answer(db, clock)
     said = Said(town.resident.say(EMERGENCIES[kind]))
     _assert_emergency_answer(said, kind)
     (row,) = town.rounds()
@@ -263,10 +269,7 @@ def test_an_emergency_in_reply_to_a_check_in_gives_the_numbers(
 def test_help_typed_in_reply_to_a_check_in_is_its_own_answer_said_once(
     db: Database, clock: Clock, typed: str
 ) -> None:
-    town = Town(db, clock)
-    town.enrol()
-    town.until_next_checkin()
-    town.resident.inbox()
+    town = _waiting_for_an_answer(db, clock)
     said = Said(town.resident.say(typed))
     assert "救急車・火事：119" in said.text
     assert said.calls == [] and said.text.count("110") == 1, "the numbers once, not twice"
