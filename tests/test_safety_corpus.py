@@ -1,9 +1,9 @@
 """The safety corpus and what the detector achieves on it.
 
 tests/data/safety/train shapes the rules and trains the model; tests/data/safety/heldout is
-never used for either, only measured here and in bench/safety.py. The floors below are what
-the detector reaches today, so that no change makes it worse; the goal of issue #13 (recall
-100%, false alarms <= 1 in 12) is printed by bench/safety.py and not yet reached.
+never used for either, only measured here and in bench/safety.py. The held-out false-alarm
+floor is issue #13's goal (at most 1 look-alike in 12 shown numbers); the recall floor is what
+the detector reaches today (the goal, 100%, is not reached yet), so no change makes it worse.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from flows.safety import corpus, model
 KINDS = ("suicide", "medical", "fire", "gas", "child_abuse", "violence", "elder_abuse", "distress")
 # Today's figures, a little under, as floors (bench/safety.py prints the exact ones).
 FLOORS = {
-    "heldout": {"recall": 0.88, "false_alarms": 0.10},
+    "heldout": {"recall": 0.89, "false_alarms": 1 / 12},
     "train": {"recall": 0.95, "false_alarms": 0.02},
 }
 

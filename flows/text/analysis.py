@@ -98,6 +98,13 @@ def _analyse(text: str) -> Analysis:
     return Analysis(text=text, folded=fold(text), sentences=tuple(sentences), language=language)
 
 
+# Laughter, however it is typed, becomes one sign (笑) that the rules can see once folded.
+_LAUGHTER = re.compile(
+    r"(?<![a-z])(?:lol+|lmao|rofl|ha(?:ha)+|he(?:he)+|jk|xd)(?![a-z])|(?<=[ぁ-んァ-ヶ一-龠ー])[wｗ]+(?![a-z])",
+    re.IGNORECASE,
+)
+
+
 def _clause(text: str, half_width: bool) -> Clause:
     # A message typed all in half-width katakana (ﾊﾊｶﾞ ﾀｵﾚﾀ), as older phones do, reads as
     # the words it spells once in hiragana; ordinary katakana words (ナイフ) stay as they are.
@@ -106,7 +113,7 @@ def _clause(text: str, half_width: bool) -> Clause:
     words = japanese.words(text) if _has_japanese(text) else ()
     if _LATIN_WORD.search(text.casefold()):
         words = (*words, *english.words(text))
-    return Clause(tuple(words), fold(text))
+    return Clause(tuple(words), fold(_LAUGHTER.sub("笑", text)))
 
 
 def fold(text: str) -> str:
