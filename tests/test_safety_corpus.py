@@ -19,8 +19,8 @@ from flows.safety import corpus, model
 KINDS = ("suicide", "medical", "fire", "gas", "child_abuse", "violence", "elder_abuse", "distress")
 # Today's figures, a little under, as floors (bench/safety.py prints the exact ones).
 FLOORS = {
-    "heldout": {"recall": 0.89, "false_alarms": 1 / 12},
-    "train": {"recall": 0.95, "false_alarms": 0.02},
+    "heldout": {"recall": 0.90, "false_alarms": 1 / 12},
+    "train": {"recall": 0.95, "false_alarms": 0.06},
 }
 
 

@@ -51,9 +51,13 @@ def check(text: str) -> Alarm | None:
         return None
     kinds_found = tuple(hit.kind for hit in found if _LEVEL_OF_TIER[hit.tier] == level)
     if level in (EMERGENCY, POSSIBLE) and model.surely_nothing(probs):
-        # The rules matched words the model has seen, in training, mostly in look-alikes
-        # (a joke, a course, a past event the rules did not recognise): staff get a note.
-        return Alarm(kinds_found[0], CONCERN, kinds_found)
+        # The rules matched words the model has seen, in training, mostly in look-alikes (a
+        # joke, a course, a past event the rules did not recognise): a possible alarm becomes
+        # a note for staff; a certain one too only when the model is all but sure, else it is
+        # softened into the question.
+        sure = model.surely_nothing(probs, strict=True)
+        softer: Level = POSSIBLE if level == EMERGENCY and not sure else CONCERN
+        return Alarm(kinds_found[0], softer, kinds_found)
     if level in (EMERGENCY, POSSIBLE):
         # Gas beside a collapse, abuse beside a blow: the model may name a kind the rules did
         # not, and its numbers are added.
