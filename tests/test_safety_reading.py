@@ -106,6 +106,17 @@ def test_a_very_long_message_is_read_whole() -> None:
     assert kind("あ" * 2990 + "しにたい") == "suicide"
 
 
+@pytest.mark.parametrize(
+    "text", ["123119", "家族コードは 110945 です", "090-1110-1190に電話ください", "0465-00-1190"]
+)
+def test_a_code_or_phone_number_holding_119_or_110_raises_nothing(text: str) -> None:
+    assert level(text) is None
+
+
+def test_an_emergency_number_on_its_own_asks() -> None:
+    assert level("119") == "possible"
+
+
 @pytest.mark.parametrize("text", ["", "   ", "👍😀", "スタンプ", "ok"])
 def test_empty_and_odd_messages_raise_nothing(text: str) -> None:
     assert level(text) is None
