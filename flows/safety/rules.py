@@ -215,7 +215,7 @@ def _word_matches(spec: WordSpec, word: Word) -> bool:
     if spec.signature in ("", "~"):
         # A plain word matches its wished form too: 死ぬ in 死にたい; 動く~ in 動けなくなりたい.
         return signature.replace("+たい", "", 1).rstrip("~") == "" and (
-            _polarity(signature) == (spec.signature == "~")
+            word.negated == (spec.signature == "~")
         )
     return signature == spec.signature
 
@@ -235,11 +235,6 @@ def signature_of(word: Word) -> str:
     if wished:
         signature += "+たい" + ("~" if after % 2 else "")
     return signature
-
-
-def _polarity(signature: str) -> bool:
-    """True when the word ends up negated."""
-    return signature.count("~") % 2 == 1
 
 
 @cache

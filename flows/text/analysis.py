@@ -34,10 +34,16 @@ class Word:
     # What the auxiliaries after it say, in order: "ない", "たい", "れる", "た"; so that
     # 死にたくない (たい, ない) and いなくなりたい (ない, たい) are told apart.
     chain: tuple[str, ...] = ()
-    negated: bool = False
-    wished: bool = False  # 〜たい, "want to"
-    passive: bool = False  # 〜れる, "was hit"
-    past: bool = False
+
+    @property
+    def negated(self) -> bool:
+        """Whether the word ends up negated (動かない, isn't breathing)."""
+        return self.chain.count("ない") % 2 == 1
+
+    @property
+    def passive(self) -> bool:
+        """Whether it was done to someone (殴られた, was hit)."""
+        return "れる" in self.chain
 
 
 @dataclass(frozen=True)

@@ -65,9 +65,6 @@ def words(text: str) -> tuple[analysis.Word, ...]:
             forms=frozenset({lemma, token}),
             pos="en",
             chain=tuple(chain),
-            negated=chain.count("ない") % 2 == 1,
-            wished="たい" in chain,
-            passive="れる" in chain,
         )
         for token, lemma, chain in zip(tokens, lemmas, chains, strict=True)
         if token not in _NEGATORS

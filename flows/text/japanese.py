@@ -88,27 +88,12 @@ def _word(morpheme: Morpheme, pos: str, chain: tuple[str, ...]) -> analysis.Word
     if _is_kana(morpheme.surface()):
         forms.add(analysis.to_hiragana(morpheme.dictionary_form()))
         forms.add(analysis.to_hiragana(morpheme.reading_form()))
-    negations = sum(1 for link in chain if link == "ない")
-    return analysis.Word(
-        lemma=lemma,
-        forms=frozenset(forms),
-        pos=pos,
-        chain=chain,
-        negated=negations % 2 == 1,
-        wished="たい" in chain,
-        passive="れる" in chain,
-        past="た" in chain,
-    )
+    return analysis.Word(lemma=lemma, forms=frozenset(forms), pos=pos, chain=chain)
 
 
 def _pain(morpheme: Morpheme, chain: tuple[str, ...]) -> analysis.Word:
-    negated = chain.count("ない") % 2 == 1
     return analysis.Word(
-        lemma="痛い",
-        forms=frozenset({"痛い", "いたい"}),
-        pos="形容詞",
-        chain=chain,
-        negated=negated,
+        lemma="痛い", forms=frozenset({"痛い", "いたい"}), pos="形容詞", chain=chain
     )
 
 
