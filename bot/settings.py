@@ -42,10 +42,19 @@ class Settings:
     max_event_attempts: int = 3
     # A step running longer than this shows LINE's loading animation.
     loading_after: timedelta = timedelta(seconds=1)
-    # A send interrupted by a killed process is retried once its lease runs out.
-    outbox_lease: timedelta = timedelta(seconds=60)
+    # How long a row being sent stays leased; by default as long as its calls may take (a reply
+    # refused, then a push). A process killed mid-send has its leases released by the next
+    # one to start on the same host; elsewhere they run out after this.
+    outbox_lease: timedelta | None = None
+    # Seconds a call to LINE may take before it counts as failed (and is retried).
     api_timeout: float = 10.0
+    # Calls to LINE in flight at once, per sending process.
+    send_concurrency: int = 32
     worker_poll_interval: float = 0.2
+
+    @property
+    def send_lease(self) -> timedelta:
+        return self.outbox_lease or timedelta(seconds=2 * self.api_timeout + 5)
 
     @property
     def simulator_mode(self) -> bool:
@@ -82,6 +91,10 @@ class Settings:
             "rich_menu": env.get("MADOGUCHI_RICH_MENU", "1") != "0",
         }
         values["simulator"] = not (values["channel_secret"] and values["channel_access_token"])
+        if env.get("MADOGUCHI_SEND_CONCURRENCY"):
+            values["send_concurrency"] = positive_int(
+                env["MADOGUCHI_SEND_CONCURRENCY"], "MADOGUCHI_SEND_CONCURRENCY"
+            )
         for name in (
             "conversation_idle",
             "checkin_remind_after",
@@ -93,6 +106,16 @@ class Settings:
             if raw:
                 values[name] = parse_duration(raw)
         return cls(**values)
+
+
+def positive_int(text: str, name: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name} must be a whole number of 1 or more, not {text!r}")
+    return value
 
 
 def basic_id(text: str) -> str:

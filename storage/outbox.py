@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, exists, func, select, text
+from sqlalchemy import String, cast, exists, func, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import OutboxMessage, OutboxMulticast, Resident
@@ -55,13 +55,16 @@ def enqueue(
 
 
 def claim_due(
-    session: Session, now: datetime, lease: timedelta, limit: int = 20
+    session: Session, now: datetime, lease: timedelta, limit: int = 20, owner: str | None = None
 ) -> list[OutboxMessage]:
     """Lease the due rows that are first in their chat's queue, so each chat's messages keep order.
 
+    At most one row per chat: the next waits until this one is settled, so rows of different
+    chats may be sent at the same time and one chat's never overtake each other.
     A lease, not a held lock: the send is an HTTP call, and SQLite's single writer must not wait
-    on it. A process killed mid-send leaves a lease that expires; the retry key (push) or the
-    same reply token (reply) keeps the second attempt from delivering twice.
+    on it. A process killed mid-send leaves a lease that expires, or that the next process
+    releases (`release_dead`); the retry key (push) or the same reply token (reply) keeps the
+    second attempt from delivering twice.
     """
     earlier = aliased(OutboxMessage)
     ahead = exists().where(
@@ -82,7 +85,28 @@ def claim_due(
     rows = list(session.scalars(statement))
     for row in rows:
         row.lease_until = now + lease
+        row.lease_owner = owner
     return rows
+
+
+def release_dead(session: Session, is_dead: Callable[[str], bool]) -> int:
+    """Free the rows leased by holders `is_dead` knows to be gone; returns how many."""
+    released = 0
+    for table in (OutboxMessage, OutboxMulticast):
+        owners = session.scalars(
+            select(table.lease_owner)
+            .where(table.status == PENDING, table.lease_owner.is_not(None))
+            .distinct()
+        ).all()
+        dead = [owner for owner in owners if owner and is_dead(owner)]
+        if dead:
+            result = session.execute(
+                update(table)
+                .where(table.status == PENDING, table.lease_owner.in_(dead))
+                .values(lease_until=None, lease_owner=None)
+            )
+            released += result.rowcount
+    return released
 
 
 def settle(
@@ -90,6 +114,7 @@ def settle(
 ) -> None:
     row.status = status
     row.lease_until = None
+    row.lease_owner = None
     row.via = via or row.via
     row.last_error = error
     if status == SENT:
@@ -103,6 +128,7 @@ def back_off(
     row.attempts += 1
     row.available_at = now + delay
     row.lease_until = None
+    row.lease_owner = None
     row.last_error = error
 
 
@@ -170,7 +196,7 @@ def next_multicast_at(session: Session, now: datetime) -> datetime | None:
 
 
 def claim_due_multicasts(
-    session: Session, now: datetime, lease: timedelta, limit: int = 20
+    session: Session, now: datetime, lease: timedelta, limit: int = 20, owner: str | None = None
 ) -> list[OutboxMulticast]:
     """Lease due multicast rows, oldest first; the same lease rule as `claim_due`."""
     statement = (
@@ -187,6 +213,7 @@ def claim_due_multicasts(
     rows = list(session.scalars(statement))
     for row in rows:
         row.lease_until = now + lease
+        row.lease_owner = owner
     return rows
 
 
@@ -205,6 +232,7 @@ def settle_multicast(
 ) -> None:
     row.status = status
     row.lease_until = None
+    row.lease_owner = None
     row.last_error = error
     if status == SENT:
         row.sent_at = now

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fakes import ScriptedGateway
 from sqlalchemy import select
 
+from bot import owners
 from bot.clock import Clock
 from bot.gateway import Outcome, Result
 from bot.sender import Sender
+from bot.settings import Settings
 from storage import outbox, residents
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -21,13 +31,18 @@ HELLO = [{"type": "text", "text": "こんにちは"}]
 
 
 def queue(
-    db: Database, clock: Clock, reply: bool = True, fresh: bool = True, messages: list | None = None
+    db: Database,
+    clock: Clock,
+    reply: bool = True,
+    fresh: bool = True,
+    messages: list | None = None,
+    to: str = USER,
 ) -> int:
     with db.transaction() as session:
         now = clock.now()
         rows = outbox.enqueue(
             session,
-            USER,
+            to,
             messages or HELLO,
             now,
             reply_token="token-1" if reply else None,
@@ -193,3 +208,116 @@ def test_a_leased_row_is_not_sent_twice_until_its_lease_expires(
         assert [r.id for r in again] == ([row_id] if lease_expired else [])
     with db.transaction() as session:
         assert session.scalars(select(OutboxMessage)).one().status == "pending"
+
+
+class GatedGateway(ScriptedGateway):
+    """Answers at once, except pushes to `held`, which wait until `release` is set; calls come
+    from several threads, so they are recorded under a lock."""
+
+    def __init__(self, held: str = "", delay: float = 0.0) -> None:
+        super().__init__()
+        self.held = held
+        self.delay = delay
+        self.release = threading.Event()
+        self.lock = threading.Lock()
+
+    def push(
+        self, to: str, messages: list[dict[str, Any]], retry_key: str, quiet: bool = False
+    ) -> Result:
+        if to == self.held:
+            self.release.wait(10)
+        time.sleep(self.delay * random.random())
+        with self.lock:
+            return super().push(to, messages, retry_key, quiet)
+
+
+@contextmanager
+def sending(the_sender: Sender) -> Iterator[threading.Event]:
+    """The sender's loop on a thread, as `madoguchi sender` runs it; stopped at the end."""
+    stop, wake = threading.Event(), threading.Event()
+    thread = threading.Thread(target=the_sender.run_until, args=(stop, wake, 0.05))
+    thread.start()
+    try:
+        yield wake
+    finally:
+        stop.set()
+        wake.set()
+        thread.join(15)
+        assert not thread.is_alive(), "the sender did not stop"
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_slow_call_holds_up_nobody_else(db: Database, clock: Clock) -> None:
+    slow, quick = "U" + "1" * 32, "U" + "2" * 32
+    held = queue(db, clock, reply=False, to=slow)
+    others = [queue(db, clock, reply=False, to=quick) for _ in range(3)]
+    gateway = GatedGateway(held=slow)
+    with sending(sender(db, clock, gateway)):
+        # LINE has not answered for the first resident, and the second's three went anyway.
+        wait_until(lambda: all(row(db, other).status == "sent" for other in others))
+        assert row(db, held).status == "pending"
+        gateway.release.set()
+        wait_until(lambda: row(db, held).status == "sent")
+
+
+def test_many_chats_at_once_each_in_its_own_order(db: Database, clock: Clock) -> None:
+    chats = [f"U{n:032d}" for n in range(12)]
+    for number in range(4):
+        for chat in chats:
+            queue(db, clock, reply=False, to=chat, messages=[{"type": "text", "text": str(number)}])
+    gateway = GatedGateway(delay=0.02)
+    the_sender = Sender(db, gateway, clock, rng=random.Random(1), concurrency=8)
+    with sending(the_sender):
+        wait_until(lambda: len(gateway.calls) == 48)
+    for chat in chats:
+        texts = [call.messages[0]["text"] for call in gateway.calls if call.to == chat]
+        assert texts == ["0", "1", "2", "3"]
+    with db.transaction() as session:
+        statuses = session.scalars(select(OutboxMessage.status)).all()
+    assert set(statuses) == {"sent"}
+
+
+def test_a_killed_senders_rows_go_out_at_once_when_a_sender_starts(
+    db: Database, clock: Clock
+) -> None:
+    """Its leases name it; it is gone, so they are released instead of waited out."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    host = socket.gethostname()
+    holders = {
+        "U" + "d" * 32: f"{host}:{gone.pid}:1",  # killed: released at once
+        "U" + "a" * 32: owners.this_process(),  # still running (this test): waits
+        "U" + "e" * 32: "another-host:1:1",  # cannot be checked from here: waits
+    }
+    ids = {}
+    for user, holder in holders.items():
+        ids[user] = queue(db, clock, reply=False, to=user)
+        with db.transaction() as session:
+            outbox.claim_due(session, clock.now(), timedelta(seconds=25), 1, holder)
+    gateway = ScriptedGateway()
+    the_sender = sender(db, clock, gateway)
+    the_sender.release_dead()
+    the_sender.send_due()
+    assert [call.to for call in gateway.calls] == ["U" + "d" * 32]
+    clock.advance(timedelta(seconds=26))  # the others' leases run out
+    the_sender.send_due()
+    assert {row(db, row_id).status for row_id in ids.values()} == {"sent"}
+
+
+def test_a_lease_lasts_as_long_as_its_calls_may_take(db: Database, clock: Clock) -> None:
+    settings = Settings(api_timeout=4.0)
+    row_id = queue(db, clock, reply=False)
+    the_sender = Sender(db, GatedGateway(), clock, lease=settings.send_lease)
+    before = clock.now()
+    _, calls = the_sender._record_and_lease([], 1)
+    leased = row(db, row_id)
+    # A refused reply and then a push, each up to the timeout, and a margin: 13 s, not a minute.
+    assert timedelta(seconds=13) <= leased.lease_until - before < timedelta(seconds=14)
+    assert leased.lease_owner == owners.this_process()
+    assert [call.row_id for call in calls] == [row_id]

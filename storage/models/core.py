@@ -104,6 +104,8 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     available_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
+    # Which process holds the lease (`bot.owners`), so a restart can free a dead one's rows.
+    lease_owner: Mapped[str | None] = mapped_column(String(120))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]

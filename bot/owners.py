@@ -1,0 +1,60 @@
+"""Who holds a lease: this process by host, pid and start time, and whether a holder is dead.
+
+A sender killed mid-send leaves leases on the rows it was sending. Waiting them out would keep
+residents waiting, so a starting sender releases the leases of holders it can prove dead: on
+its own host, a pid that no longer runs, or that now runs a process started at another time
+(the pid was reused, as a restarted container's first process reuses pid 1). A holder on
+another host cannot be checked from here; its leases run out on their own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from functools import cache
+
+
+@cache
+def this_process() -> str:
+    """This process as a lease holder: `host:pid:start`, at most 120 characters."""
+    pid = os.getpid()
+    return f"{socket.gethostname()[:80]}:{pid}:{_started(pid) or 0}"
+
+
+def is_dead(owner: str) -> bool:
+    """True only when `owner` certainly no longer runs."""
+    try:
+        host, pid_text, started_text = owner.rsplit(":", 2)
+        pid, started = int(pid_text), int(started_text)
+    except ValueError:
+        return False
+    if host != socket.gethostname()[:80]:
+        return False
+    if pid == os.getpid():
+        # This very pid: the holder was an earlier life of it, or it is us.
+        return owner != this_process()
+    running_since = _started(pid)
+    if running_since is not None:
+        return running_since != started
+    return not _running(pid)
+
+
+def _started(pid: int) -> int | None:
+    """When `pid` started, in clock ticks since boot (Linux's /proc), or None if unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    # Field 22 of stat is the start time; the split above began at field 3.
+    return int(fields[19])
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
