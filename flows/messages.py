@@ -1,18 +1,15 @@
-"""Messages the bot sends, built with line-bot-sdk's models and kept as LINE's wire JSON."""
+"""Messages the bot sends, as LINE's wire JSON (the Messaging API's message objects).
+
+Plain dicts, not line-bot-sdk's models: flows know no SDK (the gateway in `bot` is its only
+user), and building a model per bubble cost more than the rest of a step. The simulator and
+the tests check every message against LINE's published OpenAPI spec.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from linebot.v3.messaging import (
-    LocationAction,
-    PostbackAction,
-    QuickReply,
-    QuickReplyItem,
-    TextMessage,
-)
 
 from flows import postback
 
@@ -46,19 +43,37 @@ class LocationButton:
             raise ValueError(f"button label over {MAX_LABEL} characters: {len(self.label)}")
 
 
-def text(body: str, buttons: Sequence[Button | LocationButton] = ()) -> Message:
+@dataclass(frozen=True)
+class LinkButton:
+    """Opens a link (LINE's URI action): a page, a `tel:` number, LINE's share screen."""
+
+    label: str
+    uri: str
+
+    def __post_init__(self) -> None:
+        if len(self.label) > MAX_LABEL:
+            raise ValueError(f"button label over {MAX_LABEL} characters: {len(self.label)}")
+
+
+def text(body: str, buttons: Sequence[Button | LocationButton | LinkButton] = ()) -> Message:
     """A text bubble, with quick-reply buttons under it when there are any."""
     if len(buttons) > MAX_QUICK_REPLIES:
         raise ValueError(f"LINE shows at most {MAX_QUICK_REPLIES} quick replies")
-    quick_reply = None
+    message: Message = {"type": "text", "text": body[:MAX_TEXT]}
     if buttons:
-        quick_reply = QuickReply(items=[QuickReplyItem(action=_action(b)) for b in buttons])
-    return TextMessage(text=body[:MAX_TEXT], quick_reply=quick_reply).to_dict()
+        items = [{"type": "action", "action": _action(button)} for button in buttons]
+        message["quickReply"] = {"items": items}
+    return message
 
 
-def _action(button: Button | LocationButton) -> PostbackAction | LocationAction:
+def _action(button: Button | LocationButton | LinkButton) -> dict[str, str]:
     if isinstance(button, LocationButton):
-        return LocationAction(label=button.label)
-    return PostbackAction(
-        label=button.label, data=postback.encode(**button.data), display_text=button.label
-    )
+        return {"type": "location", "label": button.label}
+    if isinstance(button, LinkButton):
+        return {"type": "uri", "label": button.label, "uri": button.uri}
+    return {
+        "type": "postback",
+        "label": button.label,
+        "data": postback.encode(**button.data),
+        "displayText": button.label,
+    }

@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from babel.dates import get_day_names
-from linebot.v3.messaging import QuickReply, QuickReplyItem, TextMessage, URIAction
 
 from flows import watch_words as words
 from flows.engine import Turn
 from flows.i18n import N_, supported
-from flows.messages import MAX_LABEL, Button, Message, text
+from flows.messages import MAX_LABEL, Button, LinkButton, Message, text
 from flows.watch_reading import describe, when_ahead
 from storage import watch as store
 from storage.models import WatchEnrolment, WatchFamilyLink
@@ -350,10 +349,7 @@ def invitation_messages(turn: Turn, enrolment: WatchEnrolment) -> list[Message]:
     uri = SHARE_URL + quote(forward, safe="")
     if len(uri) > MAX_URI:
         return [text(body), text(forward)]
-    share = QuickReply(
-        items=[QuickReplyItem(action=URIAction(label=_fit(turn._("Send to family")), uri=uri))]
-    )
-    return [TextMessage(text=body, quick_reply=share).to_dict()]
+    return [text(body, [LinkButton(_fit(turn._("Send to family")), uri)])]
 
 
 def _forward(turn: Turn, code: str, until: str) -> str:
