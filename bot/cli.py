@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from pathlib import Path
@@ -11,13 +12,14 @@ from types import FrameType
 import click
 from waitress import create_server
 
-from bot import richmenu, staff_cli
+from bot import richmenu, staff_cli, worker_process
 from bot.app import create_app
 from bot.clock import Clock
 from bot.gateway import LineGateway
 from bot.sender import Sender
 from bot.settings import Settings
-from bot.worker import Worker, run_in_thread
+from bot.worker import Worker
+from bot.worker_process import WorkerProcess
 from flows import i18n
 from flows.i18n import N_
 from storage import inbox, migrate, salon_csv, sample_town
@@ -57,10 +59,10 @@ def serve(host: str, port: int, threads: int) -> None:
         )
     migrate.upgrade(settings.database_url)
     db = Database(settings.database_url)
-    # Kept in the database, so `POST /simulator/clock` moves separate workers' clocks too.
+    # Kept in the database, so `POST /simulator/clock` moves the worker process's clock too.
     clock = Clock.shared(db)
-    worker = Worker(db, _gateway(settings), clock, settings)
-    app = create_app(settings, db=db, clock=clock, wake=worker.wake.set)
+    worker = WorkerProcess(_worker_env(settings), logging.getLevelName(logging.root.level))
+    app = create_app(settings, db=db, clock=clock, wake=worker.wake)
     if settings.simulator_mode:
         # Only the CLI and the tests import the simulator; the product never depends on it.
         from simulator.app import create_blueprint
@@ -78,8 +80,7 @@ def serve(host: str, port: int, threads: int) -> None:
         with db.transaction() as session:
             sample_town.load(session, clock.now())
         demo_login = staff_cli.demo_login(db, clock)
-    stop = threading.Event()
-    run_in_thread(worker, stop)
+    worker.start()
     server = create_server(app, host=host, port=port, threads=threads)
     if settings.rich_menu:
         # In the background: the simulator's API is this very server, answering only from now on.
@@ -88,7 +89,6 @@ def serve(host: str, port: int, threads: int) -> None:
             args=(settings.api_base_url, settings.channel_access_token),
             daemon=True,
         ).start()
-    _stop_on_signals(stop, server)
     click.echo(f"madoguchi is running on {base}")
     click.echo(f"  LINE webhook:  POST {base}/callback")
     if simulator_state is not None:
@@ -96,11 +96,15 @@ def serve(host: str, port: int, threads: int) -> None:
         click.echo("  No LINE credentials are set, so the bot talks to the local simulator.")
     if demo_login is not None:
         click.echo(f"  Staff console: {base}/console  login: {demo_login[0]} / {demo_login[1]}")
+    _stop_on_signals(threading.Event(), interrupt=True)
     try:
+        # Returns on SIGTERM or Ctrl-C, once the requests in progress are answered.
         server.run()
     finally:
-        stop.set()
+        code = worker.stop()
+        server.close()
         db.dispose()
+    click.echo(f"madoguchi stopped (worker exit code {code})")
 
 
 main.add_command(staff_cli.staff_group)
@@ -113,13 +117,17 @@ main.add_command(staff_cli.staff_group)
     show_default=True,
     help="Send the outbox here too; --no-send leaves it to a `madoguchi sender` process.",
 )
-def worker(send: bool) -> None:
+@click.option("--wake-fd", type=int, default=None, hidden=True)
+def worker(send: bool, wake_fd: int | None) -> None:
     """Run a worker alone (scale-out: several of these on PostgreSQL beside gunicorn web processes)."""
     settings = Settings.from_env()
     db = Database(settings.database_url)
     the_worker = Worker(db, _gateway(settings), Clock.shared(db), settings)
     stop = threading.Event()
-    _stop_on_signals(stop)
+    _stop_on_signals(stop, wake=the_worker.wake)
+    if wake_fd is not None:
+        # Started by `serve`: woken through this pipe, and stopped when it closes.
+        worker_process.listen(wake_fd, the_worker.wake, stop)
     the_worker.run(stop, send=send)
     db.dispose()
 
@@ -129,11 +137,18 @@ def sender() -> None:
     """Only send the outbox, beside workers started with --no-send (100,000 check-ins at 8:00)."""
     settings = Settings.from_env()
     db = Database(settings.database_url)
-    the_sender = Sender(db, _gateway(settings), Clock.shared(db), lease=settings.outbox_lease)
-    stop = threading.Event()
-    _stop_on_signals(stop)
+    the_sender = Sender(
+        db,
+        _gateway(settings),
+        Clock.shared(db),
+        lease=settings.send_lease,
+        concurrency=settings.send_concurrency,
+    )
+    stop, wake = threading.Event(), threading.Event()
+    _stop_on_signals(stop, wake=wake)
     log.info("sender started")
-    the_sender.run_until(stop, threading.Event(), settings.worker_poll_interval)
+    the_sender.run_until(stop, wake, settings.worker_poll_interval)
+    log.info("sender stopped: %d outbox rows settled", the_sender.settled)
     db.dispose()
 
 
@@ -292,14 +307,40 @@ def sample() -> None:
 
 
 def _gateway(settings: Settings) -> LineGateway:
-    return LineGateway(settings.api_base_url, settings.channel_access_token, settings.api_timeout)
+    return LineGateway(
+        settings.api_base_url,
+        settings.channel_access_token,
+        settings.api_timeout,
+        connections=settings.send_concurrency,
+    )
 
 
-def _stop_on_signals(stop: threading.Event, server: object | None = None) -> None:
+def _worker_env(settings: Settings) -> dict[str, str]:
+    """The environment for `serve`'s worker process: this one, with the settings `serve` chose
+    (in simulator mode, its own credentials and address)."""
+    return {
+        **os.environ,
+        "LINE_CHANNEL_SECRET": settings.channel_secret,
+        "LINE_CHANNEL_ACCESS_TOKEN": settings.channel_access_token,
+        "LINE_API_BASE_URL": settings.api_base_url,
+        "DATABASE_URL": settings.database_url,
+    }
+
+
+def _stop_on_signals(
+    stop: threading.Event, wake: threading.Event | None = None, interrupt: bool = False
+) -> None:
+    """SIGTERM and Ctrl-C set `stop` (and `wake`, so a waiting loop sees it at once). With
+    `interrupt`, the first also ends waitress' loop, which then lets requests in progress finish;
+    raised as KeyboardInterrupt because that is what waitress catches to stop cleanly."""
+
     def _handler(signum: int, _frame: FrameType | None) -> None:
+        first = not stop.is_set()
         stop.set()
-        if server is not None:
-            server.close()  # type: ignore[attr-defined]
+        if wake is not None:
+            wake.set()
+        if interrupt and first:
+            raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _handler)
     signal.signal(signal.SIGINT, _handler)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timedelta
+import time
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot import attachment_fetch
 from bot.clock import Clock
-from bot.gateway import Gateway
+from bot.gateway import Gateway, Profile
+from bot.loading import LoadingAnimation
 from bot.scheduler import Scheduler, sweep_interval
 from bot.sender import Sender
 from bot.settings import Settings
@@ -25,6 +27,9 @@ log = logging.getLogger(__name__)
 
 # Events handled for one chat before giving the next chat its turn.
 FAIR_SHARE = 10
+# Seconds of events in one transaction. It holds SQLite's only write lock, which a webhook
+# storing its events waits for: past this, the rest of a chat's burst takes the next one.
+TRANSACTION_BUDGET = 0.01
 
 
 class Worker:
@@ -33,7 +38,9 @@ class Worker:
         self.gateway = gateway
         self.clock = clock
         self.settings = settings
-        self.sender = Sender(db, gateway, clock, lease=settings.outbox_lease)
+        self.sender = Sender(
+            db, gateway, clock, lease=settings.send_lease, concurrency=settings.send_concurrency
+        )
         timings = checkin.Timings(settings.checkin_remind_after, settings.checkin_escalate_after)
         every = sweep_interval(settings.checkin_remind_after, settings.checkin_escalate_after)
         self.scheduler = Scheduler(
@@ -46,6 +53,8 @@ class Worker:
             sla_warn_before=settings.sla_warn_before,
             conversation_idle=settings.conversation_idle,
         )
+        self.loading = LoadingAnimation(gateway)
+        self.handled = 0  # events this worker handled since it started
         self.wake = threading.Event()
         # Set when there may be something to send: the sender thread stops waiting.
         self.send_now = threading.Event()
@@ -102,68 +111,86 @@ class Worker:
         self.send_now.set()
         if sending is not None:
             sending.join(timeout=30)
-        log.info("worker stopped")
+        log.info(
+            "worker stopped: %d events handled, %d outbox rows settled",
+            self.handled,
+            self.sender.settled if send else 0,
+        )
 
     def process_inbox(self) -> int:
         with self.db.transaction() as session:
             chats = inbox.chats_with_work(session, self.clock.now())
-        handled = 0
-        for key in chats:
-            for _ in range(FAIR_SHARE):
-                if not self.handle_next(key):
-                    break
-                handled += 1
+        handled = sum(self.handle_chat(key) for key in chats)
+        self.handled += handled
         return handled
 
-    def handle_next(self, key: str) -> bool:
-        """Handle the chat's oldest pending event if it is due and no other worker holds the chat."""
-        profile_name, profile_language = self._prepare(key)
-        with self.db.transaction() as session:
-            if not inbox.lock_chat(session, key):
-                return False
-            event = inbox.oldest_pending(session, key)
-            now = self.clock.now()
-            if event is None or event.available_at > now:
-                return False
-            context = events.Context(
-                session=session,
-                now=now,
-                idle_after=self.settings.conversation_idle,
-                reply_until=event.received_at + self.settings.reply_token_fresh_for,
-                profile_language=profile_language,
-                profile_name=profile_name,
-                basic_id=self.settings.basic_id,
-            )
-            with self._loading_shown_if_slow(event):
-                try:
-                    with session.begin_nested():
-                        events.handle(context, event.payload)
-                except Exception as error:
-                    log.exception("event %s (%s) failed", event.id, event.event_type)
-                    if inbox.mark_failed(event, now, error, self.settings.max_event_attempts):
-                        self._apologise(session, event, now)
-                    return True
-            inbox.mark_done(event, now)
-        return True
+    def handle_chat(self, key: str) -> int:
+        """Handle up to FAIR_SHARE of the chat's due events, oldest first, unless another worker
+        holds the chat; returns how many were handled."""
+        handled, profile = 0, _NOT_FETCHED
+        while handled < FAIR_SHARE:
+            done, wants_profile = self._handle_events(key, profile, FAIR_SHARE - handled)
+            handled += done
+            if not wants_profile or profile is not _NOT_FETCHED:
+                break
+            # Fetched between transactions, so no lock waits on a call to LINE.
+            profile = self.gateway.profile(key)
+        return handled
 
-    def _prepare(self, key: str) -> tuple[str | None, str | None]:
-        """Make sure the chat has a lock row, and fetch the LINE profile for a follow or a first
-        message; the fetch happens outside any transaction, so no lock waits on HTTP."""
+    def _handle_events(self, key: str, profile: object, limit: int) -> tuple[int, bool]:
+        """Handle the chat's due events in one transaction, each in a savepoint of its own, so a
+        burst from one resident costs one commit. Stops early, with what it did so far, at an
+        event that needs the LINE profile (a follow, or a first message) when it is not
+        fetched yet: the second value says so."""
+        handled = 0
         with self.db.transaction() as session:
             inbox.ensure_lock_row(session, key)
-            event = inbox.oldest_pending(session, key)
-            needs_profile = (
-                event is not None
-                and event.source_key.startswith("U")
-                and (event.event_type == "follow" or residents.find(session, key) is None)
-            )
-        if not needs_profile:
-            return None, None
-        profile = self.gateway.profile(key)
-        return (profile.display_name, profile.language) if profile else (None, None)
+            if not inbox.lock_chat(session, key):
+                return 0, False
+            ends = time.monotonic() + TRANSACTION_BUDGET
+            while handled < limit and time.monotonic() < ends:
+                event = inbox.oldest_pending(session, key)
+                now = self.clock.now()
+                if event is None or event.available_at > now:
+                    break
+                if profile is _NOT_FETCHED and _needs_profile(session, event):
+                    return handled, True
+                handled += 1
+                if not self._handle(session, event, now, profile):
+                    break  # it failed: the chat's later events wait for its retry
+        return handled, False
 
-    def _loading_shown_if_slow(self, event: InboxEvent) -> _LoadingTimer:
-        return _LoadingTimer(self.gateway, event, self.settings.loading_after, self.clock)
+    def _handle(self, session: Session, event: InboxEvent, now: datetime, profile: object) -> bool:
+        """One event; False if it failed (counted, and parked with an apology after the last try)."""
+        found = profile if isinstance(profile, Profile) else None
+        context = events.Context(
+            session=session,
+            now=now,
+            idle_after=self.settings.conversation_idle,
+            reply_until=event.received_at + self.settings.reply_token_fresh_for,
+            profile_language=found.language if found else None,
+            profile_name=found.display_name if found else None,
+            basic_id=self.settings.basic_id,
+        )
+        with self.loading.if_slow(*self._loading_for(event, now)):
+            try:
+                with session.begin_nested():
+                    events.handle(context, event.payload)
+            except Exception as error:
+                log.exception("event %s (%s) failed", event.id, event.event_type)
+                if inbox.mark_failed(event, now, error, self.settings.max_event_attempts):
+                    self._apologise(session, event, now)
+                return False
+        inbox.mark_done(event, now)
+        return True
+
+    def _loading_for(self, event: InboxEvent, now: datetime) -> tuple[str | None, float]:
+        """Who sees the loading animation if this step runs long, and after how many seconds:
+        a resident who wrote or tapped, counting from when LINE gave us the event."""
+        wants = event.event_type in ("message", "postback") and event.source_key.startswith("U")
+        waited = now - event.received_at
+        delay = max(0.0, (self.settings.loading_after - waited).total_seconds())
+        return (event.source_key if wants else None), delay
 
     def _apologise(self, session: Session, event: InboxEvent, now: datetime) -> None:
         if not event.source_key.startswith("U") or event.event_type not in ("message", "postback"):
@@ -180,27 +207,17 @@ class Worker:
         )
 
 
-class _LoadingTimer:
-    """Shows LINE's loading animation if a step takes longer than a moment, or started late."""
+# The LINE profile is fetched once per chat and turn, and only when an event needs it.
+_NOT_FETCHED = object()
 
-    def __init__(self, gateway: Gateway, event: InboxEvent, after: timedelta, clock: Clock) -> None:
-        self._user = event.source_key if event.source_key.startswith("U") else None
-        wants = event.event_type in ("message", "postback")
-        waited = clock.now() - event.received_at
-        delay = max(0.0, (after - waited).total_seconds())
-        self._timer: threading.Timer | None = None
-        if self._user and wants:
-            self._timer = threading.Timer(delay, gateway.show_loading, args=(self._user,))
-            self._timer.daemon = True
 
-    def __enter__(self) -> _LoadingTimer:
-        if self._timer:
-            self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._timer:
-            self._timer.cancel()
+def _needs_profile(session: Session, event: InboxEvent) -> bool:
+    """A follow, or the first message from someone we do not know yet: their name and language
+    come from LINE's profile."""
+    key = event.source_key
+    return key.startswith("U") and (
+        event.event_type == "follow" or residents.find(session, key) is None
+    )
 
 
 def run_in_thread(worker: Worker, stop: threading.Event) -> threading.Thread:

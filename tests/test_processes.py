@@ -1,0 +1,194 @@
+"""The bot as it is deployed, in real processes: `serve` stops cleanly and never leaves its
+worker behind; two workers and two senders on PostgreSQL share a burst, each chat answered
+once and in order."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import func, select
+from stack import running
+
+from storage.db import Database
+from storage.models import Base, InboxEvent, OutboxMessage
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(check: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"timed out: {what}"
+        time.sleep(0.1)
+
+
+def _children(pid: int) -> list[int]:
+    """Its child processes, started by any of its threads (Linux's /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie has exited; only its parent has not collected it yet.
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+@contextmanager
+def serving(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path, int]]:
+    """`madoguchi serve` as the README starts it (simulator mode), with its worker process."""
+    port = _free_port()
+    env = dict(os.environ, MADOGUCHI_INSTANCE_PATH=str(tmp_path))
+    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "DATABASE_URL"):
+        env.pop(name, None)
+    log = tmp_path / "serve.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    try:
+        _wait(lambda: "worker started" in log.read_text(), 60, f"serve:\n{log.read_text()}")
+        yield server, log, port
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_serve_stops_cleanly_on_sigterm_and_ctrl_c(tmp_path: Path, stop: signal.Signals) -> None:
+    with serving(tmp_path) as (server, log, port):
+        (worker,) = _children(server.pid)
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        server.send_signal(stop)
+        assert server.wait(30) == 0
+    output = log.read_text()
+    assert "Traceback" not in output and " ERROR " not in output, output
+    assert "worker stopped" in output and "madoguchi stopped" in output
+    assert not _alive(worker)
+
+
+def test_a_killed_serve_leaves_no_worker_behind(tmp_path: Path) -> None:
+    with serving(tmp_path) as (server, _, _):
+        (worker,) = _children(server.pid)
+        server.kill()
+        server.wait()
+        # The worker sees its wake-up pipe close, finishes what it was sending and stops.
+        _wait(lambda: not _alive(worker), 30, "the orphaned worker to stop")
+
+
+def test_a_worker_that_dies_is_started_again(tmp_path: Path) -> None:
+    with serving(tmp_path) as (server, log, _):
+        (worker,) = _children(server.pid)
+        os.kill(worker, signal.SIGKILL)
+        _wait(lambda: _children(server.pid) not in ([], [worker]), 30, "a new worker")
+        _wait(lambda: log.read_text().count("worker started") == 2, 60, "it to start")
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(30) == 0
+
+
+@pytest.mark.postgres
+def test_two_workers_and_two_senders_share_a_burst_each_chat_once_and_in_order(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    database = Database(postgres_url)
+    with database.transaction() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+    database.dispose()
+    with running(postgres_url, worker=False) as stack:
+        people = [stack.persona(f"住民{n}") for n in range(16)]
+        for person in people:
+            stack.act(person, "follow")
+        # At most four calls in flight per sender: with sixteen chats, both must send.
+        env = stack.process_env(tmp_path, MADOGUCHI_SEND_CONCURRENCY="4")
+        commands = [["worker", "--no-send"]] * 2 + [["sender"]] * 2
+        logs = [tmp_path / f"process{n}.log" for n in range(len(commands))]
+        processes = []
+        for command, log in zip(commands, logs, strict=True):
+            with log.open("w") as output:
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "bot", *command],
+                        env=env,
+                        stdout=output,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        try:
+            for round_number in range(6):
+                for person in people:
+                    stack.act(
+                        person,
+                        "text",
+                        text=("こんにちは", "メニュー", "ありがとう")[round_number % 3],
+                    )
+
+            def settled() -> bool:
+                with stack.db.transaction() as session:
+                    waiting = session.scalar(
+                        select(func.count())
+                        .select_from(InboxEvent)
+                        .where(InboxEvent.status != "done")
+                    )
+                    unsent = session.scalar(
+                        select(func.count())
+                        .select_from(OutboxMessage)
+                        .where(OutboxMessage.status == "pending")
+                    )
+                return waiting == 0 and unsent == 0
+
+            _wait(settled, 90, "every event handled and every answer sent")
+        finally:
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+            codes = [process.wait(30) for process in processes]
+        outputs = [log.read_text() for log in logs]
+        assert codes == [0, 0, 0, 0], outputs
+        assert not any("Traceback" in output for output in outputs), outputs
+        handled = [int(re.findall(r"(\d+) events handled", out)[0]) for out in outputs[:2]]
+        sent = [int(re.findall(r"(\d+) outbox rows settled", out)[0]) for out in outputs[2:]]
+        assert all(handled) and all(sent), (handled, sent)
+        with stack.db.transaction() as session:
+            rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+            assert {row.status for row in rows} == {"sent"}
+            tokens = [row.reply_token for row in rows if row.reply_token]
+            assert len(tokens) == len(set(tokens)), "one event was answered twice"
+            written = {person: [] for person in people}
+            for row in rows:
+                written[row.to] += [message.get("text", "") for message in row.messages]
+        assert sum(handled) == 16 * 7  # a follow and six messages each
+        for person in people:
+            # What reached the phone is what the bot wrote, once, in the order it wrote it.
+            assert stack.bot_texts(person) == written[person]
