@@ -120,7 +120,13 @@ class Worker:
     def process_inbox(self) -> int:
         with self.db.transaction() as session:
             chats = inbox.chats_with_work(session, self.clock.now())
-        handled = sum(self.handle_chat(key) for key in chats)
+        handled = 0
+        for key in chats:
+            done = self.handle_chat(key)
+            if done:
+                # Its answers go now, not when the pass over every waiting chat is done.
+                self.send_now.set()
+            handled += done
         self.handled += handled
         return handled
 
