@@ -47,7 +47,8 @@ def main(log_level: str) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(host: str, port: int, threads: int) -> None:
-    """Migrate, then run web, worker and scheduler in one process (the simulator without LINE credentials)."""
+    """Migrate, then run the web here and the worker and the sender in processes of their own
+    (the simulator too, without LINE credentials)."""
     settings = Settings.from_env()
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     simulator_state = None
@@ -61,7 +62,7 @@ def serve(host: str, port: int, threads: int) -> None:
     db = Database(settings.database_url)
     # Kept in the database, so `POST /simulator/clock` moves the worker process's clock too.
     clock = Clock.shared(db)
-    worker = WorkerProcess(_worker_env(settings), logging.getLevelName(logging.root.level))
+    worker, sender = _worker_processes(settings)
     app = create_app(settings, db=db, clock=clock, wake=worker.wake)
     if settings.simulator_mode:
         # Only the CLI and the tests import the simulator; the product never depends on it.
@@ -80,6 +81,7 @@ def serve(host: str, port: int, threads: int) -> None:
         with db.transaction() as session:
             sample_town.load(session, clock.now())
         demo_login = staff_cli.demo_login(db, clock)
+    sender.start()
     worker.start()
     server = create_server(app, host=host, port=port, threads=threads)
     if settings.rich_menu:
@@ -101,10 +103,10 @@ def serve(host: str, port: int, threads: int) -> None:
         # Returns on SIGTERM or Ctrl-C, once the requests in progress are answered.
         server.run()
     finally:
-        code = worker.stop()
+        codes = worker.stop(), sender.stop()
         server.close()
         db.dispose()
-    click.echo(f"madoguchi stopped (worker exit code {code})")
+    click.echo(f"madoguchi stopped (worker and sender exit codes {codes[0]}, {codes[1]})")
 
 
 main.add_command(staff_cli.staff_group)
@@ -118,7 +120,8 @@ main.add_command(staff_cli.staff_group)
     help="Send the outbox here too; --no-send leaves it to a `madoguchi sender` process.",
 )
 @click.option("--wake-fd", type=int, default=None, hidden=True)
-def worker(send: bool, wake_fd: int | None) -> None:
+@click.option("--sender-wake-fd", type=int, default=None, hidden=True)
+def worker(send: bool, wake_fd: int | None, sender_wake_fd: int | None) -> None:
     """Run a worker alone (scale-out: several of these on PostgreSQL beside gunicorn web processes)."""
     settings = Settings.from_env()
     db = Database(settings.database_url)
@@ -127,13 +130,18 @@ def worker(send: bool, wake_fd: int | None) -> None:
     _stop_on_signals(stop, wake=the_worker.wake)
     if wake_fd is not None:
         # Started by `serve`: woken through this pipe, and stopped when it closes.
+        worker_process.started_by_serve()
         worker_process.listen(wake_fd, the_worker.wake, stop)
+    if sender_wake_fd is not None:
+        worker_process.forward(the_worker.send_now, sender_wake_fd, stop)
     the_worker.run(stop, send=send)
     db.dispose()
 
 
 @main.command()
-def sender() -> None:
+@click.option("--wake-fd", type=int, default=None, hidden=True)
+@click.option("--worker-wake-fd", type=int, default=None, hidden=True)
+def sender(wake_fd: int | None, worker_wake_fd: int | None) -> None:
     """Only send the outbox, beside workers started with --no-send (100,000 check-ins at 8:00)."""
     settings = Settings.from_env()
     db = Database(settings.database_url)
@@ -146,6 +154,11 @@ def sender() -> None:
     )
     stop, wake = threading.Event(), threading.Event()
     _stop_on_signals(stop, wake=wake)
+    if wake_fd is not None:
+        worker_process.started_by_serve()
+        worker_process.listen(wake_fd, wake, stop)
+    if worker_wake_fd is not None:
+        worker_process.listen(worker_wake_fd, wake, threading.Event())
     log.info("sender started")
     the_sender.run_until(stop, wake, settings.worker_poll_interval)
     log.info("sender stopped: %d outbox rows settled", the_sender.settled)
@@ -313,6 +326,20 @@ def _gateway(settings: Settings) -> LineGateway:
         settings.api_timeout,
         connections=settings.send_concurrency,
     )
+
+
+def _worker_processes(settings: Settings) -> tuple[WorkerProcess, WorkerProcess]:
+    """`serve`'s worker and sender. Three processes, not threads of one: handling events,
+    calling LINE and acknowledging webhooks each took turns at one interpreter lock, and under
+    a burst each slowed the others. The worker wakes the sender through a pipe of their own."""
+    level = logging.getLevelName(logging.root.level)
+    env = _worker_env(settings)
+    read, write = os.pipe()
+    sender = WorkerProcess(env, level, ("sender", "--worker-wake-fd", str(read)), (read,))
+    worker = WorkerProcess(
+        env, level, ("worker", "--no-send", "--sender-wake-fd", str(write)), (write,)
+    )
+    return worker, sender
 
 
 def _worker_env(settings: Settings) -> dict[str, str]:

@@ -1,10 +1,11 @@
-"""`serve`'s worker in a process of its own, woken through a pipe the moment a webhook is stored.
+"""`serve`'s worker and sender, each in a process of its own, woken through pipes.
 
-One Python process has one interpreter lock: the web threads acknowledging a burst and the
-worker handling it took turns at it, and the worker fell behind. In a process of its own the
-worker has a core to itself. The pipe carries wake-ups (any byte) and its end tells the worker
-that `serve` is gone: the worker then finishes what it is sending and stops, so it never
-outlives the process that started it. A worker that dies is started again.
+One Python process has one interpreter lock: the web threads acknowledging a burst, the
+worker handling it and the sender's calls to LINE took turns at it, and the answers fell
+behind. In processes of their own they use both cores. The web wakes the worker through a pipe
+the moment a webhook is stored, and the worker wakes the sender the same way. The end of the
+pipe from `serve` tells a child that `serve` is gone: it finishes what it is sending and stops,
+so it never outlives the process that started it. A child that dies is started again.
 """
 
 from __future__ import annotations
@@ -20,15 +21,24 @@ from collections.abc import Mapping
 
 log = logging.getLogger(__name__)
 
-RESTART_PAUSE = 1.0  # seconds before a worker that died is started again
+RESTART_PAUSE = 1.0  # seconds before a child that died is started again
 
 
 class WorkerProcess:
-    """Runs `madoguchi worker --wake-fd N` with `env`, restarting it if it dies."""
+    """Runs `madoguchi <command> --wake-fd N` with `env`, restarting it if it dies; `keep`
+    are more descriptors the child inherits (named in `command`)."""
 
-    def __init__(self, env: Mapping[str, str], log_level: str = "INFO") -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        log_level: str = "INFO",
+        command: tuple[str, ...] = ("worker",),
+        keep: tuple[int, ...] = (),
+    ) -> None:
         self._env = dict(env)
         self._log_level = log_level
+        self._command = command
+        self._keep = keep
         self._read, self._write = os.pipe()
         os.set_blocking(self._write, False)
         self._process: subprocess.Popen[bytes] | None = None
@@ -57,7 +67,7 @@ class WorkerProcess:
             try:
                 code = process.wait(timeout)
             except subprocess.TimeoutExpired:
-                log.warning("the worker did not stop within %.0f s: killed", timeout)
+                log.warning("the %s did not stop within %.0f s: killed", self._command[0], timeout)
                 process.kill()
                 code = process.wait()
         for fd in (self._read, self._write):
@@ -66,10 +76,12 @@ class WorkerProcess:
         return code
 
     def _spawn(self) -> None:
-        command = [sys.executable, "-m", "bot", "--log-level", self._log_level, "worker"]
+        command = [sys.executable, "-m", "bot", "--log-level", self._log_level, *self._command]
         with self._lock:
             self._process = subprocess.Popen(
-                [*command, "--wake-fd", str(self._read)], env=self._env, pass_fds=(self._read,)
+                [*command, "--wake-fd", str(self._read)],
+                env=self._env,
+                pass_fds=(self._read, *self._keep),
             )
 
     def _watch(self) -> None:
@@ -80,10 +92,42 @@ class WorkerProcess:
             code = process.wait()
             if self._stopping.is_set():
                 return
-            log.error("the worker stopped unexpectedly (exit code %s); starting it again", code)
+            log.error(
+                "the %s stopped unexpectedly (exit code %s); starting it again",
+                self._command[0],
+                code,
+            )
             time.sleep(RESTART_PAUSE)
             if not self._stopping.is_set():
                 self._spawn()
+
+
+# How much lower the worker and the sender stand than the web for the CPU (nice(2) steps).
+# A webhook must be acknowledged within LINE's 2 s whatever the backlog; answering it can wait
+# the few milliseconds this costs, and when the web is idle the others have the CPU anyway.
+BELOW_THE_WEB = 5
+
+
+def started_by_serve() -> None:
+    """Give the web the CPU first (see BELOW_THE_WEB)."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(BELOW_THE_WEB)
+
+
+def forward(wake: threading.Event, fd: int, stop: threading.Event) -> threading.Thread:
+    """In the worker: pass each `wake` on to the sender process through `fd`."""
+    os.set_blocking(fd, False)
+
+    def write() -> None:
+        while not stop.is_set():
+            wake.wait()
+            wake.clear()
+            with contextlib.suppress(BlockingIOError, OSError):
+                os.write(fd, b"\0")
+
+    thread = threading.Thread(target=write, name="madoguchi-wake-sender", daemon=True)
+    thread.start()
+    return thread
 
 
 def listen(fd: int, wake: threading.Event, stop: threading.Event) -> threading.Thread:
