@@ -10,10 +10,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import itertools
-import json
-import logging
 import math
-import multiprocessing
 import os
 import platform
 import sqlite3
@@ -21,42 +18,24 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
-from typing import Any
 
-from flask import Flask, Response, abort, jsonify, request
-from linebot.v3 import WebhookHandler
-from linebot.v3.exceptions import InvalidSignatureError
-from linebot.v3.messaging import (
-    ApiClient,
-    Configuration,
-    MessagingApi,
-    ReplyMessageRequest,
-    TextMessage,
+from harness import (
+    SECRET,
+    USER_AGENT,
+    Bot,
+    Servers,
+    control,
+    people,
+    serve_baseline,
+    serve_timed_simulator,
 )
-from linebot.v3.webhooks import MessageEvent, TextMessageContent
-from sqlalchemy import func, select
-from waitress import create_server
 
-from bot.app import create_app as create_madoguchi
-from bot.settings import Settings
 from simulator import events as line_events
-from simulator.app import create_app as create_simulator
-from simulator.ids import new_opaque_token, new_reply_token, new_user_id
+from simulator.ids import new_opaque_token
 from simulator.signature import sign
-from simulator.state import SimulatorState
 from simulator.webhook import encode_body
-from storage import migrate
-from storage.db import Database
-from storage.models import InboxEvent
 
-SECRET = "bench-channel-secret"
-TOKEN = "bench-access-token"
-# LINE's webhook requests carry this agent; kept so the servers see what production sees.
-USER_AGENT = "LineBotWebhook/2.0"
 TEXTS = (
     "ゴミ出しを手伝ってもらえますか",
     "近くのサロンを教えてください",
@@ -114,124 +93,6 @@ class Run:
         return ordered[max(0, math.ceil(q * len(ordered)) - 1)] * 1000
 
 
-# --- servers, each in a child process --------------------------------------------------------
-
-
-def _serve(build: Callable[[], Flask], threads: int, conn: Connection) -> None:
-    """Serve the app `build()` returns with waitress on a free port, and send the port back."""
-    # A closed-loop load deeper than the thread count queues by design; waitress would log
-    # a warning for every queued request and the log writes would skew the figures.
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    try:
-        server = create_server(build(), host="127.0.0.1", port=0, threads=threads)
-        conn.send(("ok", server.effective_port))
-    except BaseException:
-        conn.send(("error", traceback.format_exc()))
-        raise
-    server.run()
-
-
-def serve_madoguchi(database_url: str, threads: int, conn: Connection) -> None:
-    """Child process: madoguchi's own app, with no worker, so only acknowledgement runs."""
-
-    def build() -> Flask:
-        settings = Settings(
-            channel_secret=SECRET, channel_access_token=TOKEN, database_url=database_url
-        )
-        return create_madoguchi(settings, db=Database(database_url))
-
-    _serve(build, threads, conn)
-
-
-def serve_simulator(threads: int, conn: Connection) -> None:
-    """Child process: the fake Messaging API, plus a bench-only route that mints reply tokens."""
-
-    def build() -> Flask:
-        # Tokens are minted before the clock starts, so they must outlive the whole run;
-        # the simulator's 60 s default would expire them in a long run.
-        state = SimulatorState(
-            webhook_url="http://127.0.0.1:9/unused",
-            channel_secret=SECRET,
-            access_token=TOKEN,
-            reply_token_ttl=3600.0,
-            quota=None,
-        )
-        app = create_simulator(state)
-
-        @app.post("/bench/reply-tokens")
-        def mint() -> Response:
-            user_ids = request.get_json()["userIds"]
-            return jsonify(replyTokens=[state.issue_reply_token(user) for user in user_ids])
-
-        return app
-
-    _serve(build, threads, conn)
-
-
-def serve_baseline(api_base_url: str, threads: int, conn: Connection) -> None:
-    """Child process: line-bot-sdk's flask-kitchensink pattern, replying inside the request."""
-
-    def build() -> Flask:
-        app = Flask(__name__)
-        configuration = Configuration(access_token=TOKEN, host=api_base_url)
-        handler = WebhookHandler(SECRET)
-
-        @app.post("/callback")
-        def callback() -> str:
-            signature = request.headers["X-Line-Signature"]
-            body = request.get_data(as_text=True)
-            try:
-                handler.handle(body, signature)
-            except InvalidSignatureError:
-                abort(400)
-            return "OK"
-
-        @handler.add(MessageEvent, message=TextMessageContent)
-        def handle_text_message(event: MessageEvent) -> None:
-            # As the example does: a client per event, the reply sent before the 200.
-            # The timeout is the one departure: the SDK's default waits forever.
-            with ApiClient(configuration) as api_client:
-                MessagingApi(api_client).reply_message(
-                    ReplyMessageRequest(
-                        reply_token=event.reply_token,
-                        messages=[TextMessage(text=event.message.text)],
-                    ),
-                    _request_timeout=10,
-                )
-
-        return app
-
-    _serve(build, threads, conn)
-
-
-class Servers:
-    """Child processes serving apps on 127.0.0.1; terminated, by handle, on close."""
-
-    def __init__(self) -> None:
-        self._context = multiprocessing.get_context("spawn")
-        self._processes: list[multiprocessing.process.BaseProcess] = []
-
-    def start(self, target: Callable[..., None], *args: Any) -> int:
-        """Start `target(*args, conn)` in a child and return the port it serves on."""
-        parent, child = self._context.Pipe()
-        process = self._context.Process(target=target, args=(*args, child), daemon=True)
-        process.start()
-        self._processes.append(process)
-        if not parent.poll(60):
-            raise RuntimeError(f"{target.__name__} did not start within 60 s")
-        status, value = parent.recv()
-        if status != "ok":
-            raise RuntimeError(f"{target.__name__} failed:\n{value}")
-        return int(value)
-
-    def close(self) -> None:
-        """Terminate every child this started and wait for it."""
-        for process in self._processes:
-            process.terminate()
-        for process in self._processes:
-            process.join(10)
-
-
 # --- webhook requests --------------------------------------------------------------------------
 
 
@@ -246,21 +107,6 @@ def make_webhooks(destination: str, senders: list[tuple[str, str]]) -> list[Webh
         body = encode_body(line_events.webhook_body(destination, [event]))
         prepared.append(Webhook(body, sign(SECRET, body)))
     return prepared
-
-
-def control(port: int, method: str, path: str, body: Any = None) -> Any:
-    """Call the simulator over HTTP and return its JSON answer."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        data = None if body is None else json.dumps(body).encode()
-        conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
-        response = conn.getresponse()
-        payload = response.read()
-        if response.status >= 300:
-            raise RuntimeError(f"{method} {path}: {response.status} {payload[:200]!r}")
-        return json.loads(payload)
-    finally:
-        conn.close()
 
 
 # --- the load generator ------------------------------------------------------------------------
@@ -339,23 +185,30 @@ def _post(conn: http.client.HTTPConnection, hook: Webhook, errors: list[str]) ->
 # --- the two phases ------------------------------------------------------------------------------
 
 
+def tokens_for(sim_port: int, count: int, users: int) -> tuple[list[str], list[str], str]:
+    """Residents who are friends of the account, the order they write in, and a reply token the
+    fake LINE issued for each message (so both sides can answer for real)."""
+    residents = people(sim_port, users)
+    order = [residents[i % len(residents)] for i in range(count)]
+    tokens = control(sim_port, "POST", "/bench/reply-tokens", {"userIds": order})["replyTokens"]
+    destination = control(sim_port, "GET", "/simulator/control/config")["botUserId"]
+    return order, tokens, destination
+
+
 def bench_madoguchi(servers: Servers, workdir: str, options: Options) -> tuple[Run, list[str]]:
-    """Acknowledgement of madoguchi's `/callback` on a fresh SQLite file; checks the inbox after."""
-    url = f"sqlite:///{os.path.join(workdir, 'madoguchi.db')}"
-    migrate.upgrade(url)
-    port = servers.start(serve_madoguchi, url, options.threads)
-    people = [new_user_id() for _ in range(options.users)]
-    sent = options.warmup + options.events
-    hooks = make_webhooks(
-        new_user_id(), [(people[i % len(people)], new_reply_token()) for i in range(sent)]
-    )
-    run = load("madoguchi", port, hooks[: options.warmup], hooks[options.warmup :], options)
-    database = Database(url)
+    """Acknowledgement by `madoguchi serve` as deployed: its worker process handles the events
+    and its sender answers them through the fake LINE while the acknowledgements are timed."""
+    sim_port = servers.start(serve_timed_simulator, options.latency_ms, 32)
+    bot = Bot(workdir, sim_port, "ingest")
+    bot.start()
     try:
-        with database.transaction() as session:
-            stored = session.scalar(select(func.count()).select_from(InboxEvent))
+        sent = options.warmup + options.events
+        order, tokens, destination = tokens_for(sim_port, sent, options.users)
+        hooks = make_webhooks(destination, list(zip(order, tokens, strict=True)))
+        run = load("madoguchi", bot.port, hooks[: options.warmup], hooks[options.warmup :], options)
+        stored = bot.inbox_rows()
     finally:
-        database.dispose()
+        bot.stop()
     problems = []
     if stored != sent:
         problems.append(f"madoguchi: {stored} events in the inbox, {sent} sent")
@@ -365,20 +218,13 @@ def bench_madoguchi(servers: Servers, workdir: str, options: Options) -> tuple[R
 def bench_baseline(servers: Servers, options: Options) -> tuple[Run, list[str]]:
     """The SDK example's pattern against the simulator with injected API latency."""
     # The simulator must never be the queue: it gets at least two threads per baseline thread.
-    sim_port = servers.start(serve_simulator, max(16, 2 * options.threads))
+    sim_port = servers.start(
+        serve_timed_simulator, options.latency_ms, max(16, 2 * options.threads)
+    )
     api_base = f"http://127.0.0.1:{sim_port}/simulator/line"
     port = servers.start(serve_baseline, api_base, options.threads)
-    personas = "/simulator/control/users"
-    people = [
-        control(sim_port, "POST", personas, {"displayName": f"住民{n:03d}"})["userId"]
-        for n in range(options.users)
-    ]
-    faults = {"seed": 1, "latency_ms": options.latency_ms}  # latency only, no errors
-    control(sim_port, "POST", "/simulator/control/faults", faults)
     sent = options.warmup + options.events
-    order = [people[i % len(people)] for i in range(sent)]
-    tokens = control(sim_port, "POST", "/bench/reply-tokens", {"userIds": order})["replyTokens"]
-    destination = control(sim_port, "GET", "/simulator/control/config")["botUserId"]
+    order, tokens, destination = tokens_for(sim_port, sent, options.users)
     hooks = make_webhooks(destination, list(zip(order, tokens, strict=True)))
     run = load("baseline", port, hooks[: options.warmup], hooks[options.warmup :], options)
     replies = control(sim_port, "GET", "/simulator/control/stats")["byVia"].get("reply", 0)
@@ -398,7 +244,10 @@ def report(madoguchi: Run, baseline: Run, options: Options) -> None:
         f"SQLite {sqlite3.sqlite_version}, waitress threads={options.threads}, keep-alive HTTP/1.1, "
         "127.0.0.1"
     )
-    print("  madoguchi: POST /callback -> verify, inbox row, commit, 200 (worker not running)")
+    print(
+        "  madoguchi: `madoguchi serve`: POST /callback -> verify, inbox row, commit, 200, "
+        "while its worker process handles and answers the events"
+    )
     print(
         f"  baseline:  line-bot-sdk flask-kitchensink pattern, reply inside the request, "
         f"simulator API latency {options.latency_ms:g} ms"
