@@ -38,5 +38,6 @@ safety-model: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/safety.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/salons.py
 	$(BIN)/python bench/checkins.py
