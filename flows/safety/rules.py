@@ -9,8 +9,6 @@ raises a concern.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -18,42 +16,24 @@ from typing import Any
 
 import yaml
 
-from flows.text import Analysis, Clause, Word, analyse, to_hiragana
+from flows.text import Analysis
+from flows.text.matching import (
+    Alternative,
+    Rule,
+    Scope,
+    any_rule,
+    compile_concepts,
+    compile_rules,
+    item_matches,
+    matches,
+    scope_of,
+    signature_of,
+)
 
 RULES = Path(__file__).with_name("rules.yaml")
 TIERS = ("certain", "possible", "concern")
-_SPEC = re.compile(r"^(?P<lemma>[^~+?]+)(?P<mods>(?:~|\+たい|\+れる|\?)*)$")
-
-
-@dataclass(frozen=True)
-class WordSpec:
-    """One word as a rule names it: its forms, the polarity it must have, passive or not."""
-
-    forms: frozenset[str]
-    signature: str | None  # None: any polarity
-    passive: bool
-
-
-@dataclass(frozen=True)
-class Sequence:
-    """Words that must follow one another: 気を失う is 気 then 失う."""
-
-    words: tuple[WordSpec, ...]
-
-
-@dataclass(frozen=True)
-class Phrase:
-    pattern: re.Pattern[str]
-
-
-Alternative = WordSpec | Sequence | Phrase
-
-
-@dataclass(frozen=True)
-class Rule:
-    items: tuple[tuple[Alternative, ...], ...]
-    unless: tuple[Alternative, ...] = ()
-    source: str = ""
+# Where other modules read it from: the classifier's features.
+__all__ = ["Hit", "concepts_in", "hits", "kinds", "signature_of"]
 
 
 @dataclass(frozen=True)
@@ -73,16 +53,6 @@ class Hit:
     dampened: bool = False
 
 
-@dataclass(frozen=True)
-class _Scope:
-    words: tuple[Word, ...]
-    folded: str
-    # Every form of every word: a rule's word that is not among them needs no closer look.
-    forms: frozenset[str]
-    # What each concept came to in this scope; many rules ask about the same one.
-    seen: dict[int, bool]
-
-
 def hits(analysis: Analysis) -> list[Hit]:
     """Every kind a message raises, with the strongest tier each reaches."""
     ruleset = _ruleset()
@@ -96,24 +66,24 @@ def hits(analysis: Analysis) -> list[Hit]:
         live = [
             clause
             for sentence in group
-            if not _any_rule(ruleset.playful, _scope(sentence.clauses))
+            if not any_rule(ruleset.playful, scope_of(sentence.clauses))
             for clause in sentence.clauses
-            if not _any_rule(ruleset.denied, _scope([clause]))
+            if not any_rule(ruleset.denied, scope_of([clause]))
         ]
         if live:
-            _match_scope(ruleset, _scope(live), best)
+            _matchscope_of(ruleset, scope_of(live), best)
     return [best[kind] for kind in ruleset.kinds if kind in best]
 
 
 _SHORT_SENTENCES = 4
 
 
-def _match_scope(ruleset: Ruleset, scope: _Scope, best: dict[str, Hit]) -> None:
+def _matchscope_of(ruleset: Ruleset, scope: Scope, best: dict[str, Hit]) -> None:
     """Record in `best` the strongest tier each kind reaches in this scope."""
-    unreal = _any_rule(ruleset.unreal, scope)
+    unreal = any_rule(ruleset.unreal, scope)
     for kind, tiers in ruleset.kinds.items():
         for tier in TIERS:
-            rule = next((r for r in tiers[tier] if _matches(r, scope)), None)
+            rule = next((r for r in tiers[tier] if matches(r, scope)), None)
             if rule is None:
                 continue
             # Not about now (a course, a film, "if…", long ago): staff may look, no more.
@@ -130,111 +100,11 @@ def kinds() -> tuple[str, ...]:
 def concepts_in(analysis: Analysis) -> list[str]:
     """The concepts a message mentions: features for the classifier beside the rules."""
     found = []
-    scope = _scope(analysis.clauses)
+    scope = scope_of(analysis.clauses)
     for name, alternatives in _concepts().items():
-        if _item_matches(alternatives, scope):
+        if item_matches(alternatives, scope):
             found.append(name)
     return found
-
-
-def _scope(clauses: list[Clause] | tuple[Clause, ...]) -> _Scope:
-    words = tuple(word for clause in clauses for word in clause.words)
-    forms = frozenset(form for word in words for form in word.forms)
-    return _Scope(words, "\n".join(clause.folded for clause in clauses), forms, {})
-
-
-def _any_rule(rules: tuple[Rule, ...], scope: _Scope) -> bool:
-    return any(_matches(rule, scope) for rule in rules)
-
-
-def _matches(rule: Rule, scope: _Scope) -> bool:
-    if rule.unless and _item_matches(rule.unless, scope):
-        return False
-    return all(_item_matches(item, scope) for item in rule.items)
-
-
-def _item_matches(item: tuple[Alternative, ...], scope: _Scope) -> bool:
-    key = id(item)
-    found = scope.seen.get(key)
-    if found is None:
-        forms, words, phrases = _split(item)
-        found = any(p.pattern.search(scope.folded) is not None for p in phrases) or (
-            not forms.isdisjoint(scope.forms) and any(_alternative_matches(a, scope) for a in words)
-        )
-        scope.seen[key] = found
-    return found
-
-
-_SPLITS: dict[int, tuple[frozenset[str], tuple[Alternative, ...], tuple[Phrase, ...]]] = {}
-
-
-def _split(
-    item: tuple[Alternative, ...],
-) -> tuple[frozenset[str], tuple[Alternative, ...], tuple[Phrase, ...]]:
-    """An item's patterns apart from its words, and every form its words go by: a scope that
-    has none of those forms needs no word compared (most of them, for most items)."""
-    split = _SPLITS.get(id(item))
-    if split is None:
-        phrases = tuple(a for a in item if isinstance(a, Phrase))
-        words = tuple(a for a in item if not isinstance(a, Phrase))
-        forms = frozenset(
-            form
-            for a in words
-            for form in (a.forms if isinstance(a, WordSpec) else a.words[0].forms)
-        )
-        # Items live as long as the cached ruleset, so their ids stay theirs.
-        split = _SPLITS[id(item)] = (forms, words, phrases)
-    return split
-
-
-def _alternative_matches(alternative: Alternative, scope: _Scope) -> bool:
-    if isinstance(alternative, Phrase):
-        return alternative.pattern.search(scope.folded) is not None
-    if isinstance(alternative, WordSpec):
-        if alternative.forms.isdisjoint(scope.forms):
-            return False
-        return any(_word_matches(alternative, word) for word in scope.words)
-    length = len(alternative.words)
-    return any(
-        all(
-            _word_matches(spec, word)
-            for spec, word in zip(alternative.words, scope.words[i : i + length], strict=True)
-        )
-        for i in range(len(scope.words) - length + 1)
-    )
-
-
-def _word_matches(spec: WordSpec, word: Word) -> bool:
-    if spec.forms.isdisjoint(word.forms):
-        return False
-    if spec.passive and not word.passive:
-        return False
-    if spec.signature is None:
-        return True
-    signature = signature_of(word)
-    if spec.signature in ("", "~"):
-        # A plain word matches its wished form too: 死ぬ in 死にたい; 動く~ in 動けなくなりたい.
-        return signature.replace("+たい", "", 1).rstrip("~") == "" and (
-            word.negated == (spec.signature == "~")
-        )
-    return signature == spec.signature
-
-
-def signature_of(word: Word) -> str:
-    """The word's polarity around a wish: "", "~", "+たい", "~+たい", "+たい~"."""
-    before, after, wished = 0, 0, False
-    for link in word.chain:
-        if link == "たい":
-            wished = True
-        elif link == "ない":
-            if wished:
-                after += 1
-            else:
-                before += 1
-    signature = "~" if before % 2 else ""
-    if wished:
-        signature += "+たい" + ("~" if after % 2 else "")
-    return signature
 
 
 @cache
@@ -245,14 +115,7 @@ def _data() -> dict[str, Any]:
 
 @cache
 def _concepts() -> dict[str, tuple[Alternative, ...]]:
-    raw: dict[str, list[Any]] = _data()["concepts"]
-    compiled: dict[str, tuple[Alternative, ...]] = {}
-    for name, entries in raw.items():
-        alternatives: list[Alternative] = []
-        for entry in entries:
-            alternatives.extend(_compile_entry(str(entry), compiled, name))
-        compiled[name] = tuple(alternatives)
-    return compiled
+    return compile_concepts(_data()["concepts"], RULES.name)
 
 
 @cache
@@ -260,85 +123,12 @@ def _ruleset() -> Ruleset:
     data = _data()
     concepts = _concepts()
     kinds = {
-        kind: {tier: _compile_rules(tiers.get(tier) or [], concepts) for tier in TIERS}
+        kind: {tier: compile_rules(tiers.get(tier) or [], concepts, RULES.name) for tier in TIERS}
         for kind, tiers in data["kinds"].items()
     }
     return Ruleset(
         kinds=kinds,
-        unreal=_compile_rules(data.get("unreal") or [], concepts),
-        denied=_compile_rules(data.get("denied") or [], concepts),
-        playful=_compile_rules(data.get("playful") or [], concepts),
+        unreal=compile_rules(data.get("unreal") or [], concepts, RULES.name),
+        denied=compile_rules(data.get("denied") or [], concepts, RULES.name),
+        playful=compile_rules(data.get("playful") or [], concepts, RULES.name),
     )
-
-
-def _compile_rules(
-    raw: list[Any], concepts: dict[str, tuple[Alternative, ...]]
-) -> tuple[Rule, ...]:
-    rules = []
-    for entry in raw:
-        items, unless = (entry, []) if isinstance(entry, list) else (entry["all"], entry["unless"])
-        rules.append(
-            Rule(
-                items=tuple(_compile_item(str(item), concepts) for item in items),
-                unless=tuple(a for item in unless for a in _compile_entry(str(item), concepts, "")),
-                source=" + ".join(str(item) for item in items),
-            )
-        )
-    return tuple(rules)
-
-
-def _compile_item(
-    entry: str, concepts: dict[str, tuple[Alternative, ...]]
-) -> tuple[Alternative, ...]:
-    # A concept stays one shared tuple, so a scope remembers its answer for every rule.
-    if entry.startswith("$") and entry[1:] in concepts:
-        return concepts[entry[1:]]
-    return tuple(_compile_entry(entry, concepts, ""))
-
-
-def _compile_entry(
-    entry: str, concepts: dict[str, tuple[Alternative, ...]], within: str
-) -> list[Alternative]:
-    if entry.startswith("$"):
-        name = entry[1:]
-        if name not in concepts:
-            raise ValueError(f"rules.yaml: unknown concept ${name} (in {within or 'a rule'})")
-        return list(concepts[name])
-    if entry.startswith("/"):
-        # Multi-line: a sentence's clauses are joined by newlines, and ^ starts each clause.
-        return [Phrase(re.compile(_fold_pattern(entry[1:]), re.MULTILINE))]
-    match = _SPEC.match(entry)
-    if match is None:
-        raise ValueError(f"rules.yaml: cannot read {entry!r}")
-    mods = match["mods"]
-    signature = None if "?" in mods else mods.replace("+れる", "")
-    words = analyse(match["lemma"]).words
-    if not words:
-        # A word the analyser reads as a particle or symbol (ぞ): match it as it is written.
-        written = re.escape(match["lemma"].casefold())
-        # A number is itself, not part of a phone number or a code: 119, not 090-1110-1190.
-        return [Phrase(re.compile(rf"(?<!\d){written}(?!\d)"))]
-    specs = [
-        WordSpec(
-            forms=_forms_of(match["lemma"], word),
-            signature=signature if len(words) == 1 else signature_of(word),
-            passive="+れる" in mods and len(words) == 1,
-        )
-        for word in words
-    ]
-    return [specs[0]] if len(specs) == 1 else [Sequence(tuple(specs))]
-
-
-def _fold_pattern(pattern: str) -> str:
-    """A pattern folded as sentences are (NFKC, lower case, hiragana), its syntax left alone."""
-    folded = to_hiragana(unicodedata.normalize("NFKC", pattern).casefold())
-    return "".join(folded.split())
-
-
-def _forms_of(written: str, word: Word) -> frozenset[str]:
-    from flows.text import japanese
-
-    forms = {word.lemma, to_hiragana(word.lemma), written.casefold(), *word.forms}
-    if any("\u4e00" <= c <= "\u9fff" for c in written):
-        forms.add(japanese.reading(written))
-    return frozenset(form for form in forms if form)
