@@ -32,7 +32,7 @@ from flows.consultation_questions import (
     URGENCIES,
     WHEN,
 )
-from flows.engine import Flow, FlowModel
+from flows.engine import Flow, FlowModel, Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
 from flows.phone_numbers import normalised as normalised_phone
@@ -45,39 +45,6 @@ MAX_WORRY_PARTS = 30
 # The thread keeps these besides text, each by its LINE message id.
 ATTACHABLE = ("image", "video", "audio", "file")
 
-# Free text that clearly asks for help starts a consultation (outside any flow and ticket).
-# Each is matched inside the message after folding width and case; keep them specific enough
-# that ordinary chatter ("困ったなあ、雨だ") does not match.
-HELP_REQUESTS = [
-    "相談したい",
-    "相談があります",
-    "相談があって",
-    "相談させて",
-    "相談にのって",
-    "相談に乗って",
-    "相談できますか",
-    "困っています",
-    "困ってます",
-    "困っております",
-    "こまっています",
-    "誰に相談",
-    "だれに相談",
-    "どこに相談",
-    "助けてほしい",
-    "助けて欲しい",
-    "たすけてほしい",
-    "手伝ってほしい",
-    "手伝って欲しい",
-    "話を聞いてほしい",
-    "話を聞いて欲しい",
-    "悩んでいます",
-    "悩みがあります",
-    "i need help",
-    "need some help",
-    "i have a problem",
-    "who can i ask",
-]
-_HELP = [normalise(words) for words in HELP_REQUESTS]
 _BACK_WORDS = {normalise(word) for word in ("もどる", "戻る", "前に戻る", "back")}
 # Typed answers to the consent notice besides its buttons' labels.
 _CONSENT_WORDS = {
@@ -86,8 +53,16 @@ _CONSENT_WORDS = {
 }
 
 
-def is_request_for_help(given: UserInput) -> bool:
-    return given.kind == "text" and any(words in given.normalised for words in _HELP)
+def offer(turn: Turn, given: UserInput, categories: tuple[str, ...]) -> None:
+    """A worry typed outside any flow: offer a consultation that already holds those words,
+    and the categories they name, ticked for the resident to confirm."""
+    words = given.text[:MAX_WORRY_CHARS]
+    data = {
+        "worry": [{"kind": "text", "text": words, "id": given.message_id}],
+        "categories": [value for value, _ in CATEGORIES if value in categories],
+        "carried": True,
+    }
+    engine.start(turn, FLOW, state="offered", data=data)
 
 
 def forget_message(conversation: Conversation, message_id: str) -> None:
@@ -341,8 +316,11 @@ class ConsultationFlow(Flow):
     name = NAME
     resumable_for = timedelta(days=7)
     free_text_states = frozenset({"worry", "phone"})
+    other_entries = frozenset({"offered"})
     states = [
         "consent",
+        # Offered after a worry typed at the menu: 「…のご相談ですね。おつなぎしましょうか？」
+        "offered",
         "about",
         "categories",
         "area",
@@ -357,6 +335,10 @@ class ConsultationFlow(Flow):
         engine.FINAL,
     ]
     transitions = [
+        # A worry typed at the menu, its words kept: yes asks for consent, no leaves them.
+        {"trigger": "agree", "source": "offered", "dest": "consent"},
+        {"trigger": "decline", "source": "offered", "dest": engine.FINAL, "after": "leave"},
+        {"trigger": "back", "source": "offered", "dest": engine.FINAL, "after": "leave"},
         # Consent: yes goes on; no is kept too, and offers the phone instead.
         {"trigger": "agree", "source": "consent", "dest": "about", "before": "record_agreement"},
         {
@@ -471,7 +453,8 @@ class ConsultationFlow(Flow):
             return "locate", {"location": given.location}
         if given.kind == "text" and given.normalised in _BACK_WORDS:
             return "back", {}
-        if state == "consent" and given.kind == "text" and given.normalised in _CONSENT_WORDS:
+        typed_yes_no = given.kind == "text" and given.normalised in _CONSENT_WORDS
+        if state in ("consent", "offered") and typed_yes_no:
             return _CONSENT_WORDS[given.normalised], {}
         tapped = self._typed_button(model, given)
         if tapped is not None:

@@ -89,6 +89,23 @@ def _ask_consent(model: FlowModel) -> Question:
     ]
 
 
+def _ask_offered(model: FlowModel) -> Question:
+    turn = model.turn
+    chosen = model.data.get("categories", [])
+    if chosen:
+        topic = _listed(turn, CATEGORIES, chosen)
+        question = turn._(
+            "A worry about {topic}, is that right? Shall we pass it to a member of staff?",
+            topic=topic,
+        )
+    else:
+        question = turn._("Is this a worry? Shall we pass it to a member of staff?")
+    return question, [
+        _button(turn._("Yes, please"), "agree"),
+        _button(turn._("No, thank you"), "decline"),
+    ]
+
+
 def _ask_about(model: FlowModel) -> Question:
     turn = model.turn
     buttons: list[Button | LocationButton] = [
@@ -168,7 +185,16 @@ def _ask_urgency(model: FlowModel) -> Question:
 def _ask_worry(model: FlowModel) -> Question:
     turn = model.turn
     buttons: list[Button | LocationButton] = [_button(turn._("Send"), "send"), _back_button(model)]
-    if model.data.get("worry"):
+    worry = model.data.get("worry", [])
+    if model.data.get("carried") and len(worry) == 1:
+        first = worry[0].get("text", "")
+        shown = first if len(first) <= 40 else first[:39] + "…"
+        return turn._(
+            "We have kept what you wrote: “{words}”. Add more if you like; when you have "
+            "finished, tap “Send”.",
+            words=shown,
+        ), buttons
+    if worry:
         return turn._(
             "Got it. Write more if you like; when you have finished, tap “Send”."
         ), buttons
@@ -226,6 +252,7 @@ def _ask_correcting(model: FlowModel) -> Question:
 
 QUESTIONS = {
     "consent": _ask_consent,
+    "offered": _ask_offered,
     "about": _ask_about,
     "categories": _ask_categories,
     "area": _ask_area,

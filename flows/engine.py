@@ -77,6 +77,8 @@ class Flow:
     # States where whatever is typed is the answer itself (free writing, a phone number), so a
     # message that happens to be a menu word is not taken as a menu choice there.
     free_text_states: ClassVar[frozenset[str]] = frozenset()
+    # States besides the first that `start` may begin in (with what is known already).
+    other_entries: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -107,12 +109,17 @@ def register(flow: Flow) -> Flow:
     return flow
 
 
-def start(turn: Turn, flow: Flow) -> None:
-    """Begin `flow` from its first state and ask its first question."""
+def start(
+    turn: Turn, flow: Flow, state: str | None = None, data: dict[str, Any] | None = None
+) -> None:
+    """Begin `flow` from its first state (or `state`, with what is known in `data`) and ask
+    that state's question."""
     conversation = turn.conversation
     conversation.flow = flow.name
-    conversation.state = flow.states[0]
-    conversation.data = {}
+    if state is not None and state not in flow.other_entries:
+        raise ValueError(f"{flow.name} cannot start in {state}")
+    conversation.state = state or flow.states[0]
+    conversation.data = dict(data or {})
     conversation.updated_at = turn.now
     turn.say(*flow.ask(flow.model_class(turn, conversation.state)))
 

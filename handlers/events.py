@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 # Importing a flow registers it.
 import flows.language
 import flows.salons  # noqa: F401
-from flows import consultation, engine, i18n, replies
+from flows import consultation, engine, i18n, intents, replies
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
 from handlers import commands, safety, staff_group, watch
@@ -162,16 +162,30 @@ def respond(turn: Turn, given: UserInput) -> None:
     if turn.conversation.flow in engine.REGISTRY:
         engine.advance(turn, given)
         return
-    # Outside any flow: an open ticket's thread takes what they send, then a plain ask for help.
+    # Outside any flow: an open ticket's thread takes what they send, then what they typed is
+    # read for what they want (a worry, a salon, watch-over, another language).
     if thread.take(turn, given):
         return
-    if consultation.is_request_for_help(given):
-        engine.start(turn, consultation.FLOW)
+    if given.kind == "text" and not turn.alarmed and _typed_wish(turn, given):
         return
     engine.finish(turn)
     # After an answer about danger, "please choose from the buttons" would be cold: the menu only.
     sorry = [] if turn.alarmed else [replies.odd_input(turn, given, in_flow=False)]
     turn.say(*sorry, replies.main_menu(turn))
+
+
+def _typed_wish(turn: Turn, given: UserInput) -> bool:
+    """Start what a typed message asks for; a worry is offered as a consultation holding its
+    words. False if it asks for nothing we can tell."""
+    wanted = intents.read(given.text)
+    if wanted.flow == consultation.NAME:
+        consultation.offer(turn, given, wanted.categories)
+        return True
+    flow = engine.REGISTRY.get(wanted.flow or "")
+    if flow is None:
+        return False
+    engine.start(turn, flow)
+    return True
 
 
 def _menu_labels(turn: Turn) -> dict[str, str]:

@@ -26,8 +26,8 @@ def test_every_callback_name_resolves_on_the_model(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(engine.REGISTRY))
 def test_every_state_is_reachable_and_the_flow_can_finish(name: str) -> None:
     flow = engine.REGISTRY[name]
-    reached = {flow.states[0]}
-    frontier = [flow.states[0]]
+    reached = {flow.states[0], *flow.other_entries}
+    frontier = list(reached)
     while frontier:
         state = frontier.pop()
         for event in flow.machine.events.values():
