@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.services import services
-from console import openapi
+from console import casework_with_words, openapi
 from flows import i18n
 from storage import casework, staff_accounts
 from storage.models import District, Staff, Team, Ticket, TicketMessage
@@ -165,7 +165,7 @@ def claim_next_ticket(call: Call) -> Response:
 def reply_to_resident(call: Call, reference: str) -> Response:
     body = _string(_json(), "body")
     ticket = _visible_ticket(call, reference)
-    message = casework.reply(call.session, call.staff, ticket, body, call.now)
+    message = casework_with_words.reply(call.session, call.staff, ticket, body, call.now)
     return _created(message=_message(call.session, message), ticket=_summary(ticket, call.now))
 
 
@@ -197,7 +197,7 @@ def transfer_ticket(call: Call, reference: str) -> Response:
     team = call.session.scalar(select(Team).where(Team.slug == slug))
     if team is None:
         raise Refused(N_("There is no team {teams}."), field="team", teams=slug[:40])
-    casework.transfer(call.session, call.staff, ticket, team, reason, call.now)
+    casework_with_words.transfer(call.session, call.staff, ticket, team, reason, call.now)
     return jsonify(ticket=_summary(ticket, call.now))
 
 
@@ -207,7 +207,7 @@ def refer_ticket(call: Call, reference: str) -> Response:
     data = _json()
     agency, handed_over = _string(data, "agency"), _string(data, "handed_over")
     ticket = _visible_ticket(call, reference)
-    casework.refer(call.session, call.staff, ticket, agency, handed_over, call.now)
+    casework_with_words.refer(call.session, call.staff, ticket, agency, handed_over, call.now)
     return jsonify(ticket=_summary(ticket, call.now))
 
 
@@ -218,7 +218,7 @@ def close_ticket(call: Call, reference: str) -> Response:
     outcome = _string(data, "outcome")
     note = _string(data, "note", required=False)
     ticket = _visible_ticket(call, reference)
-    casework.close(call.session, call.staff, ticket, outcome, note, call.now)
+    casework_with_words.close(call.session, call.staff, ticket, outcome, note, call.now)
     return jsonify(ticket=_summary(ticket, call.now))
 
 

@@ -276,9 +276,12 @@ def auto_assign_all(session: Session, now: datetime) -> list[Ticket]:
 
 
 def reply(
-    session: Session, staff: Staff, ticket: Ticket, body: str, now: datetime
+    session: Session, staff: Staff, ticket: Ticket, body: str, now: datetime, header: str = ""
 ) -> TicketMessage:
     """Send `body` to the resident in LINE (by push through the outbox) and add it to the thread.
+
+    `header` goes first in LINE only (who is writing, and about which ticket), so the resident
+    tells a person from the bot; the thread keeps the body as written.
 
     ValueError with a reason for an empty or too long body, a closed ticket, or a resident who
     blocked the account. Records the first response; new/assigned becomes in_progress, and
@@ -294,7 +297,8 @@ def reply(
         )
     if ticket.assignee_id is None and ticket.status == "new":
         claim(session, staff, ticket, now)
-    bubbles = [{"type": "text", "text": part} for part in split_for_line(body)]
+    sent = f"{header}\n{body}" if header else body
+    bubbles = [{"type": "text", "text": part} for part in split_for_line(sent)]
     (row,) = outbox.enqueue(session, resident.line_user_id, bubbles, now)
     message = tickets.add_message(
         session, ticket, author="staff", staff=staff, body=body, now=now, outbox_id=row.id
@@ -313,6 +317,17 @@ def reply(
         detail={"message_id": message.id, "outbox_id": row.id, "parts": len(bubbles)},
     )
     return message
+
+
+def tell_resident(session: Session, ticket: Ticket, words: str, now: datetime) -> bool:
+    """Tell the resident in LINE what happened to their ticket (moved, referred, closed), and
+    show it in the thread as the bot's; False if they blocked the account (nothing is sent)."""
+    resident = ticket.resident
+    if not resident.following or not resident.line_user_id:
+        return False
+    (row,) = outbox.enqueue(session, resident.line_user_id, [{"type": "text", "text": words}], now)
+    tickets.add_message(session, ticket, author="bot", body=words, now=now, outbox_id=row.id)
+    return True
 
 
 def split_for_line(body: str, limit: int = LINE_TEXT_LIMIT) -> list[str]:

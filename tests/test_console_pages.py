@@ -374,7 +374,10 @@ def test_reply_goes_out_through_the_outbox_and_a_refusal_keeps_the_draft(
     with db.transaction() as session:
         row = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
         assert row is not None
-        assert row.messages == [{"type": "text", "text": "こんにちは、青木です。"}]
+        # The resident sees who is writing, and about which ticket, before the words.
+        assert row.messages == [
+            {"type": "text", "text": "社協 aokiより（C-2026-000001）\nこんにちは、青木です。"}
+        ]
         assert ticket(session, reference).first_response_at == NOW
 
     with db.transaction() as session:

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from console import labels
+from console import casework_with_words, labels
 from console.auth import safe_next
 from console.context import app_services, client_ip, now, work
 from console.i18n import _, local_date, local_time, reason
@@ -371,7 +371,7 @@ def reply(reference: str) -> Any:
         ticket = _visible(session, staff, reference)
         try:
             with session.begin_nested():
-                casework.reply(session, staff, ticket, body, now())
+                casework_with_words.reply(session, staff, ticket, body, now())
         except ValueError as refused:
             return _render(session, staff, ticket, reply_draft=body, error=reason(refused)), 422
     flash(_("Your reply is on its way to the resident."), "success")
@@ -428,7 +428,7 @@ def transfer(reference: str) -> Response:
             abort(400, description="no such team")
         try:
             with session.begin_nested():
-                casework.transfer(session, staff, ticket, team, reason, now())
+                casework_with_words.transfer(session, staff, ticket, team, reason, now())
         except ValueError as refused:
             flash(reason(refused), "error")
             return _back(reference)
@@ -446,7 +446,7 @@ def refer(reference: str) -> Response:
         abort(400, description="name the agency")
     return _change(
         reference,
-        lambda session, staff, ticket: casework.refer(
+        lambda session, staff, ticket: casework_with_words.refer(
             session, staff, ticket, agency, handed_over, now()
         ),
         _("Referral to {agency} recorded.", agency=agency),
@@ -460,7 +460,7 @@ def close(reference: str) -> Response:
     closing_note = _text("note", NOTE_MAX)
     return _change(
         reference,
-        lambda session, staff, ticket: casework.close(
+        lambda session, staff, ticket: casework_with_words.close(
             session, staff, ticket, outcome, closing_note, now()
         ),
         _("Closed: {outcome}.", outcome=labels.label(labels.OUTCOME_NAMES, outcome)),
