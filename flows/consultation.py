@@ -175,6 +175,8 @@ class ConsultationModel(FlowModel):
             chosen.append(value)
         # Kept in the order of the buttons, whatever order they were tapped in.
         self.data["categories"] = [c for c, _ in CATEGORIES if c in chosen]
+        # What this tap did, said in one line instead of the whole question again.
+        self.data["toggled"] = [value, value in chosen, self.turn.now.isoformat()]
 
     def ask_for_one(self, event: EventData) -> None:
         turn = self.turn

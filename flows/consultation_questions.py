@@ -117,19 +117,34 @@ def _ask_about(model: FlowModel) -> Question:
 def _ask_categories(model: FlowModel) -> Question:
     turn = model.turn
     chosen = model.data.get("categories", [])
-    buttons: list[Button | LocationButton] = []
+    items: list[Button | LocationButton] = []
     for value, label in CATEGORIES:
         shown = turn._(label)
-        buttons.append(_button(CHECK + shown if value in chosen else shown, "toggle", value))
-    buttons += [_button(turn._("Next"), "next"), _back_button(model)]
-    question = turn._(
-        "What is it about? You can choose more than one. “A little help” means things like "
-        "taking out the rubbish or shopping. When you are done, tap “Next”."
+        items.append(_button(CHECK + shown if value in chosen else shown, "toggle", value))
+    forward = _button(turn._("Next"), "next")
+    # On a phone only the first three or four quick replies show: once something is chosen,
+    # "Next" comes first so nobody has to scroll sideways for it.
+    buttons = (
+        [forward, *items, _back_button(model)] if chosen else [*items, forward, _back_button(model)]
     )
     if chosen:
         status = turn._("Chosen: {items}", items=_listed(turn, CATEGORIES, chosen))
     else:
         status = turn._("Nothing chosen yet.")
+    toggled = model.data.get("toggled")
+    if toggled and toggled[2] == turn.now.isoformat():
+        # Right after a tap: what it did, in a line, not the whole question again.
+        item = _label(turn, CATEGORIES, toggled[0])
+        did = (
+            turn._("“{item}” chosen.", item=item)
+            if toggled[1]
+            else turn._("“{item}” taken off.", item=item)
+        )
+        return f"{did}\n{status}\n" + turn._("Choose more if you like, then tap “Next”."), buttons
+    question = turn._(
+        "What is it about? You can choose more than one. “A little help” means things like "
+        "taking out the rubbish or shopping. When you are done, tap “Next”."
+    )
     return f"{question}\n{status}", buttons
 
 

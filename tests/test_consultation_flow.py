@@ -580,3 +580,19 @@ def test_the_consent_count_grows_with_each_answer(chat: Dialogue, db: Database) 
         given = session.scalars(select(Consent.given).order_by(Consent.id)).all()
         assert given == [False, True]
         assert session.scalar(select(func.count()).select_from(Consent)) == 2
+
+
+def test_a_category_tap_is_told_in_a_line_and_next_comes_first_once_chosen(
+    chat: Dialogue,
+) -> None:
+    said = walk_to(chat, "categories")
+    assert said.buttons[-2:] == ["次へ", "もどる"]  # nothing chosen yet: nothing to go on with
+    said = chat.tap(said, "介護・高齢")
+    assert said.text.startswith("「介護・高齢」を選びました。")
+    assert not asks(said, "categories"), "the long question is not repeated after a tap"
+    assert len(said.text) < 70
+    # Three or four quick replies show on a phone: the way on is the first of them.
+    assert said.buttons[0] == "次へ"
+    said = chat.tap(said, "✓介護・高齢")
+    assert said.text.startswith("「介護・高齢」を外しました。")
+    assert said.buttons[-2:] == ["次へ", "もどる"]
