@@ -303,7 +303,7 @@ class ConsultationModel(FlowModel):
         turn.say(
             text(
                 turn._(
-                    "That is as much as we can take here. Please tap “Send”; "
+                    "That is as much as we can take here. Please tap “Done writing”; "
                     "you can tell the staff the rest later."
                 )
             )

@@ -199,23 +199,26 @@ def _ask_urgency(model: FlowModel) -> Question:
 
 def _ask_worry(model: FlowModel) -> Question:
     turn = model.turn
-    buttons: list[Button | LocationButton] = [_button(turn._("Send"), "send"), _back_button(model)]
+    buttons: list[Button | LocationButton] = [
+        _button(turn._("Done writing"), "send"),
+        _back_button(model),
+    ]
     worry = model.data.get("worry", [])
     if model.data.get("carried") and len(worry) == 1:
         first = worry[0].get("text", "")
         shown = first if len(first) <= 40 else first[:39] + "…"
         return turn._(
             "We have kept what you wrote: “{words}”. Add more if you like; when you have "
-            "finished, tap “Send”.",
+            "finished, tap “Done writing”.",
             words=shown,
         ), buttons
     if worry:
         return turn._(
-            "Got it. Write more if you like; when you have finished, tap “Send”."
+            "Got it. Write more if you like; when you have finished, tap “Done writing”."
         ), buttons
     question = turn._(
         "Please tell us about your worry in your own words. You can send several messages, "
-        "and photos too. When you have finished, tap “Send”."
+        "and photos too. When you have finished, tap “Done writing”."
     )
     return question, buttons
 

@@ -96,7 +96,7 @@ def test_a_consultation_reaches_the_team_and_the_staff_reply_reaches_the_residen
     hanako.do("text", "続きがあれば", text="娘が入院して、孫の世話に困っています。")
     hanako.do("image", "続きがあれば")
     assert "担当者へお渡しします" in stack.bot_texts(hanako.user)[-2]
-    hanako.tap("送信", "どの方法がよいですか")
+    hanako.tap("書き終えた", "どの方法がよいですか")
     hanako.tap("LINEで", "連絡がつきやすいのは")
     summary = hanako.tap("いつでも", "ご相談の内容を確かめてください")
     assert "子育て" in summary and "緑" in summary and "写真など：1" in summary

@@ -67,7 +67,7 @@ ANSWERS: dict[str, Callable[[Dialogue, Said], Said]] = {
     "area": lambda chat, said: chat.tap(said, "中部"),
     "district": lambda chat, said: chat.tap(said, "緑"),
     "urgency": lambda chat, said: chat.tap(said, "今日中に"),
-    "worry": lambda chat, said: chat.tap(chat.say("子どもの夜泣きで眠れません。"), "送信"),
+    "worry": lambda chat, said: chat.tap(chat.say("子どもの夜泣きで眠れません。"), "書き終えた"),
     "contact": lambda chat, said: chat.tap(said, "電話で"),
     "phone": lambda chat, said: chat.say("090-1234-5678"),
     "when": lambda chat, said: chat.tap(said, "午前"),
@@ -278,7 +278,7 @@ CORRECTIONS: list[tuple[str, Callable[[Dialogue, Said], Said], str]] = [
     ("急ぎ具合", lambda chat, said: chat.tap(said, "いつでも"), "急ぎ具合：いつでも"),
     (
         "ご相談の内容",
-        lambda chat, said: chat.tap(chat.say("やはり買い物が大変です。"), "送信"),
+        lambda chat, said: chat.tap(chat.say("やはり買い物が大変です。"), "書き終えた"),
         "ご相談の内容：やはり買い物が大変です。",
     ),
     ("連絡方法", lambda chat, said: chat.tap(said, "訪問してほしい"), "連絡方法：訪問してほしい"),
@@ -357,14 +357,17 @@ def test_odd_input_at_a_step_gets_a_kind_answer_and_stays(
 
 def test_the_worry_takes_several_messages_photos_and_stickers(chat: Dialogue, db: Database) -> None:
     said = walk_to(chat, "worry")
-    assert said.buttons == ["送信", "もどる"]
+    assert said.buttons == ["書き終えた", "もどる"]
     assert "続きがあれば" in chat.say("母が一人暮らしで、").text
     said = chat.photo("photo-1")
-    assert "担当者へお渡しします" in said.text and said.buttons == ["送信", "もどる"]
+    assert "担当者へお渡しします" in said.text and said.buttons == ["書き終えた", "もどる"]
     said = chat.sticker()
-    assert "スタンプをありがとうございます" in said.text and said.buttons == ["送信", "もどる"]
+    assert "スタンプをありがとうございます" in said.text and said.buttons == [
+        "書き終えた",
+        "もどる",
+    ]
     chat.say("最近ごはんを食べていないようです。")
-    said = chat.tap(said, "送信")
+    said = chat.tap(said, "書き終えた")
     assert asks(said, "contact")
     for step in ["contact", "phone", "when"]:
         said = ANSWERS[step](chat, said)
@@ -386,7 +389,7 @@ def test_a_long_worry_is_taken_whole_and_capped_sensibly(chat: Dialogue, db: Dat
     chat.say("い" * 2999)
     said = chat.say("う" * 3000)
     assert "ここで受け取れる長さはここまでです" in said.text
-    said = chat.tap(said, "送信")
+    said = chat.tap(said, "書き終えた")
     for step in ["contact", "phone", "when"]:
         said = ANSWERS[step](chat, said)
     assert "（全部で6000文字）" in said.text  # 3000 + 2999 + 1
@@ -404,7 +407,7 @@ def test_menu_words_typed_into_the_worry_are_kept_as_words(chat: Dialogue) -> No
 
 
 def test_an_empty_worry_can_still_be_sent(chat: Dialogue) -> None:
-    said = chat.tap(walk_to(chat, "worry"), "送信")
+    said = chat.tap(walk_to(chat, "worry"), "書き終えた")
     assert asks(said, "contact")
 
 
@@ -413,7 +416,7 @@ def test_an_unsent_message_leaves_the_worry(chat: Dialogue) -> None:
     chat.say("まちがえて送りました")
     chat.unsend(chat.last_message_id)
     said = chat.say("本当の相談です")
-    said = chat.tap(said, "送信")
+    said = chat.tap(said, "書き終えた")
     for step in ["contact", "phone", "when"]:
         said = ANSWERS[step](chat, said)
     assert "本当の相談です" in said.text and "まちがえて" not in said.text
@@ -479,7 +482,7 @@ def test_a_half_finished_consultation_survives_an_idle_day(chat: Dialogue) -> No
     assert said.buttons == ["続きから", "最初からやり直す", "やめる"]
     said = chat.tap(said, "続きから")
     assert "続きがあれば" in said.text  # back at the worry, what was written kept
-    said = chat.tap(said, "送信")
+    said = chat.tap(said, "書き終えた")
     for step in ["contact", "phone", "when"]:
         said = ANSWERS[step](chat, said)
     assert "昨日の続きです。" in said.text
@@ -565,7 +568,7 @@ def test_english_speakers_get_every_step_in_english(db: Database) -> None:
     said = chat.tap(chat.tap(said, "Care and old age"), "Next")
     assert "Send my location" in said.location_buttons
     said = chat.tap(chat.tap(said, "Not sure"), "Any time")
-    said = chat.tap(chat.say("My neighbour has not been seen for days."), "Send")
+    said = chat.tap(chat.say("My neighbour has not been seen for days."), "Done writing")
     said = chat.tap(chat.tap(said, "By LINE"), "Afternoon")
     assert "Please check your consultation." in said.text
     done = chat.tap(said, "Send it")

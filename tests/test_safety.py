@@ -76,7 +76,7 @@ QUESTION = "いま、すぐに助けが必要ですか？"
 ANSWERS = ["はい", "いいえ、大丈夫"]
 ALL_RIGHT = "わかりました。何かあれば、いつでもここに書いてください。"
 WORRY = "ご自分の言葉で書いてください"  # the consultation's free-text question
-MORE = "書き終えたら「送信」を押してください"  # the same, once some words are in
+MORE = "終わったら「書き終えた」を押してください"  # the same, once some words are in
 
 
 def clock_at(moment: datetime) -> Clock:
@@ -459,7 +459,7 @@ def test_no_is_a_kind_line_a_note_for_staff_and_the_question_again(town: Databas
         assert _thread(ticket)[-1] == ("bot", said.texts[0])
         assert _conversation(session).state == "worry"
     # The consultation goes on where it was.
-    assert "どの方法がよいですか" in chat.tap(said, "送信").text
+    assert "どの方法がよいですか" in chat.tap(said, "書き終えた").text
 
 
 @pytest.mark.usefixtures("unsure")
@@ -487,7 +487,7 @@ def test_writing_on_instead_of_answering_goes_to_the_flow(town: Database) -> Non
     _consultation_at(chat, "worry")
     chat.say(MAY_BE)
     said = chat.say("子どものことで相談したいです")
-    assert WORRY in said.text or "送信" in said.buttons
+    assert WORRY in said.text or "書き終えた" in said.buttons
     with town.transaction() as session:
         worry = _conversation(session).data["worry"]
         assert [p["text"] for p in worry] == [MAY_BE, "子どものことで相談したいです"]

@@ -44,7 +44,7 @@ def test_a_worry_typed_at_the_menu_becomes_a_ticket_holding_those_words(
     said = chat.tap(chat.tap(said, "中部"), "緑")
     said = chat.tap(said, "いつでも")
     assert "お預かりしています" in said.text and "足が悪くて買い物に行けません" in said.text
-    said = chat.tap(chat.tap(said, "送信"), "LINEで")
+    said = chat.tap(chat.tap(said, "書き終えた"), "LINEで")
     said = chat.tap(said, "いつでも")
     assert WORRY in said.text  # the summary
     done = chat.tap(said, "送信する")
