@@ -28,13 +28,16 @@ def create_app(
     db: Database | None = None,
     clock: Clock | None = None,
     wake: Callable[[], None] | None = None,
+    session_clock: Clock | None = None,
 ) -> Flask:
-    """The Flask app; tests pass their own settings, database and clock."""
+    """The Flask app; tests pass their own settings, database and clock. Console sign-ins run
+    on `session_clock`: real time, or `clock` when a test passes one and no session clock."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = webhook.MAX_BODY
     app.config["SECRET_KEY"] = settings.secret_key or None
     db = db or Database(settings.database_url)
+    session_clock = session_clock or clock or Clock()
     # Unless a test passes its own, the clock's offset is the database's, shared by all processes.
     clock = clock or Clock.shared(db)
     app.extensions["madoguchi"] = Services(
@@ -44,6 +47,7 @@ def create_app(
         signature=SignatureValidator(settings.channel_secret),
         inbox_writer=InboxWriter(db, clock.now),
         wake=wake or (lambda: None),
+        session_clock=session_clock,
     )
     app.register_blueprint(webhook.blueprint)
     init_console(app)

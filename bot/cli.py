@@ -63,7 +63,7 @@ def serve(host: str, port: int, threads: int) -> None:
     # Kept in the database, so `POST /simulator/clock` moves the worker process's clock too.
     clock = Clock.shared(db)
     worker, sender = _worker_processes(settings)
-    app = create_app(settings, db=db, clock=clock, wake=worker.wake)
+    app = create_app(settings, db=db, clock=clock, wake=worker.wake, session_clock=Clock())
     if settings.simulator_mode:
         # Only the CLI and the tests import the simulator; the product never depends on it.
         from simulator.app import create_blueprint

@@ -34,7 +34,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from console import throttle
-from console.context import Viewer, app_services, client_ip, now, viewer
+from console.context import Viewer, app_services, client_ip, session_now, viewer
 from console.i18n import LANGUAGES, _
 from storage import audit, staff_accounts
 from storage.models import ConsoleSession, Staff
@@ -110,7 +110,7 @@ def _signed_in() -> Viewer | None:
     token = session.get("sid")
     if not isinstance(token, str):
         return None
-    moment = now()
+    moment = session_now()
     with app_services().db.transaction() as db:
         row = db.scalar(select(ConsoleSession).where(ConsoleSession.token_hash == _digest(token)))
         if row is None or not _is_live(row, moment):
@@ -147,7 +147,7 @@ def sign_in() -> Any:
     email = staff_accounts.normalise_email(request.form.get("email", ""))[:200]
     password = request.form.get("password", "")[:1024]
     target = safe_next(request.form.get("next"))
-    moment, ip = now(), client_ip()
+    moment, ip = session_now(), client_ip()
     token: str | None = None
     with app_services().db.transaction() as db:
         wait = throttle.wait_before_next(db, email, ip, moment)
@@ -195,7 +195,7 @@ def _start_session(db: Session, staff: Staff, ip: str, moment: datetime) -> str:
 
 def sign_out() -> Response:
     current = viewer()
-    moment = now()
+    moment = session_now()
     with app_services().db.transaction() as db:
         row = db.get(ConsoleSession, current.session_id)
         if row is not None and row.ended_at is None:

@@ -36,6 +36,11 @@ def now() -> datetime:
     return app_services().clock.now()
 
 
+def session_now() -> datetime:
+    """Real time, for sign-ins (see Services.session_clock)."""
+    return app_services().session_clock.now()
+
+
 def viewer() -> Viewer:
     """The signed-in staff member; every console route but sign-in runs after the check."""
     found = g.get("viewer")

@@ -33,8 +33,11 @@ class StoppedClock(Clock):
         return self._at + self.offset
 
 
-def console_app(db: Database, now: datetime, **overrides: Any) -> Flask:
-    """The whole app (console included) on `db`, its clock showing `now`."""
+def console_app(
+    db: Database, now: datetime, session_clock: Clock | None = None, **overrides: Any
+) -> Flask:
+    """The whole app (console included) on `db`, its clock showing `now`; sign-ins on the same
+    clock unless `session_clock` is given."""
     values: dict[str, Any] = {
         "channel_secret": "console-secret",
         "channel_access_token": "console-token",
@@ -42,7 +45,7 @@ def console_app(db: Database, now: datetime, **overrides: Any) -> Flask:
         "secret_key": "console-test-key",
     }
     settings = Settings(**{**values, **overrides})
-    return create_app(settings, db=db, clock=StoppedClock(now))
+    return create_app(settings, db=db, clock=StoppedClock(now), session_clock=session_clock)
 
 
 def give_password(db: Database, staff_id: int, password: str = PASSWORD) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from casework_data import NOW, Office, make_office, make_resident, make_ticket, ticket
-from console_client import PASSWORD, Browser, console_app, give_password
+from console_client import PASSWORD, Browser, StoppedClock, console_app, give_password
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -336,6 +336,19 @@ def test_sign_out_ends_the_session_even_for_a_copied_cookie(
             )
         )
     assert actions[-2:] == ["login", "logout"]
+
+
+def test_moving_the_demo_clock_forward_does_not_sign_staff_out(
+    db: Database, office: Office
+) -> None:
+    real = StoppedClock(NOW)
+    app = console_app(db, NOW, session_clock=real)
+    browser = signed_in(app, db, office, "aoki")
+    # A demo moves the bot's clock a day ahead to show a check-in's reminder and alarm.
+    app.extensions["madoguchi"].clock.advance(timedelta(days=1))
+    assert browser.get("/console/queue").status_code == 200
+    real.advance(timedelta(hours=8, minutes=1))
+    assert browser.get("/console/queue").status_code == 302, "eight real hours idle still end it"
 
 
 def test_an_idle_session_ends_and_a_deactivated_account_is_out_at_once(
