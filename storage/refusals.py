@@ -20,12 +20,16 @@ def fill(message: str, params: Mapping[str, object], separator: str = ", ") -> s
     `separator`, which is the reader's language's (、 in Japanese)."""
     if not params:
         return message
-    return message.format(
-        **{
-            name: separator.join(map(str, value)) if isinstance(value, list | tuple) else value
-            for name, value in params.items()
-        }
-    )
+    values = {
+        name: separator.join(map(str, value)) if isinstance(value, list | tuple) else value
+        for name, value in params.items()
+    }
+    for name, value in values.items():
+        # A name with its own 「」 inside a quoted placeholder would nest them
+        # (「国府津ふれあいサロン「ほほえみ」」): Japanese writes the inner pair as 『』.
+        if isinstance(value, str) and "「" in value and f"「{{{name}}}」" in message:
+            values[name] = value.replace("「", "『").replace("」", "』")
+    return message.format(**values)
 
 
 class Refused(ValueError):

@@ -146,7 +146,9 @@ def test_id_like_to_go_tells_how_to_join_and_opens_no_ticket(chat: Dialogue, db:
     bubble = carousel(said)["contents"]["contents"][1]
     salon = salons_shown(db, said)[1]
     joined = tap_bubble(chat, bubble, "行ってみたい")
-    assert f"「{salon.name}」への参加のしかた" in joined.text
+    # A name with its own 「」 is quoted with 『』 inside, not 「「」」.
+    name = salon.name.replace("「", "『").replace("」", "』")
+    assert f"「{name}」への参加のしかた" in joined.text
     assert f"電話: {salon.phone}" in joined.text and f"主催: {salon.organiser}" in joined.text
     assert f"持ち物: {salon.what_to_bring}" in joined.text
     assert "LINEでのお申し込みはいりません" in joined.text
