@@ -95,12 +95,26 @@ def search(
         Hit(
             salon=salon,
             walk_m=walk,
-            next=schedule_of(salon, cancelled.get(salon.id, frozenset())).next(now),
+            next=_next(schedule_of(salon, cancelled.get(salon.id, frozenset())), now, query),
             stale=is_stale(salon, now),
         )
         for walk, salon in chosen
     ]
     return Page(hits, has_more)
+
+
+# Meetings looked through for the next one on the weekday asked for (a salon that meets on
+# Monday and Wednesday shows its next Wednesday to whoever searched for Wednesday).
+_WEEKDAY_LOOKAHEAD = 12
+
+
+def _next(schedule: Schedule, now: datetime, query: SalonQuery) -> Occurrence | None:
+    if query.weekday is None:
+        return schedule.next(now)
+    on_that_day = (
+        o for o in schedule.upcoming(now, _WEEKDAY_LOOKAHEAD) if o.day.weekday() == query.weekday
+    )
+    return next(on_that_day, None) or schedule.next(now)
 
 
 def _nearest(session: Session, query: SalonQuery, needed: int) -> list[tuple[float, Salon]]:

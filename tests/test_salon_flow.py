@@ -411,3 +411,11 @@ def test_a_resident_finds_a_salon_near_home_through_line(db_url: str, clock: Clo
                     flexes += 1
         assert flexes == 2
         assert all(entry["delivered"] for entry in stack.bot_messages(hanako))
+
+
+def test_searching_for_wednesday_shows_the_next_wednesday(chat: Dialogue, db: Database) -> None:
+    """A salon meeting on several days showed its next meeting whatever the day asked for
+    (「次回: 12月4日(金)」 for 水曜); now the date shown is one on that day."""
+    said = chat.tap(chat.tap(chat.tap(start(chat), "曜日で"), "水曜日"), "この条件で探す")
+    dates = re.findall(r"次回: \d+月\d+日\((.)\)", json.dumps(carousel(said), ensure_ascii=False))
+    assert dates and set(dates) == {"水"}, dates
