@@ -398,13 +398,15 @@ def answer(step: Step, resident: Resident, enrolment: WatchEnrolment | None, giv
             alerts.help_side_effects(step, enrolment, resident, None)
         return
     # Any answer ends an alarm that was raised because the resident had not answered.
+    ended = False
     for row in alarmed:
         if row.answer != words.HELP:
-            fire(model_of(step, row), "sign_of_life")
+            ended = fire(model_of(step, row), "sign_of_life") or ended
     event = "fine" if given == words.FINE else "unwell"
     if waiting is not None and fire(model_of(step, waiting), event):
         return
-    if given == words.FINE:
+    if given == words.FINE and not ended:
+        # (Ending an alarm has thanked them already: one thank-you, not two.)
         step.tell_resident(resident, alerts.thanks(resident.language))
     else:
         alerts.unwell_side_effects(step, enrolment, resident, None)

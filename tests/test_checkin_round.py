@@ -552,3 +552,10 @@ def test_every_callback_of_the_round_machine_resolves_on_its_model() -> None:
                 names += [condition.func for condition in transition.conditions]
                 for callback in names:
                     assert callable(getattr(model, callback, None)), (name, callback)
+
+
+def test_a_late_fine_after_the_alarm_gets_one_thank_you(town: Town) -> None:
+    escalated(town)
+    got = texts(town.resident.tap("元気です"))
+    assert got.count("ありがとう") == 1, got
+    assert "ご家族と見守りの担当者に伝えました" in got
