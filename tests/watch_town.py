@@ -43,7 +43,9 @@ class Person:
         self.user = user
         self.name = name
         self.chat = Dialogue(town.db, town.clock, user=user, basic_id=town.basic_id)
-        self.seen = 0
+        # Which messages were read, by row and place: a check-in made ahead becomes visible
+        # at its time, which may sort before a reply read a moment earlier.
+        self.seen: set[tuple[int, int]] = set()
 
     def follow(self) -> None:
         self.chat.follow()
@@ -72,8 +74,9 @@ class Person:
 
     def inbox(self) -> list[dict[str, Any]]:
         """Messages that arrived since the last call."""
-        messages = self.town.messages_to(self.user)
-        new, self.seen = messages[self.seen :], len(messages)
+        keyed = self.town.keyed_messages_to(self.user)
+        new = [message for key, message in keyed if key not in self.seen]
+        self.seen.update(key for key, _ in keyed)
         return new
 
     def texts(self) -> list[str]:
@@ -150,6 +153,10 @@ class Town:
     def messages_to(self, user: str) -> list[dict[str, Any]]:
         """Everything queued for `user`, pushes, replies and multicasts, in the order written;
         a multicast made ahead (a check-in) once its time has come."""
+        return [message for _, message in self.keyed_messages_to(user)]
+
+    def keyed_messages_to(self, user: str) -> list[tuple[tuple[int, int], dict[str, Any]]]:
+        """`messages_to`, each with a key of its own (its row and place in it)."""
         now = self.clock.now()
         with self.db.transaction() as session:
             rows: list[tuple[datetime, int, list[Any]]] = [
@@ -164,9 +171,9 @@ class Town:
                 if user in row.recipients
             ]
         return [
-            message
-            for *_, messages in sorted(rows, key=lambda r: (r[0], r[1]))
-            for message in messages
+            ((key, place), message)
+            for _, key, messages in sorted(rows, key=lambda r: (r[0], r[1]))
+            for place, message in enumerate(messages)
         ]
 
     def rounds(self) -> list[CheckinRound]:
