@@ -213,6 +213,16 @@ def is_paused(turn: Turn) -> bool:
     return bool(turn.conversation.data.get(PAUSED))
 
 
+def understands(turn: Turn, given: UserInput) -> bool:
+    """Whether the active flow can use this input where it is (an answer, a typed label)."""
+    conversation = turn.conversation
+    flow = REGISTRY.get(conversation.flow or "")
+    if flow is None or is_paused(turn):
+        return False
+    model = flow.model_class(turn, conversation.state or flow.states[0])
+    return flow.interpret(model, given) is not None
+
+
 def takes_free_text(turn: Turn) -> bool:
     conversation = turn.conversation
     flow = REGISTRY.get(conversation.flow or "")

@@ -160,7 +160,8 @@ def respond(turn: Turn, given: UserInput) -> None:
             engine.start(turn, flow)
         return
     if turn.conversation.flow in engine.REGISTRY:
-        engine.advance(turn, given)
+        if not _worry_typed_in_a_flow(turn, given):
+            engine.advance(turn, given)
         return
     # Outside any flow: an open ticket's thread takes what they send, then what they typed is
     # read for what they want (a worry, a salon, watch-over, another language).
@@ -172,6 +173,22 @@ def respond(turn: Turn, given: UserInput) -> None:
     # After an answer about danger, "please choose from the buttons" would be cold: the menu only.
     sorry = [] if turn.alarmed else [replies.odd_input(turn, given, in_flow=False)]
     turn.say(*sorry, replies.main_menu(turn))
+
+
+def _worry_typed_in_a_flow(turn: Turn, given: UserInput) -> bool:
+    """A worry typed where another flow waits for a tap (which salon, which day) is offered as
+    a consultation, not answered with "please tap a button"; True if it was."""
+    if given.kind != "text" or turn.alarmed or engine.is_paused(turn):
+        return False
+    if turn.conversation.flow == consultation.NAME or engine.takes_free_text(turn):
+        return False
+    if engine.understands(turn, given):
+        return False
+    wanted = intents.read(given.text)
+    if wanted.flow != consultation.NAME:
+        return False
+    consultation.offer(turn, given, wanted.categories)
+    return True
 
 
 def _typed_wish(turn: Turn, given: UserInput) -> bool:

@@ -104,3 +104,17 @@ def test_chatter_still_gets_the_menu(chat: Dialogue, typed: str) -> None:
     said = chat.say(typed)
     assert "担当者におつなぎしましょうか" not in said.text
     assert "相談する" in said.buttons
+
+
+def test_a_worry_typed_where_a_flow_waits_for_a_tap_is_offered_too(chat: Dialogue) -> None:
+    asked = chat.tap(chat.say("サロンを探したい"), "曜日で")
+    assert "月曜日" in asked.buttons
+    said = chat.say("足が悪くて買い物に行けません")
+    assert "ご相談ですね" in said.text and "ボタンを押してください" not in said.text
+    assert chat.tap(said, "はい、おねがいします").buttons[:2] == ["同意する", "同意しない"]
+
+
+def test_a_tap_or_a_typed_answer_in_a_flow_still_goes_to_the_flow(chat: Dialogue) -> None:
+    chat.tap(chat.say("サロンを探したい"), "曜日で")
+    said = chat.say("水曜")
+    assert "条件：水曜日" in said.text
