@@ -190,6 +190,23 @@ class Servers:
             process.join(10)
 
 
+def post_webhook(conn: http.client.HTTPConnection, body: bytes, signature: str) -> int | str:
+    """POST one signed webhook body to /callback as LINE does; the status, or the error's name
+    when the connection failed."""
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Line-Signature": signature,
+        "User-Agent": USER_AGENT,
+    }
+    try:
+        conn.request("POST", "/callback", body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+    except (OSError, http.client.HTTPException) as error:
+        return f"{type(error).__name__}: {error}"
+    return response.status
+
+
 def last_pid(servers: Servers) -> int:
     """The pid of the server `servers` started last."""
     return int(servers._processes[-1].pid or 0)

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 from harness import (
     SECRET,
-    USER_AGENT,
     Bot,
     Servers,
     control,
     people,
+    post_webhook,
     serve_baseline,
     serve_timed_simulator,
 )
@@ -164,20 +164,9 @@ def load(
 
 def _post(conn: http.client.HTTPConnection, hook: Webhook, errors: list[str]) -> bool:
     """Send one webhook and read the answer; True on a 200."""
-    headers = {
-        "Content-Type": "application/json; charset=utf-8",
-        "X-Line-Signature": hook.signature,
-        "User-Agent": USER_AGENT,
-    }
-    try:
-        conn.request("POST", "/callback", body=hook.body, headers=headers)
-        response = conn.getresponse()
-        response.read()
-    except (OSError, http.client.HTTPException) as error:
-        errors.append(f"{type(error).__name__}: {error}")
-        return False
-    if response.status != 200:
-        errors.append(f"HTTP {response.status}")
+    status = post_webhook(conn, hook.body, hook.signature)
+    if status != 200:
+        errors.append(f"HTTP {status}" if isinstance(status, int) else status)
         return False
     return True
 

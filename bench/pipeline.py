@@ -25,7 +25,6 @@ from typing import Any
 
 from harness import (
     SECRET,
-    USER_AGENT,
     Bot,
     CpuMeter,
     Servers,
@@ -34,6 +33,7 @@ from harness import (
     control,
     last_pid,
     people,
+    post_webhook,
     serve_baseline,
     serve_timed_simulator,
 )
@@ -213,18 +213,7 @@ def post_at_rate(port: int, messages: list[Message], rate: float, errors: list[s
 
 
 def _post(conn: http.client.HTTPConnection, message: Message) -> int | str:
-    headers = {
-        "Content-Type": "application/json; charset=utf-8",
-        "X-Line-Signature": message.signature,
-        "User-Agent": USER_AGENT,
-    }
-    try:
-        conn.request("POST", "/callback", body=message.body, headers=headers)
-        response = conn.getresponse()
-        response.read()
-    except (OSError, http.client.HTTPException) as error:
-        return type(error).__name__
-    return response.status
+    return post_webhook(conn, message.body, message.signature)
 
 
 def settle(run: Run, sim_port: int, until: float) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -137,3 +140,42 @@ def running(db_url: str, **kwargs: Any) -> Iterator[Stack]:
         yield stack
     finally:
         stack.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(
+    tmp_path: Path, ready: str = "worker started"
+) -> Iterator[tuple[subprocess.Popen[str], Path, int]]:
+    """`madoguchi serve` as the README starts it (no LINE credentials: the simulator is on),
+    its log in `tmp_path`, once `ready` is in the log; killed at the end if still running."""
+    port = free_port()
+    env = dict(os.environ, MADOGUCHI_INSTANCE_PATH=str(tmp_path))
+    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "DATABASE_URL"):
+        env.pop(name, None)
+    log = tmp_path / "serve.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while ready not in log.read_text():
+            assert server.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, f"serve did not start:\n{log.read_text()}"
+            time.sleep(0.1)
+        yield server, log, port
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

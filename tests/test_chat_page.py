@@ -6,12 +6,8 @@ install`). Without either they skip, except under CI=true, where they fail.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
@@ -24,7 +20,7 @@ import pytest
 import requests
 from flask import Flask
 from flask import request as flask_request
-from stack import serve
+from stack import serve, serving
 
 from simulator.app import create_app as create_simulator
 from simulator.state import SimulatorState
@@ -97,41 +93,14 @@ def browser() -> Iterator[Browser]:
         yield launched
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def madoguchi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`madoguchi serve` as the README starts it: no LINE credentials, so the simulator is on."""
     instance = tmp_path_factory.mktemp("serve")
-    port = _free_port()
-    env = dict(os.environ, MADOGUCHI_INSTANCE_PATH=str(instance))
-    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "DATABASE_URL"):
-        env.pop(name, None)
-    log = instance / "serve.log"
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-            env=env,
-            cwd=instance,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while "/simulator/" not in log.read_text():
-            assert server.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, f"serve did not start:\n{log.read_text()}"
-            time.sleep(0.1)
-        yield base
-    finally:
+    with serving(instance, ready="/simulator/") as (server, log, port):
+        yield f"http://127.0.0.1:{port}"
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=10)
+        server.wait(timeout=30)
     # What people said, and their names, must not reach the server's log.
     logged = log.read_text()
     leaked = [word for word in ("1行目", "山田花子", "John Smith") if word in logged]

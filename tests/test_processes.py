@@ -7,29 +7,20 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
 from sqlalchemy import func, select
-from stack import running
+from stack import running, serving
 
 from storage.db import Database
 from storage.models import Base, InboxEvent, OutboxMessage
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait(check: object, timeout: float, what: str) -> None:
@@ -62,32 +53,6 @@ def _alive(pid: int) -> bool:
     # A zombie has exited; only its parent has not collected it yet.
     stat = Path(f"/proc/{pid}/stat")
     return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
-
-
-@contextmanager
-def serving(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path, int]]:
-    """`madoguchi serve` as the README starts it (simulator mode), with its worker process."""
-    port = _free_port()
-    env = dict(os.environ, MADOGUCHI_INSTANCE_PATH=str(tmp_path))
-    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "DATABASE_URL"):
-        env.pop(name, None)
-    log = tmp_path / "serve.log"
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-            env=env,
-            cwd=tmp_path,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    try:
-        _wait(lambda: "worker started" in log.read_text(), 60, f"serve:\n{log.read_text()}")
-        yield server, log, port
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
