@@ -46,6 +46,16 @@ TOKEN = "bench-access-token"
 # LINE's webhook requests carry this agent; kept so the servers see what production sees.
 USER_AGENT = "LineBotWebhook/2.0"
 ROOT = Path(__file__).resolve().parent.parent
+# What residents write in the benchmarks: requests, a search, a worry, check-in answers, chat.
+TEXTS = (
+    "ゴミ出しを手伝ってもらえますか",
+    "近くのサロンを教えてください",
+    "母のことで相談したいです",
+    "元気です",
+    "少し調子が悪い",
+    "ありがとう",
+    "こんにちは",
+)
 
 
 # --- servers, each in a child process --------------------------------------------------------

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from harness import (
     SECRET,
+    TEXTS,
     Bot,
     Servers,
     control,
@@ -36,13 +37,6 @@ from simulator.ids import new_opaque_token
 from simulator.signature import sign
 from simulator.webhook import encode_body
 
-TEXTS = (
-    "ゴミ出しを手伝ってもらえますか",
-    "近くのサロンを教えてください",
-    "母のことで相談したいです",
-    "元気です",
-    "少し調子が悪い",
-)
 GOAL_EVENTS_PER_SECOND = 500.0
 GOAL_P99_RATIO = 0.2
 

@@ -20,11 +20,11 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from harness import (
     SECRET,
+    TEXTS,
     Bot,
     CpuMeter,
     Servers,
@@ -43,16 +43,6 @@ from simulator.ids import new_opaque_token
 from simulator.signature import sign
 from simulator.webhook import encode_body
 
-ROOT = Path(__file__).resolve().parent.parent
-TEXTS = (
-    "ゴミ出しを手伝ってもらえますか",
-    "近くのサロンを教えてください",
-    "母のことで相談したいです",
-    "元気です",
-    "少し調子が悪い",
-    "ありがとう",
-    "こんにちは",
-)
 UNANSWERED_AFTER = 30.0  # seconds: a resident who waited this long has given up on us
 GOAL_P95_RATIO = 1.5
 GOAL_RATE_RATIO = 2.0
