@@ -465,6 +465,11 @@ class ConsultationFlow(Flow):
             return self._worry_input(given)
         if state == "phone" and given.kind == "text":
             return "give_phone", {"text": given.text}
+        if state in ("area", "district") and given.kind == "text":
+            # A district is asked by the name residents use; the area buttons only help.
+            named = districts.named_in(model.turn.session, given.text)
+            if named is not None:
+                return "district", {"value": named.slug}
         return None
 
     def ask(self, model: FlowModel) -> list[Message]:

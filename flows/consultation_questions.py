@@ -165,7 +165,8 @@ def _ask_area(model: FlowModel) -> Question:
         _back_button(model),
     ]
     question = turn._(
-        "Which district is this in? First choose the area. You can also send a location instead."
+        "Which district is this in? Type its name (for example 早川), or choose the area "
+        "below first. You can also send a location."
     )
     return question, buttons
 

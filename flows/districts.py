@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flows.inputs import normalise
+from flows.text import to_hiragana
 from storage import geo
 from storage.models import District
 
@@ -29,6 +31,19 @@ def areas(session: Session) -> list[str]:
 
 def in_area(session: Session, area: str) -> list[District]:
     return [district for district in all_districts(session) if district.area == area]
+
+
+def named_in(session: Session, typed: str) -> District | None:
+    """The district a resident names in what they typed (早川, はやかわ, 早川です), the longest
+    name first so 東富水 is not read as 富水; None if none is named."""
+    folded = to_hiragana(normalise(typed))
+    found = [
+        district
+        for district in all_districts(session)
+        if normalise(district.name) in folded
+        or (district.name_kana and to_hiragana(normalise(district.name_kana)) in folded)
+    ]
+    return max(found, key=lambda district: len(district.name), default=None)
 
 
 def by_slug(session: Session, slug: str) -> District | None:

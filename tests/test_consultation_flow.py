@@ -18,7 +18,7 @@ from flows.districts import OUTSIDE_CITY_KM, distance_km
 from flows.messages import MAX_LABEL, MAX_QUICK_REPLIES
 from flows.postback import MAX_LENGTH
 from storage.db import Database
-from storage.models import Consent, Conversation, Resident, Ticket
+from storage.models import Consent, Conversation, District, Resident, Ticket
 from storage.sample_town import load_town
 
 # 9:59 in Tokyo on a working Monday: today's answers are due by 14:00 (rounded to the quarter).
@@ -599,3 +599,19 @@ def test_a_category_tap_is_told_in_a_line_and_next_comes_first_once_chosen(
     said = chat.tap(said, "✓介護・高齢")
     assert said.text.startswith("「介護・高齢」を外しました。")
     assert said.buttons[-2:] == ["次へ", "もどる"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "district"), [("早川", "早川"), ("はやかわです", "早川"), ("東富水です", "東富水")]
+)
+def test_a_district_typed_by_its_name_needs_no_area_first(
+    chat: Dialogue, db: Database, typed: str, district: str
+) -> None:
+    walk_to(chat, "area")
+    said = chat.say(typed)
+    assert asks(said, "urgency"), said.text
+    with db.transaction() as session:
+        data = session.scalars(select(Conversation)).one().data
+        named = session.scalars(select(District).where(District.name == district)).one()
+        # 東富水 is not read as 富水, which its name contains.
+        assert data["district"] == named.slug
