@@ -152,7 +152,8 @@ def test_a_caseworker_takes_a_ticket_replies_into_line_notes_hands_over_and_clos
     page.get_by_role("textbox", name="返信", exact=True).fill(reply)
     page.get_by_role("button", name="LINEで送る").click()
     page.get_by_text("返信を相談者へ送っています").wait_for()
-    stack.wait_for(lambda: reply in stack.bot_texts(user))
+    # In LINE it comes under the name of the person who wrote it and the ticket's number.
+    stack.wait_for(lambda: f"社協 青木 美咲より（{reference}）\n{reply}" in stack.bot_texts(user))
     page.reload()
     staff_entry = page.locator(".entry-staff", has_text=reply)
     staff_entry.get_by_text("届きました").wait_for()
@@ -202,6 +203,11 @@ def test_a_caseworker_takes_a_ticket_replies_into_line_notes_hands_over_and_clos
         assert found is not None
         assert found.status == "resolved" and found.outcome == "solved"
         assert found.first_response_at is not None
+    # The resident was told of the hand-over and of the close, in plain words.
+    stack.wait_for(lambda: any("いつでもここに書いてください" in t for t in stack.bot_texts(user)))
+    told = stack.bot_texts(user)
+    assert any(f"ご相談（{reference}）は、高齢・介護" in text for text in told)
+    assert not any("介護保険の申請の相談" in text for text in told), "the reason is staff's"
 
 
 def _thread_has(stack: Stack, reference: str, text: str) -> bool:
