@@ -53,12 +53,11 @@ _CONSENT_WORDS = {
 }
 
 
-def offer(turn: Turn, given: UserInput, categories: tuple[str, ...]) -> None:
-    """A worry typed outside any flow: offer a consultation that already holds those words,
-    and the categories they name, ticked for the resident to confirm."""
-    words = given.text[:MAX_WORRY_CHARS]
+def offer(turn: Turn, words: str, message_id: str | None, categories: tuple[str, ...]) -> None:
+    """A worry typed outside a consultation: offer one that already holds those words, and
+    the categories they name, ticked for the resident to confirm."""
     data = {
-        "worry": [{"kind": "text", "text": words, "id": given.message_id}],
+        "worry": [{"kind": "text", "text": words[:MAX_WORRY_CHARS], "id": message_id}],
         "categories": [value for value, _ in CATEGORIES if value in categories],
         "carried": True,
     }

@@ -187,7 +187,7 @@ def _worry_typed_in_a_flow(turn: Turn, given: UserInput) -> bool:
     wanted = intents.read(given.text)
     if wanted.flow != consultation.NAME:
         return False
-    consultation.offer(turn, given, wanted.categories)
+    consultation.offer(turn, given.text, given.message_id, wanted.categories)
     return True
 
 
@@ -196,7 +196,7 @@ def _typed_wish(turn: Turn, given: UserInput) -> bool:
     words. False if it asks for nothing we can tell."""
     wanted = intents.read(given.text)
     if wanted.flow == consultation.NAME:
-        consultation.offer(turn, given, wanted.categories)
+        consultation.offer(turn, given.text, given.message_id, wanted.categories)
         return True
     flow = engine.REGISTRY.get(wanted.flow or "")
     if flow is None:

@@ -8,13 +8,13 @@ line. 解決しました closes the ticket. "Talk to a person" opens a general t
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from flows import answer_time, consultation_filing
+from flows import answer_time, consultation, consultation_filing, engine, intents
 from flows.engine import Turn
 from flows.i18n import DEFAULT_LANGUAGE, gettext
 from flows.inputs import UserInput, normalise
@@ -27,7 +27,11 @@ from storage.models import Team, Ticket, TicketMessage
 # A message after this long without one from the resident is acknowledged again, as is the first
 # after anyone else wrote in the thread.
 QUIET = timedelta(minutes=30)
+# A message after this long without a word in the thread may be about something else: the
+# resident is asked whether it is the same matter or a new one.
+NEW_TOPIC_AFTER = timedelta(days=3)
 RESOLVE = "resolve"
+SAME_MATTER, NEW_MATTER = "same", "new"
 RESOLVE_WORDS = ["解決しました", "解決した", "解決です", "かいけつしました", "resolved", "solved"]
 _RESOLVE_TYPED = {normalise(word) for word in RESOLVE_WORDS}
 # Kept in the thread as attachments, by LINE message id; photos and files are then fetched
@@ -41,6 +45,9 @@ def take(turn: Turn, given: UserInput) -> bool:
         resolve(turn, given.data.get("ref"))
         return True
     ticket = tickets.open_ticket_of(turn.session, turn.resident)
+    if given.kind == "postback" and given.data.get("ticket") in (SAME_MATTER, NEW_MATTER):
+        _same_or_new_answered(turn, ticket, given)
+        return True
     if ticket is None:
         return False
     if given.kind == "text" and given.normalised in _RESOLVE_TYPED:
@@ -53,6 +60,7 @@ def take(turn: Turn, given: UserInput) -> bool:
     if _already_in_thread(turn, ticket, given.message_id):
         return True  # the safety check filed these very words a moment ago
     quiet = _was_quiet(turn.session, ticket, turn) and not turn.alarmed
+    long_after = _silent_since(turn.session, ticket, turn.now - NEW_TOPIC_AFTER)
     tickets.add_message(
         turn.session,
         ticket,
@@ -62,9 +70,61 @@ def take(turn: Turn, given: UserInput) -> bool:
         attachments=attachments,
         line_message_id=given.message_id,
     )
-    if quiet:
+    if long_after and given.kind == "text" and not turn.alarmed:
+        turn.say(_same_or_new(turn, ticket, given.message_id))
+    elif quiet:
         turn.say(acknowledgement(turn, ticket))
     return True
+
+
+def _same_or_new(turn: Turn, ticket: Ticket, message_id: str | None) -> Message:
+    """Days after the last word in the thread: the same matter, or a new one?"""
+    question = turn._(
+        "Is this about your consultation ({reference}), or is it something new?",
+        reference=ticket.reference,
+    )
+    return text(
+        question,
+        [
+            Button(turn._("The same matter"), {"ticket": SAME_MATTER, "ref": ticket.reference}),
+            Button(
+                turn._("Something new"),
+                {"ticket": NEW_MATTER, "ref": ticket.reference, "m": message_id or ""},
+            ),
+        ],
+    )
+
+
+def _same_or_new_answered(turn: Turn, ticket: Ticket | None, given: UserInput) -> None:
+    if ticket is None or ticket.reference != given.data.get("ref"):
+        turn.say(main_menu(turn))  # the ticket was closed meanwhile
+        return
+    if given.data.get("ticket") == SAME_MATTER:
+        turn.say(acknowledgement(turn, ticket))
+        return
+    # Something new: the words leave this thread and become a consultation of their own.
+    message_id = given.data.get("m") or ""
+    words = turn.session.scalar(
+        select(TicketMessage.body).where(
+            TicketMessage.ticket_id == ticket.id, TicketMessage.line_message_id == message_id
+        )
+    )
+    if not message_id or not words:
+        engine.start(turn, consultation.FLOW)
+        return
+    forget(turn.session, turn.resident.id, message_id)
+    consultation.offer(turn, words, message_id, intents.read(words).categories)
+
+
+def _silent_since(session: Session, ticket: Ticket, moment: datetime) -> bool:
+    """Whether nobody has written in the thread (notes aside) since `moment`."""
+    last = session.scalar(
+        select(TicketMessage.created_at)
+        .where(TicketMessage.ticket_id == ticket.id, TicketMessage.author != "note")
+        .order_by(TicketMessage.id.desc())
+        .limit(1)
+    )
+    return last is not None and last < moment
 
 
 def _already_in_thread(turn: Turn, ticket: Ticket, message_id: str | None) -> bool:

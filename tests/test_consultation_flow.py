@@ -615,3 +615,43 @@ def test_a_district_typed_by_its_name_needs_no_area_first(
         named = session.scalars(select(District).where(District.name == district)).one()
         # 東富水 is not read as 富水, which its name contains.
         assert data["district"] == named.slug
+
+
+def _filed(db: Database) -> tuple[Dialogue, Clock, str]:
+    with db.transaction() as session:
+        load_town(session)
+    clock = clock_at(MONDAY_10)
+    chat = Dialogue(db, clock)
+    done = chat.tap(walk_to(chat, "summary"), "送信する")
+    assert "受付番号" in done.text
+    [ticket] = tickets(db)
+    return chat, clock, ticket.reference
+
+
+def test_days_later_a_new_word_asks_whether_it_is_the_same_matter(db: Database) -> None:
+    chat, clock, reference = _filed(db)
+    clock.advance(timedelta(days=4))
+    asked = chat.say("母が最近、物忘れがひどくて心配です")
+    assert f"前回のご相談（{reference}）の続きですか" in asked.text
+    assert asked.buttons == ["前回の続き", "新しいご相談"]
+    offered = chat.tap(asked, "新しいご相談")
+    assert "介護・高齢についてのご相談ですね" in offered.text
+    # The words left the old thread: they belong to the new matter.
+    [ticket] = tickets(db)
+    assert not any("物忘れ" in message.body for message in ticket.messages)
+
+
+def test_the_same_matter_stays_in_its_thread_and_is_acknowledged(db: Database) -> None:
+    chat, clock, reference = _filed(db)
+    clock.advance(timedelta(days=4))
+    said = chat.tap(chat.say("先日の件、まだ困っています"), "前回の続き")
+    assert "受け取りました" in said.text and reference in said.text
+    [ticket] = tickets(db)
+    assert ticket.messages[-1].body == "先日の件、まだ困っています"
+
+
+def test_within_days_a_word_goes_to_the_thread_without_a_question(db: Database) -> None:
+    chat, clock, _ = _filed(db)
+    clock.advance(timedelta(hours=5))
+    said = chat.say("追加で書きます")
+    assert "続きですか" not in said.text and "受け取りました" in said.text
