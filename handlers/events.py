@@ -182,19 +182,20 @@ def _worry_typed_in_a_flow(turn: Turn, given: UserInput) -> bool:
         return False
     if turn.conversation.flow == consultation.NAME or engine.takes_free_text(turn):
         return False
-    if engine.understands(turn, given):
-        return False
     wanted = intents.read(given.text)
-    if wanted.flow != consultation.NAME:
+    # Read first, as it is cheap; the flow is asked only about what reads as a worry.
+    if wanted.flow != consultation.NAME or engine.understands(turn, given):
         return False
-    consultation.offer(turn, given.text, given.message_id, wanted.categories)
-    return True
+    return _start_wish(turn, given, wanted)
 
 
 def _typed_wish(turn: Turn, given: UserInput) -> bool:
     """Start what a typed message asks for; a worry is offered as a consultation holding its
     words. False if it asks for nothing we can tell."""
-    wanted = intents.read(given.text)
+    return _start_wish(turn, given, intents.read(given.text))
+
+
+def _start_wish(turn: Turn, given: UserInput, wanted: intents.Intent) -> bool:
     if wanted.flow == consultation.NAME:
         consultation.offer(turn, given.text, given.message_id, wanted.categories)
         return True

@@ -8,7 +8,7 @@ line. 解決しました closes the ticket. "Talk to a person" opens a general t
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -59,8 +59,9 @@ def take(turn: Turn, given: UserInput) -> bool:
     body, attachments = entry
     if _already_in_thread(turn, ticket, given.message_id):
         return True  # the safety check filed these very words a moment ago
-    quiet = _was_quiet(turn.session, ticket, turn) and not turn.alarmed
-    long_after = _silent_since(turn.session, ticket, turn.now - NEW_TOPIC_AFTER)
+    last = _last_word(turn.session, ticket)
+    quiet = _starts_a_burst(last, turn) and not turn.alarmed
+    long_after = last is not None and turn.now - last.created_at > NEW_TOPIC_AFTER
     tickets.add_message(
         turn.session,
         ticket,
@@ -114,17 +115,6 @@ def _same_or_new_answered(turn: Turn, ticket: Ticket | None, given: UserInput) -
         return
     forget(turn.session, turn.resident.id, message_id)
     consultation.offer(turn, words, message_id, intents.read(words).categories)
-
-
-def _silent_since(session: Session, ticket: Ticket, moment: datetime) -> bool:
-    """Whether nobody has written in the thread (notes aside) since `moment`."""
-    last = session.scalar(
-        select(TicketMessage.created_at)
-        .where(TicketMessage.ticket_id == ticket.id, TicketMessage.author != "note")
-        .order_by(TicketMessage.id.desc())
-        .limit(1)
-    )
-    return last is not None and last < moment
 
 
 def _already_in_thread(turn: Turn, ticket: Ticket, message_id: str | None) -> bool:
@@ -286,15 +276,19 @@ def _thread_entry(given: UserInput) -> tuple[str, list[dict[str, Any]]] | None:
     return None
 
 
-def _was_quiet(session: Session, ticket: Ticket, turn: Turn) -> bool:
-    """Whether this message starts a new burst: the thread's last word was not the resident's
-    (a staff reply, the bot's confirmation), or they last wrote a while ago."""
-    last = session.scalars(
+def _last_word(session: Session, ticket: Ticket) -> TicketMessage | None:
+    """The thread's last entry that someone wrote or was sent (internal notes aside)."""
+    return session.scalars(
         select(TicketMessage)
         .where(TicketMessage.ticket_id == ticket.id, TicketMessage.author != "note")
         .order_by(TicketMessage.id.desc())
         .limit(1)
     ).first()
+
+
+def _starts_a_burst(last: TicketMessage | None, turn: Turn) -> bool:
+    """Whether this message starts a new burst: the thread's last word was not the resident's
+    (a staff reply, the bot's confirmation), or they last wrote a while ago."""
     return last is None or last.author != "resident" or turn.now - last.created_at > QUIET
 
 
