@@ -158,7 +158,7 @@ def sender(wake_fd: int | None, worker_wake_fd: int | None) -> None:
         worker_process.started_by_serve()
         worker_process.listen(wake_fd, wake, stop)
     if worker_wake_fd is not None:
-        worker_process.listen(worker_wake_fd, wake, threading.Event())
+        worker_process.listen(worker_wake_fd, wake)
     log.info("sender started")
     the_sender.run_until(stop, wake, settings.worker_poll_interval)
     log.info("sender stopped: %d outbox rows settled", the_sender.settled)

@@ -18,7 +18,7 @@ from functools import cache
 def this_process() -> str:
     """This process as a lease holder: `host:pid:start`, at most 120 characters."""
     pid = os.getpid()
-    return f"{socket.gethostname()[:80]}:{pid}:{_started(pid) or 0}"
+    return f"{_host()}:{pid}:{_started(pid) or 0}"
 
 
 def is_dead(owner: str) -> bool:
@@ -28,7 +28,7 @@ def is_dead(owner: str) -> bool:
         pid, started = int(pid_text), int(started_text)
     except ValueError:
         return False
-    if host != socket.gethostname()[:80]:
+    if host != _host():
         return False
     if pid == os.getpid():
         # This very pid: the holder was an earlier life of it, or it is us.
@@ -37,6 +37,10 @@ def is_dead(owner: str) -> bool:
     if running_since is not None:
         return running_since != started
     return not _running(pid)
+
+
+def _host() -> str:
+    return socket.gethostname()[:80]
 
 
 def _started(pid: int) -> int | None:

@@ -192,7 +192,6 @@ class Sender:
         with self.db.transaction() as session:
             now = self.clock.now()
             settled = sum(self._record(session, call, answer, now) for call, answer in answers)
-            self.settled += settled
             calls: list[Call] = []
             if free > 0:
                 rows = outbox.claim_due(session, now, self.lease, free, self.owner)
@@ -206,6 +205,7 @@ class Sender:
                 # made ahead leave on the minute, not up to a poll later.
                 self._next_multicast_at = None if due else outbox.next_multicast_at(session, now)
                 calls += self._prepare_multicasts(session, due, now)
+        self.settled += settled  # counted once committed
         return settled, calls
 
     def _prepare_messages(

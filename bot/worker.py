@@ -133,17 +133,20 @@ class Worker:
     def handle_chat(self, key: str) -> int:
         """Handle up to FAIR_SHARE of the chat's due events, oldest first, unless another worker
         holds the chat; returns how many were handled."""
-        handled, profile = 0, _NOT_FETCHED
+        handled, fetched, profile = 0, False, None
         while handled < FAIR_SHARE:
-            done, wants_profile = self._handle_events(key, profile, FAIR_SHARE - handled)
+            done, wants_profile = self._handle_events(key, fetched, profile, FAIR_SHARE - handled)
             handled += done
-            if not wants_profile or profile is not _NOT_FETCHED:
+            if not wants_profile or fetched:
                 break
-            # Fetched between transactions, so no lock waits on a call to LINE.
-            profile = self.gateway.profile(key)
+            # Fetched between transactions, so no lock waits on a call to LINE; once per turn
+            # (LINE may give none: a blocked or unknown user).
+            fetched, profile = True, self.gateway.profile(key)
         return handled
 
-    def _handle_events(self, key: str, profile: object, limit: int) -> tuple[int, bool]:
+    def _handle_events(
+        self, key: str, fetched: bool, profile: Profile | None, limit: int
+    ) -> tuple[int, bool]:
         """Handle the chat's due events in one transaction, each in a savepoint of its own, so a
         burst from one resident costs one commit. Stops early, with what it did so far, at an
         event that needs the LINE profile (a follow, or a first message) when it is not
@@ -159,23 +162,24 @@ class Worker:
                 now = self.clock.now()
                 if event is None or event.available_at > now:
                     break
-                if profile is _NOT_FETCHED and _needs_profile(session, event):
+                if not fetched and _needs_profile(session, event):
                     return handled, True
                 handled += 1
                 if not self._handle(session, event, now, profile):
                     break  # it failed: the chat's later events wait for its retry
         return handled, False
 
-    def _handle(self, session: Session, event: InboxEvent, now: datetime, profile: object) -> bool:
+    def _handle(
+        self, session: Session, event: InboxEvent, now: datetime, profile: Profile | None
+    ) -> bool:
         """One event; False if it failed (counted, and parked with an apology after the last try)."""
-        found = profile if isinstance(profile, Profile) else None
         context = events.Context(
             session=session,
             now=now,
             idle_after=self.settings.conversation_idle,
             reply_until=event.received_at + self.settings.reply_token_fresh_for,
-            profile_language=found.language if found else None,
-            profile_name=found.display_name if found else None,
+            profile_language=profile.language if profile else None,
+            profile_name=profile.display_name if profile else None,
             basic_id=self.settings.basic_id,
         )
         with self.loading.if_slow(*self._loading_for(event, now)):
@@ -211,10 +215,6 @@ class Worker:
             reply_token=event.payload.get("replyToken"),
             reply_until=event.received_at + self.settings.reply_token_fresh_for,
         )
-
-
-# The LINE profile is fetched once per chat and turn, and only when an event needs it.
-_NOT_FETCHED = object()
 
 
 def _needs_profile(session: Session, event: InboxEvent) -> bool:

@@ -130,8 +130,9 @@ def forward(wake: threading.Event, fd: int, stop: threading.Event) -> threading.
     return thread
 
 
-def listen(fd: int, wake: threading.Event, stop: threading.Event) -> threading.Thread:
-    """In the worker: set `wake` for every wake-up on `fd`; at its end (serve is gone), `stop`."""
+def listen(fd: int, wake: threading.Event, stop: threading.Event | None = None) -> threading.Thread:
+    """In a child: set `wake` for every wake-up on `fd`; at its end (serve is gone), set
+    `stop` if given (the pipe from serve itself; the worker's pipe to the sender ends with it)."""
 
     def read() -> None:
         while True:
@@ -140,9 +141,10 @@ def listen(fd: int, wake: threading.Event, stop: threading.Event) -> threading.T
             except OSError:
                 data = b""
             if not data:
-                log.info("serve is gone: stopping")
-                stop.set()
-                wake.set()
+                if stop is not None:
+                    log.info("serve is gone: stopping")
+                    stop.set()
+                    wake.set()
                 return
             wake.set()
 

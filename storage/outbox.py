@@ -113,8 +113,7 @@ def settle(
     row: OutboxMessage, status: str, now: datetime, via: str | None = None, error: str | None = None
 ) -> None:
     row.status = status
-    row.lease_until = None
-    row.lease_owner = None
+    _unlease(row)
     row.via = via or row.via
     row.last_error = error
     if status == SENT:
@@ -127,8 +126,7 @@ def back_off(
     """Try again after `delay`; a push and a multicast back off alike."""
     row.attempts += 1
     row.available_at = now + delay
-    row.lease_until = None
-    row.lease_owner = None
+    _unlease(row)
     row.last_error = error
 
 
@@ -231,8 +229,12 @@ def settle_multicast(
     row: OutboxMulticast, status: str, now: datetime, error: str | None = None
 ) -> None:
     row.status = status
-    row.lease_until = None
-    row.lease_owner = None
+    _unlease(row)
     row.last_error = error
     if status == SENT:
         row.sent_at = now
+
+
+def _unlease(row: OutboxMessage | OutboxMulticast) -> None:
+    row.lease_until = None
+    row.lease_owner = None
