@@ -75,9 +75,7 @@ class Message:
 class Run:
     name: str
     messages: list[Message]
-    seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
-    delivered: int = 0  # successful replies and pushes the fake LINE received
     doubled: int = 0
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per process
 
@@ -223,13 +221,11 @@ def _match(run: Run, log: list[dict[str, Any]]) -> None:
     pending: dict[str, list[Message]] = defaultdict(list)
     for message in run.messages:
         message.answered, message.via = math.nan, ""
-    delivered = 0
     tokens_used: Counter[str] = Counter()
     pushes = []
     for entry in sorted(log, key=lambda e: e["t"]):
         if not 200 <= entry["status"] < 300:
             continue
-        delivered += 1
         if entry["via"] == "reply":
             tokens_used[entry["token"]] += 1
             message = by_token.get(entry["token"])
@@ -245,7 +241,6 @@ def _match(run: Run, log: list[dict[str, Any]]) -> None:
         if waiting and waiting[0].posted <= entry["t"]:
             message = waiting.pop(0)
             message.answered, message.via = entry["t"], "push"
-    run.delivered = delivered
     run.doubled = sum(n - 1 for n in tokens_used.values() if n > 1)
 
 
@@ -281,10 +276,8 @@ def measure(
     run = Run(name, make_messages(sim_port, residents, count, "text"))
     meter = CpuMeter(processes)
     meter.start()
-    started = time.time()
     post(port, run.messages, run.errors)
     settle(run, sim_port, time.time() + UNANSWERED_AFTER)
-    run.seconds = time.time() - started
     meter.stop()
     run.cpu = meter.used
     return run
