@@ -118,7 +118,7 @@ class Worker:
         )
 
     def process_inbox(self) -> int:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             chats = inbox.chats_with_work(session, self.clock.now())
         handled = 0
         for key in chats:
@@ -134,6 +134,7 @@ class Worker:
         """Handle up to FAIR_SHARE of the chat's due events, oldest first, unless another worker
         holds the chat; returns how many were handled."""
         handled, fetched, profile = 0, False, None
+        self._read_ahead(key)
         while handled < FAIR_SHARE:
             done, wants_profile = self._handle_events(key, fetched, profile, FAIR_SHARE - handled)
             handled += done
@@ -143,6 +144,15 @@ class Worker:
             # (LINE may give none: a blocked or unknown user).
             fetched, profile = True, self.gateway.profile(key)
         return handled
+
+    def _read_ahead(self, key: str) -> None:
+        """Read what the chat's waiting messages say (the safety check remembers its readings)
+        before the write transaction: that is most of a message's CPU, and webhooks wait for
+        SQLite's one write lock while a worker holds it."""
+        with self.db.reading() as session:
+            texts = inbox.pending_texts(session, key, FAIR_SHARE)
+        for text in texts:
+            safety.check(text)
 
     def _handle_events(
         self, key: str, fetched: bool, profile: Profile | None, limit: int

@@ -72,7 +72,12 @@ def _use_begin_immediate(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Database.reading(): a reader in WAL mode runs beside the writer, so it takes no lock.
+        read_only = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+_READ_ONLY = "madoguchi_read_only"
 
 
 class WriterQueue:
@@ -127,6 +132,7 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = self.engine.execution_options(**{_READ_ONLY: True})
         # SQLite has one writer. Writers that find its lock taken sleep in growing steps
         # (busy_timeout, up to 100 ms) while newcomers overtake them: a few webhook answers
         # waited close to a second, and a sender process waited a second at a time behind a
@@ -143,6 +149,15 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """A session whose work commits on success and rolls back on any exception."""
         with self._writer, self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only, which on SQLite neither queues for the write lock nor takes
+        it: looking for work must not hold up a webhook storing events. What it writes is
+        rolled back."""
+        # Closing the session rolls its transaction back.
+        with self.sessions(bind=self._reader) as session:
             yield session
 
     def dispose(self) -> None:

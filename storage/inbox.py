@@ -107,6 +107,26 @@ def oldest_pending(session: Session, key: str) -> InboxEvent | None:
     return session.scalar(statement)
 
 
+def pending_texts(session: Session, key: str, limit: int) -> list[str]:
+    """What the chat's next waiting text messages say, oldest first."""
+    statement = (
+        select(InboxEvent.payload)
+        .where(
+            InboxEvent.source_key == key,
+            InboxEvent.status == PENDING,
+            InboxEvent.event_type == "message",
+        )
+        .order_by(InboxEvent.event_time, InboxEvent.id)
+        .limit(limit)
+    )
+    texts = []
+    for payload in session.scalars(statement):
+        message = payload.get("message")
+        if isinstance(message, dict) and isinstance(message.get("text"), str):
+            texts.append(message["text"])
+    return texts
+
+
 def mark_done(event: InboxEvent, now: datetime) -> None:
     """Handled: keep the row for dedupe, but not what the resident wrote (the flow kept what it needs)."""
     event.status = DONE

@@ -13,6 +13,7 @@ Three readers, strongest first:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from flows.safety import model, rules
@@ -37,6 +38,13 @@ def check(text: str) -> Alarm | None:
     """The alarm a message raises, or None when it speaks of no danger."""
     if not text or not text.strip():
         return None
+    return _check(text)
+
+
+# Remembered by text: the worker reads a chat's waiting messages before it takes SQLite's one
+# write lock (bot/worker.py), so the reading is not done while webhooks wait for that lock.
+@lru_cache(maxsize=1024)
+def _check(text: str) -> Alarm | None:
     analysis = analyse(text)
     found = rules.hits(analysis)
     probs = model.probabilities(analysis, found)
