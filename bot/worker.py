@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 # Events handled for one chat before giving the next chat its turn.
 FAIR_SHARE = 10
 # Seconds of events in one transaction. It holds SQLite's only write lock, which a webhook
-# storing its events waits for: past this, the rest of a chat's burst takes the next one.
+# storing its events waits for: past this, or as soon as a webhook waits, the rest of a
+# chat's burst takes the next one.
 TRANSACTION_BUDGET = 0.01
 
 
@@ -52,6 +53,7 @@ class Worker:
             ahead={ROUND: checkin_sweep.make_ahead(every)},
             sla_warn_before=settings.sla_warn_before,
             conversation_idle=settings.conversation_idle,
+            retention=settings.retention,
         )
         self.loading = LoadingAnimation(gateway)
         self.handled = 0  # events this worker handled since it started
@@ -177,6 +179,8 @@ class Worker:
                 handled += 1
                 if not self._handle(session, event, now, profile):
                     break  # it failed: the chat's later events wait for its retry
+                if self.db.urgent_waiting():
+                    break  # a webhook waits for the write lock: it goes first
         return handled, False
 
     def _handle(

@@ -69,14 +69,17 @@ class Stack:
         self._servers.append(bot_server)
         self.state.webhook_url = f"{self.bot_url}/callback"
         self._stop = threading.Event()
-        if worker:
-            run_in_thread(self.worker, self._stop)
+        self._worker_thread = run_in_thread(self.worker, self._stop) if worker else None
         self.http = requests.Session()
 
     def close(self) -> None:
         self._stop.set()
+        self.worker.wake.set()
         for server in self._servers:
             server.shutdown()
+        if self._worker_thread is not None:
+            # Done before the database is closed: a last pass would open its files again.
+            self._worker_thread.join(timeout=30)
         self.db.dispose()
 
     # The resident's side, through the simulator's control API.
