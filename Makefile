@@ -19,7 +19,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@
 
 run: $(VENV)/.installed-run
-	$(BIN)/madoguchi serve
+	$(BIN)/madoguchi serve --simulator
 
 # The chat-page and console tests drive Debian's Chromium (test tools cannot download browsers here).
 browser:

@@ -1,31 +1,36 @@
-"""The `madoguchi` command: serve, worker, sender, db upgrade, inbox, salons."""
+"""The `madoguchi` command: serve, worker, sender, db upgrade, inbox, salons, clock, backup."""
 
 from __future__ import annotations
 
 import logging
 import os
 import signal
+import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import TypeVar
 
 import click
 from waitress import create_server
 
+from bot import backup as backups
 from bot import richmenu, staff_cli, worker_process
 from bot.app import create_app
-from bot.clock import Clock
+from bot.clock import Clock, ClockOutOfRange
 from bot.gateway import LineGateway
 from bot.sender import Sender
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.worker import Worker
 from bot.worker_process import WorkerProcess
 from flows import i18n
 from flows.i18n import N_
-from storage import inbox, migrate, salon_csv, sample_town
+from storage import audit, inbox, migrate, salon_csv, sample_town
 from storage.db import Database
 
 log = logging.getLogger("madoguchi")
+_T = TypeVar("_T")
 
 SIMULATOR_SECRET = "simulator-channel-secret"
 SIMULATOR_TOKEN = "simulator-access-token"
@@ -46,14 +51,23 @@ def main(log_level: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
+@click.option(
+    "--simulator",
+    is_flag=True,
+    help="Talk to the local LINE simulator, whatever LINE credentials are set "
+    "(without any, serve does so anyway).",
+)
+def serve(host: str, port: int, threads: int, simulator: bool) -> None:
     """Migrate, then run the web here and the worker and the sender in processes of their own
-    (the simulator too, without LINE credentials)."""
+    (the simulator too, with --simulator or without any LINE credentials)."""
     settings = Settings.from_env()
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     simulator_state = None
-    if settings.simulator_mode:
+    if _started(lambda: settings.wants_simulator(simulator)):
+        if not settings.missing_line_credentials():
+            click.echo("--simulator: the LINE credentials that are set are not used")
         settings = settings.with_overrides(
+            simulator=True,
             channel_secret=SIMULATOR_SECRET,
             channel_access_token=SIMULATOR_TOKEN,
             api_base_url=f"{base}/simulator/line",
@@ -61,7 +75,7 @@ def serve(host: str, port: int, threads: int) -> None:
     migrate.upgrade(settings.database_url)
     db = Database(settings.database_url)
     # Kept in the database, so `POST /simulator/clock` moves the worker process's clock too.
-    clock = Clock.shared(db)
+    clock = _shared_clock(db)
     worker, sender = _worker_processes(settings)
     app = create_app(settings, db=db, clock=clock, wake=worker.wake, session_clock=Clock())
     if settings.simulator_mode:
@@ -95,7 +109,7 @@ def serve(host: str, port: int, threads: int) -> None:
     click.echo(f"  LINE webhook:  POST {base}/callback")
     if simulator_state is not None:
         click.echo(f"  Chat as a resident (simulator): {base}/simulator/")
-        click.echo("  No LINE credentials are set, so the bot talks to the local simulator.")
+        click.echo("  The bot talks to the local simulator, not to LINE.")
     if demo_login is not None:
         click.echo(f"  Staff console: {base}/console  login: {demo_login[0]} / {demo_login[1]}")
     _stop_on_signals(threading.Event(), interrupt=True)
@@ -110,6 +124,7 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 main.add_command(staff_cli.staff_group)
+main.add_command(staff_cli.residents_group)
 
 
 @main.command()
@@ -124,8 +139,10 @@ main.add_command(staff_cli.staff_group)
 def worker(send: bool, wake_fd: int | None, sender_wake_fd: int | None) -> None:
     """Run a worker alone (scale-out: several of these on PostgreSQL beside gunicorn web processes)."""
     settings = Settings.from_env()
+    _started(settings.require_line_credentials)
     db = Database(settings.database_url)
-    the_worker = Worker(db, _gateway(settings), Clock.shared(db), settings)
+    clock = _shared_clock(db)
+    the_worker = Worker(db, _gateway(settings), clock, settings)
     stop = threading.Event()
     _stop_on_signals(stop, wake=the_worker.wake)
     if wake_fd is not None:
@@ -144,11 +161,13 @@ def worker(send: bool, wake_fd: int | None, sender_wake_fd: int | None) -> None:
 def sender(wake_fd: int | None, worker_wake_fd: int | None) -> None:
     """Only send the outbox, beside workers started with --no-send (100,000 check-ins at 8:00)."""
     settings = Settings.from_env()
+    _started(settings.require_line_credentials)
     db = Database(settings.database_url)
+    clock = _shared_clock(db)
     the_sender = Sender(
         db,
         _gateway(settings),
-        Clock.shared(db),
+        clock,
         lease=settings.send_lease,
         concurrency=settings.send_concurrency,
     )
@@ -317,6 +336,72 @@ def sample() -> None:
     finally:
         database.dispose()
     click.echo("the sample town is loaded: districts, teams, routing rules and salons")
+
+
+@main.group("clock")
+def clock_group() -> None:
+    """The bot's clock: real time, unless a demo or a test moved it (POST /simulator/clock)."""
+
+
+@clock_group.command("show")
+def clock_show() -> None:
+    """Print how far ahead of real time the bot's clock is."""
+    database = Database(Settings.from_env().database_url)
+    offset = _shared_clock(database).offset
+    database.dispose()
+    click.echo(f"the bot's clock is {offset.total_seconds():,.0f} s ahead of real time")
+
+
+@clock_group.command("reset")
+def clock_reset() -> None:
+    """Put the bot's clock back to real time (also when it is out of range and the bot refuses
+    to start). Running processes follow within a second; a worker restarts to do so."""
+    database = Database(Settings.from_env().database_url)
+    try:
+        seconds = Clock.shared(database).reset()
+        with database.transaction() as session:
+            detail = {"offset_seconds": 0.0, "was_seconds": seconds}
+            audit.record(session, "clock_reset", Clock().now(), detail=detail)
+    finally:
+        database.dispose()
+    click.echo(f"the bot's clock is back to real time (it was {seconds:,.0f} s ahead)")
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup(file: Path) -> None:
+    """Copy the database to FILE while the bot runs (SQLite's online backup API); on
+    PostgreSQL, print the pg_dump command to use instead."""
+    url = Settings.from_env().database_url
+    try:
+        result = backups.backup(url, file)
+    except backups.UsePgDump as use:
+        click.echo("madoguchi backs up SQLite only; for PostgreSQL run (password from ~/.pgpass")
+        click.echo("or PGPASSWORD, never on the command line):")
+        click.echo(f"  {use.command}")
+        sys.exit(1)
+    except backups.BackupFailed as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(result)
+
+
+def _started(step: Callable[[], _T]) -> _T:
+    """A start-up check; what stops start-up is one clear line, not a traceback."""
+    try:
+        return step()
+    except (SettingsError, ClockOutOfRange) as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _shared_clock(db: Database) -> Clock:
+    """The clock every process shares, once its offset is known to be in range."""
+    clock = Clock.shared(db)
+    try:
+        _started(clock.check)
+    except click.ClickException:
+        db.dispose()
+        raise
+    return clock
 
 
 def _gateway(settings: Settings) -> LineGateway:

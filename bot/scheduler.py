@@ -5,9 +5,10 @@ batch is claimed and fired in one transaction with everything its steps write, s
 process finds the same rows again and never fires one twice (storage/deadlines.py). A batch
 that fails is retried one deadline at a time, so one bad row cannot hold up the others.
 
-Once a minute it also keeps storage lean and private: handled inbox events are kept only as
-long as LINE may redeliver them, settled outbox rows only as long as an operator may need,
-and the answers of a flow a resident left only as long as they could go on with it.
+Once a minute it also forgets the answers of a flow a resident left once they can no longer
+go on with it (with the outbox's copies of them). Once a day it deletes what is past its
+retention period (storage/retention.py: handled inbox events, settled outbox rows,
+attachments, closed tickets, audit entries), a batch per transaction.
 """
 
 from __future__ import annotations
@@ -17,21 +18,21 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from itertools import groupby
 
-from sqlalchemy import delete, exists
 from sqlalchemy.orm import Session
 
 from bot import casework_sweep
 from bot.clock import Clock
 from flows import engine
-from storage import deadlines, inbox, outbox
+from storage import deadlines, retention
 from storage.db import Database
-from storage.models import InboxEvent, OutboxMessage, TicketMessage
+from storage.retention import Retention
 
 log = logging.getLogger(__name__)
 
-KEEP_HANDLED_EVENTS = timedelta(days=7)
-KEEP_SETTLED_MESSAGES = timedelta(days=30)
 HOUSEKEEPING_EVERY = timedelta(minutes=1)
+RETENTION_EVERY = timedelta(days=1)
+# A bound on one kind's deletes per day (a million rows): the rest go the next day.
+MAX_RETENTION_BATCHES = 1000
 # Deadlines fired per transaction: four multicasts' worth of check-ins. Each statement of a
 # batch costs the same whatever its size, and a batch holds SQLite's one write lock for some
 # 50 ms, which a webhook's answer can wait.
@@ -62,6 +63,7 @@ class Scheduler:
         conversation_idle: timedelta = timedelta(hours=1),
         batch_sizes: Mapping[str, int] | None = None,
         ahead: deadlines.Ahead | None = None,
+        retention: Retention | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -78,15 +80,32 @@ class Scheduler:
         # they send waits in the outbox until the time (check-ins, so that 100,000 due at 8:00
         # are ready to leave at 8:00 rather than being made then).
         self.ahead = dict(ahead or {})
+        self.retention = retention or Retention()
         self._next = clock.now()
         self._next_housekeeping = clock.now()
+        # At start-up too: a process restarted daily must not put the deletes off for ever.
+        self._next_retention = clock.now()
 
     def due(self) -> bool:
-        return self.clock.now() >= self._next
+        now = self.clock.now()
+        self._catch_up(now)
+        return now >= self._next
+
+    def _catch_up(self, now: datetime) -> None:
+        """After the clock was set back (`madoguchi clock reset`), the next sweeps, reckoned in
+        the moved time, lie further ahead than their interval: they are due now instead."""
+        if self._next - now > self.every:
+            self._next = now
+        if self._next_housekeeping - now > HOUSEKEEPING_EVERY:
+            self._next_housekeeping = now
+        if self._next_retention - now > RETENTION_EVERY:
+            self._next_retention = now
 
     def sweep(self) -> int:
-        """Fire what is due, and tidy up once a minute; returns how many rows it handled."""
+        """Fire what is due, tidy up once a minute, and delete what is past its retention period
+        once a day; returns how many rows it handled."""
         now = self.clock.now()
+        self._catch_up(now)
         self._next = now + self.every
         handled = self.fire_deadlines(BATCHES_PER_TURN)
         if handled:
@@ -96,6 +115,9 @@ class Scheduler:
         if now >= self._next_housekeeping:
             self._next_housekeeping = now + HOUSEKEEPING_EVERY
             handled += self.housekeeping(now)
+        if now >= self._next_retention:
+            self._next_retention = now + RETENTION_EVERY
+            handled += self.expire_records(now)
         return handled
 
     def fire_deadlines(self, max_batches: int = MAX_BATCHES_PER_SWEEP) -> int:
@@ -170,29 +192,27 @@ class Scheduler:
 
     def housekeeping(self, now: datetime) -> int:
         with self.db.transaction() as session:
-            events = session.execute(
-                delete(InboxEvent).where(
-                    InboxEvent.status == inbox.DONE,
-                    InboxEvent.handled_at < now - KEEP_HANDLED_EVENTS,
-                )
-            ).rowcount
-            messages = session.execute(
-                delete(OutboxMessage).where(
-                    OutboxMessage.status != outbox.PENDING,
-                    OutboxMessage.created_at < now - KEEP_SETTLED_MESSAGES,
-                    # A staff reply's row stays: the console shows its delivered / failed mark.
-                    ~exists().where(TicketMessage.outbox_id == OutboxMessage.id),
-                )
-            ).rowcount
             answers = engine.forget_left_flows(session, now, self.conversation_idle)
-        if events or messages or answers:
-            log.info(
-                "swept %d handled events, %d settled messages and %d left conversations",
-                events,
-                messages,
-                answers,
-            )
+        if answers:
+            log.info("forgot the answers of %d left conversations", answers)
         # Auto-assignment and SLA alerts (storage/casework.py): once a minute is soon enough.
         with self.db.transaction() as session:
             casework_sweep.sweep(session, now, self.sla_warn_before)
-        return events + messages + answers
+        return answers
+
+    def expire_records(self, now: datetime) -> int:
+        """Delete every kind of record past its retention period, a batch per transaction."""
+        total = 0
+        for kind in retention.KINDS:
+            before = now - getattr(self.retention, kind)
+            deleted = 0
+            for _ in range(MAX_RETENTION_BATCHES):
+                with self.db.transaction() as session:
+                    batch = retention.expire(session, kind, before)
+                deleted += batch
+                if not batch:
+                    break
+            if deleted:
+                log.info("retention: %d %s past %s", deleted, kind, getattr(self.retention, kind))
+            total += deleted
+        return total

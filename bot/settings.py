@@ -12,8 +12,16 @@ from typing import Any
 from dotenv import dotenv_values
 
 from bot.durations import parse_duration
+from storage.retention import KINDS as RETENTION_KINDS
+from storage.retention import Retention
 
 DEFAULT_API_BASE_URL = "https://api.line.me"
+SECRET_VARIABLE = "LINE_CHANNEL_SECRET"
+TOKEN_VARIABLE = "LINE_CHANNEL_ACCESS_TOKEN"
+
+
+class SettingsError(ValueError):
+    """Settings the bot must not start with; the message names the variable to fix."""
 
 
 @dataclass(frozen=True)
@@ -28,13 +36,17 @@ class Settings:
     secret_key: str = ""
     instance_path: Path = field(default_factory=lambda: Path("instance"))
     conversation_idle: timedelta = timedelta(hours=1)
+    # A console session unused this long must sign in again (a console left open on a desk).
+    console_idle: timedelta = timedelta(minutes=30)
     checkin_remind_after: timedelta = timedelta(hours=3)
     checkin_escalate_after: timedelta = timedelta(hours=3)
     sla_warn_before: timedelta = timedelta(hours=1)
     allow_clock: bool = False
     # Set our rich menu as the channel's default at start-up; off keeps one made elsewhere.
     rich_menu: bool = True
-    # True when LINE credentials were not given: `serve` then starts the local simulator.
+    # Set only by `serve`, when it runs the local simulator (asked for with --simulator, or no
+    # LINE credential at all): never inferred from the environment, since a process given half
+    # its credentials must stop rather than quietly become a demo with open test routes.
     simulator: bool = False
     # How long after LINE sent an event we still trust its reply token (LINE: about a minute).
     reply_token_fresh_for: timedelta = timedelta(seconds=50)
@@ -50,7 +62,13 @@ class Settings:
     api_timeout: float = 10.0
     # Calls to LINE in flight at once, per sending process.
     send_concurrency: int = 32
+    # Reverse proxies in front of the web (MADOGUCHI_TRUSTED_PROXIES): their X-Forwarded-*
+    # headers are believed, so the audit log and the sign-in lock-out see the real address.
+    # 0 believes none: anyone could write the header.
+    trusted_proxies: int = 0
     worker_poll_interval: float = 0.2
+    # How long each kind of record is kept (MADOGUCHI_KEEP_*; README, "Retention").
+    retention: Retention = field(default_factory=Retention)
 
     @property
     def send_lease(self) -> timedelta:
@@ -66,6 +84,35 @@ class Settings:
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+    def missing_line_credentials(self) -> list[str]:
+        """The LINE credential variables left unset, in the order the README names them."""
+        given = {SECRET_VARIABLE: self.channel_secret, TOKEN_VARIABLE: self.channel_access_token}
+        return [name for name, value in given.items() if not value]
+
+    def require_line_credentials(self) -> None:
+        """Stop a process that talks to LINE (worker, sender, the WSGI app) without both
+        credentials: an empty secret would verify signatures made with an empty key."""
+        missing = self.missing_line_credentials()
+        if len(missing) == 1:
+            raise SettingsError(half_credentials(missing[0]))
+        if missing:
+            raise SettingsError(
+                f"{SECRET_VARIABLE} and {TOKEN_VARIABLE} are not set: this process talks to "
+                "LINE and needs both (from the LINE Developers console). Only `madoguchi serve` "
+                "runs without them, on the local simulator."
+            )
+
+    def wants_simulator(self, asked: bool) -> bool:
+        """Whether `serve` runs the local simulator: when asked (--simulator), or when no LINE
+        credential is set at all (a newcomer's `make run`). Exactly one set is a mistake, often a
+        web process given only the secret: it stops start-up and names the missing one."""
+        if asked:
+            return True
+        missing = self.missing_line_credentials()
+        if len(missing) == 1:
+            raise SettingsError(half_credentials(missing[0]))
+        return len(missing) == 2
 
     @classmethod
     def from_env(
@@ -90,13 +137,17 @@ class Settings:
             "allow_clock": env.get("MADOGUCHI_ALLOW_CLOCK", "") == "1",
             "rich_menu": env.get("MADOGUCHI_RICH_MENU", "1") != "0",
         }
-        values["simulator"] = not (values["channel_secret"] and values["channel_access_token"])
+        if env.get("MADOGUCHI_TRUSTED_PROXIES", "0") != "0":
+            values["trusted_proxies"] = positive_int(
+                env["MADOGUCHI_TRUSTED_PROXIES"], "MADOGUCHI_TRUSTED_PROXIES"
+            )
         if env.get("MADOGUCHI_SEND_CONCURRENCY"):
             values["send_concurrency"] = positive_int(
                 env["MADOGUCHI_SEND_CONCURRENCY"], "MADOGUCHI_SEND_CONCURRENCY"
             )
         for name in (
             "conversation_idle",
+            "console_idle",
             "checkin_remind_after",
             "checkin_escalate_after",
             "sla_warn_before",
@@ -105,7 +156,22 @@ class Settings:
             raw = env.get(f"MADOGUCHI_{name.upper()}")
             if raw:
                 values[name] = parse_duration(raw)
+        # Retention: MADOGUCHI_KEEP_INBOX_EVENTS, _OUTBOX, _ATTACHMENTS, _CLOSED_TICKETS, _AUDIT.
+        kept = {
+            kind: parse_duration(env[f"MADOGUCHI_KEEP_{kind.upper()}"])
+            for kind in RETENTION_KINDS
+            if env.get(f"MADOGUCHI_KEEP_{kind.upper()}")
+        }
+        values["retention"] = Retention(**kept)
         return cls(**values)
+
+
+def half_credentials(missing: str) -> str:
+    given = SECRET_VARIABLE if missing == TOKEN_VARIABLE else TOKEN_VARIABLE
+    return (
+        f"{missing} is not set, but {given} is: set both (from the LINE Developers console), "
+        "or neither to run the local simulator with `madoguchi serve`."
+    )
 
 
 def positive_int(text: str, name: str) -> int:

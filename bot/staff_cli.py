@@ -1,7 +1,9 @@
-"""`madoguchi staff …`: console accounts and API tokens from the command line.
+"""`madoguchi staff …`: console accounts and API tokens from the command line; and
+`madoguchi residents erase LINE_USER_ID`, a resident's data erased on request.
 
 `staff create` makes the first admin (and any account later); `staff token EMAIL` prints a new
-API token for /api/v1, shown this once. Passwords are prompted, hidden, twice, so they stay
+API token for /api/v1, shown this once; `staff reset-two-factor EMAIL` is for a lost phone when
+no admin can sign in to the console to reset it there. Passwords are prompted, hidden, twice, so they stay
 out of shell history and process lists (`--password` exists for scripts that must).
 """
 
@@ -16,7 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
 from bot.settings import Settings
-from storage import migrate, staff_accounts
+from flows.i18n import DEFAULT_LANGUAGE, gettext
+from storage import erasure, migrate, staff_accounts
 from storage.db import Database
 from storage.models import Staff
 from storage.refusals import Refused
@@ -80,6 +83,16 @@ def revoke_tokens(email: str) -> None:
     click.echo(f"{count} tokens revoked")
 
 
+@staff_group.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor(email: str) -> None:
+    """Remove EMAIL's authenticator and recovery codes (a lost phone); set up again at sign-in."""
+    with _transaction() as (session, clock):
+        staff = _active(session, email)
+        staff_accounts.turn_off_two_factor(session, staff, clock.now())
+    click.echo(f"two-factor reset for {email}")
+
+
 @staff_group.command("list")
 def list_staff() -> None:
     """Every account: email, role, teams, whether active."""
@@ -92,6 +105,40 @@ def list_staff() -> None:
             state = "active" if staff.active else "inactive"
             click.echo(f"{staff.email}\t{staff.role}\t{teams}\t{state}")
         click.echo(f"{len(accounts)} accounts")
+
+
+@click.group("residents")
+def residents_group() -> None:
+    """Residents' data: erasing it on request."""
+
+
+@residents_group.command("erase")
+@click.argument("line_user_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase(line_user_id: str, yes: bool) -> None:
+    """Erase everything of the resident LINE_USER_ID on their request (see README, "Retention").
+
+    Their tickets stay, anonymous and closed; the audit log names the erasure by an opaque id.
+    """
+    with _transaction() as (session, clock):
+        resident = erasure.find_resident(session, line_user_id)
+        if resident is None:
+            raise click.ClickException(f"no resident with the LINE user id {line_user_id}")
+        if not yes:
+            click.confirm("Erase this resident's data? This cannot be undone.", abort=True)
+        done = erasure.erase_resident(
+            session,
+            resident,
+            clock.now(),
+            note=gettext(
+                DEFAULT_LANGUAGE,
+                "The resident's words and attachments in this ticket were erased at their request.",
+            ),
+        )
+    click.echo(
+        f"erased: erasure id {done.erasure_id}, {done.tickets} tickets made anonymous, "
+        f"{done.outbox_rows} outbox rows and {done.family_links} family links removed"
+    )
 
 
 def demo_login(db: Database, clock: Clock) -> tuple[str, str] | None:

@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from bot.services import services
-from console import admin, audit_log, auth, canned, reports, salons, watch
+from console import admin, audit_log, auth, canned, erase, params, reports, salons, watch
 from console.i18n import _, duration, language, local_date, local_time, reason
 from console.navigation import entries_for
 from console.views import queue, ticket
@@ -54,6 +54,7 @@ def create_blueprint() -> Blueprint:
     reports.register(blueprint)
     salons.register(blueprint)
     watch.register(blueprint)
+    erase.register(blueprint)
     blueprint.after_request(_secure_headers)
     blueprint.register_error_handler(CSRFError, _csrf_refused)
     blueprint.register_error_handler(HTTPException, _http_error)
@@ -88,6 +89,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(duration, "duration")
     app.context_processor(_layout_context)
+    # `<id:name>` in a route: only a row id the database can hold matches (params.py says why).
+    app.url_map.converters["id"] = params.IdConverter
     app.register_blueprint(create_blueprint(), url_prefix="/console")
 
 
@@ -95,7 +98,7 @@ def _layout_context() -> dict[str, Any]:
     current = g.get("viewer")
     return {
         "viewer": current,
-        "nav_entries": entries_for(current.role) if current else [],
+        "nav_entries": entries_for(current.role, watch_over=watch.may_see()) if current else [],
     }
 
 
@@ -114,6 +117,7 @@ def _csrf_refused(error: CSRFError) -> Any:
 
 def _http_error(error: HTTPException) -> Any:
     messages = {
+        400: _("A value in this request cannot be used. Please go back and check it."),
         403: _("This page is not open to your role."),
         404: _("There is no such page or ticket."),
         405: _("That action is not available here."),

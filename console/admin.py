@@ -29,13 +29,13 @@ def register(blueprint: Blueprint) -> None:
     rules: list[tuple[str, str, Any, list[str]]] = [
         ("/admin/staff", "staff_list", staff_list, ["GET"]),
         ("/admin/staff/new", "staff_new", staff_new, ["GET", "POST"]),
-        ("/admin/staff/<int:staff_id>", "staff_edit", staff_edit, ["GET", "POST"]),
+        ("/admin/staff/<id:staff_id>", "staff_edit", staff_edit, ["GET", "POST"]),
         ("/admin/teams", "team_list", team_list, ["GET"]),
         ("/admin/teams/new", "team_new", team_new, ["POST"]),
-        ("/admin/teams/<int:team_id>", "team_edit", team_edit, ["GET", "POST"]),
+        ("/admin/teams/<id:team_id>", "team_edit", team_edit, ["GET", "POST"]),
         ("/admin/routing", "routing_list", routing_list, ["GET", "POST"]),
-        ("/admin/routing/<int:rule_id>", "routing_edit", routing_edit, ["GET", "POST"]),
-        ("/admin/routing/<int:rule_id>/delete", "routing_delete", routing_delete, ["POST"]),
+        ("/admin/routing/<id:rule_id>", "routing_edit", routing_edit, ["GET", "POST"]),
+        ("/admin/routing/<id:rule_id>/delete", "routing_delete", routing_delete, ["POST"]),
     ]
     for path, endpoint, view, methods in rules:
         blueprint.add_url_rule(path, endpoint, requires("admin")(view), methods=methods)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.services import services
-from console import casework_with_words, openapi
+from console import casework_with_words, openapi, params
 from flows import i18n
 from storage import casework, staff_accounts
 from storage.models import District, Staff, Team, Ticket, TicketMessage
@@ -254,7 +254,7 @@ def _detail(call: Call, ticket: Ticket) -> dict[str, Any]:
         **_summary(ticket, call.now),
         "about": ticket.about,
         "intake": ticket.intake or {},
-        "contact": ticket.contact or {},
+        "contact": {k: v for k, v in (ticket.contact or {}).items() if k != "phone_given"},
         "outcome": ticket.outcome,
         "outcome_note": ticket.outcome_note,
         "referral": ticket.referral or {},
@@ -345,9 +345,10 @@ def _string(data: dict[str, Any], name: str, *, required: bool = True) -> str:
 def _limit(raw: str | None) -> int:
     if raw is None:
         return 100
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIST:
+    found = params.number(raw, 1, MAX_LIST)
+    if found is None:
         raise _Answer(400, N_("limit must be a number from 1 to {most}."), most=MAX_LIST)
-    return int(raw)
+    return found
 
 
 def _visible_ticket(call: Call, reference: str) -> Ticket:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from sqlalchemy import select
 
+from console import params
 from console.auth import requires
 from console.context import work
 from console.i18n import JST, local_time
@@ -20,16 +21,6 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/admin/audit", "audit_log", requires("admin")(audit_log))
 
 
-def parse_day(raw: str | None) -> date | None:
-    """A yyyy-mm-dd date from a form or a link; 400 for anything else."""
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(400, description="dates are written yyyy-mm-dd")
-
-
 def day_start(day: date) -> datetime:
     """Midnight in Tokyo of `day`, as the aware datetime the database compares."""
     return datetime.combine(day, time(0), tzinfo=JST)
@@ -37,16 +28,14 @@ def day_start(day: date) -> datetime:
 
 def audit_log() -> str:
     args = request.args
-    staff_id = args.get("staff") or None
+    staff_id = params.query_id("staff")
     action = (args.get("action") or "").strip()[:40] or None
     reference = (args.get("ticket") or "").strip()[:40] or None
-    first, last = parse_day(args.get("from")), parse_day(args.get("to"))
-    before = args.get("before") or None
-    if (staff_id and not staff_id.isdigit()) or (before and not before.isdigit()):
-        abort(400, description="staff and before are numbers")
+    first, last = params.query_day("from"), params.query_day("to")
+    before = params.query_id("before")
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(PAGE + 1)
     if staff_id:
-        query = query.where(AuditEntry.staff_id == int(staff_id))
+        query = query.where(AuditEntry.staff_id == staff_id)
     if action:
         query = query.where(AuditEntry.action == action)
     if first:
@@ -54,7 +43,7 @@ def audit_log() -> str:
     if last:
         query = query.where(AuditEntry.at < day_start(last + timedelta(days=1)))
     if before:
-        query = query.where(AuditEntry.id < int(before))
+        query = query.where(AuditEntry.id < before)
     with work() as (session, _admin):
         if reference:
             query = query.join(Ticket, Ticket.id == AuditEntry.ticket_id).where(
@@ -79,7 +68,7 @@ def audit_log() -> str:
         for entry in entries
     ]
     filters = {
-        "staff": staff_id or "",
+        "staff": str(staff_id or ""),
         "action": action or "",
         "ticket": reference or "",
         "from": first.isoformat() if first else "",

@@ -23,8 +23,8 @@ def register(blueprint: Blueprint) -> None:
     rules: list[tuple[str, str, Any, list[str]]] = [
         ("/canned", "canned_list", canned_list, ["GET"]),
         ("/canned/new", "canned_new", canned_new, ["POST"]),
-        ("/canned/<int:canned_id>", "canned_update", canned_update, ["POST"]),
-        ("/canned/<int:canned_id>/delete", "canned_delete", canned_delete, ["POST"]),
+        ("/canned/<id:canned_id>", "canned_update", canned_update, ["POST"]),
+        ("/canned/<id:canned_id>/delete", "canned_delete", canned_delete, ["POST"]),
     ]
     for path, endpoint, view, methods in rules:
         blueprint.add_url_rule(

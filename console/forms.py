@@ -34,7 +34,8 @@ def checkbox(name: str) -> bool:
 
 def integer(name: str, low: int, high: int, message: str) -> int:
     value = request.form.get(name, "").strip()
-    if not re.fullmatch(r"-?\d{1,9}", value) or not low <= int(value) <= high:
+    # [0-9], not \d: \d also matches other scripts' digits (int() reads them).
+    if not re.fullmatch(r"-?[0-9]{1,9}", value) or not low <= int(value) <= high:
         raise FormError(message)
     return int(value)
 

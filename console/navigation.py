@@ -2,7 +2,8 @@
 
 To add a page, append one `Entry` to NAV: the endpoint, its label (an English msgid; add the
 Japanese with locales/translate.py) and the roles that see it. The entry is shown as current
-on every page whose endpoint starts with one of `active` (default: the endpoint itself).
+on every page whose endpoint starts with one of `active` (default: the endpoint itself). A
+`watch_over` entry is shown only to those who may use watch-over (its team's staff and admins).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Entry:
     label: str
     roles: tuple[str, ...] = ALL_ROLES
     active: tuple[str, ...] = ()
+    watch_over: bool = False
 
     def is_active(self, endpoint: str | None) -> bool:
         return bool(endpoint) and str(endpoint).startswith(self.active or (self.endpoint,))
@@ -27,7 +29,7 @@ class Entry:
 
 NAV: list[Entry] = [
     Entry("console.queue", N_("Queue"), active=("console.queue", "console.ticket")),
-    Entry("console.watch_list", N_("Watch-over"), active=("console.watch",)),
+    Entry("console.watch_list", N_("Watch-over"), active=("console.watch",), watch_over=True),
     Entry("console.report", N_("Reports"), ("admin", "supervisor"), ("console.report",)),
     Entry(
         "console.canned_list", N_("Canned responses"), ("admin", "supervisor"), ("console.canned",)
@@ -37,8 +39,11 @@ NAV: list[Entry] = [
     Entry("console.routing_list", N_("Routing"), ("admin",), ("console.routing",)),
     Entry("console.salon_list", N_("Salons"), ("admin",), ("console.salon",)),
     Entry("console.audit_log", N_("Audit log"), ("admin",), ("console.audit",)),
+    Entry("console.two_factor_policy", N_("Two-factor sign-in"), ("admin",)),
+    Entry("console.erase_form", N_("Erase a resident's data"), ("admin",), ("console.erase",)),
+    Entry("console.account", N_("Sign-in settings"), active=("console.account", "console.two_fa")),
 ]
 
 
-def entries_for(role: str) -> list[Entry]:
-    return [entry for entry in NAV if role in entry.roles]
+def entries_for(role: str, *, watch_over: bool = False) -> list[Entry]:
+    return [entry for entry in NAV if role in entry.roles and (watch_over or not entry.watch_over)]

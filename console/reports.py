@@ -16,12 +16,12 @@ from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from console import labels
-from console.audit_log import day_start, parse_day
+from console import labels, params
+from console.audit_log import day_start
 from console.auth import requires
 from console.context import client_ip, now, work
 from console.i18n import JST, _, duration
-from storage import audit, casework
+from storage import audit, casework, csv_cells
 from storage.models import OUTCOMES, Team, Ticket
 
 # Longer ranges make one slow query for little use; a year covers the annual report.
@@ -53,8 +53,8 @@ class TeamReport:
 
 def _range() -> tuple[date, date]:
     today = now().astimezone(JST).date()
-    first = parse_day(request.args.get("from")) or today.replace(day=1)
-    last = parse_day(request.args.get("to")) or today
+    first = params.query_day("from") or today.replace(day=1)
+    last = params.query_day("to") or today
     if last < first:
         abort(400, description="the range ends before it starts")
     if (last - first).days >= MAX_DAYS:
@@ -153,16 +153,21 @@ def _csv(reports: list[TeamReport], first: date, last: date) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
-        [_("Team"), _("Opened"), _("Closed")]
-        + [name for _code, name in columns]
-        + [_("Median first response (minutes)"), _("Not yet answered")]
+        csv_cells.row(
+            [_("Team"), _("Opened"), _("Closed")]
+            + [name for _code, name in columns]
+            + [_("Median first response (minutes)"), _("Not yet answered")]
+        )
     )
     for report in reports:
         median = report.median_first_response
+        # Team names are typed by admins: one starting with = must not run as a formula.
         writer.writerow(
-            [report.name, report.opened, report.closed]
-            + [report.outcomes.get(code, 0) for code, _name in columns]
-            + ["" if median is None else round(median.total_seconds() / 60), report.unanswered]
+            csv_cells.row(
+                [report.name, report.opened, report.closed]
+                + [report.outcomes.get(code, 0) for code, _name in columns]
+                + ["" if median is None else round(median.total_seconds() / 60), report.unanswered]
+            )
         )
     # A BOM so Excel, which most offices open CSV files with, reads the Japanese as UTF-8.
     body = "\ufeff" + buffer.getvalue()

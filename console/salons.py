@@ -54,8 +54,8 @@ FIELDS = {
 def register(blueprint: Blueprint) -> None:
     rules: list[tuple[str, str, Any, list[str]]] = [
         ("/admin/salons", "salon_list", salon_list, ["GET"]),
-        ("/admin/salons/<int:salon_id>", "salon_edit", salon_edit, ["GET", "POST"]),
-        ("/admin/salons/<int:salon_id>/status", "salon_status", salon_status, ["POST"]),
+        ("/admin/salons/<id:salon_id>", "salon_edit", salon_edit, ["GET", "POST"]),
+        ("/admin/salons/<id:salon_id>/status", "salon_status", salon_status, ["POST"]),
     ]
     for path, endpoint, view, methods in rules:
         blueprint.add_url_rule(path, endpoint, requires("admin")(view), methods=methods)

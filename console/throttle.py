@@ -1,40 +1,40 @@
-"""Sign-in throttling: too many failures for one email, or from one address, and we wait.
+"""Sign-in throttling: failures slow down the one guessing, never lock out the account's owner.
 
-Five failures for an email in 15 minutes lock that email for the rest of the window; an office
-shares one address behind its router, so an address gets more room (twenty) before it is
-refused. A successful sign-in clears the email's count; refused attempts are not counted, so
-someone who waits is let in on time.
+Failures are counted per (email, address). The first few are free (typos happen); after that
+each further try waits, from the last failure, a delay that doubles with every failure, up to
+an hour. So five wrong passwords from one address do not stop the right one from another
+address, and the right one from the same address works once its delay has passed. A success
+from an address clears that address's count for the email.
+
+Locking an email for everyone, as a count per email would, lets anyone who knows a colleague's
+address keep them out of the console; guessing spread over many addresses is answered by the
+delays per address, by Argon2id's cost per guess and by two-factor. One address also gets a
+cap over all emails (twenty failures in fifteen minutes, room for an office behind one router),
+so one machine cannot try one password on every account. Refused tries are not counted,
+so someone who waits is let in on time. Wrong two-factor codes count like wrong passwords.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import LoginAttempt
 
-WINDOW = timedelta(minutes=15)
-PER_EMAIL = 5
+FREE_FAILURES = 5
+FIRST_DELAY = timedelta(minutes=1)
+LONGEST_DELAY = timedelta(hours=1)
+ADDRESS_WINDOW = timedelta(minutes=15)
 PER_ADDRESS = 20
 # Attempts older than this are of no use to anyone; each sign-in sweeps them away.
 KEEP = timedelta(days=1)
 
 
 def wait_before_next(session: Session, email: str, ip: str, now: datetime) -> timedelta | None:
-    """How long this email or address must wait before trying again; None when it may try."""
-    since = now - WINDOW
-    last_success = session.scalar(
-        select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.email == email, LoginAttempt.succeeded.is_(True)
-        )
-    )
-    email_since = max(since, last_success) if last_success else since
-    waits = [
-        _wait(session, LoginAttempt.email == email, email_since, PER_EMAIL, now),
-        _wait(session, LoginAttempt.ip == ip, since, PER_ADDRESS, now),
-    ]
+    """How long this email from this address must wait before trying again; None: it may try."""
+    waits = [_pair_wait(session, email, ip, now), _address_wait(session, ip, now)]
     return max((wait for wait in waits if wait is not None), default=None)
 
 
@@ -43,16 +43,45 @@ def record(session: Session, email: str, ip: str, succeeded: bool, now: datetime
     session.add(LoginAttempt(email=email[:200], ip=ip[:64], at=now, succeeded=succeeded))
 
 
-def _wait(
-    session: Session, match: ColumnElement[bool], since: datetime, limit: int, now: datetime
-) -> timedelta | None:
+def delay_after(failures: int) -> timedelta | None:
+    """The wait after this many failures in a row: none for the first few, then doubling."""
+    if failures < FREE_FAILURES:
+        return None
+    # The exponent is capped so a long run of failures cannot overflow the multiplication.
+    doubled = FIRST_DELAY * 2 ** min(failures - FREE_FAILURES, 16)
+    return min(doubled, LONGEST_DELAY)
+
+
+def _pair_wait(session: Session, email: str, ip: str, now: datetime) -> timedelta | None:
+    same_pair = (LoginAttempt.email == email, LoginAttempt.ip == ip)
+    last_success = session.scalar(
+        select(func.max(LoginAttempt.at)).where(*same_pair, LoginAttempt.succeeded.is_(True))
+    )
+    since = max(now - KEEP, last_success) if last_success else now - KEEP
+    count, last_failure = session.execute(
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            *same_pair, LoginAttempt.succeeded.is_(False), LoginAttempt.at > since
+        )
+    ).one()
+    delay = delay_after(count)
+    if delay is None or last_failure is None:
+        return None
+    wait = last_failure + delay - now
+    return wait if wait > timedelta(0) else None
+
+
+def _address_wait(session: Session, ip: str, now: datetime) -> timedelta | None:
     failures = session.scalars(
         select(LoginAttempt.at)
-        .where(match, LoginAttempt.succeeded.is_(False), LoginAttempt.at > since)
+        .where(
+            LoginAttempt.ip == ip,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > now - ADDRESS_WINDOW,
+        )
         .order_by(LoginAttempt.at.desc())
-        .limit(limit)
+        .limit(PER_ADDRESS)
     ).all()
-    if len(failures) < limit:
+    if len(failures) < PER_ADDRESS:
         return None
-    # Allowed again once the limit-th most recent failure leaves the window.
-    return max(failures[-1] + WINDOW - now, timedelta(seconds=1))
+    # Allowed again once the PER_ADDRESS-th most recent failure leaves the window.
+    return max(failures[-1] + ADDRESS_WINDOW - now, timedelta(seconds=1))

@@ -1,21 +1,29 @@
 """The watch-over team's pages: who is enrolled and how each is today, alarms first; one
 resident's rounds; enrolling after a home visit, changing a schedule, pausing, and recording a
 visit or a phone call as a round's outcome. Every change is audited.
+
+Only the watch-over team (the team every watch-over ticket is filed with) and admins use these
+pages, as only a ticket's team opens a ticket: anyone else gets 403 for the list and enrolling,
+and 404 for a resident's record or round, exactly as for one that does not exist. The check
+runs before a view reads anything, so a form's contents never decide what the answer is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import wraps
 from typing import Any
 
 from babel.dates import get_day_names
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from console.context import client_ip, now, work
+from console import params
+from console.context import app_services, client_ip, now, viewer, work
 from console.i18n import _, language, local_time
 from flows import checkin, watch_enrolment, watch_questions, watch_reading
 from flows import watch_words as words
@@ -23,7 +31,7 @@ from flows.i18n import N_, gettext
 from flows.messages import text
 from storage import audit
 from storage import watch as store
-from storage.models import CheckinRound, Resident, Ticket, WatchEnrolment
+from storage.models import CheckinRound, Resident, Staff, Ticket, WatchEnrolment
 from storage.watch import Schedule
 
 # How a resident is today, most worrying first: the list is sorted in this order.
@@ -65,18 +73,41 @@ MAX_NOTE = 2000
 LIST_LIMIT = 500
 
 
+# What someone outside the watch-over team gets: a closed page, or a record that is not there.
+PAGE, RECORD = 403, 404
+
+
 def register(blueprint: Blueprint) -> None:
-    rules: list[tuple[str, str, Any, list[str]]] = [
-        ("/watch", "watch_list", watch_list, ["GET"]),
-        ("/watch/enrol", "watch_enrol", watch_enrol, ["GET", "POST"]),
-        ("/watch/<int:enrolment_id>", "watch_detail", watch_detail, ["GET"]),
-        ("/watch/<int:enrolment_id>/schedule", "watch_schedule", watch_schedule, ["POST"]),
-        ("/watch/<int:enrolment_id>/pause", "watch_pause", watch_pause, ["POST"]),
-        ("/watch/<int:enrolment_id>/resume", "watch_resume", watch_resume, ["POST"]),
-        ("/watch/rounds/<int:round_id>/outcome", "watch_outcome", watch_outcome, ["POST"]),
+    rules: list[tuple[str, str, Any, list[str], int]] = [
+        ("/watch", "watch_list", watch_list, ["GET"], PAGE),
+        ("/watch/enrol", "watch_enrol", watch_enrol, ["GET", "POST"], PAGE),
+        ("/watch/<id:enrolment_id>", "watch_detail", watch_detail, ["GET"], RECORD),
+        ("/watch/<id:enrolment_id>/schedule", "watch_schedule", watch_schedule, ["POST"], RECORD),
+        ("/watch/<id:enrolment_id>/pause", "watch_pause", watch_pause, ["POST"], RECORD),
+        ("/watch/<id:enrolment_id>/resume", "watch_resume", watch_resume, ["POST"], RECORD),
+        ("/watch/rounds/<id:round_id>/outcome", "watch_outcome", watch_outcome, ["POST"], RECORD),
     ]
-    for path, endpoint, view, methods in rules:
-        blueprint.add_url_rule(path, endpoint, view, methods=methods)
+    for path, endpoint, view, methods, refusal in rules:
+        blueprint.add_url_rule(path, endpoint, _team_only(view, refusal), methods=methods)
+
+
+def may_see() -> bool:
+    """Whether the signed-in staff member may use these pages (asked once per request)."""
+    if "watch_over" not in g:
+        with app_services().db.reading() as session:
+            staff = session.get(Staff, viewer().staff_id)
+            g.watch_over = staff is not None and store.staff_may_see(staff)
+    return bool(g.watch_over)
+
+
+def _team_only(view: Callable[..., Any], refusal: int) -> Callable[..., Any]:
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if not may_see():
+            abort(refusal)
+        return view(*args, **kwargs)
+
+    return checked
 
 
 @dataclass(frozen=True)
@@ -270,9 +301,8 @@ def watch_schedule(enrolment_id: int) -> Response:
 
 
 def watch_pause(enrolment_id: int) -> Response:
-    try:
-        until = date.fromisoformat(request.form.get("until", ""))
-    except ValueError:
+    until = params.day(request.form.get("until", ""))
+    if until is None:
         abort(400, description="the day to start again is a date like 2026-12-24")
     with work() as (session, staff):
         enrolment = _enrolment(session, enrolment_id)
@@ -372,14 +402,14 @@ def _candidates(session: Session, search: str) -> list[dict[str, Any]]:
 
 
 def _enrol_posted() -> Response:
-    resident_id = request.form.get("resident", "")
-    if not resident_id.isdigit():
+    resident_id = params.form_id("resident")
+    if resident_id is None:
         abort(400, description="choose a resident")
     if request.form.get("consent") != "yes":
         abort(400, description="the resident's consent must be confirmed")
     schedule, seconds = _schedule_from_form()
     with work() as (session, staff):
-        resident = session.get(Resident, int(resident_id))
+        resident = session.get(Resident, resident_id)
         if resident is None or not resident.following:
             abort(400, description="this resident cannot be reached in LINE")
         moment = now()
@@ -423,7 +453,10 @@ def _schedule_from_form() -> tuple[Schedule, int | None]:
     time_of_day = watch_reading.parse_time(form.get("time", ""))
     if time_of_day is None:
         abort(400, description="the time is like 8:00, between 5:00 and 22:00")
-    weekdays = tuple(int(day) for day in form.getlist("weekdays") if day.isdigit())
+    picked = [params.number(day, 0, 6) for day in form.getlist("weekdays")]
+    weekdays = tuple(day for day in picked if day is not None)
+    if len(weekdays) != len(picked):
+        abort(400, description="weekdays are numbers from 0 (Monday) to 6 (Sunday)")
     try:
         schedule = Schedule(
             frequency=form.get("frequency", ""), time_of_day=time_of_day, weekdays=weekdays

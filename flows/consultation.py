@@ -53,6 +53,10 @@ _CONSENT_WORDS = {
 }
 
 
+# The phone number with the id of the message that gave it, in the draft and the ticket's contact.
+PHONE_GIVEN = "phone_given"
+
+
 def offer(turn: Turn, words: str, message_id: str | None, categories: tuple[str, ...]) -> None:
     """A worry typed outside a consultation: offer one that already holds those words, and
     the categories they name, ticked for the resident to confirm."""
@@ -65,13 +69,17 @@ def offer(turn: Turn, words: str, message_id: str | None, categories: tuple[str,
 
 
 def forget_message(conversation: Conversation, message_id: str) -> None:
-    """An unsent message leaves a half-written worry as well as the inbox."""
+    """An unsent message leaves a half-written worry, or the phone number, as well as the inbox."""
     if conversation.flow != NAME:
         return
-    parts = conversation.data.get("worry", [])
-    kept = [part for part in parts if part.get("id") != message_id]
-    if len(kept) != len(parts):
-        conversation.data = {**conversation.data, "worry": kept}
+    data = dict(conversation.data)
+    parts = data.get("worry", [])
+    data["worry"] = [part for part in parts if part.get("id") != message_id]
+    if (data.get(PHONE_GIVEN) or {}).get("id") == message_id:
+        data.pop("phone", None)
+        data.pop(PHONE_GIVEN, None)
+    if data != conversation.data:
+        conversation.data = data
 
 
 def _answer(
@@ -248,7 +256,10 @@ class ConsultationModel(FlowModel):
             self.data.pop("phone", None)
 
     def store_phone(self, event: EventData) -> None:
-        self.data["phone"] = normalised_phone(event.kwargs.get("text", ""))
+        phone = normalised_phone(event.kwargs.get("text", ""))
+        self.data["phone"] = phone
+        # Which message gave it: unsending that message takes the number back (forget_message).
+        self.data[PHONE_GIVEN] = {"id": event.kwargs.get("message_id"), "text": phone}
 
     def say_not_a_phone_number(self, event: EventData) -> None:
         turn = self.turn
@@ -463,7 +474,7 @@ class ConsultationFlow(Flow):
         if state == "worry":
             return self._worry_input(given)
         if state == "phone" and given.kind == "text":
-            return "give_phone", {"text": given.text}
+            return "give_phone", {"text": given.text, "message_id": given.message_id}
         if state in ("area", "district") and given.kind == "text":
             # A district is asked by the name residents use; the area buttons only help.
             named = districts.named_in(model.turn.session, given.text)

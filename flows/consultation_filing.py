@@ -31,6 +31,8 @@ def file_consultation(model: FlowModel) -> None:
     contact = {"method": data.get("contact"), "when": data.get("when")}
     if data.get("phone"):
         contact["phone"] = data["phone"]
+        # Kept with its message id, so that unsending that message takes it from the ticket.
+        contact["phone_given"] = data.get("phone_given")
     intake = {
         "consent_version": CONSENT_VERSION,
         "about": about,

@@ -18,7 +18,7 @@ from flows.engine import Turn
 from flows.inputs import UserInput, normalise
 from handlers import commands, safety, staff_group, watch
 from handlers import tickets as thread
-from storage import inbox, outbox, residents
+from storage import erasure, inbox, outbox, residents
 from storage.models import Resident
 
 log = logging.getLogger(__name__)
@@ -95,14 +95,21 @@ def _on_unfollow(context: Context, event: dict[str, Any]) -> None:
 
 
 def _on_unsend(context: Context, event: dict[str, Any]) -> None:
+    """Every copy of the message goes: the inbox's, the thread's, the flow's, and whatever the
+    bot said back quoting it (a consultation's summary repeats the worry and phone number)."""
     message_id = str((event.get("unsend") or {}).get("messageId", ""))
-    if message_id:
-        inbox.forget_message(context.session, inbox.source_key(event), message_id)
-        resident = residents.find(context.session, event["source"]["userId"])
-        if resident is not None:
-            thread.forget(context.session, resident.id, message_id)
-            conversation = residents.conversation_of(context.session, resident, context.now)
-            consultation.forget_message(conversation, message_id)
+    if not message_id:
+        return
+    session, chat = context.session, inbox.source_key(event)
+    resident = residents.find(session, event["source"]["userId"])
+    # Read before the copies below are forgotten: they are how the outbox's are found.
+    withdrawn = erasure.words_of_message(session, chat, resident, message_id)
+    inbox.forget_message(session, chat, message_id)
+    if resident is not None:
+        thread.forget(session, resident.id, message_id)
+        conversation = residents.conversation_of(session, resident, context.now)
+        consultation.forget_message(conversation, message_id)
+    outbox.withdraw_repeating(session, chat, withdrawn.words, since=withdrawn.since)
 
 
 def _on_input(context: Context, event: dict[str, Any]) -> None:

@@ -1,4 +1,9 @@
-"""The inbox: webhook events stored once by webhookEventId, handled per chat in order."""
+"""The inbox: webhook events stored once by webhookEventId, handled per chat in order.
+
+An event the webhook refused (the wrong shape for LINE's schema) is kept too, as a
+`RefusedEvent`: its type and ids only, so an operator can find it and LINE's redelivery of
+it stays a no-op, and never handled.
+"""
 
 from __future__ import annotations
 
@@ -13,45 +18,107 @@ from sqlalchemy.orm import Session
 from storage.models import InboxEvent, SourceLock
 from storage.sql import insert
 
-PENDING, DONE, PARKED = "pending", "done", "parked"
+PENDING, DONE, PARKED, REFUSED = "pending", "done", "parked", "refused"
+_SOURCE_IDS = ("userId", "groupId", "roomId")
+
+
+class RefusedEvent(dict[str, Any]):
+    """An event the webhook would not take, as the inbox keeps it: its type and ids, never
+    its content, and why it was refused (a rule, never a value)."""
+
+    def __init__(self, event: Any, reason: str) -> None:
+        super().__init__(_audit_fields(event))
+        self.reason = reason
+        # Taken from the event as it came, so a redelivery of it is still a no-op.
+        given = event.get("webhookEventId") if isinstance(event, dict) else None
+        self.event_id = given if _plain(given) else _digest(event)
 
 
 def source_key(event: dict[str, Any]) -> str:
     """The chat an event belongs to; events of one chat are handled one at a time, in order."""
-    source = event.get("source") or {}
-    for field in ("userId", "groupId", "roomId"):
-        if source.get(field):
-            return str(source[field])
+    source = event.get("source")
+    if isinstance(source, dict):
+        for field in _SOURCE_IDS:
+            if source.get(field):
+                return str(source[field])
     return "-"
 
 
 def event_id(event: dict[str, Any]) -> str:
     """LINE's webhookEventId; for an event without one, a digest of the event itself."""
+    if isinstance(event, RefusedEvent):
+        return event.event_id[:64]
     given = event.get("webhookEventId")
     if isinstance(given, str) and given:
         return given[:64]
+    return _digest(event)
+
+
+def _digest(event: Any) -> str:
     digest = hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest()
     return f"sha256:{digest[:57]}"
 
 
 def _row(event: dict[str, Any], now: datetime) -> dict[str, Any]:
-    timestamp = event.get("timestamp")
-    event_time = (
-        datetime.fromtimestamp(timestamp / 1000, UTC) if isinstance(timestamp, int | float) else now
-    )
-    message = event.get("message") or {}
-    return {
+    message = event.get("message")
+    message_id = message.get("id") if isinstance(message, dict) else None
+    row = {
         "webhook_event_id": event_id(event),
         "source_key": source_key(event)[:80],
         "event_type": str(event.get("type", "unknown"))[:40],
-        "message_id": str(message["id"])[:40] if message.get("id") else None,
+        "message_id": str(message_id)[:40] if message_id else None,
         "payload": event,
-        "event_time": event_time,
+        "event_time": _event_time(event.get("timestamp"), now),
         "received_at": now,
         "status": PENDING,
         "attempts": 0,
         "available_at": now,
+        "last_error": None,
+        "handled_at": None,
     }
+    if isinstance(event, RefusedEvent):
+        row.update(
+            payload=dict(event), status=REFUSED, last_error=event.reason[:200], handled_at=now
+        )
+    return row
+
+
+def _event_time(timestamp: Any, now: datetime) -> datetime:
+    """When the event happened; its arrival when LINE's milliseconds give no date we can hold."""
+    if not isinstance(timestamp, int | float) or isinstance(timestamp, bool):
+        return now
+    try:
+        return datetime.fromtimestamp(timestamp / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return now
+
+
+def _audit_fields(event: Any) -> dict[str, Any]:
+    """What finds a refused event again: its type and ids, each only where it has the shape
+    LINE gives it (a short string), so nothing the sender wrote is kept."""
+    if not isinstance(event, dict):
+        return {}
+    kept: dict[str, Any] = {
+        field: event[field]
+        for field in ("type", "webhookEventId", "mode")
+        if _plain(event.get(field))
+    }
+    timestamp = event.get("timestamp")
+    if isinstance(timestamp, int) and not isinstance(timestamp, bool) and 0 <= timestamp < 2**63:
+        kept["timestamp"] = timestamp
+    for part, fields in (("source", ("type", *_SOURCE_IDS)), ("message", ("type", "id"))):
+        value = event.get(part)
+        if isinstance(value, dict):
+            ids = {field: value[field] for field in fields if _plain(value.get(field))}
+            if ids:
+                kept[part] = ids
+    return kept
+
+
+def _plain(value: Any) -> bool:
+    """An id as LINE writes one: a short string of printable characters (no NUL, no lone
+    surrogate, nothing a database column or a log line would choke on)."""
+    return isinstance(value, str) and 0 < len(value) <= 64 and value.isprintable()
 
 
 def store(session: Session, events: list[dict[str, Any]], now: datetime) -> None:
@@ -158,6 +225,14 @@ def forget_message(session: Session, key: str, message_id: str) -> int:
 
 def parked(session: Session) -> list[InboxEvent]:
     return list(session.scalars(select(InboxEvent).where(InboxEvent.status == PARKED)))
+
+
+def refused(session: Session) -> list[InboxEvent]:
+    """Events the webhook refused, oldest first: what an operator asks LINE about."""
+    statement = (
+        select(InboxEvent).where(InboxEvent.status == REFUSED).order_by(InboxEvent.received_at)
+    )
+    return list(session.scalars(statement))
 
 
 def requeue_parked(session: Session, now: datetime) -> int:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, exists, func, select, text, update
+from sqlalchemy import String, cast, delete, exists, func, select, text, update
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import OutboxMessage, OutboxMulticast, Resident
+from storage.models import OutboxMessage, OutboxMulticast, Resident, TicketMessage
 from storage.models.core import UNFOLLOWED
 
 PENDING, SENT, DROPPED, FAILED = "pending", "sent", "dropped", "failed"
@@ -238,3 +238,104 @@ def settle_multicast(
 def _unlease(row: OutboxMessage | OutboxMulticast) -> None:
     row.lease_until = None
     row.lease_owner = None
+
+
+# Taking a resident's words back out of what was sent to them (an unsend, a forgotten draft).
+
+# A copy may be cut short: the first characters of a line stand for the line.
+HEAD = 12
+# Lines shorter than this say too little to look for (a lone 「。」 or 「a」).
+SHORTEST = 2
+ELLIPSIS = "…"
+
+
+def withdraw_repeating(
+    session: Session,
+    to: str,
+    words: Iterable[str],
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> int:
+    """Blank every row for `to` (made between `since` and `until`) that repeats any of `words`
+    — a summary quoting the worry and phone number, a question quoting what was typed; a row
+    not yet sent is dropped with it. Returns how many rows.
+
+    Whole rows, not just the words: a summary that quoted an unsent worry also holds the rest.
+    """
+    wanted = [word for word in words if word and word.strip()]
+    if not wanted:
+        return 0
+    query = select(OutboxMessage).where(OutboxMessage.to == to)
+    if since is not None:
+        query = query.where(OutboxMessage.created_at >= since)
+    if until is not None:
+        query = query.where(OutboxMessage.created_at <= until)
+    blanked = 0
+    # Locked, so a sender neither leases these rows meanwhile nor settles one as sent after.
+    for row in session.scalars(query.order_by(OutboxMessage.id).with_for_update()):
+        if row.messages and repeats(row.messages, wanted):
+            blank(row)
+            blanked += 1
+    return blanked
+
+
+def blank(row: OutboxMessage) -> None:
+    """Forget what a row says; one still waiting is dropped (the sender skips it, even mid-call)."""
+    row.messages = []
+    row.reply_token = None
+    if row.status == PENDING:
+        row.status = DROPPED
+        row.last_error = "withdrawn"
+        _unlease(row)
+
+
+def repeats(messages: Any, words: Iterable[str]) -> bool:
+    """Whether any text in `messages` (LINE message objects, Flex included) repeats any line of
+    `words`, whole or cut short: its first characters, or its start followed by an ellipsis."""
+    said = "\n".join(_texts(messages))
+    for word in words:
+        for line in word.splitlines():
+            line = line.strip()
+            if len(line) < SHORTEST:
+                continue
+            if line[:HEAD] in said:
+                return True
+            if any(line[:cut] + ELLIPSIS in said for cut in range(SHORTEST, HEAD)):
+                return True
+    return False
+
+
+def _texts(node: Any) -> Iterator[str]:
+    """Every string inside a message object (texts, alt texts, labels), depth first."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _texts(item)
+
+
+def forget_chat(session: Session, user: str) -> int:
+    """Everything queued or kept for one person: their rows, and their place in multicasts
+    (a multicast left with nobody goes). Returns how many rows held them."""
+    rows = list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.to == user)))
+    if rows:
+        # A staff reply's thread entry forgets its row (and with it the delivered mark).
+        session.execute(
+            update(TicketMessage).where(TicketMessage.outbox_id.in_(rows)).values(outbox_id=None)
+        )
+        session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(rows)))
+    multicasts = session.scalars(
+        select(OutboxMulticast)
+        .where(cast(OutboxMulticast.recipients, String).contains(f'"{user}"'))
+        .with_for_update()
+    ).all()
+    for row in multicasts:
+        left = [recipient for recipient in row.recipients if recipient != user]
+        if left:
+            row.recipients = left
+        else:
+            session.delete(row)
+    return len(rows) + len(multicasts)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from storage import outbox
 from storage.models import Conversation, Resident
 
 
@@ -50,18 +53,59 @@ def conversation_of(session: Session, resident: Resident, now: datetime) -> Conv
 def forget_answers(session: Session, flow: str, left_before: datetime) -> int:
     """Clear the answers of `flow` conversations left before `left_before`; how many.
 
-    The flow's name stays, so the resident's next message is still told that we start over.
+    What the bot said back while they were written goes too: a summary or a question quoting
+    the words (storage.outbox.withdraw_repeating). The flow's name stays, so the resident's
+    next message is still told that we start over.
     """
+    left = (
+        Conversation.flow == flow,
+        Conversation.updated_at < left_before,
+        Conversation.state.is_not(None),
+    )
+    drafts = session.execute(
+        select(Resident.line_user_id, Conversation.data, Conversation.updated_at)
+        .join(Resident, Resident.id == Conversation.resident_id)
+        .where(*left)
+    ).all()
+    for line_user_id, data, updated_at in drafts:
+        # Copies were made while the draft was written, so none after its last change.
+        outbox.withdraw_repeating(session, line_user_id, typed_words(data), until=updated_at)
     return session.execute(
         update(Conversation)
-        .where(
-            Conversation.flow == flow,
-            Conversation.updated_at < left_before,
-            Conversation.state.is_not(None),
-        )
+        .where(*left)
         .values(state=None, data={})
         .execution_options(synchronize_session=False)
     ).rowcount
+
+
+# Answers that are codes the flows chose (a district's slug, a button's value), not typed words.
+_CODE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def typed_words(data: Any) -> list[str]:
+    """The strings in a flow's answers a resident may have typed (a worry, a phone number),
+    leaving out codes, times and LINE's message ids."""
+    found: list[str] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key != "id":
+                found += typed_words(value)
+    elif isinstance(data, list):
+        for item in data:
+            found += typed_words(item)
+    elif isinstance(data, str) and data.strip() and not _is_code(data):
+        found.append(data)
+    return found
+
+
+def _is_code(value: str) -> bool:
+    if _CODE.fullmatch(value):
+        return True
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def is_following(session: Session, line_user_id: str) -> bool:

@@ -11,6 +11,9 @@ from storage.models import RoutingRule, Team
 
 # 福祉まるごと相談: takes whatever no rule claims, and coordinates worries of several kinds.
 DEFAULT_TEAM = "marugoto"
+# 見守り: every watch-over ticket is filed in this team's queue, and so its staff (with admins)
+# are the ones who see and change residents' enrolments.
+WATCH_TEAM = "mimamori"
 
 
 def route(

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage import csv_cells
 from storage.geo import distance_m
 from storage.models import District, Salon, SalonCancellation
 from storage.models.salons import audience_mask
@@ -173,7 +174,11 @@ def read_rows(raw: bytes) -> tuple[list[dict[str, str]], str]:
             [Problem(1, column, N_("this column is missing from the header")) for column in missing]
         )
     rows = [
-        {key: (value or "").strip() for key, value in row.items() if isinstance(key, str)}
+        {
+            key: csv_cells.read(value or "").strip()
+            for key, value in row.items()
+            if isinstance(key, str)
+        }
         for row in reader
     ]
     return rows, encoding
@@ -531,12 +536,15 @@ def _set_cancellations(salon: Salon, days: set[date]) -> None:
 
 
 def export_csv(session: Session) -> str:
-    """Every salon, whatever its status, in the import layout (so the file imports back)."""
+    """Every salon, whatever its status, in the import layout (so the file imports back).
+
+    Text that would start a spreadsheet formula gets an apostrophe, which the import takes off.
+    """
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for salon in session.scalars(select(Salon).order_by(Salon.code)):
-        writer.writerow(row_of(salon))
+        writer.writerow(csv_cells.record(row_of(salon)))
     return buffer.getvalue()
 
 

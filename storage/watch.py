@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Integer, String, case, cast, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from storage import deadlines
+from storage import deadlines, routing
 from storage.deadlines import Due
 from storage.models import (
     OPEN_ROUND_STATES,
@@ -137,6 +137,14 @@ def weekly_key(link_id: int) -> str:
 
 
 # Enrolments.
+
+
+def staff_may_see(staff: Staff) -> bool:
+    """Whether `staff` may see and change residents' enrolments: an active admin, or a member of
+    the watch-over team, the team every watch-over ticket is filed with."""
+    if not staff.active:
+        return False
+    return staff.role == "admin" or any(team.slug == routing.WATCH_TEAM for team in staff.teams)
 
 
 def enrolment_of(

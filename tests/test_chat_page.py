@@ -94,17 +94,33 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def madoguchi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`madoguchi serve` as the README starts it: no LINE credentials, so the simulator is on."""
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """`madoguchi serve` as the README starts it: no LINE credentials, so the simulator is on.
+    Its address and its log."""
     instance = tmp_path_factory.mktemp("serve")
     with serving(instance, ready="/simulator/") as (server, log, port):
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", log
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     # What people said, and their names, must not reach the server's log.
     logged = log.read_text()
     leaked = [word for word in ("1行目", "山田花子", "John Smith") if word in logged]
     assert not leaked, f"resident text or names in the server log: {leaked}"
+
+
+@pytest.fixture(scope="module")
+def madoguchi(served: tuple[str, Path]) -> str:
+    return served[0]
+
+
+@pytest.fixture(scope="module")
+def demo_admin(served: tuple[str, Path]) -> tuple[str, str]:
+    """The demo admin's email and password, as `serve` prints them for the newcomer."""
+    deadline = time.monotonic() + 30
+    while not (found := re.search(r"login: (\S+@\S+) / (\S+)", served[1].read_text())):
+        assert time.monotonic() < deadline, "no demo login printed"
+        time.sleep(0.1)
+    return found.group(1), found.group(2)
 
 
 class _Watch:
@@ -203,7 +219,7 @@ def test_a_newcomer_follows_changes_language_and_switches_persona(
 
 @pytest.mark.slow
 def test_typing_stickers_locations_unsend_block_and_the_clock(
-    madoguchi: str, open_page: Callable[..., Page]
+    madoguchi: str, demo_admin: tuple[str, str], open_page: Callable[..., Page]
 ) -> None:
     page = open_page(madoguchi)
     name = f"佐藤{time.monotonic_ns() % 10_000}"
@@ -244,10 +260,20 @@ def test_typing_stickers_locations_unsend_block_and_the_clock(
     page.locator(".system", has_text="送信を取り消しました").wait_for()
     assert page.locator(".row-user .location-coords", has_text="35.2781").count() == 0
 
+    # The clock moves for a console admin only: the newcomer signs in with the printed login.
+    console = page.context.new_page()
+    console.goto(f"{madoguchi}/console/sign-in")
+    console.get_by_label("メールアドレス").fill(demo_admin[0])
+    console.get_by_label("パスワード").fill(demo_admin[1])
+    console.get_by_role("button", name="ログイン").click()
+    console.wait_for_url(re.compile(r"/console/queue"))
+    console.close()
     page.get_by_role("button", name=re.compile(r"\+3時間")).click()
     clock = page.locator("#clock-output", has_text="offset_seconds")
     clock.wait_for()
     assert '"offset_seconds": 10800' in clock.inner_text(), "the bot's own answer is shown"
+    page.get_by_role("button", name=re.compile("元に戻す")).click()
+    page.locator("#clock-output", has_text='"offset_seconds": 0').wait_for()
 
     page.get_by_role("button", name="ブロック (Block)").click()
     page.get_by_role("button", name="ブロック解除 (Unblock)").wait_for()

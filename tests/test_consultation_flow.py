@@ -170,6 +170,8 @@ def test_a_whole_consultation_files_a_ticket_for_the_right_team(
     [ticket] = tickets(db)
     assert ticket.kind == "consultation" and ticket.team.slug == "kosodate"
     assert (ticket.about, ticket.categories, ticket.urgency) == ("self", ["childcare"], "today")
+    given = ticket.contact.pop("phone_given")  # kept so that unsending the number takes it back
+    assert given["text"] == "090-1234-5678" and given["id"]
     assert ticket.contact == {"method": "phone", "phone": "090-1234-5678", "when": "morning"}
     assert ticket.intake["consent_version"] == consultation.CONSENT_VERSION
     assert [m.author for m in ticket.messages] == ["resident", "bot"]

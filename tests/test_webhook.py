@@ -6,16 +6,25 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
+import threading
 from typing import Any
 
 import pytest
-from builders import make_event, text_event
+from builders import make_event, postback_event, text_event
+from fakes import ScriptedGateway
 from flask.testing import FlaskClient
+from line_spec import spec_dir
 from sqlalchemy import func, select
 
+from bot import event_check, webhook
 from bot.app import create_app
 from bot.clock import Clock
+from bot.services import services
 from bot.settings import Settings
+from bot.worker import Worker
+from handlers import events as handlers
+from storage import inbox
 from storage.db import Database
 from storage.models import InboxEvent
 
@@ -46,6 +55,13 @@ def post(
 def stored(db: Database) -> int:
     with db.transaction() as session:
         return session.scalar(select(func.count()).select_from(InboxEvent)) or 0
+
+
+def statuses(db: Database) -> dict[str, str]:
+    """Each stored event's status, by webhookEventId."""
+    with db.transaction() as session:
+        rows = session.execute(select(InboxEvent.webhook_event_id, InboxEvent.status))
+        return {event_id: status for event_id, status in rows}
 
 
 def test_verify_button_with_no_events_is_ok(client: FlaskClient) -> None:
@@ -82,7 +98,9 @@ def test_a_signature_made_with_another_secret_is_refused(client: FlaskClient, db
     assert stored(db) == 0
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[]", b'{"events": "nope"}', b'{"events": [1]}'])
+@pytest.mark.parametrize(
+    "body", [b"{not json", b"[]", b'{"events": "nope"}', b'{"events": {}}', b"\xff\xfe{"]
+)
 def test_a_malformed_body_is_400_with_a_reason(client: FlaskClient, body: bytes) -> None:
     response = post(client, body)
     assert response.status_code == 400
@@ -105,9 +123,13 @@ def test_a_redelivered_event_is_stored_once(client: FlaskClient, db: Database) -
 
 
 def test_unknown_event_types_are_stored_not_refused(client: FlaskClient, db: Database) -> None:
-    response = post(client, {"events": [make_event("somethingNew"), make_event("membership")]})
-    assert response.status_code == 200
-    assert stored(db) == 2
+    membership = make_event(
+        "membership", replyToken="r", membership={"type": "joined", "membershipId": 3}
+    )
+    unknown_message = make_event("message", message={"type": "hologram", "id": "9"})
+    events = [make_event("somethingNew"), membership, unknown_message]
+    assert post(client, {"events": events}).status_code == 200
+    assert statuses(db) == {event["webhookEventId"]: inbox.PENDING for event in events}
 
 
 def test_the_wrong_method_is_a_4xx_with_a_reason(client: FlaskClient) -> None:
@@ -122,9 +144,219 @@ def test_the_clock_route_exists_only_for_the_simulator_or_when_allowed(
     real = create_app(settings, db=db, clock=clock).test_client()
     assert real.post("/simulator/clock", json={"advance": "3h"}).status_code == 404
     allowed = create_app(
-        settings.with_overrides(allow_clock=True), db=db, clock=clock
+        settings.with_overrides(allow_clock=True, secret_key="k"), db=db, clock=clock
     ).test_client()
-    response = allowed.post("/simulator/clock", json={"advance": "3h"})
+    # There it answers a signed-in console admin only: tests/test_clock_route.py.
+    assert allowed.post("/simulator/clock", json={"advance": "3h"}).status_code == 401
+
+
+def _with(event: dict[str, Any], **message: Any) -> dict[str, Any]:
+    return dict(event, message=dict(event["message"], **message))
+
+
+SECRET_WORRY = "借金が470万円あります 090-0000-1234"
+# Each was a 500 for the whole body (or a stored event that failed the worker later).
+BAD_EVENTS = {
+    "a string for the source object": lambda e: dict(e, source="U" + "0" * 32),
+    "a string for the message object": lambda e: dict(e, message=SECRET_WORRY),
+    "a timestamp of 1e20": lambda e: dict(e, timestamp=1e20),
+    "a timestamp past year 9999": lambda e: dict(e, timestamp=9 * 10**18),
+    "a number for the text": lambda e: _with(e, text=4_700_000),
+    "a list for the message id": lambda e: _with(e, id=[1]),
+    "a list for the event object": lambda e: [e],
+    "a NUL in the text": lambda e: _with(e, text=SECRET_WORRY + "\x00"),
+    "NaN beside the event's fields": lambda e: dict(e, extra=float("nan")),
+}
+
+
+@pytest.mark.parametrize("spoil", BAD_EVENTS.values(), ids=BAD_EVENTS.keys())
+def test_a_bad_event_is_refused_without_its_content_and_the_rest_goes_on(
+    client: FlaskClient, db: Database, spoil: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    before, bad, after = text_event("前"), text_event(SECRET_WORRY), text_event("後")
+    body = {"destination": "U" + "0" * 32, "events": [before, spoil(bad), after]}
+    with caplog.at_level(logging.INFO):
+        response = post(client, body)
     assert response.status_code == 200
-    assert response.get_json()["offset_seconds"] == 3 * 3600
-    assert allowed.post("/simulator/clock", json={"advance": "soon"}).status_code == 400
+    with db.transaction() as session:
+        rows = {row.webhook_event_id: row for row in session.scalars(select(InboxEvent))}
+        good = [rows[before["webhookEventId"]], rows[after["webhookEventId"]]]
+        assert [(row.status, row.payload) for row in good] == [
+            (inbox.PENDING, before),
+            (inbox.PENDING, after),
+        ]
+        [refused] = inbox.refused(session)
+        assert refused.last_error.startswith("event")
+        kept = json.dumps(refused.payload, ensure_ascii=False)
+    assert len(rows) == 3
+    assert "借金" not in kept and "1234" not in kept and "4700000" not in kept
+    assert set(refused.payload.get("message", {})) <= {"type", "id"}
+    assert set(refused.payload) <= {
+        "type",
+        "webhookEventId",
+        "mode",
+        "timestamp",
+        "source",
+        "message",
+    }
+    assert "借金" not in caplog.text and "1234" not in caplog.text
+
+
+def test_what_a_refused_event_keeps_finds_it_again(client: FlaskClient, db: Database) -> None:
+    bad = _with(text_event(SECRET_WORRY), text=300)
+    assert post(client, {"events": [bad]}).status_code == 200
+    with db.transaction() as session:
+        [refused] = inbox.refused(session)
+        assert refused.payload == {
+            "type": "message",
+            "webhookEventId": bad["webhookEventId"],
+            "mode": "active",
+            "timestamp": bad["timestamp"],
+            "source": bad["source"],
+            "message": {"type": "text", "id": bad["message"]["id"]},
+        }
+        assert (refused.source_key, refused.message_id) == (
+            bad["source"]["userId"],
+            bad["message"]["id"],
+        )
+        assert refused.last_error == "event/message/text: not a string"
+    # LINE redelivers what did not work: the refusal is kept once.
+    assert post(client, {"events": [bad]}).status_code == 200
+    assert stored(db) == 1
+
+
+# JSON that parses, into values no column can hold: each once failed its whole commit.
+UNSTORABLE = {
+    "a lone surrogate in the user id": ("source", {"type": "user", "userId": "@@"}, rb'"\ud800"'),
+    "NaN in a field LINE does not list": ("extra", "@@", b"NaN"),
+    "-Infinity in a field LINE does not list": ("extra", "@@", b"-Infinity"),
+    "1e400, which parses as infinity": ("extra", "@@", b"1e400"),
+    "a timestamp over int64": ("timestamp", "@@", str(2**64).encode()),
+}
+
+
+@pytest.mark.parametrize(("field", "value", "raw"), UNSTORABLE.values(), ids=UNSTORABLE.keys())
+def test_values_no_database_can_hold_refuse_only_their_event(
+    client: FlaskClient, db: Database, field: str, value: Any, raw: bytes
+) -> None:
+    good, bad = text_event("よろしく"), text_event("x")
+    template = json.dumps({"events": [good, {**bad, field: value}]}).encode()
+    assert post(client, template.replace(b'"@@"', raw)).status_code == 200
+    assert statuses(db) == {
+        good["webhookEventId"]: inbox.PENDING,
+        bad["webhookEventId"]: inbox.REFUSED,
+    }
+
+
+def test_the_good_events_beside_a_refused_one_are_handled_as_usual(
+    client: FlaskClient,
+    db: Database,
+    clock: Clock,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    handled: list[str] = []
+    monkeypatch.setattr(handlers, "handle", lambda context, event: handled.append(event["type"]))
+    good = [make_event("follow"), text_event("こんにちは"), postback_event("menu")]
+    bad = dict(text_event(SECRET_WORRY), source="U" + "0" * 32)
+    assert post(client, {"events": [good[0], bad, *good[1:]]}).status_code == 200
+    Worker(db, ScriptedGateway(), clock, settings).run_once()
+    assert handled == ["follow", "message", "postback"]
+    assert set(statuses(db).values()) == {inbox.DONE, inbox.REFUSED}
+
+
+def test_a_bad_event_fails_no_other_request_in_its_group_commit(
+    settings: Settings, db: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Request A holds the writer; B (one bad event) and C queue and share the next commit."""
+    app = create_app(settings, db=db, clock=clock)
+    writer = services(app).inbox_writer
+    real_store, release, rounds = inbox.store, threading.Event(), []
+
+    def store(session: Any, events: list[dict[str, Any]], now: Any) -> None:
+        rounds.append(len(events))
+        if len(rounds) == 1:
+            assert release.wait(10)
+        real_store(session, events, now)
+
+    monkeypatch.setattr(inbox, "store", store)
+    bad = dict(text_event(SECRET_WORRY), timestamp=9 * 10**18)
+    bodies = {
+        "A": [text_event("a")],
+        "B": [text_event("b1"), bad, text_event("b2")],
+        "C": [text_event("c")],
+    }
+    answers: dict[str, int] = {}
+
+    def send(name: str) -> None:
+        answers[name] = post(app.test_client(), {"events": bodies[name]}).status_code
+
+    threads = {name: threading.Thread(target=send, args=(name,)) for name in bodies}
+    threads["A"].start()
+    _wait_until(lambda: len(rounds) == 1)
+    threads["B"].start()
+    threads["C"].start()
+    # Private, but the only sign that B and C both wait for the next round.
+    _wait_until(lambda: len(writer._waiting) == 2)
+    release.set()
+    for thread in threads.values():
+        thread.join(10)
+    assert answers == {"A": 200, "B": 200, "C": 200}
+    assert rounds == [1, 4]
+    assert list(statuses(db).values()).count(inbox.PENDING) == 4
+    assert statuses(db)[bad["webhookEventId"]] == inbox.REFUSED
+
+
+def _wait_until(condition: Any) -> None:
+    for _ in range(1000):
+        if condition():
+            return
+        threading.Event().wait(0.01)
+    raise AssertionError("timed out")
+
+
+@pytest.mark.parametrize("levels", [webhook.MAX_DEPTH, 100_000])
+def test_deeply_nested_json_is_400_with_a_reason(
+    client: FlaskClient, db: Database, levels: int
+) -> None:
+    nested = b"[" * levels + b"]" * levels
+    body = b'{"events": [{"type": "message", "deep": ' + nested + b"}]}"
+    response = post(client, body)
+    assert response.status_code == 400
+    assert "nests deeper than" in response.get_json()["reason"]
+    assert stored(db) == 0
+
+
+def test_lines_deepest_event_is_well_inside_the_depth_limit(
+    client: FlaskClient, db: Database
+) -> None:
+    mention = {"mentionees": [{"type": "user", "index": 0, "length": 4, "userId": "U1"}]}
+    event = _with(text_event("@あなた こんにちは"), mention=mention)
+    assert post(client, {"events": [event]}).status_code == 200
+    assert statuses(db) == {event["webhookEventId"]: inbox.PENDING}
+
+
+def test_more_events_than_the_limit_is_413_with_a_reason(client: FlaskClient, db: Database) -> None:
+    events = [text_event(f"{n}") for n in range(webhook.MAX_EVENTS + 1)]
+    response = post(client, {"events": events})
+    assert response.status_code == 413
+    assert str(webhook.MAX_EVENTS) in response.get_json()["reason"]
+    assert stored(db) == 0
+    assert post(client, {"events": events[:-1]}).status_code == 200
+    assert stored(db) == webhook.MAX_EVENTS
+
+
+def test_the_bots_copy_of_lines_webhook_schema_matches_the_published_one() -> None:
+    """If this fails, LINE's webhook.yml changed: write the copy anew with
+    `python -m bot.event_check ../shared/line-openapi/webhook.yml` and read the diff."""
+    import yaml
+
+    with (spec_dir() / "webhook.yml").open(encoding="utf-8") as file:
+        published = event_check.schemas_of(yaml.safe_load(file))
+    with event_check.SCHEMA_FILE.open(encoding="utf-8") as file:
+        assert json.load(file)["schemas"] == published
+
+
+def test_the_event_check_refuses_a_schema_keyword_it_does_not_know() -> None:
+    with pytest.raises(ValueError, match="oneOf"):
+        event_check._Compiler({"Event": {"oneOf": []}}).ref("Event")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from console import labels
+from console import labels, params
 from console.context import app_services, now, work
 from console.i18n import _
 from console.views.rows import Row
@@ -47,9 +47,7 @@ class Filters:
         status = args.get("status") or None
         if status is not None and status not in OPEN_STATUSES:
             abort(400, description="status must be an open status")
-        district = args.get("district") or None
-        if district is not None and not district.isdigit():
-            abort(400, description="district must be a number")
+        district_id = params.query_id("district")
         category = args.get("category") or None
         if category is not None and category not in labels.CATEGORIES:
             abort(400, description="no such category")
@@ -58,7 +56,7 @@ class Filters:
             team=args.get("team") or None,
             view=view,  # type: ignore[arg-type]
             category=category,
-            district_id=int(district) if district else None,
+            district_id=district_id,
             status=status,
             search=search,
         )

@@ -65,7 +65,7 @@ SHOWN_ELSEWHERE = {
 def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/tickets/<reference>", "ticket_page", ticket_page)
     blueprint.add_url_rule(
-        "/tickets/<reference>/attachments/<int:attachment_id>",
+        "/tickets/<reference>/attachments/<id:attachment_id>",
         "ticket_attachment",
         attachment,
     )
@@ -418,8 +418,9 @@ def status(reference: str) -> Response:
 
 def transfer(reference: str) -> Response:
     slug = request.form.get("team", "")
-    reason = _text("reason", SHORT_MAX * 5)
-    if not reason:
+    # Not `reason`: that name is the function that words a refusal, used below.
+    why = _text("reason", SHORT_MAX * 5)
+    if not why:
         abort(400, description="say why the ticket moves to another team")
     with work() as (session, staff):
         ticket = _visible(session, staff, reference)
@@ -428,7 +429,7 @@ def transfer(reference: str) -> Response:
             abort(400, description="no such team")
         try:
             with session.begin_nested():
-                casework_with_words.transfer(session, staff, ticket, team, reason, now())
+                casework_with_words.transfer(session, staff, ticket, team, why, now())
         except ValueError as refused:
             flash(reason(refused), "error")
             return _back(reference)

@@ -15,7 +15,16 @@ from storage.models.core import (
     SourceLock,
 )
 from storage.models.salons import AUDIENCES, KINDS, SALON_STATUSES, Salon, SalonCancellation
-from storage.models.staff import ApiToken, AuditEntry, CannedResponse, LoginAttempt, Staff, Team
+from storage.models.staff import (
+    ApiToken,
+    AuditEntry,
+    CannedResponse,
+    LoginAttempt,
+    RecoveryCode,
+    RolePolicy,
+    Staff,
+    Team,
+)
 from storage.models.tickets import (
     OPEN_STATUSES,
     OUTCOMES,
@@ -67,8 +76,10 @@ __all__ = [
     "LoginAttempt",
     "OutboxMessage",
     "OutboxMulticast",
+    "RecoveryCode",
     "ReferenceCounter",
     "Resident",
+    "RolePolicy",
     "RoutingRule",
     "Salon",
     "SalonCancellation",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -32,3 +32,8 @@ class ConsoleSession(Base):
     last_seen_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     ip: Mapped[str | None] = mapped_column(String(64))
+    # A sign-in half done: "code" (the password was right, the two-factor code is asked next)
+    # or "enrol" (the role requires two-factor and the account has none yet). None: signed in.
+    pending: Mapped[str | None] = mapped_column(String(12))
+    # Wrong two-factor codes on this sign-in; past a few the half-done sign-in ends.
+    failed_codes: Mapped[int] = mapped_column(default=0, server_default=text("0"))

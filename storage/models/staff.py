@@ -59,6 +59,13 @@ class Staff(Base):
     line_user_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    # Two-factor (TOTP, RFC 6238): the confirmed secret, and one being set up until its first
+    # code is confirmed. Both server-side only: the browser sees a secret once, on the page.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enrolled_at: Mapped[datetime | None]
+    # The 30-second step of the last code accepted: a code seen once is not accepted again.
+    totp_last_step: Mapped[int | None]
 
     teams: Mapped[list[Team]] = relationship(secondary=staff_teams, back_populates="members")
 
@@ -74,6 +81,37 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class RecoveryCode(Base):
+    """A single-use code for signing in without the authenticator; only its SHA-256 is kept.
+
+    Ten are made at enrolment and shown once. Each carries 80 random bits, so (as for API
+    tokens) a fast hash is enough and a lookup is one indexed query.
+    """
+
+    __tablename__ = "staff_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE", name="fk_staff_recovery_codes_staff"),
+        index=True,
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class RolePolicy(Base):
+    """What an admin requires of every account of one role at sign-in (two-factor, for now).
+
+    A role without a row requires nothing more than a password.
+    """
+
+    __tablename__ = "role_policies"
+
+    role: Mapped[str] = mapped_column(String(12), primary_key=True)
+    two_factor_required: Mapped[bool] = mapped_column(default=False)
 
 
 class AuditEntry(Base):

@@ -2,7 +2,8 @@
  * The chat page: plays the LINE app for simulated people.
  *
  * It only talks to the simulator's control API (people's actions, transcripts, the rich
- * menu) and to /simulator/clock; what it shows of the bot is what the bot sent through the
+ * menu) and to /simulator/clock (the bot's, for a signed-in console admin only, with the CSRF
+ * token of that session); what it shows of the bot is what the bot sent through the
  * fake Messaging API, read back from the transcript. DOM is built with textContent only,
  * because both the bot's and the person's words are untrusted here.
  */
@@ -68,8 +69,8 @@
 
   // ---- Talking to the simulator -----------------------------------------------------------
 
-  async function call(method, path, body) {
-    const options = { method, cache: "no-store", headers: {} };
+  async function call(method, path, body, headers = {}) {
+    const options = { method, cache: "no-store", headers: { ...headers } };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
@@ -956,22 +957,43 @@
     });
   }
 
+  // The bot's clock answers a signed-in console admin only: first the session's CSRF token
+  // (asked for afresh, since signing in starts a new session), then the move itself.
+  async function moveClock(body) {
+    const asJson = { "X-Requested-With": "fetch" };
+    const state = await call("GET", "clock", undefined, asJson);
+    if (!state.ok) return state;
+    return call("POST", "clock", body, { ...asJson, "X-CSRFToken": state.data.csrf_token });
+  }
+
+  function clockError(result) {
+    const reason = (result.data && (result.data.message || result.data.reason)) || "";
+    if (result.status === 404) {
+      return "404: 時計のルートがありません。`madoguchi serve` のシミュレーターモードで使えます。(no clock route here)";
+    }
+    if (result.status === 401) {
+      return "401: コンソールに管理者としてサインインしてください (sign in to the console as an admin first)";
+    }
+    if (result.status === 403) return `403: 管理者だけが時計を動かせます (admins only) ${reason}`;
+    if (result.status === 0) return `接続エラー (cannot reach the bot) ${reason}`;
+    return `${result.status}: ${reason || JSON.stringify(result.data)}`;
+  }
+
   function setUpClock() {
     const output = $("clock-output");
-    for (const button of document.querySelectorAll("[data-advance]")) {
+    const buttons = document.querySelectorAll("[data-advance], [data-clock-reset]");
+    for (const button of buttons) {
       button.addEventListener("click", async () => {
         output.classList.remove("error");
         output.textContent = "…";
-        const result = await call("POST", "clock", { advance: button.dataset.advance });
+        const body = button.dataset.advance ? { advance: button.dataset.advance } : { reset: true };
+        const result = await moveClock(body);
         if (result.ok) {
           output.textContent = JSON.stringify(result.data, null, 1);
           return;
         }
         output.classList.add("error");
-        const body = result.data && result.data.raw !== undefined ? "" : JSON.stringify(result.data);
-        output.textContent = result.status === 404
-          ? "404: 時計のルートがありません。`madoguchi serve` のシミュレーターモードで使えます。(no clock route here)"
-          : `${result.status || "接続エラー"}: ${body}`;
+        output.textContent = clockError(result);
       });
     }
   }
