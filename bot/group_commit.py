@@ -56,7 +56,7 @@ class InboxWriter:
     def _write(self, batches: list[_Batch]) -> None:
         error: BaseException | None = None
         try:
-            with self._db.transaction(urgent=True) as session:
+            with self._db.transaction() as session:
                 events = [event for each in batches for event in each.events]
                 inbox.store(session, events, self._now())
         except BaseException as failure:  # every request of the round hears of it

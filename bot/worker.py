@@ -28,8 +28,7 @@ log = logging.getLogger(__name__)
 # Events handled for one chat before giving the next chat its turn.
 FAIR_SHARE = 10
 # Seconds of events in one transaction. It holds SQLite's only write lock, which a webhook
-# storing its events waits for: past this, or as soon as a webhook waits, the rest of a
-# chat's burst takes the next one.
+# storing its events waits for: past this, the rest of a chat's burst takes the next one.
 TRANSACTION_BUDGET = 0.01
 
 
@@ -179,8 +178,6 @@ class Worker:
                 handled += 1
                 if not self._handle(session, event, now, profile):
                     break  # it failed: the chat's later events wait for its retry
-                if self.db.urgent_waiting():
-                    break  # a webhook waits for the write lock: it goes first
         return handled, False
 
     def _handle(

@@ -6,7 +6,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import closing, contextmanager, nullcontext
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -85,104 +85,53 @@ class WriterQueue:
     """The queue for SQLite's one write lock: this process's threads on a lock, and processes
     on an OS lock on a file beside the database, whose waiters are woken the moment it is
     released (where there is no such file, or no `fcntl`, only the threads queue).
-
-    Webhooks go first. A webhook must be acknowledged in milliseconds, while the worker's and
-    the sender's transactions can wait a little: an urgent writer holds a shared lock on a
-    second file while it waits, other writers wait until nobody holds it before they queue,
-    and the worker ends a long transaction early when it sees one (`urgent_waiting`).
     """
 
     def __init__(self, database: str | None) -> None:
         self._threads = threading.RLock()
-        usable = database and database != ":memory:" and fcntl is not None
-        self._path = Path(f"{database}.writer-lock") if usable else None
-        self._urgent_path = Path(f"{database}.writer-urgent") if usable else None
-        self._files: dict[str, Any] = {}
+        self._path = (
+            Path(f"{database}.writer-lock")
+            if database and database != ":memory:" and fcntl is not None
+            else None
+        )
+        self._file: Any = None
         self._pid = 0
         self._depth = 0  # nested transactions of the thread holding the queue
-        self._urgent_count = 0  # this process's urgent writers waiting
-        self._urgent_lock = threading.Lock()
-        self._owner = 0  # the thread holding the queue
+        # Two threads opening the file at once would leave one open for ever.
         self._opening = threading.Lock()
 
-    @contextmanager
-    def turn(self, urgent: bool = False) -> Iterator[None]:
-        """Hold the write lock for a transaction (re-entrant within a thread)."""
-        announced = urgent and self._path is not None and not self._holds_queue()
-        if announced:
-            self._announce(True)
-        elif self._path is not None and not self._holds_queue():
-            # Lets a waiting webhook in first; returns at once when none waits.
-            fcntl.flock(self._file("probe"), fcntl.LOCK_EX)
-            fcntl.flock(self._file("probe"), fcntl.LOCK_UN)
-        try:
-            self._threads.acquire()
-            if self._depth == 0:
-                self._owner = threading.get_ident()
-                if self._path is not None:
-                    fcntl.flock(self._file("queue"), fcntl.LOCK_EX)
-            self._depth += 1
-        finally:
-            if announced:
-                self._announce(False)
-        try:
-            yield
-        finally:
-            self._depth -= 1
-            if self._depth == 0:
-                self._owner = 0
-                if self._path is not None:
-                    fcntl.flock(self._file("queue"), fcntl.LOCK_UN)
-            self._threads.release()
+    def __enter__(self) -> WriterQueue:
+        self._threads.acquire()
+        if self._depth == 0 and self._path is not None:
+            fcntl.flock(self._lock_file(), fcntl.LOCK_EX)
+        self._depth += 1
+        return self
 
-    def urgent_waiting(self) -> bool:
-        """Whether a webhook, in any process, waits for the write lock."""
-        if self._urgent_path is None:
-            return False
-        try:
-            fcntl.flock(self._file("probe"), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(self._file("probe"), fcntl.LOCK_UN)
-        return False
+    def __exit__(self, *_: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._path is not None:
+            fcntl.flock(self._lock_file(), fcntl.LOCK_UN)
+        self._threads.release()
 
     def close(self) -> None:
         with self._opening:
-            for file in self._files.values():
-                file.close()
-            self._files = {}
+            if self._file is not None:
+                self._file.close()
+                self._file = None
 
     def __del__(self) -> None:
-        # A Database dropped without dispose() (a test's app) must not leave its files open.
+        # A Database dropped without dispose() (a test's app) must not leave its file open.
         self.close()
 
-    def _holds_queue(self) -> bool:
-        # A nested transaction of the thread already writing never waits on anyone.
-        return self._owner == threading.get_ident()
-
-    def _announce(self, waiting: bool) -> None:
-        """Hold (or drop) this process's shared lock on the urgent file while any of its urgent
-        writers wait: flock locks belong to the open file, so one is counted for all threads."""
-        with self._urgent_lock:
-            self._urgent_count += 1 if waiting else -1
-            if waiting and self._urgent_count == 1:
-                fcntl.flock(self._file("urgent"), fcntl.LOCK_SH)
-            elif not waiting and self._urgent_count == 0:
-                fcntl.flock(self._file("urgent"), fcntl.LOCK_UN)
-
-    def _file(self, role: str) -> Any:
+    def _lock_file(self) -> Any:
         # Opened in each process that uses it: a file inherited across fork() would share
-        # one lock between parent and child. The probe is a second opening of the urgent
-        # file, so that it conflicts with this process's own shared lock too. Under a lock:
-        # two threads opening one role at once would leave a file open for ever.
+        # one lock between parent and child.
         with self._opening:
-            if self._pid != os.getpid():
-                self._files, self._pid = {}, os.getpid()
-            if role not in self._files:
-                path = self._path if role == "queue" else self._urgent_path
-                assert path is not None
-                self._files[role] = path.open("a+b")
-            return self._files[role]
+            if self._file is None or self._pid != os.getpid():
+                assert self._path is not None
+                self._file = self._path.open("a+b")
+                self._pid = os.getpid()
+            return self._file
 
 
 class Database:
@@ -197,23 +146,19 @@ class Database:
         # (busy_timeout, up to 100 ms) while newcomers overtake them: a few webhook answers
         # waited close to a second, and a sender process waited a second at a time behind a
         # worker making 100,000 check-ins. So writers queue before they begin.
-        self._writer = WriterQueue(make_url(self.url).database) if self.is_sqlite else None
+        self._writer: AbstractContextManager[object] = (
+            WriterQueue(make_url(self.url).database) if self.is_sqlite else nullcontext()
+        )
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def transaction(self, urgent: bool = False) -> Iterator[Session]:
-        """A session whose work commits on success and rolls back on any exception. On SQLite
-        an `urgent` one (a webhook storing events) is let in before others that wait."""
-        turn = self._writer.turn(urgent) if self._writer is not None else nullcontext()
-        with turn, self.sessions() as session, session.begin():
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work commits on success and rolls back on any exception."""
+        with self._writer, self.sessions() as session, session.begin():
             yield session
-
-    def urgent_waiting(self) -> bool:
-        """Whether an urgent writer waits: a long transaction should end soon."""
-        return self._writer is not None and self._writer.urgent_waiting()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -226,7 +171,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        if self._writer is not None:
+        if isinstance(self._writer, WriterQueue):
             self._writer.close()
 
 

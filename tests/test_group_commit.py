@@ -48,10 +48,10 @@ def test_a_failed_commit_fails_its_request_and_the_writer_keeps_working(
     broken = threading.Event()
     broken.set()
 
-    def transaction(urgent: bool = False) -> Any:
+    def transaction() -> Any:
         if broken.is_set():
             raise RuntimeError("disk full")
-        return real_transaction(urgent=urgent)
+        return real_transaction()
 
     monkeypatch.setattr(db, "transaction", transaction)
     # The request fails (webhook answers 500), so LINE redelivers; nothing half-stored.
