@@ -24,6 +24,8 @@ from bot.worker import Worker, run_in_thread
 from simulator.app import create_app as create_simulator
 from simulator.state import SimulatorState
 from storage.db import Database
+from storage.sample_town import load_town
+from storage.staff_accounts import create_staff
 
 SECRET = "e2e-channel-secret"
 TOKEN = "e2e-access-token"
@@ -143,6 +145,28 @@ def running(db_url: str, **kwargs: Any) -> Iterator[Stack]:
         yield stack
     finally:
         stack.close()
+
+
+# The staff member of the town's 子育て team that the end-to-end stories sign in as.
+STAFF_EMAIL, STAFF_PASSWORD = "sato@example.jp", "a long enough password"
+
+
+@contextmanager
+def town_stack(db_url: str) -> Iterator[Stack]:
+    """The stack with the sample town loaded and 佐藤 of 子育て支援 as staff."""
+    with running(db_url) as stack:
+        with stack.db.transaction() as session:
+            load_town(session)
+            create_staff(
+                session,
+                email=STAFF_EMAIL,
+                name="佐藤",
+                password=STAFF_PASSWORD,
+                role="staff",
+                team_slugs=["kosodate"],
+                now=stack.clock.now(),
+            )
+        yield stack
 
 
 def free_port() -> int:

@@ -8,12 +8,10 @@ from collections.abc import Iterator
 import pytest
 from line_spec import validate_api_request
 from sqlalchemy import select
-from stack import Stack, running
+from stack import Stack, town_stack
 
 from storage import casework
 from storage.models import Staff, Team, Ticket
-from storage.sample_town import load_town
-from storage.staff_accounts import create_staff
 
 pytestmark = pytest.mark.slow
 
@@ -22,18 +20,7 @@ MIDORI = {"latitude": 35.2605, "longitude": 139.1555, "title": "自宅", "addres
 
 @pytest.fixture
 def stack(db_url: str) -> Iterator[Stack]:
-    with running(db_url) as the_stack:
-        with the_stack.db.transaction() as session:
-            load_town(session)
-            create_staff(
-                session,
-                email="sato@example.jp",
-                name="佐藤",
-                password="a long enough password",
-                role="staff",
-                team_slugs=["kosodate"],
-                now=the_stack.clock.now(),
-            )
+    with town_stack(db_url) as the_stack:
         yield the_stack
         recorded = the_stack.api_requests()
         assert recorded, "the bot made no API call"

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from console_client import Browser, StoppedClock, console_app, give_password
 from dialogue import Dialogue, Said
 from sqlalchemy import func, select, update
-from stack import Stack, running
+from stack import Stack, town_stack
 from test_consultation_e2e import Resident as Persona
 from test_consultation_flow import ANSWERS, asks, clock_at, walk_to
 from watch_town import FAMILY_A, RESIDENT, Town
@@ -47,7 +47,6 @@ from storage.models import (
 )
 from storage.retention import Retention
 from storage.sample_town import load_town
-from storage.staff_accounts import create_staff
 
 MONDAY_10 = datetime(2026, 12, 7, 0, 59, tzinfo=UTC)
 WORRY = "息子が学校に行けなくなって三か月になります。昼夜逆転もしていて心配です。"
@@ -572,18 +571,7 @@ TYPED_PHONE = "０４６５ー００ー４３２１"  # as a phone keyboard may 
 
 @pytest.fixture
 def stack(db_url: str) -> Iterator[Stack]:
-    with running(db_url) as the_stack:
-        with the_stack.db.transaction() as session:
-            load_town(session)
-            create_staff(
-                session,
-                email="sato@example.jp",
-                name="佐藤",
-                password="a long enough password",
-                role="staff",
-                team_slugs=["kosodate"],
-                now=the_stack.clock.now(),
-            )
+    with town_stack(db_url) as the_stack:
         yield the_stack
 
 
