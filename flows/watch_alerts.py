@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from flows import watch_words as words
 from flows.i18n import DEFAULT_LANGUAGE, gettext
 from flows.messages import Button, Message, text
-from storage import audit, outbox, tickets
+from storage import audit, outbox, routing, tickets
 from storage import watch as store
 from storage.models import (
     CheckinRound,
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WATCH_TEAM = "mimamori"
 STAFF_LANGUAGE = DEFAULT_LANGUAGE
 
 
@@ -302,7 +301,7 @@ def tell_everyone(
 
 
 def watch_team(session: Session) -> Team | None:
-    return session.scalar(select(Team).where(Team.slug == WATCH_TEAM))
+    return session.scalar(select(Team).where(Team.slug == routing.WATCH_TEAM))
 
 
 def open_watch_ticket(
@@ -318,7 +317,9 @@ def open_watch_ticket(
     team = watch_team(step.session)
     if team is None:
         # Families were still alerted in this step; the missing team must be fixed at once.
-        log.error("no %r team: a watch-over %s ticket could not be filed", WATCH_TEAM, reason)
+        log.error(
+            "no %r team: a watch-over %s ticket could not be filed", routing.WATCH_TEAM, reason
+        )
         return None
     if round_row is not None:
         step.session.flush()

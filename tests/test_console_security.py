@@ -26,7 +26,6 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from flows import watch_alerts
 from storage import csv_cells, routing, salon_csv, staff_accounts, tickets, watch
 from storage.db import Database
 from storage.models import (
@@ -501,11 +500,6 @@ def test_staff_outside_the_watch_over_team_cannot_list_enrol_pause_or_settle(
     assert admin.get(f"/console/watch/{enrolment_id}").status_code == 200
     with db.transaction() as session:
         assert session.get(WatchEnrolment, enrolment_id).status == "paused"
-
-
-def test_the_watch_over_team_is_the_one_watch_tickets_are_filed_with() -> None:
-    # flows files watch-over tickets by its own constant; the console's rule must name the same.
-    assert watch_alerts.WATCH_TEAM == routing.WATCH_TEAM
 
 
 # ---- Transferring to its own team (issue #17, finding 6) ---------------------------------------
