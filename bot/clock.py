@@ -23,7 +23,6 @@ from datetime import UTC, datetime, timedelta
 from flows.i18n import N_
 from storage import deadlines
 from storage.db import Database
-from storage.models import ClockOffset
 from storage.refusals import fill
 
 log = logging.getLogger(__name__)
@@ -110,13 +109,7 @@ class Clock:
                 self._moves += 1
         else:
             with self._store.transaction() as session:
-                # The row itself, not through a timedelta: the value to clear may be one that
-                # no timedelta can hold (the reason to reset it).
-                row = session.get(ClockOffset, deadlines.CLOCK_ROW)
-                seconds = row.offset_seconds if row is not None else 0.0
-                if row is not None:
-                    row.offset_seconds = 0.0
-                    row.updated_at = datetime.now(UTC)
+                seconds = deadlines.reset_clock(session)
             self._adopt(timedelta(0))
         return seconds
 

@@ -236,3 +236,16 @@ def advance_clock(session: Session, by: timedelta) -> timedelta:
         .returning(ClockOffset.offset_seconds)
     ).scalar_one()
     return timedelta(seconds=seconds)
+
+
+def reset_clock(session: Session) -> float:
+    """Put the shared offset back to zero; returns the seconds it was ahead. Read as a float,
+    not a timedelta: the value to clear may be one that no timedelta can hold (the reason to
+    reset it)."""
+    row = session.get(ClockOffset, CLOCK_ROW)
+    if row is None:
+        return 0.0
+    seconds = row.offset_seconds
+    row.offset_seconds = 0.0
+    row.updated_at = datetime.now(UTC)
+    return seconds
