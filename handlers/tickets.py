@@ -248,22 +248,12 @@ def forget(session: Session, resident_id: int, message_id: str) -> int:
             )
         )
     )
-    _forget_phone(session, resident_id, message_id)
+    tickets.forget_phone(session, resident_id, message_id)
     if not entries:
         return 0
     kept_attachments.delete_of_messages(session, entries)
     result = session.execute(delete(TicketMessage).where(TicketMessage.id.in_(entries)))
     return result.rowcount
-
-
-def _forget_phone(session: Session, resident_id: int, message_id: str) -> None:
-    """The phone number a consultation filed goes too when the message that gave it is unsent."""
-    for ticket in session.scalars(select(Ticket).where(Ticket.resident_id == resident_id)):
-        contact = dict(ticket.contact or {})
-        if (contact.get("phone_given") or {}).get("id") == message_id:
-            contact.pop("phone", None)
-            contact.pop("phone_given", None)
-            ticket.contact = contact
 
 
 def _thread_entry(given: UserInput) -> tuple[str, list[dict[str, Any]]] | None:

@@ -127,3 +127,13 @@ def add_message(
         session.flush()
         kept_attachments.attach(session, message, now)
     return message
+
+
+def forget_phone(session: Session, resident_id: int, message_id: str) -> None:
+    """The phone number a consultation filed goes when the message that gave it is unsent."""
+    for ticket in session.scalars(select(Ticket).where(Ticket.resident_id == resident_id)):
+        contact = dict(ticket.contact or {})
+        if (contact.get("phone_given") or {}).get("id") == message_id:
+            contact.pop("phone", None)
+            contact.pop("phone_given", None)
+            ticket.contact = contact
