@@ -32,6 +32,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from storage.storable import storable
+
 SCHEMA_FILE = Path(__file__).with_name("line_webhook_schema.json")
 EVENT = "Event"
 
@@ -92,7 +94,7 @@ def _unstorable(value: Any) -> str | None:
     while stack:  # a loop, not recursion: the webhook has bounded the nesting, not Python
         item = stack.pop()
         if isinstance(item, str):
-            if not _storable_text(item):
+            if not storable(item):
                 return ": a string holds a NUL character or an unpaired surrogate"
         elif isinstance(item, dict):
             stack.extend(item)
@@ -102,18 +104,6 @@ def _unstorable(value: Any) -> str | None:
         elif isinstance(item, float) and not math.isfinite(item):
             return ": a number is NaN or infinite"
     return None
-
-
-def _storable_text(text: str) -> bool:
-    if "\x00" in text:
-        return False
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # json.loads lets "\ud800" through as a lone surrogate
-        return False
-    return True
 
 
 class _Compiler:

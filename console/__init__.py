@@ -45,6 +45,8 @@ def create_blueprint() -> Blueprint:
         static_folder="static",
         static_url_path="/static",
     )
+    # First of all checks: nothing a database refuses reaches a query (a 500 otherwise).
+    blueprint.before_request(params.refuse_unstorable_input)
     auth.register(blueprint)
     queue.register(blueprint)
     ticket.register(blueprint)

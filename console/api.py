@@ -27,11 +27,13 @@ from flows import i18n
 from storage import casework, staff_accounts
 from storage.models import District, Staff, Team, Ticket, TicketMessage
 from storage.refusals import N_, Conflict, Refused
+from storage.storable import storable
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_LIST = 200
 _NO_TOKEN = N_("Send a valid API token: Authorization: Bearer <token>.")
+_UNSTORABLE = N_("{name} holds a NUL or a broken character (a lone surrogate): send plain text.")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,9 @@ def authenticated(view: Callable[..., Response]) -> Route:
         # (on SQLite every transaction takes the write lock).
         if token is None or not token.startswith(staff_accounts.TOKEN_PREFIX):
             return _problem(401, _NO_TOKEN)
+        bad = params.unstorable_field([*request.args.items(multi=True), *values.items()])
+        if bad is not None:
+            return _problem(400, _UNSTORABLE, name=bad)
         try:
             with app_services.db.transaction() as session:
                 now = app_services.clock.now()
@@ -339,6 +344,8 @@ def _string(data: dict[str, Any], name: str, *, required: bool = True) -> str:
         return ""
     if not isinstance(value, str):
         raise _Answer(400, N_("Send {name} as a string."), name=name)
+    if not storable(value):
+        raise _Answer(400, _UNSTORABLE, name=name)
     return value
 
 

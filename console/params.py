@@ -11,11 +11,14 @@ use `query_id`, `form_id` and `query_day`, which answer 400 with a reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from flask import abort, request
 from werkzeug.routing import BaseConverter, ValidationError
+
+from storage.storable import storable
 
 # Row ids are INTEGER columns: PostgreSQL's largest (SQLite's is larger).
 DB_INT_MAX = 2_147_483_647
@@ -49,6 +52,26 @@ def day(raw: object, earliest: date = EARLIEST_DAY, latest: date = LATEST_DAY) -
     except ValueError:
         return None
     return found if earliest <= found <= latest else None
+
+
+def unstorable_field(fields: Iterable[tuple[str, object]]) -> str | None:
+    """The name of the first field whose text cannot be stored; None when all can."""
+    for name, value in fields:
+        if isinstance(value, str) and not storable(value):
+            return name
+    return None
+
+
+def refuse_unstorable_input() -> None:
+    """A 400 for a query string, form or path that holds text no database takes."""
+    fields = [
+        *request.args.items(multi=True),
+        *request.form.items(multi=True),
+        *(request.view_args or {}).items(),
+    ]
+    name = unstorable_field(fields)
+    if name is not None:
+        abort(400, description=f"{name} holds a NUL or a broken character")
 
 
 def query_id(name: str) -> int | None:

@@ -594,6 +594,30 @@ def test_a_limit_in_other_digits_is_a_400_from_the_api(
 FORMULAS = ['=HYPERLINK("http://example.org")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\r=1"]
 
 
+def test_a_nul_or_a_lone_surrogate_is_a_400_not_a_database_error(
+    app: Flask, db: Database, office: Office
+) -> None:
+    # Found by the API fuzzing: PostgreSQL's text refuses NUL, and JSON can spell a lone
+    # surrogate that no driver can encode. Each was a 500 on the way into a row or a query.
+    reference = open_ticket(db, office)
+    aoki = signed_in(app, db, office, "aoki")
+    assert aoki.get("/console/queue?q=a%00b").status_code == 400
+    answer = aoki.post(f"/console/tickets/{reference}/note", {"body": "memo\x00"})
+    assert answer.status_code == 400
+    with db.transaction() as session:
+        token = staff_accounts.issue_token(session, session.get(Staff, office.staff["aoki"]), NOW)
+    client = app.test_client()
+    bearer = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    for body in ('{"body": "memo\\u0000"}', '{"body": "memo \\udb79"}'):
+        answer = client.post(f"/api/v1/tickets/{reference}/note", data=body, headers=bearer)
+        assert answer.status_code == 400, body
+        assert "body" in answer.json["reason"]
+    assert client.get("/api/v1/tickets?q=a%00b", headers=bearer).status_code == 400
+    # The same note in plain text is taken.
+    answer = client.post(f"/api/v1/tickets/{reference}/note", json={"body": "memo"}, headers=bearer)
+    assert answer.status_code == 201
+
+
 def test_csv_cells_that_would_run_as_formulas_are_quoted(
     app: Flask, db: Database, office: Office
 ) -> None:
