@@ -1,7 +1,7 @@
 """Safety detection on the held-out corpus, the way a resident meets it: did the answer show
 the numbers their emergency needs, and was a look-alike left alone?
 
-    .venv/bin/python bench/safety.py [--split heldout|train]
+    .venv/bin/python bench/safety.py [--split heldout|train] [--files GLOB]
 
 Prints recall (the kind's numbers shown, at once or with the question "do you need help
 now?") and the false-alarm rate (a look-alike shown numbers) per kind and language, beside
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from fnmatch import fnmatch
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -47,8 +48,11 @@ def baseline_answer(text: str) -> Answer:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="heldout", choices=("heldout", "train"))
+    parser.add_argument(
+        "--files", default="*", help="only the split's files matching this, e.g. '*fresh*'"
+    )
     args = parser.parse_args()
-    examples = corpus.load(args.split)
+    examples = [e for e in corpus.load(args.split) if fnmatch(e.source.split(":")[0], args.files)]
 
     started = time.perf_counter()
     safety.warm()
@@ -62,7 +66,7 @@ def main() -> int:
     ours = corpus.tally(examples, answers)
     theirs = corpus.tally(examples, [baseline_answer(e.text) for e in examples])
 
-    print(f"safety detection on the {args.split} split: {len(examples)} messages")
+    print(f"safety detection on the {args.split} split ({args.files}): {len(examples)} messages")
     print(
         f"{'kind':12} {'lang':4} {'emerg':>5} {'recall':>7} {'at once':>7} {'lexicon':>7}"
         f" {'looks':>5} {'false':>6} {'lexicon':>7}"

@@ -114,7 +114,7 @@ def _console_admin(view: Callable[[], Response]) -> Callable[[], Response]:
             return _problem(503, "the console needs MADOGUCHI_SECRET_KEY to be set")
         # The console's own check of its session cookie; a sign-in still waiting for its
         # second factor is no sign-in here.
-        found = console_auth._signed_in()
+        found = console_auth.signed_in()
         if not isinstance(found, Viewer):
             return _refusal(401, N_("Sign in to the console as an admin first."))
         g.viewer = found

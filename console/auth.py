@@ -123,7 +123,7 @@ def pending_sign_in() -> PendingSignIn | None:
 def _check_request() -> Response | None:
     if not current_app.secret_key:
         abort(503, description="the console needs MADOGUCHI_SECRET_KEY to be set")
-    found = _signed_in()
+    found = signed_in()
     if isinstance(found, Viewer):
         g.viewer = found
     elif isinstance(found, PendingSignIn):
@@ -155,7 +155,9 @@ def _continue_sign_in(pending: PendingSignIn) -> Response:
     return redirect(url_for(PENDING_STEPS[pending.stage]))
 
 
-def _signed_in() -> Viewer | PendingSignIn | None:
+def signed_in() -> Viewer | PendingSignIn | None:
+    """Who this request's session cookie belongs to: a live sign-in, one still waiting for its
+    second factor, or None (no cookie, ended, idle too long, deactivated account)."""
     token = session.get("sid")
     if not isinstance(token, str):
         return None

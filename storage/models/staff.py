@@ -115,7 +115,8 @@ class RolePolicy(Base):
 
 
 class AuditEntry(Base):
-    """Append-only: who saw or changed what, and when. Never updated, never deleted."""
+    """Append-only: who saw or changed what, and when. Never updated; deleted only by the
+    retention sweep once older than its period (storage/retention.py, MADOGUCHI_KEEP_AUDIT)."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_ticket", "ticket_id", "at"),)
