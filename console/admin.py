@@ -16,7 +16,7 @@ from console.auth import requires
 from console.context import client_ip, now, work
 from console.forms import FormError
 from console.i18n import _, language, local_time, reason
-from storage import audit, staff_accounts
+from storage import audit, staff_accounts, starter_replies
 from storage.models import URGENCIES, ConsoleSession, District, RoutingRule, Staff, Team
 
 TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
@@ -286,6 +286,7 @@ def team_new() -> Response:
         )
         session.add(team)
         session.flush()
+        starter_replies.add_to_new_team(session, team)
         _record(session, admin, "team_create", {"team": slug})
         team_id = team.id
     return redirect(url_for("console.team_edit", team_id=team_id))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from console.i18n import gettext, language
-from flows import consultation_questions
+from flows import consultation_questions, safety_words
 from flows.i18n import N_
 
 # The same words the resident tapped in the consultation, so staff and resident name a
@@ -17,7 +17,9 @@ from flows.i18n import N_
 CATEGORIES: Mapping[str, str] = dict(consultation_questions.CATEGORIES)
 URGENCY_NAMES: Mapping[str, str] = {
     "emergency": N_("Emergency"),
-    "today": N_("Today"),
+    # Not "Today": one msgid for the urgency and the watch-over list's column of how each one
+    # is today read 今日中 in both; nor "Within today", the resident's 今日中に.
+    "today": N_("Within the day"),
     "soon": N_("Within a few days"),
     "anytime": N_("Anytime"),
 }
@@ -36,6 +38,7 @@ OUTCOME_NAMES: Mapping[str, str] = {
     "watching": N_("Keep watching over"),
     "unreachable": N_("Could not reach them"),
     "other": N_("Other"),
+    "answered": N_("The resident answered"),
 }
 ABOUT_NAMES: Mapping[str, str] = {
     "self": N_("Themselves"),
@@ -60,6 +63,20 @@ ROLES: Mapping[str, str] = {
     "staff": N_("Staff"),
 }
 LANGUAGE_NAMES: Mapping[str, str] = {"ja": N_("Japanese"), "en": N_("English")}
+# The kinds of danger the safety check reads in a message, named as in staff notes and alerts.
+SAFETY_KINDS: Mapping[str, str] = safety_words.LABELS
+# How sure the safety check was: an emergency at once, or words that may point to one.
+SAFETY_LEVELS: Mapping[str, str] = {
+    "emergency": N_("Emergency words"),
+    "possible": N_("Words that may point to danger"),
+}
+# Why the watch-over team got a ticket (flows/watch_alerts.open_watch_ticket's reason).
+WATCH_REASONS: Mapping[str, str] = {
+    "no_answer": N_("No answer to the check-in"),
+    "unwell": N_("Answered that they feel unwell"),
+    "help": N_("Asked for help in the check-in"),
+    "blocked": N_("Blocked the LINE account while enrolled"),
+}
 
 
 def label(table: Mapping[str, str], code: str | None) -> str:

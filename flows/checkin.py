@@ -215,7 +215,12 @@ class RoundModel:
             "The resident got in touch ({when}). The alarm is over.",
             when=words.when(alerts.STAFF_LANGUAGE, self.now, self.now),
         )
-        alerts.note_on_ticket(self.step, self.row, body)
+        if event.kwargs.get("by_answer"):
+            # A check-in answer (元気です, 少し調子が悪い): the alarm's ticket is resolved.
+            alerts.resolve_by_answer(self.step, self.row, body)
+        else:
+            # Any other message lands in the ticket's thread: staff read it there.
+            alerts.note_on_ticket(self.step, self.row, body)
         for family in alerts.families_of(self.step.session, self.enrolment):
             lang = family.language
             self.step.tell(
@@ -401,13 +406,15 @@ def answer(step: Step, resident: Resident, enrolment: WatchEnrolment | None, giv
     ended = False
     for row in alarmed:
         if row.answer != words.HELP:
-            ended = fire(model_of(step, row), "sign_of_life") or ended
+            ended = fire(model_of(step, row), "sign_of_life", by_answer=True) or ended
     event = "fine" if given == words.FINE else "unwell"
     if waiting is not None and fire(model_of(step, waiting), event):
         return
-    if given == words.FINE and not ended:
-        # (Ending an alarm has thanked them already: one thank-you, not two.)
-        step.tell_resident(resident, alerts.thanks(resident.language))
+    if given == words.FINE:
+        # (Ending an alarm has thanked them already: one thank-you, not two; and 元気です
+        # after an alarm is not 少し調子が悪い, so it files nothing.)
+        if not ended:
+            step.tell_resident(resident, alerts.thanks(resident.language))
     else:
         alerts.unwell_side_effects(step, enrolment, resident, None)
 

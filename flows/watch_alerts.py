@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from flows import watch_words as words
 from flows.i18n import DEFAULT_LANGUAGE, gettext
 from flows.messages import Button, Message, text
-from storage import audit, outbox, routing, tickets
+from storage import casework, outbox, routing, tickets
 from storage import watch as store
 from storage.models import (
     CheckinRound,
@@ -359,16 +359,18 @@ def open_watch_ticket(
 
 
 def raise_urgency(step: Step, ticket: Ticket, urgency: str, note: str) -> None:
-    if ticket.urgency != urgency:
-        audit.record(
-            step.session,
-            "urgency",
-            step.now,
-            ticket=ticket,
-            detail={"from": ticket.urgency, "to": urgency, "by": "watch-over"},
-        )
-        ticket.urgency = urgency
+    """Raise an open ticket to `urgency` (never lower it); its due time follows the urgency."""
+    if ticket.is_open and casework.more_urgent(urgency, ticket.urgency):
+        casework.set_urgency(step.session, ticket, urgency, step.now, by="watch-over")
     tickets.add_message(step.session, ticket, author="system", now=step.now, body=note)
+
+
+def resolve_by_answer(step: Step, row: CheckinRound, note: str) -> None:
+    """The resident got in touch, ending a no-answer alarm: its ticket is resolved (outcome
+    "answered") with `note` in its thread; a ticket closed already just gets the note."""
+    ticket = ticket_of(step, row)
+    if ticket is not None and not casework.resolve_by_answer(step.session, ticket, note, step.now):
+        tickets.add_message(step.session, ticket, author="system", now=step.now, body=note)
 
 
 def ticket_of(step: Step, row: CheckinRound | None) -> Ticket | None:

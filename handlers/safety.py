@@ -40,7 +40,7 @@ from flows.flex import readable
 from flows.i18n import DEFAULT_LANGUAGE, N_, gettext
 from flows.inputs import UserInput
 from flows.messages import Message, text
-from storage import audit, business_time, outbox, routing, tickets
+from storage import audit, business_time, casework, outbox, routing, tickets
 from storage.models import Team, Ticket
 
 log = logging.getLogger(__name__)
@@ -126,9 +126,8 @@ def _emergency(
         return
     if ticket is not None:
         if previous not in (None, EMERGENCY):
-            ticket.urgency = EMERGENCY
-            due = business_time.sla_due(ticket.team, EMERGENCY, now)
-            ticket.sla_due_at = min(ticket.sla_due_at, due) if ticket.sla_due_at else due
+            # Due within the hour from now (or sooner): the urgency and its deadline agree.
+            casework.set_urgency(session, ticket, EMERGENCY, now, by="safety")
             _add(
                 session,
                 ticket,

@@ -50,6 +50,10 @@ MAX_NOTE = 20_000
 MAX_REASON = 2_000
 # Statuses staff set by hand; the closed ones come from refer() and close().
 SETTABLE_STATUSES = ("new", "assigned", "in_progress", "waiting")
+# The outcome of a watch-over ticket whose resident answered (see `resolve_by_answer`).
+ANSWERED = "answered"
+# Audit actions of danger words on a ticket (handlers/safety.py).
+SAFETY_ACTIONS = ("safety_alarm", "safety_possible")
 # Statuses of a ticket someone is working on (it counts towards their auto-assign cap).
 WORKING_STATUSES = ("assigned", "in_progress", "waiting")
 
@@ -447,6 +451,87 @@ def transfer(
     )
 
 
+def set_urgency(
+    session: Session,
+    ticket: Ticket,
+    urgency: str,
+    now: datetime,
+    *,
+    staff: Staff | None = None,
+    by: str | None = None,
+) -> bool:
+    """Raise or lower an open ticket's urgency; its SLA due time follows. False if unchanged.
+
+    The one place urgency changes after filing (staff, a watch-over alarm, a safety alarm), so
+    the urgency shown and the time left never contradict each other:
+    - raised: due within the team's allowance for the new urgency counted from now, or
+      earlier if it was due earlier already (raising never gives more time);
+    - lowered: due as if filed at the new urgency, counted from when it was filed, or later
+      if it was due later already (lowering never makes it more pressing).
+    The SLA warning is armed again for the new due time. `by` says who raised it when no
+    staff member did (watch-over, safety).
+    """
+    if urgency not in URGENCIES:
+        raise Refused(
+            N_("Choose one of: {choices}."), field="urgency", choices=", ".join(URGENCIES)
+        )
+    _require_open(ticket)
+    old = ticket.urgency
+    if urgency == old:
+        return False
+    due = sla_due_for(ticket, urgency, now)
+    ticket.urgency = urgency
+    if due != ticket.sla_due_at:
+        ticket.sla_due_at = due
+        ticket.sla_warned_at = None
+    ticket.updated_at = now
+    detail: dict[str, Any] = {"from": old, "to": urgency}
+    if by:
+        detail["by"] = by
+    audit.record(session, "urgency", now, staff=staff, ticket=ticket, detail=detail)
+    return True
+
+
+def sla_due_for(ticket: Ticket, urgency: str, now: datetime) -> datetime:
+    """When `ticket` is due if its urgency becomes `urgency` now (see `set_urgency`)."""
+    old_due = ticket.sla_due_at
+    if more_urgent(urgency, ticket.urgency):
+        due = business_time.sla_due(ticket.team, urgency, now)
+        return due if old_due is None else min(old_due, due)
+    due = business_time.sla_due(ticket.team, urgency, ticket.created_at)
+    return due if old_due is None else max(old_due, due)
+
+
+def resolve_by_answer(session: Session, ticket: Ticket, note: str, now: datetime) -> bool:
+    """A watch-over alarm ended because the resident answered: the ticket is resolved with the
+    outcome "answered", `note` (what happened, in the staff's language) in its thread.
+
+    It leaves the open queues (and so the urgent band) and never turns overdue. False, and
+    nothing done, for a ticket that is closed already, is not a watch-over one, or had a
+    safety alarm on it (danger words are for a person to judge, whatever came after).
+    """
+    if not ticket.is_open or ticket.kind != "watch":
+        return False
+    alarmed = session.scalar(
+        select(AuditEntry.id)
+        .where(AuditEntry.ticket_id == ticket.id, AuditEntry.action.in_(SAFETY_ACTIONS))
+        .limit(1)
+    )
+    if alarmed is not None:
+        return False
+    tickets.add_message(session, ticket, author="system", now=now, body=note)
+    ticket.outcome_note = note
+    _end(ticket, "resolved", ANSWERED, now)
+    audit.record(
+        session,
+        "close",
+        now,
+        ticket=ticket,
+        detail={"outcome": ANSWERED, "status": "resolved", "by": "resident"},
+    )
+    return True
+
+
 def refer(
     session: Session, staff: Staff, ticket: Ticket, agency: str, handed_over: str, now: datetime
 ) -> None:
@@ -478,7 +563,9 @@ def close(
         raise Refused(
             N_("This is too long: at most {limit} characters."), field="note", limit=MAX_REASON
         )
-    status = {"solved": "resolved", "referred": "referred"}.get(outcome, "closed")
+    status = {"solved": "resolved", ANSWERED: "resolved", "referred": "referred"}.get(
+        outcome, "closed"
+    )
     ticket.outcome_note = note.strip() or None
     _end(ticket, status, outcome, now)
     audit.record(
@@ -636,6 +723,14 @@ def _in_view(staff: Staff, view: View) -> ColumnElement[bool]:
     if view == "waiting":
         return Ticket.status == "waiting"
     return Ticket.status.in_(OPEN_STATUSES)
+
+
+def more_urgent(urgency: str, than: str) -> bool:
+    return _rank(urgency) < _rank(than)
+
+
+def _rank(urgency: str) -> int:
+    return URGENCIES.index(urgency) if urgency in URGENCIES else len(URGENCIES)
 
 
 def _most_urgent_first() -> list[Any]:

@@ -17,7 +17,7 @@ from casework_data import (
 )
 from sqlalchemy import func, select
 
-from storage import casework, outbox
+from storage import audit, business_time, casework, outbox
 from storage.db import Database
 from storage.models import AuditEntry, District, OutboxMessage, Team, Ticket, TicketMessage
 from storage.refusals import Conflict, Refused
@@ -32,6 +32,13 @@ def _actions(db: Database, reference: str) -> list[str]:
     with db.transaction() as session:
         found = ticket(session, reference)
         return [entry.action for entry in casework.history(session, found)]
+
+
+def _history(db: Database, reference: str) -> list[AuditEntry]:
+    with db.transaction() as session:
+        entries = casework.history(session, ticket(session, reference))
+        session.expunge_all()
+        return entries
 
 
 def _open(db: Database, office: Office, team: str = "marugoto", **kwargs: object) -> str:
@@ -459,6 +466,93 @@ def test_referral_to_an_outside_agency(db: Database, office: Office) -> None:
     assert _actions(db, reference) == ["open", "refer"]
 
 
+# --- urgency and its deadline -------------------------------------------------------------
+
+
+def test_raising_the_urgency_brings_the_due_time_in_from_the_teams_sla(
+    db: Database, office: Office
+) -> None:
+    reference = _open(db, office, urgency="soon", due_in=None)
+    later = NOW + timedelta(minutes=20)
+    with db.transaction() as session:
+        found = ticket(session, reference)
+        team = found.team
+        assert found.sla_due_at == business_time.sla_due(team, "soon", NOW)
+        found.sla_warned_at = NOW
+        aoki = staff(session, office.staff["aoki"])
+        assert casework.set_urgency(session, found, "emergency", later, staff=aoki)
+        # 緊急: an hour from when it was raised, not the two days "soon" allowed.
+        assert found.urgency == "emergency"
+        assert found.sla_due_at == later + timedelta(hours=1)
+        assert found.sla_warned_at is None, "the warning is armed again for the new time"
+        assert casework.time_left(found, later) == timedelta(hours=1)
+        assert casework.set_urgency(session, found, "emergency", later, staff=aoki) is False
+    entry = _history(db, reference)[-1]
+    assert (entry.action, entry.detail) == ("urgency", {"from": "soon", "to": "emergency"})
+    assert entry.staff_id == office.staff["aoki"]
+
+
+def test_raising_never_gives_more_time_and_lowering_never_less(
+    db: Database, office: Office
+) -> None:
+    # Due in 30 minutes already: raising to 今日中 (4 business hours) keeps the 30 minutes.
+    reference = _open(db, office, urgency="soon", due_in=timedelta(minutes=30))
+    with db.transaction() as session:
+        found = ticket(session, reference)
+        casework.set_urgency(session, found, "today", NOW)
+        assert found.sla_due_at == NOW + timedelta(minutes=30)
+        # Lowered, it is due as if filed at that urgency: 40 business hours from filing.
+        casework.set_urgency(session, found, "anytime", NOW + timedelta(minutes=10))
+        assert found.sla_due_at == business_time.sla_due(found.team, "anytime", NOW)
+        # And lowering a ticket due later already (a hand-over, say) keeps the later time.
+        found.sla_due_at = NOW + timedelta(days=30)
+        found.urgency = "emergency"
+        casework.set_urgency(session, found, "soon", NOW + timedelta(minutes=20))
+        assert found.sla_due_at == NOW + timedelta(days=30)
+
+
+def test_an_urgency_must_be_known_and_the_ticket_open(db: Database, office: Office) -> None:
+    reference = _open(db, office)
+    with db.transaction() as session:
+        found = ticket(session, reference)
+        with pytest.raises(Refused):
+            casework.set_urgency(session, found, "yesterday", NOW)
+        casework.close(session, staff(session, office.staff["aoki"]), found, "solved", "", NOW)
+        with pytest.raises(Refused):
+            casework.set_urgency(session, found, "emergency", NOW)
+
+
+def test_a_watch_ticket_whose_resident_answered_is_resolved_by_the_answer(
+    db: Database, office: Office
+) -> None:
+    watch = _open(db, office, "mimamori", urgency="emergency", kind="watch")
+    consultation = _open(db, office, "mimamori", urgency="emergency")
+    alarmed = _open(db, office, "mimamori", urgency="emergency", kind="watch")
+    later = NOW + timedelta(hours=5)
+    with db.transaction() as session:
+        boss = staff(session, office.staff["boss"])
+        audit.record(session, "safety_alarm", NOW, ticket=ticket(session, alarmed))
+        found = ticket(session, watch)
+        assert casework.resolve_by_answer(session, found, "本人から連絡がありました。", later)
+        assert (found.status, found.outcome, found.resolved_at) == ("resolved", "answered", later)
+        assert not casework.is_overdue(found, later + timedelta(days=3)), "never 期限切れ"
+        assert found.messages[-1].author == "system"
+        assert found.messages[-1].body == "本人から連絡がありました。"
+        # Only a watch-over ticket, and not one where danger words were read.
+        assert not casework.resolve_by_answer(session, ticket(session, consultation), "x", later)
+        assert not casework.resolve_by_answer(session, ticket(session, alarmed), "x", later)
+        assert not casework.resolve_by_answer(session, found, "again", later)
+        queue = casework.queue(
+            session, boss, team_id=office.teams["mimamori"], view="open", now=later
+        )
+        assert [t.reference for t in queue] == [consultation, alarmed], "out of the urgent band"
+    entry = _history(db, watch)[-1]
+    assert (entry.action, entry.detail) == (
+        "close",
+        {"outcome": "answered", "status": "resolved", "by": "resident"},
+    )
+
+
 @pytest.mark.parametrize(
     ("outcome", "status"),
     [
@@ -466,6 +560,7 @@ def test_referral_to_an_outside_agency(db: Database, office: Office) -> None:
         ("watching", "closed"),
         ("unreachable", "closed"),
         ("other", "closed"),
+        ("answered", "resolved"),
     ],
 )
 def test_closing_with_an_outcome(db: Database, office: Office, outcome: str, status: str) -> None:
@@ -602,6 +697,12 @@ def test_canned_responses_per_team_and_language(db: Database, office: Office) ->
         chiba = staff(session, office.staff["chiba"])
         team = session.get(Team, office.teams["marugoto"])
         assert team is not None
+        # The sample town's starters (tests/test_starter_replies.py) are not what this is about.
+        for starter in casework.canned_responses(session, team, "ja"):
+            session.delete(starter)
+        for starter in casework.canned_responses(session, team, "en"):
+            session.delete(starter)
+        session.flush()
         greeting = casework.add_canned_response(
             session,
             aoki,

@@ -11,6 +11,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from casework_data import make_staff
 from console_client import StoppedClock
 from fakes import ScriptedGateway
 from sqlalchemy import func, select
@@ -20,15 +21,17 @@ from bot.clock import Clock
 from bot.gateway import Outcome, Result
 from bot.sender import Sender
 from flows import checkin
-from storage import deadlines, outbox
+from storage import business_time, casework, deadlines, outbox
 from storage import watch as store
 from storage.db import Database
 from storage.models import (
+    AuditEntry,
     CheckinRound,
     Deadline,
     OutboxMessage,
     OutboxMulticast,
     Resident,
+    Ticket,
     WatchEnrolment,
 )
 from storage.watch import Schedule
@@ -179,6 +182,76 @@ def test_the_resident_answering_after_the_alarm_ends_it(town: Town) -> None:
         assert "山田花子さんからお返事がありました" in texts(family.inbox())
     (row,) = town.rounds()
     assert (row.state, row.resolved_by) == ("resolved", "resident")
+
+
+def test_an_answer_after_the_alarm_resolves_its_ticket_and_takes_it_out_of_the_urgent_band(
+    town: Town, db: Database
+) -> None:
+    escalated(town)
+    town.family_a.tap("連絡がつきません")  # ⚠緊急: the family could not reach them either
+    (ticket,) = town.tickets()
+    assert ticket.urgency == "emergency" and ticket.is_open
+    town.wait(30)
+    town.resident.tap("元気です")
+    (ticket,) = town.tickets()  # and no 少し調子が悪い ticket for a 元気です
+    assert (ticket.status, ticket.outcome) == ("resolved", "answered")
+    assert ticket.resolved_at is not None
+    assert "お知らせは解除されました" in ticket.messages[-1].body, "what happened, in the thread"
+    with db.transaction() as session:
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.ticket_id == ticket.id).order_by(AuditEntry.id)
+        ).all()[-1]
+        assert (entry.action, entry.detail["outcome"]) == ("close", "answered")
+        boss = make_staff(session, "watch-boss", [], role="admin")
+        later = town.clock.now() + timedelta(days=3)
+        every_open = casework.queue(session, boss, team_id=None, view="open", now=later)
+        assert every_open == [], "not at the top, not in the queue at all"
+        found = session.get(Ticket, ticket.id)
+        assert not casework.is_overdue(found, later), "never 期限切れ"
+
+
+def test_a_message_after_the_alarm_ends_it_but_leaves_the_ticket_for_staff_to_read(
+    town: Town,
+) -> None:
+    escalated(town)
+    town.resident.say("ごめんなさい、畑に出ていました")
+    (row,) = town.rounds()
+    assert (row.state, row.resolved_by) == ("resolved", "resident")
+    (ticket,) = town.tickets()
+    assert ticket.is_open
+    assert any("お知らせは解除されました" in message.body for message in ticket.messages)
+
+
+def test_raising_a_watch_ticket_brings_its_due_time_in(town: Town) -> None:
+    town.enrol()
+    town.until_next_checkin()
+    town.resident.tap("少し調子が悪い")
+    (ticket,) = town.tickets()
+    assert ticket.sla_due_at == business_time.sla_due(ticket.team, "soon", ticket.created_at)
+    town.wait(60)
+    asked_at = town.clock.now()
+    town.resident.tap("電話してほしい")
+    (ticket,) = town.tickets()
+    # 今日中 with the team's allowance for it, never the days "soon" left.
+    assert ticket.urgency == "today"
+    assert ticket.sla_due_at <= business_time.sla_due(ticket.team, "today", asked_at)
+
+
+def test_raised_to_emergency_the_ticket_is_due_within_the_hour(town: Town) -> None:
+    escalated(town)
+    (ticket,) = town.tickets()
+    assert ticket.urgency == "today"
+    assert ticket.sla_due_at == business_time.sla_due(ticket.team, "today", ticket.created_at)
+    town.wait(60)
+    raised_at = town.clock.now()
+    town.family_a.tap("連絡がつきません")
+    (ticket,) = town.tickets()
+    assert ticket.urgency == "emergency"
+    # 緊急 means an hour from now (or sooner if 今日中 ran out first), not 今日中's hours.
+    assert ticket.sla_due_at == min(
+        raised_at + timedelta(hours=1),
+        business_time.sla_due(ticket.team, "today", ticket.created_at),
+    )
 
 
 def test_any_message_is_a_sign_of_life_and_stops_the_reminder(town: Town) -> None:

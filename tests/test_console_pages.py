@@ -442,6 +442,29 @@ def test_note_status_transfer_refer_and_close_are_recorded(
     assert "transfer" in audit_actions(db, second) and "close" in audit_actions(db, third)
 
 
+def test_raising_the_urgency_on_the_ticket_page_brings_the_deadline_in(
+    app: Flask, db: Database, office: Office
+) -> None:
+    reference = open_ticket(db, office, urgency="soon", due_in=None)
+    browser = signed_in(app, db, office, "aoki")
+    before = text_of(browser.get(f"/console/tickets/{reference}").text)
+    assert "あと1時間" not in before and "回答期限" in before
+    raised = browser.follow(
+        browser.post(f"/console/tickets/{reference}/urgency", {"urgency": "emergency"})
+    )
+    page = text_of(raised.text)
+    assert "緊急度を「緊急」に変えました。" in page
+    # NOW is Tuesday 09:30 in Tokyo: 緊急 is due at 10:30, and the page says so both ways.
+    assert "あと1時間" in page and "12/1 (火) 10:30" in page
+    assert (
+        browser.post(f"/console/tickets/{reference}/urgency", {"urgency": "x"}).status_code == 400
+    )
+    with db.transaction() as session:
+        found = ticket(session, reference)
+        assert found.urgency == "emergency" and found.sla_due_at == NOW + timedelta(hours=1)
+    assert "urgency" in audit_actions(db, reference)
+
+
 def test_canned_responses_in_the_residents_language_insert_into_the_reply(
     app: Flask, db: Database, office: Office
 ) -> None:
@@ -635,7 +658,8 @@ def test_the_audit_log_filters_by_staff_action_ticket_and_date(
     rows = re.findall(r"<tr>.*?</tr>", page.text, re.S)[1:]
     assert len(rows) == 1 and reference in rows[0] and "aoki" in rows[0]
     by_ticket = text_of(admin.get(f"/console/admin/audit?ticket={reference}").text)
-    assert "view" in by_ticket and "note" in by_ticket and "open" in by_ticket
+    # Actions by name, in the admin's language (issue #16): 閲覧 (view), メモを記入 (note), 受付 (open).
+    assert "閲覧" in by_ticket and "メモを記入" in by_ticket and "受付" in by_ticket
     today = "2026-12-01"
     assert reference in admin.get(f"/console/admin/audit?from={today}&to={today}").text
     assert (
@@ -664,7 +688,7 @@ def test_supervisor_report_counts_outcomes_and_median_first_response_and_exports
     assert page.status_code == 200
     row = text_of(re.search(r"<tbody>.*?</tbody>", page.text, re.S).group(0))
     # opened 4, closed 2 (解決 1, つなぎ 1), median of 30/90/150 minutes, one not answered.
-    assert re.search(r"福祉まるごと相談 4 2 1 1 0 0 0 0 1時間30分 1", row), row
+    assert re.search(r"福祉まるごと相談 4 2 1 1 0 0 0 0 0 1時間30分 1", row), row
 
     exported = browser.get("/console/reports.csv?from=2026-12-01&to=2026-12-01&team=marugoto")
     assert exported.mimetype == "text/csv"

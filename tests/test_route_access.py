@@ -79,6 +79,7 @@ ROUTES: dict[str, str] = {
     "console.ticket_reply": TEAM,
     "console.ticket_note": TEAM,
     "console.ticket_status": TEAM,
+    "console.ticket_urgency": TEAM,
     "console.ticket_transfer": TEAM,
     "console.ticket_refer": TEAM,
     "console.ticket_close": TEAM,
@@ -138,6 +139,7 @@ SENT: dict[str, dict[str, Any]] = {
     "console.ticket_reply": {"body": "x"},
     "console.ticket_note": {"body": "x"},
     "console.ticket_status": {"status": "waiting"},
+    "console.ticket_urgency": {"urgency": "today"},
     # To its own team: the ticket stays where it is (and says so), so later checks still see it.
     "console.ticket_transfer": {"team": "marugoto", "reason": "x"},
     "console.ticket_refer": {"agency": "x", "handed_over": "x"},

@@ -10,11 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import url_for
+from sqlalchemy.orm import Session
 
 from console import labels
 from console.i18n import _, duration, local_time
 from storage import casework
 from storage.models import Ticket
+
+# Audit entries the safety check writes on a ticket, and how sure each one was.
+SAFETY_ACTIONS = {"safety_alarm": "emergency", "safety_possible": "possible"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class Row:
     urgency: str
     urgency_label: str
     kind_label: str
+    # The danger a safety alarm read in the resident's words ("" for none), in words.
+    danger: str
     categories: str
     district: str
     resident: str
@@ -63,6 +69,7 @@ class Row:
             urgency=ticket.urgency,
             urgency_label=labels.label(labels.URGENCY_NAMES, ticket.urgency),
             kind_label=labels.label(labels.KINDS, ticket.kind),
+            danger=labels.label(labels.SAFETY_KINDS, (ticket.intake or {}).get("alarm")),
             categories=labels.labels(labels.CATEGORIES, ticket.categories),
             district=ticket.district.name if ticket.district else "",
             resident=resident_name(ticket),
@@ -77,3 +84,60 @@ class Row:
 
 def resident_name(ticket: Ticket) -> str:
     return ticket.resident.display_name or _("(no name)")
+
+
+@dataclass(frozen=True)
+class Danger:
+    """What the safety check read in the resident's words, for the box atop the ticket page."""
+
+    # emergency (the numbers went out at once) or possible (the resident was asked)
+    level: str
+    level_label: str
+    kinds: str
+    first: str
+
+
+def danger(session: Session, ticket: Ticket) -> Danger | None:
+    """The danger reported on this ticket, from its intake and every safety entry of its log;
+    None when the safety check never spoke up on it."""
+    intake = ticket.intake or {}
+    kinds: list[str] = []
+    levels: set[str] = set()
+    first: datetime | None = None
+    if intake.get("alarm"):
+        kinds.append(str(intake["alarm"]))
+        levels.add(str(intake.get("level") or "emergency"))
+        first = ticket.created_at
+    for entry in casework.history(session, ticket):
+        level = SAFETY_ACTIONS.get(entry.action)
+        if level is None:
+            continue
+        detail = entry.detail or {}
+        kinds += [str(kind) for kind in detail.get("kinds") or [detail.get("kind")] if kind]
+        levels.add(level)
+        first = entry.at if first is None else min(first, entry.at)
+    if not kinds:
+        return None
+    level = "emergency" if "emergency" in levels else "possible"
+    return Danger(
+        level=level,
+        level_label=labels.label(labels.SAFETY_LEVELS, level),
+        kinds=labels.labels(labels.SAFETY_KINDS, dict.fromkeys(kinds)),
+        first=local_time(first),
+    )
+
+
+def watch_alert(ticket: Ticket) -> list[tuple[str, str]]:
+    """A watch-over ticket's why and which check-in, as summary rows (none for other tickets)."""
+    intake = ticket.intake or {}
+    rows = []
+    if intake.get("reason"):
+        rows.append((_("Why"), labels.label(labels.WATCH_REASONS, str(intake["reason"]))))
+    if intake.get("due_at"):
+        try:
+            due = datetime.fromisoformat(str(intake["due_at"]))
+        except ValueError:
+            due = None
+        if due is not None:
+            rows.append((_("Check-in of"), local_time(due)))
+    return rows

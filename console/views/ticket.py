@@ -27,10 +27,11 @@ from console import casework_with_words, labels
 from console.auth import safe_next
 from console.context import app_services, client_ip, now, work
 from console.i18n import _, local_date, local_time, reason
-from console.views.rows import Deadline, resident_name
+from console.views.rows import Deadline, danger, resident_name, watch_alert
 from storage import attachments, audit, casework, watch
 from storage.models import (
     OPEN_STATUSES,
+    URGENCIES,
     Consent,
     District,
     Staff,
@@ -59,6 +60,13 @@ SHOWN_ELSEWHERE = {
     # Where a "talk to a person" request was made: the bot's bookkeeping, not an answer.
     "asked_in",
     "step",
+    # A safety alarm: shown as the danger box at the top of the page.
+    "alarm",
+    "level",
+    # A watch-over alert: why, and which check-in, in rows of their own.
+    "reason",
+    "round_id",
+    "due_at",
 }
 
 
@@ -69,7 +77,7 @@ def register(blueprint: Blueprint) -> None:
         "ticket_attachment",
         attachment,
     )
-    for action in ("claim", "reply", "note", "status", "transfer", "refer", "close"):
+    for action in ("claim", "reply", "note", "status", "urgency", "transfer", "refer", "close"):
         blueprint.add_url_rule(
             f"/tickets/<reference>/{action}",
             f"ticket_{action}",
@@ -107,6 +115,7 @@ def _render(
         "console/ticket.html",
         ticket=_header(ticket, staff, moment),
         summary=_summary(session, ticket),
+        danger=danger(session, ticket),
         profile=_profile(session, staff, ticket),
         thread=_thread(session, ticket),
         canned=[
@@ -119,6 +128,7 @@ def _render(
             if team.id != ticket.team_id
         ],
         statuses=[(code, labels.label(labels.STATUS_NAMES, code)) for code in OPEN_STATUSES],
+        urgencies=[(code, labels.label(labels.URGENCY_NAMES, code)) for code in URGENCIES],
         outcomes=labels.choices(labels.OUTCOME_NAMES),
         reply_draft=reply_draft,
         note_draft=note_draft,
@@ -141,6 +151,8 @@ class Header:
     assignee: str
     created: str
     first_response: str
+    # When the answer is due (the SLA, following the urgency), in the town's time.
+    due: str
     deadline: Deadline
     is_open: bool
     can_claim: bool
@@ -163,6 +175,7 @@ def _header(ticket: Ticket, staff: Staff, moment: Any) -> Header:
         assignee=ticket.assignee.name if ticket.assignee else "",
         created=local_time(ticket.created_at),
         first_response=local_time(ticket.first_response_at),
+        due=local_time(ticket.sla_due_at) if ticket.is_open else "",
         deadline=Deadline.of(ticket, moment, app_services().settings.sla_warn_before),
         is_open=ticket.is_open,
         can_claim=ticket.is_open and ticket.assignee_id is None,
@@ -187,6 +200,7 @@ def _summary(session: Session, ticket: Ticket) -> list[tuple[str, str]]:
         (_("When to contact"), labels.label(labels.CONTACT_TIMES, contact.get("when"))),
         (_("Consent"), _consent(session, ticket)),
     ]
+    rows[1:1] = watch_alert(ticket)
     if (ticket.intake or {}).get("located_by_map"):
         rows.append((_("Where"), _("Sent a location from the map")))
     for key, value in (ticket.intake or {}).items():
@@ -321,19 +335,20 @@ def _entry(
     delivery: str | None,
     kept: list[TicketAttachment],
 ) -> dict[str, Any]:
-    authors = {
-        "resident": resident_name(ticket),
-        "bot": _("Bot"),
-        "system": _("System"),
-    }
-    author = authors.get(message.author) or (message.staff.name if message.staff else _("Staff"))
+    # The bot and the system are named by the entry's kind alone; a person by their name.
+    authors = {"resident": resident_name(ticket), "bot": "", "system": ""}
+    author = authors.get(message.author)
+    if author is None:
+        author = message.staff.name if message.staff else _("Staff")
+    sent = [item.get("type") for item in message.attachments or [] if isinstance(item, dict)]
     return {
         "kind": message.author,
         "author": author,
         "at": local_time(message.created_at),
         "at_iso": message.created_at.isoformat(),
         "body": message.body,
-        "attachments": len(message.attachments or []),
+        "stickers": sent.count("sticker"),
+        "attachments": len(message.attachments or []) - sent.count("sticker"),
         "kept": [_attachment_view(ticket, found) for found in kept],
         "delivery": delivery,
     }
@@ -416,6 +431,19 @@ def status(reference: str) -> Response:
     )
 
 
+def urgency(reference: str) -> Response:
+    chosen = request.form.get("urgency", "")
+    if chosen not in URGENCIES:
+        abort(400, description="choose an urgency")
+    return _change(
+        reference,
+        lambda session, staff, ticket: casework.set_urgency(
+            session, ticket, chosen, now(), staff=staff
+        ),
+        _("Urgency changed to {urgency}.", urgency=labels.label(labels.URGENCY_NAMES, chosen)),
+    )
+
+
 def transfer(reference: str) -> Response:
     slug = request.form.get("team", "")
     # Not `reason`: that name is the function that words a refusal, used below.
@@ -473,6 +501,7 @@ ACTIONS = {
     "reply": reply,
     "note": note,
     "status": status,
+    "urgency": urgency,
     "transfer": transfer,
     "refer": refer,
     "close": close,

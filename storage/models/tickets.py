@@ -18,8 +18,9 @@ STATUSES = ("new", "assigned", "in_progress", "waiting", "resolved", "referred",
 OPEN_STATUSES = ("new", "assigned", "in_progress", "waiting")
 # Most urgent first; queues sort by this, then by SLA due time.
 URGENCIES = ("emergency", "today", "soon", "anytime")
-# How a closed ticket ended; the reports count these.
-OUTCOMES = ("solved", "referred", "watching", "unreachable", "other")
+# How a closed ticket ended; the reports count these. "answered": a watch-over alarm the
+# resident ended by answering (storage.casework.resolve_by_answer).
+OUTCOMES = ("solved", "referred", "watching", "unreachable", "other", "answered")
 
 
 class Ticket(Base):

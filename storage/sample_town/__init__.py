@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage import starter_replies
 from storage.models import District, RoutingRule, Salon, Team
 from storage.salon_csv import import_csv
 
@@ -26,7 +27,8 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 def load_town(session: Session) -> None:
-    """Districts, teams and routing rules, unless the town is already there (idempotent)."""
+    """Districts, teams (with their starter canned replies) and routing rules, unless the
+    town is already there (idempotent)."""
     if session.scalar(select(District.id).limit(1)) is not None:
         return
     districts = {}
@@ -48,6 +50,8 @@ def load_town(session: Session) -> None:
         teams[team.slug] = team
         session.add(team)
     session.flush()
+    for team in teams.values():
+        starter_replies.add_to_new_team(session, team)
     for row in _rows("routing.csv"):
         session.add(
             RoutingRule(
