@@ -1,6 +1,7 @@
 """Finding a salon: near me, by district, by weekday or by kind, then maybe one more filter.
 
-サロンを探す → 近くで (share a location) / 地区で (area, then district) / 曜日で / 種類で →
+サロンを探す → 近くで (share a location) / 地区で (a district typed by the name residents use,
+or the area as a help, then its district) / 曜日で / 種類で →
 an optional second filter (子育て向け, 曜日で …) or この条件で探す → a carousel of up to ten
 salons with the next date, distance, place, fee, a map button, a phone button and 行ってみたい,
 which answers how to join (no ticket). Nothing found offers to widen the search.
@@ -14,7 +15,7 @@ from typing import Any
 from babel.dates import get_day_names
 from transitions import EventData
 
-from flows import engine, flex, postback
+from flows import districts, engine, flex, postback
 from flows.engine import Flow, FlowModel, Turn
 from flows.i18n import N_, supported
 from flows.inputs import UserInput, normalise
@@ -32,6 +33,10 @@ FIRST_FILTERS = ("near", "district", "weekday", "kind")
 MAX_WALK_M = 24_000.0
 # A shared location is kept only to about 100 m: plenty for a walking distance, less personal.
 LOCATION_DIGITS = 3
+# LINE allows 13 quick replies of 20 characters; the district question leaves room for the
+# resident's own district and "change the search" beside the areas.
+QUICK_LABEL_MAX = 20
+MAX_AREA_BUTTONS = 11
 
 # The second-filter buttons for audiences.
 AUDIENCE_BUTTONS = {
@@ -71,7 +76,9 @@ class SalonModel(FlowModel):
 
     def is_district(self, event: EventData) -> bool:
         value = str(event.kwargs.get("value", ""))
-        return value == "all" or value in {str(d.id) for d in self._districts_of_area()}
+        if value == "all":
+            return bool(self._districts_of_area())
+        return self._district(value) is not None
 
     def is_weekday(self, event: EventData) -> bool:
         return str(event.kwargs.get("value", "")) in {str(day) for day in range(7)}
@@ -115,10 +122,16 @@ class SalonModel(FlowModel):
 
     def set_district(self, event: EventData) -> None:
         value = str(event.kwargs["value"])
-        in_area = self._districts_of_area()
-        chosen = in_area if value == "all" else [d for d in in_area if str(d.id) == value]
-        self.data["districts"] = [district.id for district in chosen]
-        self.data["district_name"] = "" if value == "all" else chosen[0].name
+        if value == "all":
+            self.data["districts"] = [district.id for district in self._districts_of_area()]
+            self.data["district_name"] = ""
+        else:
+            # Any district, typed or tapped: its area is kept to widen to later.
+            district = self._district(value)
+            assert district is not None  # the is_district condition let this transition through
+            self.data["area"] = district.area
+            self.data["districts"] = [district.id]
+            self.data["district_name"] = district.name
         self._add("district")
 
     def set_weekday(self, event: EventData) -> None:
@@ -165,6 +178,10 @@ class SalonModel(FlowModel):
         areas = dict(salons.districts_by_area(self.turn.session))
         return areas.get(self.data.get("area", ""), [])
 
+    def _district(self, value: str) -> District | None:
+        found = [d for d in districts.all_districts(self.turn.session) if str(d.id) == value]
+        return found[0] if found else None
+
 
 # What each filter keeps in conversation data, to drop it again.
 _KEYS_OF = {
@@ -210,7 +227,10 @@ class SalonFlow(Flow):
         {"trigger": "area_chosen", "source": "area", "dest": "district", "conditions": "is_area",
          "before": "set_area"},
         {"trigger": "back", "source": "district", "dest": "area"},
-        *_filter_chosen("district_chosen", "district", ["is_district"], "set_district"),
+        # A district typed by name (or the resident's own, tapped) is taken at once; the area
+        # buttons are only a help for whoever does not know the name.
+        *_filter_chosen("district_chosen", ["area", "district"], ["is_district"],
+                        "set_district"),
         *_filter_chosen("weekday_chosen", "weekday", ["is_weekday"], "set_weekday"),
         *_filter_chosen("kind_chosen", "kind", ["is_kind"], "set_kind"),
         {"trigger": "audience_chosen", "source": "refining", "dest": "results",
@@ -259,6 +279,14 @@ def _typed(model: FlowModel, given: UserInput) -> tuple[str, dict[str, Any]] | N
         day = said.removesuffix("日").removesuffix("曜")
         if len(day) == 1 and day in WEEKDAY_CHARS:
             return "weekday_chosen", {"value": str(WEEKDAY_CHARS.index(day))}
+    if model.state in ("area", "district"):
+        # The name residents use (早川, はやかわ, 早川です), whatever area was chosen before.
+        named = districts.named_in(model.turn.session, given.text)
+        if named is not None:
+            return "district_chosen", {"value": str(named.id)}
+        areas = [area for area, _ in salons.districts_by_area(model.turn.session)]
+        if said in {normalise(area) for area in areas}:
+            return "area_chosen", {"value": next(a for a in areas if normalise(a) == said)}
     return None
 
 
@@ -293,16 +321,43 @@ def _ask_locating(turn: Turn, data: dict[str, Any]) -> list[Message]:
 
 
 def _ask_area(turn: Turn, data: dict[str, Any]) -> list[Message]:
-    areas = [area for area, _ in salons.districts_by_area(turn.session)]
-    buttons = [Button(area[:20], _ev("area_chosen", area)) for area in areas[:11]]
+    """The district by the name residents use: typed, or their own tapped; the areas, each
+    with district names to recognise it by, only help whoever does not know the name."""
+    buttons = []
+    home = turn.resident.district_id
+    for district in districts.all_districts(turn.session):
+        if district.id == home:
+            label = turn._("{district} (your district)", district=district.name)
+            buttons.append(Button(label[:QUICK_LABEL_MAX], _ev("district_chosen", str(home))))
+    for area, in_area in salons.districts_by_area(turn.session)[:MAX_AREA_BUTTONS]:
+        buttons.append(Button(_area_label(turn, area, in_area), _ev("area_chosen", area)))
     buttons.append(Button(turn._("Change the search"), _ev("restart")))
-    return [text(turn._("Which part of the city?"), buttons)]
+    body = turn._(
+        "Which district shall we look in? Please send its name (for example, 早川).\n"
+        "Not sure? Choose an area below."
+    )
+    return [text(body, buttons)]
+
+
+def _area_label(turn: Turn, area: str, in_area: list[District]) -> str:
+    """中部（緑・新玉…）: an area with as many of its district names as fit a button."""
+    names: list[str] = []
+    label = area
+    for district in in_area:
+        more = len(names) + 1 < len(in_area)
+        joined = turn._(", ").join([*names, district.name]) + ("…" if more else "")
+        candidate = turn._("{area} ({districts})", area=area, districts=joined)
+        if len(candidate) > QUICK_LABEL_MAX:
+            break
+        names.append(district.name)
+        label = candidate
+    return label[:QUICK_LABEL_MAX]
 
 
 def _ask_district(turn: Turn, data: dict[str, Any]) -> list[Message]:
     area = data.get("area", "")
-    districts = dict(salons.districts_by_area(turn.session)).get(area, [])
-    buttons = [Button(d.name[:20], _ev("district_chosen", str(d.id))) for d in districts[:11]]
+    in_area = dict(salons.districts_by_area(turn.session)).get(area, [])
+    buttons = [Button(d.name[:20], _ev("district_chosen", str(d.id))) for d in in_area[:11]]
     buttons.append(Button(turn._("All of {area}", area=area)[:20], _ev("district_chosen", "all")))
     buttons.append(Button(turn._("Other areas"), _ev("back")))
     return [text(turn._("Which district?"), buttons)]

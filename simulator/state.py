@@ -1,12 +1,19 @@
-"""Everything the simulated LINE platform remembers, in memory and behind one lock."""
+"""Everything the simulated LINE platform remembers, in memory and behind one lock.
+
+The people (personas) may also be kept in a JSON file, so that a restarted simulator still
+knows them by the same user ids, as the bot's database does; transcripts are not kept.
+"""
 
 import bisect
 import itertools
+import json
+import os
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from simulator.faults import FaultInjector
@@ -58,6 +65,23 @@ class Persona:
         """Return the persona as the control API shows it."""
         return {**self.profile(), "status": self.status, "readUpTo": self.read_up_to}
 
+    def to_stored(self) -> dict[str, Any]:
+        """Return what a restarted simulator needs to know this person again."""
+        return {**self.profile(), "status": self.status, "hasBlocked": self.has_blocked}
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any]) -> "Persona":
+        status = stored.get("status", "new")
+        return cls(
+            user_id=str(stored["userId"]),
+            display_name=str(stored["displayName"]),
+            language=str(stored.get("language", "ja")),
+            picture_url=stored.get("pictureUrl"),
+            status_message=stored.get("statusMessage"),
+            status=status if status in ("new", "friend", "blocked") else "new",
+            has_blocked=bool(stored.get("hasBlocked", False)),
+        )
+
 
 @dataclass
 class ReplyToken:
@@ -99,8 +123,10 @@ class SimulatorState:
         quota: int | None = 200,
         bot_user_id: str | None = None,
         webhook_timeout: float = 10.0,
+        personas_file: Path | None = None,
     ) -> None:
         self.lock = threading.RLock()
+        self.personas_file: Path | None = None
         self.webhook_url = webhook_url
         self.channel_secret = channel_secret
         self.access_token = access_token
@@ -118,6 +144,8 @@ class SimulatorState:
         self._seq = itertools.count(1)
         self._message_ids = itertools.count(_FIRST_MESSAGE_ID)
         self._clear()
+        if personas_file is not None:
+            self.keep_personas_in(personas_file)
 
     def _clear(self) -> None:
         self.personas: dict[str, Persona] = {}
@@ -137,6 +165,35 @@ class SimulatorState:
             self._clear()
             self.rate_limiter.clear()
             self.faults.restart()
+            self.save_personas()
+
+    def keep_personas_in(self, path: Path) -> None:
+        """Keep the people in `path` from now on: those already there are known again (with
+        empty transcripts), and every later change is written there."""
+        with self.lock:
+            self.personas_file = path
+            try:
+                stored = json.loads(path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                stored = {"personas": []}
+            for item in stored.get("personas", []):
+                persona = Persona.from_stored(item)
+                if persona.user_id not in self.personas:
+                    self.personas[persona.user_id] = persona
+                    self.transcripts[persona.user_id] = []
+            self.save_personas()
+
+    def save_personas(self) -> None:
+        """Write the people to the personas file, if there is one (whole, or not at all)."""
+        with self.lock:
+            if self.personas_file is None:
+                return
+            path = self.personas_file
+            path.parent.mkdir(parents=True, exist_ok=True)
+            body = {"personas": [persona.to_stored() for persona in self.personas.values()]}
+            partial = path.with_name(f".{path.name}.tmp")
+            partial.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
+            os.replace(partial, path)
 
     def next_message_id(self) -> str:
         """Return a fresh numeric message id."""
@@ -155,6 +212,7 @@ class SimulatorState:
                 raise ValueError("a persona with this userId exists")
             self.personas[persona.user_id] = persona
             self.transcripts[persona.user_id] = []
+            self.save_personas()
             return persona
 
     def append(self, user_id: str, entry: Entry) -> Entry:

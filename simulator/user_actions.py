@@ -66,6 +66,7 @@ def follow(state: SimulatorState, user_id: str) -> ActionResult:
             user_id, state.issue_reply_token(user_id), is_unblocked=persona.has_blocked
         )
         persona.status = "friend"
+        state.save_personas()
         entry = _record(state, event, {"kind": "event", "event": {"type": "follow"}})
     return _post(state, event, entry)
 
@@ -78,6 +79,7 @@ def unfollow(state: SimulatorState, user_id: str) -> ActionResult:
             raise ActionError(409, "not a friend")
         event = events.unfollow_event(user_id)
         persona.status, persona.has_blocked = "blocked", True
+        state.save_personas()
         entry = _record(state, event, {"kind": "event", "event": {"type": "unfollow"}})
     return _post(state, event, entry)
 

@@ -151,8 +151,12 @@ def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     contexts = []
     watches: list[_Watch] = []
 
-    def _open(base: str, width: int = 1200, height: int = 800) -> Page:
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="ja-JP")
+    def _open(
+        base: str, width: int = 1200, height: int = 800, timezone_id: str | None = None
+    ) -> Page:
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="ja-JP", timezone_id=timezone_id
+        )
         context.set_default_timeout(WAIT_MS)
         contexts.append(context)
         page = context.new_page()
@@ -272,6 +276,7 @@ def test_typing_stickers_locations_unsend_block_and_the_clock(
     clock = page.locator("#clock-output", has_text="offset_seconds")
     clock.wait_for()
     assert '"offset_seconds": 10800' in clock.inner_text(), "the bot's own answer is shown"
+    page.locator("#bot-time-moved", has_text="3時間進めています").wait_for()
     page.get_by_role("button", name=re.compile("元に戻す")).click()
     page.locator("#clock-output", has_text='"offset_seconds": 0').wait_for()
 
@@ -314,6 +319,115 @@ def test_unread_badges_and_keyboard_tabs_at_phone_width(
             .filter(([, height]) => height < 40)"""
     )
     assert not small, f"tap targets under 40px: {small}"
+
+
+def _fully_on_screen(page: Page, chip: Any) -> bool:
+    """Whether a quick reply shows whole, without scrolling the row (or the page) sideways."""
+    box = chip.bounding_box()
+    viewport = page.viewport_size
+    assert box and viewport
+    row_scrolled = page.locator("#quick-replies").evaluate("node => node.scrollLeft")
+    return (
+        row_scrolled == 0
+        and box["x"] >= 0
+        and box["x"] + box["width"] <= viewport["width"]
+        and box["y"] >= 0
+        and box["y"] + box["height"] <= viewport["height"]
+    )
+
+
+@pytest.mark.slow
+def test_the_forward_button_of_a_multi_select_shows_without_scrolling_at_390px(
+    madoguchi: str, open_page: Callable[..., Page]
+) -> None:
+    """Issue #15: at 390 px only three or four quick replies show; once something is chosen,
+    次へ must be one of them, after every tap (a tick, another, an untick)."""
+    page = open_page(madoguchi, width=390, height=844)
+    name = f"鈴木{time.monotonic_ns() % 10_000}"
+    page.locator(".add-persona summary").click()
+    page.get_by_label("表示名 (Display name)").fill(name)
+    page.get_by_role("button", name="追加 (Add)").click()
+    _tab(page, name).wait_for()
+    page.get_by_role("button", name="友だち追加 (Follow)").click()
+    _chip(page, "相談する").click()
+    _chip(page, "同意する").click()
+    _chip(page, "自分").click()
+    _bot_bubbles(page).filter(has_text="どんなことのご相談ですか").wait_for()
+    taps = [("介護・高齢", "✓介護・高齢"), ("住まい", "✓住まい"), ("✓介護・高齢", "介護・高齢")]
+    for label, then in taps:
+        exactly = re.compile(f"^{re.escape(then)}$")
+        _chip(page, label).click()
+        page.locator("#quick-replies .chip", has_text=exactly).wait_for()
+        forward = page.locator("#quick-replies .chip", has_text=re.compile("^(次へ|完了)$"))
+        assert forward.count() == 1
+        chips = page.locator("#quick-replies .chip").all_inner_texts()
+        assert _fully_on_screen(page, forward), f"次へ is off screen after {label}: {chips}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat_page_multi_select_390.png"))
+    _chip(page, "次へ").click()
+    _bot_bubbles(page).filter(has_text="どちらの地区のことですか").wait_for()
+
+
+@pytest.mark.slow
+def test_times_are_the_towns_whatever_the_browsers_time_zone(
+    quiet_bot: _QuietBot, open_page: Callable[..., Page]
+) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    page = open_page(quiet_bot.base, width=390, height=844, timezone_id="America/New_York")
+    user = re.search(r"U[0-9a-f]{32}", _tab(page, "山田花子").get_attribute("title") or "")
+    assert user
+    page.get_by_role("button", name="友だち追加 (Follow)").click()
+    page.get_by_role("button", name="ブロック (Block)").wait_for()
+    quiet_bot.push(user[0], {"type": "text", "text": "お元気ですか"})
+    _bot_bubbles(page).filter(has_text="お元気ですか").wait_for()
+
+    entries = requests.get(
+        f"{quiet_bot.base}/simulator/control/users/{user[0]}/transcript", timeout=10
+    ).json()["entries"]
+    sent = datetime.fromisoformat(next(e for e in entries if e["from"] == "bot")["time"])
+    tokyo = sent.astimezone(ZoneInfo("Asia/Tokyo"))
+    shown = page.locator(".row-bot .time").last.inner_text()
+    assert shown == tokyo.strftime("%H:%M"), (shown, sent.isoformat())
+    separators = page.locator(".date-separator").all_inner_texts()
+    assert separators and f"{tokyo.month}月{tokyo.day}日" in separators[-1], separators
+    # The bot's own clock, in the town's time zone, beside the buttons that move it.
+    bot_time = page.locator("#bot-time")
+    assert bot_time.get_attribute("datetime")
+    now = datetime.now(ZoneInfo("Asia/Tokyo"))
+    assert f"{now.month}月{now.day}日" in bot_time.inner_text() or now.hour == 0
+
+
+@pytest.mark.slow
+def test_personas_made_on_the_page_are_there_after_a_restart(
+    browser: Browser, tmp_path: Path, open_page: Callable[..., Page]
+) -> None:
+    """`madoguchi serve` stopped and started again: the page shows the same people, by the
+    same LINE user ids, and does not make the default ones again."""
+    ids: list[dict[str, str]] = []
+    for _ in range(2):
+        with serving(tmp_path, ready="/simulator/") as (server, _log, port):
+            page = open_page(f"http://127.0.0.1:{port}")
+            if not ids:
+                page.locator(".add-persona summary").click()
+                page.get_by_label("表示名 (Display name)").fill("高橋")
+                page.get_by_role("button", name="追加 (Add)").click()
+                _tab(page, "高橋").wait_for()
+                page.get_by_role("button", name="友だち追加 (Follow)").click()
+                page.get_by_role("button", name="ブロック (Block)").wait_for()
+            else:
+                _tab(page, "高橋").wait_for()
+            users = requests.get(
+                f"http://127.0.0.1:{port}/simulator/control/users", timeout=10
+            ).json()["users"]
+            ids.append({u["displayName"]: f"{u['userId']} {u['status']}" for u in users})
+            page.context.close()
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+    assert ids[0] == ids[1]
+    assert sorted(ids[1]) == sorted(["山田花子", "山田太郎", "John Smith", "高橋"])
+    assert ids[1]["高橋"].endswith(" friend")
 
 
 # ---- Everything the bot may send, from a stand-in bot that pushes it --------------------------

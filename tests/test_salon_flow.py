@@ -160,18 +160,75 @@ def test_id_like_to_go_tells_how_to_join_and_opens_no_ticket(chat: Dialogue, db:
         assert session.scalar(select(func.count()).select_from(Ticket)) == 0
 
 
-def test_by_district_asks_the_area_first_then_the_district(chat: Dialogue, db: Database) -> None:
-    areas = chat.tap(start(chat), "地区で")
-    assert areas.buttons == ["中部", "西部", "北部", "東部", "南東部", "条件を変える"]
-    districts = chat.tap(areas, "中部")
+def test_by_district_asks_the_name_residents_use_with_the_area_as_a_help(
+    chat: Dialogue, db: Database
+) -> None:
+    asked = chat.tap(start(chat), "地区で")
+    assert "地区の名前を送ってください" in asked.text
+    # Each area shows district names to recognise it by; none is only an internal name.
+    assert asked.buttons == [
+        "中部（緑・新玉・万年・幸・十字・足柄）", "西部（芦子・二川・久野・大窪・早川…）",
+        "北部（富水・東富水・桜井・豊川・上府中）", "東部（山王網一色・酒匂・小八幡…）",
+        "南東部（橘南・橘北）", "条件を変える",
+    ]  # fmt: skip
+    assert len(asked.buttons) <= 13 and all(len(label) <= 20 for label in asked.buttons)
+    districts = chat.tap(asked, "中部（緑・新玉・万年・幸・十字・足柄）")
     assert districts.buttons == ["緑", "新玉", "万年", "幸", "十字", "足柄", "中部すべて",
                                  "ほかの地域"]  # fmt: skip
-    assert chat.tap(districts, "ほかの地域").buttons == areas.buttons
+    assert chat.tap(districts, "ほかの地域").buttons == asked.buttons
     districts = chat.tap(chat.say("西部"), "早川")
     said = chat.tap(districts, "この条件で探す")
     shown = salons_shown(db, said)
     assert shown and {salon.district.name for salon in shown} == {"早川"}
     assert "近い順" not in said.text
+
+
+@pytest.mark.parametrize("typed", ["早川", "はやかわ", "早川です", "早川に住んでいます"])
+def test_a_typed_district_name_is_taken_at_once(chat: Dialogue, db: Database, typed: str) -> None:
+    chat.tap(start(chat), "地区で")
+    refine = chat.say(typed)
+    assert "条件：早川" in refine.text, refine.text
+    said = chat.tap(refine, "この条件で探す")
+    shown = salons_shown(db, said)
+    assert shown and {salon.district.name for salon in shown} == {"早川"}
+
+
+def test_a_district_typed_after_choosing_another_area_is_still_taken(
+    chat: Dialogue, db: Database
+) -> None:
+    chat.tap(chat.tap(start(chat), "地区で"), "中部（緑・新玉・万年・幸・十字・足柄）")
+    refine = chat.say("東富水")  # in 北部, and 富水 is inside its name
+    assert "条件：東富水" in refine.text
+    # Its own area is kept, so "the whole area" can widen a search that finds nothing.
+    with db.transaction() as session:
+        assert session.scalars(select(Conversation.data)).one()["area"] == "北部"
+    shown = salons_shown(db, chat.tap(refine, "この条件で探す"))
+    assert shown and {salon.district.name for salon in shown} == {"東富水"}
+
+
+def test_the_residents_own_district_is_offered_first(chat: Dialogue, db: Database) -> None:
+    from storage.models import District, Resident
+
+    start(chat)
+    with db.transaction() as session:
+        kozu = session.scalars(select(District).where(District.slug == "kozu")).one()
+        session.scalars(select(Resident)).one().district_id = kozu.id
+    asked = chat.tap(chat.say("メニュー"), "サロンを探す")
+    asked = chat.tap(asked, "地区で")
+    assert asked.buttons[0] == "国府津（お住まい）"
+    refine = chat.tap(asked, "国府津（お住まい）")
+    assert "条件：国府津" in refine.text
+
+
+def test_a_typed_area_opens_its_districts_and_an_unknown_name_asks_again(chat: Dialogue) -> None:
+    asked = chat.tap(start(chat), "地区で")
+    assert chat.say("東部").buttons[:2] == ["山王網一色", "酒匂・小八幡"]
+    chat.tap(chat.say("ほかの地域"), "条件を変える")
+    asked = chat.tap(chat.say("地区で"), "条件を変える")
+    asked = chat.tap(asked, "地区で")
+    unknown = chat.say("横浜")
+    assert "地区の名前を送ってください" in unknown.text
+    assert unknown.buttons == asked.buttons
 
 
 def test_weekday_then_kind_combine(chat: Dialogue, db: Database) -> None:
@@ -273,7 +330,9 @@ def reach(chat: Dialogue, state: str) -> Said:
         return tap_bubble(chat, carousel(said)["contents"]["contents"][0], "行ってみたい")
     if state in ("area", "district"):
         said = chat.tap(said, "地区で")
-        return said if state == "area" else chat.tap(said, "北部")
+        return (
+            said if state == "area" else chat.tap(said, "北部（富水・東富水・桜井・豊川・上府中）")
+        )
     if state == "weekday":
         return chat.tap(said, "曜日で")
     return chat.tap(said, "種類で")

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -781,6 +782,75 @@ def test_reset_keeps_configuration(sim: Sim) -> None:
     assert sim.control("GET", "/users").json() == {"users": []}
     assert sim.requests() == []
     assert sim.control("GET", "/rate-limits").json()["pushMessage"] == 5
+
+
+# --- People kept across restarts ---------------------------------------------------------------
+
+
+def test_people_kept_in_a_file_are_known_again_after_a_restart(
+    bot: FakeBot, tmp_path: Path
+) -> None:
+    kept = tmp_path / "people.json"
+    state = SimulatorState(
+        webhook_url=bot.url, channel_secret=SECRET, access_token=TOKEN, personas_file=kept
+    )
+    with BackgroundServer(create_app(state)) as server:
+        sim = Sim(state, server.url)
+        hanako = sim.user("山田花子")
+        taro = sim.user("山田太郎", follow=False)
+        john = sim.control("POST", "/users", json={"displayName": "John", "language": "en"}).json()[
+            "userId"
+        ]
+        assert sim.control("POST", f"/users/{john}/follow").status_code == 200
+        assert sim.control("POST", f"/users/{john}/unfollow").status_code == 200
+        sim.http.close()
+
+    again = SimulatorState(
+        webhook_url=bot.url, channel_secret=SECRET, access_token=TOKEN, personas_file=kept
+    )
+    with BackgroundServer(create_app(again)) as server:
+        sim = Sim(again, server.url)
+        users = {u["userId"]: u for u in sim.control("GET", "/users").json()["users"]}
+        assert list(users) == [hanako, taro, john], "the same people, the same ids, in order"
+        assert users[hanako]["displayName"] == "山田花子"
+        assert [users[u]["status"] for u in (hanako, taro, john)] == ["friend", "new", "blocked"]
+        assert users[john]["language"] == "en"
+        # A blocked person unblocks as LINE says so (isUnblocked), and a friend can talk at once.
+        assert sim.control("POST", f"/users/{john}/follow").status_code == 200
+        assert bot.events()[-1]["follow"] == {"isUnblocked": True}
+        sim.say(hanako)
+        assert sim.transcript(taro) == []
+        sim.control("POST", "/reset")
+        sim.http.close()
+    assert json.loads(kept.read_text(encoding="utf-8")) == {"personas": []}, "a reset forgets"
+
+
+def test_mounted_on_the_bots_app_the_people_live_in_its_instance_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from simulator.app import PERSONAS_FILE, create_blueprint
+
+    monkeypatch.setenv("MADOGUCHI_INSTANCE_PATH", str(tmp_path))
+    ids = []
+    for _ in range(2):  # `madoguchi serve`, stopped and started again
+        state = SimulatorState(
+            webhook_url="http://unset", channel_secret=SECRET, access_token=TOKEN
+        )
+        app = Flask("the_bot")
+        app.register_blueprint(create_blueprint(state), url_prefix="/simulator")
+        client = app.test_client()
+        if not client.get("/simulator/control/users").json["users"]:
+            client.post("/simulator/control/users", json={"displayName": "山田花子"})
+        users = client.get("/simulator/control/users").json["users"]
+        assert [u["displayName"] for u in users] == ["山田花子"]
+        ids.append(users[0]["userId"])
+    assert ids[0] == ids[1], "the second start knows her by the same id"
+    assert (tmp_path / PERSONAS_FILE).exists()
+    # Standalone (tests, benchmarks) nothing is written.
+    create_app(
+        SimulatorState(webhook_url="http://unset", channel_secret=SECRET, access_token=TOKEN)
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == [PERSONAS_FILE]
 
 
 # --- The LINE SDK against the simulator -------------------------------------------------------

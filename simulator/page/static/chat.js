@@ -19,6 +19,9 @@
   const REFRESH_EVERY = 7; // personas and the rich menu, in poll ticks (about 5 s)
   const ROLE_KEY = "madoguchi.simulator.roles";
   const ACTIVE_KEY = "madoguchi.simulator.active";
+  const OFFSET_KEY = "madoguchi.simulator.botOffset";
+  // Times are shown as the bot sees them: in the town's time zone, whatever the browser's.
+  const TOWN_TIME_ZONE = "Asia/Tokyo";
 
   const ROLE_LABELS = { resident: "住民", family: "家族", other: "その他" };
   const STATUS_LABELS = { new: "未フォロー", friend: "友だち", blocked: "ブロック中" };
@@ -139,10 +142,48 @@
 
   // ---- Formatting ---------------------------------------------------------------------------
 
-  const timeFormat = new Intl.DateTimeFormat("ja-JP", { hour: "2-digit", minute: "2-digit" });
-  const dateFormat = new Intl.DateTimeFormat("ja-JP", {
-    year: "numeric", month: "long", day: "numeric", weekday: "short",
+  const timeFormat = new Intl.DateTimeFormat("ja-JP", {
+    hour: "2-digit", minute: "2-digit", timeZone: TOWN_TIME_ZONE,
   });
+  const dateFormat = new Intl.DateTimeFormat("ja-JP", {
+    year: "numeric", month: "long", day: "numeric", weekday: "short", timeZone: TOWN_TIME_ZONE,
+  });
+  const clockFormat = new Intl.DateTimeFormat("ja-JP", {
+    month: "long", day: "numeric", weekday: "short", hour: "2-digit", minute: "2-digit",
+    timeZone: TOWN_TIME_ZONE,
+  });
+
+  // How far the bot's clock was moved, as its clock route last said (0: real time). Kept in
+  // the browser only as a display hint: the bot's own offset lives in its database.
+  let botOffsetMs = loadOffset();
+  function loadOffset() {
+    try {
+      return Number(localStorage.getItem(OFFSET_KEY)) || 0;
+    } catch (_error) {
+      return 0;
+    }
+  }
+  function saveOffset(seconds) {
+    botOffsetMs = 1000 * (Number(seconds) || 0);
+    try {
+      localStorage.setItem(OFFSET_KEY, String(botOffsetMs));
+    } catch (_error) { /* private mode: the hint lasts for this page */ }
+    drawBotTime();
+  }
+  /* A moment of the simulator's (real) clock, as the bot's clock reads it. */
+  const botTime = (real) => new Date(real.getTime() + botOffsetMs);
+  function drawBotTime() {
+    const node = $("bot-time");
+    if (!node) return;
+    const now = botTime(new Date());
+    node.textContent = clockFormat.format(now);
+    node.dateTime = now.toISOString();
+    const moved = $("bot-time-moved");
+    if (moved) {
+      const hours = Math.round(botOffsetMs / 360000) / 10;
+      moved.textContent = botOffsetMs ? `（${hours}時間進めています (moved +${hours}h)）` : "";
+    }
+  }
   const shortId = (userId) => `${userId.slice(0, 5)}…${userId.slice(-4)}`;
 
   /* Text with newlines kept and URLs / phone numbers made into links, as LINE does. */
@@ -196,11 +237,12 @@
 
     add(entry) {
       this.after = Math.max(this.after, entry.seq);
-      const when = new Date(entry.time);
+      const stamped = new Date(entry.time);
+      const when = botTime(stamped);
       if (entry.kind === "loading") {
         if (!entry.delivered) return;
         // Both clocks are considered, so a skewed browser clock never shows dots forever.
-        const start = Math.min(when.getTime() || Date.now(), Date.now());
+        const start = Math.min(stamped.getTime() || Date.now(), Date.now());
         this.loading = { seq: entry.seq, until: start + 1000 * (entry.loadingSeconds || 5) };
         return;
       }
@@ -744,6 +786,7 @@
       await Promise.all(polls);
     } finally {
       drawLoading();
+      drawBotTime();
       setTimeout(loop, POLL_MS);
     }
   }
@@ -770,6 +813,9 @@
       chip.addEventListener("click", () => perform(action));
       ui.quick.append(chip);
     }
+    // A new set starts at its first button, as in LINE: the row is not left scrolled to where
+    // the last tap was.
+    ui.quick.scrollLeft = 0;
   }
 
   // ---- Rich menu ----------------------------------------------------------------------------
@@ -989,6 +1035,7 @@
         const body = button.dataset.advance ? { advance: button.dataset.advance } : { reset: true };
         const result = await moveClock(body);
         if (result.ok) {
+          saveOffset(result.data.offset_seconds);
           output.textContent = JSON.stringify(result.data, null, 1);
           return;
         }
@@ -1002,6 +1049,7 @@
     setUpComposer();
     setUpPersonaForm();
     setUpClock();
+    drawBotTime();
     setUpLocationDialog();
     setUpDateTimeDialog();
     keepBottomInView();
