@@ -24,11 +24,10 @@ from console import auth as console_auth
 from console import init_app as init_console
 from console.context import Viewer, client_ip, session_now
 from console.i18n import gettext
-from flows.i18n import N_
+from locales import N_, fill
 from storage import audit
 from storage.db import Database
 from storage.models import Staff
-from storage.refusals import fill
 
 log = logging.getLogger(__name__)
 

@@ -21,12 +21,13 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import locales
 from bot.services import services
 from console import casework_with_words, openapi, params
-from flows import i18n
+from locales import N_
 from storage import casework, staff_accounts
 from storage.models import District, Staff, Team, Ticket, TicketMessage
-from storage.refusals import N_, Conflict, Refused
+from storage.refusals import Conflict, Refused
 from storage.storable import storable
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -387,14 +388,14 @@ def _ip() -> str | None:
 
 
 def _language() -> str:
-    return request.accept_languages.best_match(list(i18n.LANGUAGES)) or i18n.DEFAULT_LANGUAGE
+    return request.accept_languages.best_match(list(locales.LANGUAGES)) or locales.DEFAULT_LANGUAGE
 
 
 def _problem(status: int, reason: str, *, field: str | None = None, **params: object) -> Response:
     body: dict[str, Any] = {
         "error": status,
         "reason": reason.format(**params) if params else reason,
-        "message": i18n.gettext(_language(), reason, **params),
+        "message": locales.gettext(_language(), reason, **params),
     }
     if field:
         body["field"] = field

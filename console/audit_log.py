@@ -11,7 +11,8 @@ from sqlalchemy import select
 from console import params
 from console.auth import requires
 from console.context import work
-from console.i18n import JST, local_time
+from console.i18n import local_time
+from locales import TOWN_TZ
 from storage.models import AuditEntry, Staff, Ticket
 
 PAGE = 100
@@ -23,7 +24,7 @@ def register(blueprint: Blueprint) -> None:
 
 def day_start(day: date) -> datetime:
     """Midnight in Tokyo of `day`, as the aware datetime the database compares."""
-    return datetime.combine(day, time(0), tzinfo=JST)
+    return datetime.combine(day, time(0), tzinfo=TOWN_TZ)
 
 
 def audit_log() -> str:

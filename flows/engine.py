@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from sqlalchemy.orm import Session
 from transitions import Machine
 
-from flows import i18n
+import locales
 from flows.inputs import UserInput
 from flows.messages import Message
 from flows.replies import odd_input, resume_choice, resume_offer
@@ -45,7 +45,7 @@ class Turn:
 
     def _(self, message: str, /, **params: object) -> str:
         """Translate into the resident's language as it is now (a flow may just have changed it)."""
-        return i18n.gettext(self.resident.language, message, **params)
+        return locales.gettext(self.resident.language, message, **params)
 
     def say(self, *messages: Message) -> None:
         self.out.extend(messages)

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows import watch_words as words
-from flows.i18n import DEFAULT_LANGUAGE, gettext
 from flows.messages import Button, Message, text
+from locales import DEFAULT_LANGUAGE, gettext
 from storage import audit, outbox, routing, tickets
 from storage import watch as store
 from storage.models import (

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 # Importing a flow registers it.
 import flows.language
 import flows.salons  # noqa: F401
-from flows import consultation, engine, i18n, intents, replies
+import locales
+from flows import consultation, engine, intents, replies
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
 from handlers import commands, safety, staff_group, watch
@@ -66,7 +67,7 @@ def _following_resident(context: Context, event: dict[str, Any]) -> tuple[Reside
         context.session,
         event["source"]["userId"],
         context.now,
-        language=i18n.supported(context.profile_language),
+        language=locales.supported(context.profile_language),
         display_name=context.profile_name,
     )
     resident.following = True
@@ -217,8 +218,8 @@ def _menu_labels(turn: Turn) -> dict[str, str]:
     """Menu labels as typed text, in the resident's language and in Japanese."""
     labels = {normalise(word): flow for flow, words in replies.MENU_WORDS.items() for word in words}
     for flow, label in replies.MENU_ITEMS:
-        for language in {turn.resident.language, i18n.DEFAULT_LANGUAGE, "en"}:
-            labels[normalise(i18n.gettext(language, label))] = flow
+        for language in {turn.resident.language, locales.DEFAULT_LANGUAGE, "en"}:
+            labels[normalise(locales.gettext(language, label))] = flow
     return labels
 
 

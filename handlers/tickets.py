@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from flows import answer_time, consultation, consultation_filing, engine, intents
 from flows.engine import Turn
-from flows.i18n import DEFAULT_LANGUAGE, gettext
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
 from flows.replies import main_menu
+from locales import DEFAULT_LANGUAGE, gettext
 from storage import attachments as kept_attachments
 from storage import audit, business_time, routing, tickets
 from storage.models import Team, Ticket, TicketMessage

@@ -17,9 +17,9 @@ from flows import checkin, engine, family_link, watch_enrolment  # noqa: F401 (r
 from flows import watch_alerts as alerts
 from flows import watch_words as words
 from flows.engine import Turn
-from flows.i18n import N_, gettext
 from flows.inputs import UserInput, normalise
 from flows.messages import text
+from locales import N_, gettext
 from storage import outbox, tickets
 from storage import watch as store
 from storage.models import Resident, Ticket, WatchEnrolment
