@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import locales
-from bot.services import services
 from console import casework_with_words, openapi, params
+from console.context import services_of
 from locales import N_
 from storage import casework, staff_accounts
 from storage.models import District, Staff, Team, Ticket, TicketMessage
@@ -64,7 +64,7 @@ def authenticated(view: Callable[..., Response]) -> Route:
 
     @wraps(view)
     def run(**values: Any) -> Response:
-        app_services = services(current_app)
+        app_services = services_of(current_app)
         token = _bearer_token()
         # Anything that is not even shaped like a token is refused before the database
         # (on SQLite every transaction takes the write lock).
