@@ -25,7 +25,7 @@ import locales
 from console import casework_with_words, openapi, params
 from console.context import services_of
 from locales import N_
-from storage import casework, staff_accounts
+from storage import casework, routing, staff_accounts
 from storage.models import District, Staff, Team, Ticket, TicketMessage
 from storage.refusals import Conflict, Refused
 from storage.storable import storable
@@ -200,7 +200,7 @@ def transfer_ticket(call: Call, reference: str) -> Response:
     slug, reason = _string(data, "team"), _string(data, "reason")
     ticket = _visible_ticket(call, reference)
     # Any team may receive a transfer, not only the caller's own.
-    team = call.session.scalar(select(Team).where(Team.slug == slug))
+    team = routing.team_by_slug(call.session, slug)
     if team is None:
         raise Refused(N_("There is no team {teams}."), field="team", teams=slug[:40])
     casework_with_words.transfer(call.session, call.staff, ticket, team, reason, call.now)
@@ -367,7 +367,7 @@ def _visible_ticket(call: Call, reference: str) -> Ticket:
 
 
 def _visible_team(call: Call, slug: str) -> Team:
-    team = call.session.scalar(select(Team).where(Team.slug == slug[:40]))
+    team = routing.team_by_slug(call.session, slug)
     if team is None or casework.team_visible(call.session, call.staff, team.id) is None:
         raise _Answer(404, N_("There is no such team among yours."))
     return team

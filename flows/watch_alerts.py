@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows import watch_words as words
@@ -301,7 +300,7 @@ def tell_everyone(
 
 
 def watch_team(session: Session) -> Team | None:
-    return session.scalar(select(Team).where(Team.slug == routing.WATCH_TEAM))
+    return routing.team_by_slug(session, routing.WATCH_TEAM)
 
 
 def open_watch_ticket(
