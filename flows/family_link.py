@@ -268,4 +268,4 @@ def summary_choice(link: WatchFamilyLink, lead: str) -> Message:
     )
 
 
-FLOW = engine.register(FamilyLinkFlow())
+FLOW = FamilyLinkFlow()

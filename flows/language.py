@@ -71,4 +71,4 @@ class LanguageFlow(Flow):
         return [text(turn._("Which language would you like? 言語を選んでください。"), buttons)]
 
 
-engine.register(LanguageFlow())
+FLOW = LanguageFlow()

@@ -469,4 +469,4 @@ def _conditions(turn: Turn, data: dict[str, Any]) -> str:
     return turn._(", ").join(parts)
 
 
-FLOW = engine.register(SalonFlow())
+FLOW = SalonFlow()

@@ -455,4 +455,4 @@ YES_NO = {normalise(w): "yes" for w in ("はい", "うん", "yes", "ok")} | {
 }
 
 
-FLOW = engine.register(WatchFlow())
+FLOW = WatchFlow()

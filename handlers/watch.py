@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from flows import checkin, engine, family_link, watch_enrolment  # noqa: F401 (registers)
+from flows import checkin, engine, family_link
 from flows import watch_alerts as alerts
 from flows import watch_words as words
 from flows.engine import Turn
