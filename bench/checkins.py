@@ -59,6 +59,7 @@ from bot.sender import Sender
 from bot.settings import Settings
 from bot.worker import Worker
 from flows import checkin, checkin_sweep
+from locales import TOWN_TZ
 from simulator.app import create_app as create_simulator
 from simulator.state import Persona, SimulatorState
 from storage import deadlines, migrate
@@ -224,9 +225,7 @@ def _far_from(*moments: datetime) -> str:
     A fixed 9:00 made a sweep's rounds due again when the bench ran just after 9:00 in Tokyo:
     the warm-up sweep re-armed its rows into the timed one.
     """
-    minutes = [
-        local.hour * 60 + local.minute for local in (m.astimezone(store.TOWN_TZ) for m in moments)
-    ]
+    minutes = [local.hour * 60 + local.minute for local in (m.astimezone(TOWN_TZ) for m in moments)]
 
     def nearest(hour: int) -> int:
         return min(min(abs(hour * 60 - m), 24 * 60 - abs(hour * 60 - m)) for m in minutes)

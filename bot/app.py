@@ -22,13 +22,12 @@ from bot.settings import Settings
 from console import api as staff_api
 from console import auth as console_auth
 from console import init_app as init_console
-from console.context import Viewer, client_ip, session_now
+from console.context import EXTENSION, Viewer, client_ip, session_now
 from console.i18n import gettext
-from flows.i18n import N_
+from locales import N_, fill
 from storage import audit
 from storage.db import Database
 from storage.models import Staff
-from storage.refusals import fill
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +63,7 @@ def create_app(
             if owns_db:
                 db.dispose()
             raise
-    app.extensions["madoguchi"] = Services(
+    app.extensions[EXTENSION] = Services(
         settings=settings,
         db=db,
         clock=clock,

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from babel.dates import format_timedelta
 from sqlalchemy.orm import Session
 
-from flows import i18n
-from flows.i18n import N_
+import locales
 from flows.messages import Button, Message, text
 from handlers.staff_group import CLAIM_ACTION
+from locales import N_
 from storage import casework, outbox
 from storage.models import Ticket
 
@@ -41,7 +41,7 @@ def sweep(session: Session, now: datetime, warn_before: timedelta) -> int:
     return len(assigned) + len(warned)
 
 
-def alert(ticket: Ticket, now: datetime, language: str = i18n.DEFAULT_LANGUAGE) -> Message:
+def alert(ticket: Ticket, now: datetime, language: str = locales.DEFAULT_LANGUAGE) -> Message:
     """The group message: which ticket, which team, how long is left, and a button to take it."""
     left = (ticket.sla_due_at or now) - now
     span = format_timedelta(
@@ -53,7 +53,7 @@ def alert(ticket: Ticket, now: datetime, language: str = i18n.DEFAULT_LANGUAGE) 
     if language == "ja":
         span = span.replace(" ", "")  # Babel writes "45 分"; Japanese runs it together
     if left > timedelta(0):
-        body = i18n.gettext(
+        body = locales.gettext(
             language,
             N_("{reference} ({team}) is due in {time}."),
             reference=ticket.reference,
@@ -61,7 +61,7 @@ def alert(ticket: Ticket, now: datetime, language: str = i18n.DEFAULT_LANGUAGE) 
             time=span,
         )
     else:
-        body = i18n.gettext(
+        body = locales.gettext(
             language,
             N_("{reference} ({team}) is {time} past its due time."),
             reference=ticket.reference,
@@ -71,7 +71,7 @@ def alert(ticket: Ticket, now: datetime, language: str = i18n.DEFAULT_LANGUAGE) 
     if ticket.assignee_id is not None:
         return text(body)
     take = Button(
-        i18n.gettext(language, N_("Take it")),
+        locales.gettext(language, N_("Take it")),
         {"action": CLAIM_ACTION, "ref": ticket.reference},
     )
     return text(body, [take])

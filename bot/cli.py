@@ -15,6 +15,7 @@ from typing import TypeVar
 import click
 from waitress import create_server
 
+import locales
 from bot import backup as backups
 from bot import richmenu, staff_cli, worker_process
 from bot.app import create_app
@@ -24,8 +25,7 @@ from bot.sender import Sender
 from bot.settings import Settings, SettingsError
 from bot.worker import Worker
 from bot.worker_process import WorkerProcess
-from flows import i18n
-from flows.i18n import N_
+from locales import N_
 from storage import audit, inbox, migrate, salon_csv, sample_town
 from storage.db import Database
 
@@ -236,8 +236,8 @@ def salons_group() -> None:
 @click.option(
     "--lang",
     "language",
-    type=click.Choice(list(i18n.LANGUAGES)),
-    default=i18n.DEFAULT_LANGUAGE,
+    type=click.Choice(list(locales.LANGUAGES)),
+    default=locales.DEFAULT_LANGUAGE,
     show_default=True,
     help="The language of the problems and the summary (the council's staff read Japanese).",
 )
@@ -250,7 +250,7 @@ def salons_import(file: Path, language: str) -> None:
         # Each row is counted twice: once checked, once written.
         with (
             click.progressbar(
-                length=2 * rows, label=i18n.gettext(language, N_("importing salons"))
+                length=2 * rows, label=locales.gettext(language, N_("importing salons"))
             ) as bar,
             database.transaction() as session,
         ):
@@ -259,7 +259,7 @@ def salons_import(file: Path, language: str) -> None:
         for problem in failed.problems:
             click.echo(_problem_line(problem, language), err=True)
         raise click.ClickException(
-            i18n.gettext(
+            locales.gettext(
                 language,
                 N_("{count} problem(s) in {file}; nothing was imported"),
                 count=len(failed.problems),
@@ -269,7 +269,7 @@ def salons_import(file: Path, language: str) -> None:
     finally:
         database.dispose()
     click.echo(
-        i18n.gettext(
+        locales.gettext(
             language,
             N_("{created} salons added, {updated} updated ({encoding})"),
             created=result.created,
@@ -281,16 +281,16 @@ def salons_import(file: Path, language: str) -> None:
 
 def _problem_line(problem: salon_csv.Problem, language: str) -> str:
     """One problem as staff read it: where in the spreadsheet, then why, in their language."""
-    why = i18n.gettext(language, problem.message, **problem.params)
+    why = locales.gettext(language, problem.message, **problem.params)
     if problem.column:
-        return i18n.gettext(
+        return locales.gettext(
             language,
             N_("row {row}, {column}: {why}"),
             row=problem.row,
             column=problem.column,
             why=why,
         )
-    return i18n.gettext(language, N_("row {row}: {why}"), row=problem.row, why=why)
+    return locales.gettext(language, N_("row {row}: {why}"), row=problem.row, why=why)
 
 
 @salons_group.command("export")

@@ -20,10 +20,9 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from flows.i18n import N_
+from locales import N_, fill
 from storage import deadlines
 from storage.db import Database
-from storage.refusals import fill
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,9 @@ from linebot.v3.messaging import (
 )
 from linebot.v3.messaging.exceptions import ApiException
 
+import locales
 from bot.gateway import LINE_API, LINE_DATA_API
-from flows import i18n, postback
+from flows import postback
 from flows.replies import MENU_ITEMS
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def menu_request() -> dict[str, Any]:
     tile_width, tile_height = WIDTH // 2, HEIGHT // 2
     areas = []
     for index, (flow, label) in enumerate(MENU_ITEMS):
-        shown = i18n.gettext(i18n.DEFAULT_LANGUAGE, label)
+        shown = locales.gettext(locales.DEFAULT_LANGUAGE, label)
         areas.append(
             {
                 "bounds": {
@@ -59,7 +60,7 @@ def menu_request() -> dict[str, Any]:
         "size": {"width": WIDTH, "height": HEIGHT},
         "selected": True,
         "name": NAME,
-        "chatBarText": i18n.gettext(i18n.DEFAULT_LANGUAGE, "Menu"),
+        "chatBarText": locales.gettext(locales.DEFAULT_LANGUAGE, "Menu"),
         "areas": areas,
     }
 

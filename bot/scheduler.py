@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot import casework_sweep
 from bot.clock import Clock
-from flows import engine
+from flows import catalog, engine
 from storage import deadlines, retention
 from storage.db import Database
 from storage.retention import Retention
@@ -192,7 +192,7 @@ class Scheduler:
 
     def housekeeping(self, now: datetime) -> int:
         with self.db.transaction() as session:
-            answers = engine.forget_left_flows(session, now, self.conversation_idle)
+            answers = engine.forget_left_flows(session, now, self.conversation_idle, catalog.FLOWS)
         if answers:
             log.info("forgot the answers of %d left conversations", answers)
         # Auto-assignment and SLA alerts (storage/casework.py): once a minute is soon enough.

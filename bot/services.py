@@ -11,6 +11,7 @@ from linebot.v3.webhook import SignatureValidator
 from bot.clock import Clock
 from bot.group_commit import InboxWriter
 from bot.settings import Settings
+from console.context import EXTENSION
 from storage.db import Database
 
 
@@ -28,4 +29,4 @@ class Services:
 
 
 def services(app: Flask) -> Services:
-    return app.extensions["madoguchi"]
+    return app.extensions[EXTENSION]

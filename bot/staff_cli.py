@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
 from bot.settings import Settings
-from flows.i18n import DEFAULT_LANGUAGE, gettext
+from locales import DEFAULT_LANGUAGE, gettext
 from storage import erasure, migrate, staff_accounts
 from storage.db import Database
 from storage.models import Staff

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+import locales
 from bot import attachment_fetch
 from bot.clock import Clock
 from bot.gateway import Gateway, Profile
@@ -16,7 +17,7 @@ from bot.loading import LoadingAnimation
 from bot.scheduler import Scheduler, sweep_interval
 from bot.sender import Sender
 from bot.settings import Settings
-from flows import checkin, checkin_sweep, i18n, replies, safety
+from flows import checkin, checkin_sweep, replies, safety
 from handlers import events
 from storage import inbox, outbox, residents
 from storage.db import Database
@@ -217,7 +218,7 @@ class Worker:
         if not event.source_key.startswith("U") or event.event_type not in ("message", "postback"):
             return
         resident = residents.find(session, event.source_key)
-        language = resident.language if resident else i18n.DEFAULT_LANGUAGE
+        language = resident.language if resident else locales.DEFAULT_LANGUAGE
         outbox.enqueue(
             session,
             to=event.source_key,

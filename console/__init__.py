@@ -15,8 +15,8 @@ from flask import Blueprint, Flask, Response, current_app, g, render_template, r
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from bot.services import services
 from console import admin, audit_log, auth, canned, erase, params, reports, salons, watch
+from console.context import services_of
 from console.i18n import _, duration, language, local_date, local_time, reason
 from console.navigation import entries_for
 from console.views import queue, ticket
@@ -66,7 +66,7 @@ def create_blueprint() -> Blueprint:
 
 def init_app(app: Flask) -> None:
     """Cookie, CSRF and template settings, then the blueprint at /console."""
-    settings = services(app).settings
+    settings = services_of(app).settings
     if not app.secret_key:
         if settings.simulator_mode:
             # A demo on the simulator signs in again after a restart; production must set it.

@@ -16,7 +16,7 @@ from console.auth import requires
 from console.context import client_ip, now, work
 from console.forms import FormError
 from console.i18n import _, language, local_time, reason
-from storage import audit, staff_accounts, starter_replies
+from storage import audit, routing, staff_accounts, starter_replies
 from storage.models import URGENCIES, ConsoleSession, District, RoutingRule, Staff, Team
 
 TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
@@ -268,7 +268,7 @@ def team_new() -> Response:
             if not SLUG.fullmatch(slug):
                 raise FormError(_("The id is lower-case letters a-z, digits, - or _."))
             name = forms.text("name", 80, required=_("Enter a name."))
-            if session.scalar(select(Team.id).where(Team.slug == slug)) is not None:
+            if routing.team_by_slug(session, slug) is not None:
                 raise FormError(_("A team with this id exists."))
         except FormError as refused:
             flash(str(refused), "error")
@@ -456,7 +456,8 @@ def _fill_rule(session: Session, rule: RoutingRule, choices: dict[str, Any]) -> 
     rule.urgency = forms.choice("urgency", codes("urgencies"), any_or, blank=True)
     rule.about = forms.choice("about", codes("abouts"), any_or, blank=True)
     slug = forms.choice("team", codes("teams"), _("Choose the team."))
-    rule.team_id = session.scalar(select(Team.id).where(Team.slug == slug))
+    team = routing.team_by_slug(session, slug)
+    rule.team_id = team.id if team else None
 
 
 def _rule_detail(rule: RoutingRule) -> dict[str, Any]:

@@ -21,12 +21,13 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.services import services
+import locales
 from console import casework_with_words, openapi, params
-from flows import i18n
-from storage import casework, staff_accounts
+from console.context import services_of
+from locales import N_
+from storage import casework, routing, staff_accounts
 from storage.models import District, Staff, Team, Ticket, TicketMessage
-from storage.refusals import N_, Conflict, Refused
+from storage.refusals import Conflict, Refused
 from storage.storable import storable
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -63,7 +64,7 @@ def authenticated(view: Callable[..., Response]) -> Route:
 
     @wraps(view)
     def run(**values: Any) -> Response:
-        app_services = services(current_app)
+        app_services = services_of(current_app)
         token = _bearer_token()
         # Anything that is not even shaped like a token is refused before the database
         # (on SQLite every transaction takes the write lock).
@@ -199,7 +200,7 @@ def transfer_ticket(call: Call, reference: str) -> Response:
     slug, reason = _string(data, "team"), _string(data, "reason")
     ticket = _visible_ticket(call, reference)
     # Any team may receive a transfer, not only the caller's own.
-    team = call.session.scalar(select(Team).where(Team.slug == slug))
+    team = routing.team_by_slug(call.session, slug)
     if team is None:
         raise Refused(N_("There is no team {teams}."), field="team", teams=slug[:40])
     casework_with_words.transfer(call.session, call.staff, ticket, team, reason, call.now)
@@ -366,7 +367,7 @@ def _visible_ticket(call: Call, reference: str) -> Ticket:
 
 
 def _visible_team(call: Call, slug: str) -> Team:
-    team = call.session.scalar(select(Team).where(Team.slug == slug[:40]))
+    team = routing.team_by_slug(call.session, slug)
     if team is None or casework.team_visible(call.session, call.staff, team.id) is None:
         raise _Answer(404, N_("There is no such team among yours."))
     return team
@@ -387,14 +388,14 @@ def _ip() -> str | None:
 
 
 def _language() -> str:
-    return request.accept_languages.best_match(list(i18n.LANGUAGES)) or i18n.DEFAULT_LANGUAGE
+    return request.accept_languages.best_match(list(locales.LANGUAGES)) or locales.DEFAULT_LANGUAGE
 
 
 def _problem(status: int, reason: str, *, field: str | None = None, **params: object) -> Response:
     body: dict[str, Any] = {
         "error": status,
         "reason": reason.format(**params) if params else reason,
-        "message": i18n.gettext(_language(), reason, **params),
+        "message": locales.gettext(_language(), reason, **params),
     }
     if field:
         body["field"] = field

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from console import labels, params
 from console.auth import requires
 from console.context import work
-from console.i18n import JST, _, duration, gettext, language, local_date, local_time
-from flows.i18n import N_
+from console.i18n import _, duration, gettext, language, local_date, local_time
+from locales import N_, TOWN_TZ
 from storage.models import AuditEntry, District, Staff, Team, Ticket
 
 PAGE = 100
@@ -30,7 +30,7 @@ def register(blueprint: Blueprint) -> None:
 
 def day_start(day: date) -> datetime:
     """Midnight in Tokyo of `day`, as the aware datetime the database compares."""
-    return datetime.combine(day, time(0), tzinfo=JST)
+    return datetime.combine(day, time(0), tzinfo=TOWN_TZ)
 
 
 def audit_log() -> str:
@@ -375,4 +375,4 @@ def _day(text: str) -> str:
         day = date.fromisoformat(text)
     except ValueError:
         return text
-    return local_date(datetime.combine(day, time(12), tzinfo=JST))
+    return local_date(datetime.combine(day, time(12), tzinfo=TOWN_TZ))

@@ -1,17 +1,49 @@
-"""What every console view needs: the app's services, the clock, and a unit of work."""
+"""What every console view needs: the app's services, the clock, and a unit of work.
+
+The console is handed its services by the app that registers it (bot.app puts them in
+`app.extensions["madoguchi"]`); it names here only what it uses, so it imports nothing of
+`bot` (DESIGN.md: bot assembles, console is assembled).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Protocol, cast
 
-from flask import abort, current_app, g, request
+from flask import Flask, abort, current_app, g, request
 from sqlalchemy.orm import Session
 
-from bot.services import Services, services
+from storage.db import Database
 from storage.models import Staff
+
+# The key under which the app keeps its services (bot.services registers them there).
+EXTENSION = "madoguchi"
+
+
+class ConsoleSettings(Protocol):
+    simulator_mode: bool
+    console_idle: timedelta
+    sla_warn_before: timedelta
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class AppServices(Protocol):
+    settings: ConsoleSettings
+    db: Database
+    clock: Clock
+    # Console sign-ins run on real time (see bot.services.Services.session_clock).
+    session_clock: Clock
+    wake: Callable[[], None]
+
+
+def services_of(app: Flask) -> AppServices:
+    return cast(AppServices, app.extensions[EXTENSION])
 
 
 @dataclass(frozen=True)
@@ -28,8 +60,8 @@ class Viewer:
         return self.role == "admin"
 
 
-def app_services() -> Services:
-    return services(current_app)
+def app_services() -> AppServices:
+    return services_of(current_app)
 
 
 def now() -> datetime:
@@ -37,7 +69,7 @@ def now() -> datetime:
 
 
 def session_now() -> datetime:
-    """Real time, for sign-ins (see Services.session_clock)."""
+    """Real time, for sign-ins (see AppServices.session_clock)."""
     return app_services().session_clock.now()
 
 

@@ -18,7 +18,7 @@ from console import forms
 from console.auth import requires
 from console.context import client_ip, now, work
 from console.i18n import _
-from flows.i18n import DEFAULT_LANGUAGE, gettext
+from locales import DEFAULT_LANGUAGE, gettext
 from storage import erasure
 from storage import watch as watch_store
 from storage.models import Resident, Ticket, WatchFamilyLink

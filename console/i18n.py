@@ -1,23 +1,22 @@
-"""The console's words and times: the shared Babel catalog, in the staff member's language, in JST."""
+"""The console's words and times: the shared Babel catalog, in the staff member's language, in
+the town's time."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from babel.dates import format_datetime
 from flask import session
 
-from flows import i18n
+import locales
 
-# Japan keeps no daylight saving time, so a fixed offset is Asia/Tokyo for every date we show.
-JST = timezone(timedelta(hours=9), "JST")
-LANGUAGES = i18n.LANGUAGES
+LANGUAGES = locales.LANGUAGES
 
 
 def language() -> str:
     """The signed-in person's choice (kept in their session), Japanese unless they chose English."""
     chosen = session.get("lang") if session else None
-    return chosen if chosen in LANGUAGES else i18n.DEFAULT_LANGUAGE
+    return chosen if chosen in LANGUAGES else locales.DEFAULT_LANGUAGE
 
 
 def gettext(message: str, /, **params: object) -> str:
@@ -25,7 +24,7 @@ def gettext(message: str, /, **params: object) -> str:
 
     The result is a plain string, so Jinja escapes it along with whatever was filled in.
     """
-    return i18n.gettext(language(), message, **params)
+    return locales.gettext(language(), message, **params)
 
 
 _ = gettext
@@ -35,7 +34,7 @@ def local_time(value: datetime | None, pattern: str = "M/d (E) HH:mm") -> str:
     """A UTC timestamp as people in the office read it: Tokyo time, weekday in their language."""
     if value is None:
         return ""
-    return format_datetime(value.astimezone(JST), pattern, locale=language())
+    return format_datetime(value.astimezone(locales.TOWN_TZ), pattern, locale=language())
 
 
 def local_date(value: datetime | None) -> str:

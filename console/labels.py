@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 
 from console.i18n import gettext, language
 from flows import consultation_questions, safety_words
-from flows.i18n import N_
+from locales import N_
 
 # The same words the resident tapped in the consultation, so staff and resident name a
 # worry alike.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flows.i18n import N_
+from locales import N_
 
 ALL_ROLES = ("admin", "supervisor", "staff")
 

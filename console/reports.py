@@ -20,7 +20,8 @@ from console import labels, params
 from console.audit_log import day_start
 from console.auth import requires
 from console.context import client_ip, now, work
-from console.i18n import JST, _, duration
+from console.i18n import _, duration
+from locales import TOWN_TZ
 from storage import audit, casework, csv_cells
 from storage.models import OUTCOMES, Team, Ticket
 
@@ -52,7 +53,7 @@ class TeamReport:
 
 
 def _range() -> tuple[date, date]:
-    today = now().astimezone(JST).date()
+    today = now().astimezone(TOWN_TZ).date()
     first = params.query_day("from") or today.replace(day=1)
     last = params.query_day("to") or today
     if last < first:

@@ -17,10 +17,10 @@ from console.auth import requires
 from console.context import client_ip, now, work
 from console.i18n import _
 from flows import salon_cards
-from flows.i18n import N_
+from locales import N_, TOWN_TZ
 from storage import audit, salon_csv
 from storage.models import AUDIENCES, KINDS, SALON_STATUSES, District, Salon, Staff
-from storage.salon_schedule import TOKYO, Rule, time_text
+from storage.salon_schedule import Rule, time_text
 from storage.salons import is_stale
 
 STATUS_NAMES = {"active": N_("Running"), "paused": N_("Paused"), "ended": N_("Ended")}
@@ -182,7 +182,7 @@ def _submitted_row(salon: Salon) -> dict[str, str]:
     row["対象"] = "・".join(form.getlist("audiences"))
     row["状態"] = salon.status
     if form.get("confirmed_today"):
-        row["最終確認日"] = now().astimezone(TOKYO).date().isoformat()
+        row["最終確認日"] = now().astimezone(TOWN_TZ).date().isoformat()
     return row
 
 

@@ -27,8 +27,8 @@ from console.context import app_services, client_ip, now, viewer, work
 from console.i18n import _, language, local_time
 from flows import checkin, watch_enrolment, watch_questions, watch_reading
 from flows import watch_words as words
-from flows.i18n import N_, gettext
 from flows.messages import text
+from locales import N_, gettext
 from storage import audit
 from storage import watch as store
 from storage.models import CheckinRound, Resident, Staff, Ticket, WatchEnrolment

@@ -8,9 +8,9 @@ from functools import partial
 
 from babel.dates import format_date, format_time
 
-from flows.i18n import gettext, supported
+from locales import TOWN_TZ, gettext, supported
 from storage import business_time
-from storage.business_time import TOKYO, ExpectedAnswer
+from storage.business_time import ExpectedAnswer
 from storage.models import Team
 
 # CLDR patterns per language; Babel fills in the weekday and month names.
@@ -53,8 +53,8 @@ def opening(language: str, opens_at: datetime, now: datetime) -> str:
     """When the team opens, as the end of a sentence: "明日（月）の8時30分から"."""
     language = supported(language)
     _ = _translator(language)
-    local = opens_at.astimezone(TOKYO)
-    today = now.astimezone(TOKYO).date()
+    local = opens_at.astimezone(TOWN_TZ)
+    today = now.astimezone(TOWN_TZ).date()
     names = {
         "time": _time(language, local.time()),
         "weekday": _weekday(language, local.date()),

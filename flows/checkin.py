@@ -25,8 +25,8 @@ from transitions import EventData, Machine
 
 from flows import watch_alerts as alerts
 from flows import watch_words as words
-from flows.i18n import N_, gettext
 from flows.messages import Message, text
+from locales import N_, gettext
 from storage import deadlines, outbox, tickets
 from storage import watch as store
 from storage.models import CheckinRound, Resident, Staff, Ticket, WatchEnrolment

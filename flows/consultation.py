@@ -511,4 +511,4 @@ class ConsultationFlow(Flow):
         return None
 
 
-FLOW = engine.register(ConsultationFlow())
+FLOW = ConsultationFlow()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from flows import answer_time, districts, engine
 from flows.consultation_questions import CONSENT_VERSION
 from flows.engine import FlowModel
@@ -118,7 +116,7 @@ def closed_note(turn: engine.Turn, team: Team) -> str | None:
 
 
 def refusal_text(turn: engine.Turn) -> str:
-    team = turn.session.scalar(select(Team).where(Team.slug == routing.DEFAULT_TEAM))
+    team = routing.team_by_slug(turn.session, routing.DEFAULT_TEAM)
     phone = team.phone if team and team.phone else "0465-00-0000"
     name = team_name(turn, team) if team else turn._("the welfare council")
     opens, closes = "8:30", "17:15"

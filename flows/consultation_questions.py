@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from flows import districts, engine
 from flows.engine import FlowModel
-from flows.i18n import N_
 from flows.messages import Button, LocationButton
+from locales import N_
 
 NAME = "consultation"
 # Bump when the consent notice's wording changes: each Consent row says which one was shown.

@@ -9,6 +9,7 @@ Every turn runs inside the caller's database transaction, which is the rollback 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -16,7 +17,7 @@ from typing import Any, ClassVar
 from sqlalchemy.orm import Session
 from transitions import Machine
 
-from flows import i18n
+import locales
 from flows.inputs import UserInput
 from flows.messages import Message
 from flows.replies import odd_input, resume_choice, resume_offer
@@ -37,6 +38,8 @@ class Turn:
     resident: Resident
     conversation: Conversation
     idle_after: timedelta
+    # Every flow by name (flows.catalog.BY_NAME): where the conversation's flow is found.
+    flows: Mapping[str, Flow]
     out: list[Message] = field(default_factory=list)
     # Set when danger was answered in this turn (numbers, or the safety question).
     alarmed: bool = False
@@ -45,7 +48,7 @@ class Turn:
 
     def _(self, message: str, /, **params: object) -> str:
         """Translate into the resident's language as it is now (a flow may just have changed it)."""
-        return i18n.gettext(self.resident.language, message, **params)
+        return locales.gettext(self.resident.language, message, **params)
 
     def say(self, *messages: Message) -> None:
         self.out.extend(messages)
@@ -101,12 +104,9 @@ class Flow:
         raise NotImplementedError
 
 
-REGISTRY: dict[str, Flow] = {}
-
-
-def register(flow: Flow) -> Flow:
-    REGISTRY[flow.name] = flow
-    return flow
+def flow_of(turn: Turn) -> Flow | None:
+    """The flow the resident's conversation is in, if any."""
+    return turn.flows.get(turn.conversation.flow or "")
 
 
 def start(
@@ -127,7 +127,7 @@ def start(
 def advance(turn: Turn, given: UserInput) -> None:
     """Feed the input to the active flow; unexpected input re-asks and leaves the state alone."""
     conversation = turn.conversation
-    flow = REGISTRY[conversation.flow or ""]
+    flow = turn.flows[conversation.flow or ""]
     model = flow.model_class(turn, conversation.state or flow.states[0])
     if is_paused(turn):
         _resume(turn, flow, model, given)
@@ -158,7 +158,7 @@ def ask_again(turn: Turn) -> None:
     """Repeat the active flow's question with its buttons, after something else was answered
     in between (a safety question); a flow held over a long pause offers to continue instead."""
     conversation = turn.conversation
-    flow = REGISTRY.get(conversation.flow or "")
+    flow = flow_of(turn)
     if flow is None:
         return
     if is_paused(turn):
@@ -180,14 +180,16 @@ def is_idle(turn: Turn) -> bool:
     return conversation.flow is not None and turn.now - conversation.updated_at > turn.idle_after
 
 
-def forget_left_flows(session: Session, now: datetime, idle_after: timedelta) -> int:
+def forget_left_flows(
+    session: Session, now: datetime, idle_after: timedelta, flows: Iterable[Flow]
+) -> int:
     """Forget what residents answered in flows they left and can no longer go on with.
 
     A half-written consultation can hold health, disability or money; once it can neither be
     continued nor sent, nobody may read it, so it is not kept.
     """
     forgotten = 0
-    for flow in REGISTRY.values():
+    for flow in flows:
         kept_for = max(idle_after, flow.resumable_for or idle_after)
         forgotten += residents.forget_answers(session, flow.name, now - kept_for)
     return forgotten
@@ -196,7 +198,7 @@ def forget_left_flows(session: Session, now: datetime, idle_after: timedelta) ->
 def can_resume(turn: Turn) -> bool:
     """Whether the idle flow is one that offers to go on, and is still within its time for that."""
     conversation = turn.conversation
-    flow = REGISTRY.get(conversation.flow or "")
+    flow = flow_of(turn)
     if flow is None or flow.resumable_for is None:
         return False
     return turn.now - conversation.updated_at <= flow.resumable_for
@@ -216,7 +218,7 @@ def is_paused(turn: Turn) -> bool:
 def understands(turn: Turn, given: UserInput) -> bool:
     """Whether the active flow can use this input where it is (an answer, a typed label)."""
     conversation = turn.conversation
-    flow = REGISTRY.get(conversation.flow or "")
+    flow = flow_of(turn)
     if flow is None or is_paused(turn):
         return False
     model = flow.model_class(turn, conversation.state or flow.states[0])
@@ -225,7 +227,7 @@ def understands(turn: Turn, given: UserInput) -> bool:
 
 def takes_free_text(turn: Turn) -> bool:
     conversation = turn.conversation
-    flow = REGISTRY.get(conversation.flow or "")
+    flow = flow_of(turn)
     return flow is not None and conversation.state in flow.free_text_states
 
 

@@ -16,9 +16,9 @@ from transitions import EventData
 from flows import engine
 from flows import watch_words as words
 from flows.engine import Flow, FlowModel, Turn
-from flows.i18n import gettext
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
+from locales import gettext
 from storage import outbox
 from storage import watch as store
 from storage.models import Resident, WatchFamilyLink, WatchInvitation
@@ -268,4 +268,4 @@ def summary_choice(link: WatchFamilyLink, lead: str) -> Message:
     )
 
 
-FLOW = engine.register(FamilyLinkFlow())
+FLOW = FamilyLinkFlow()

@@ -8,10 +8,10 @@ from transitions import EventData
 
 from flows import engine
 from flows.engine import Flow, FlowModel
-from flows.i18n import LANGUAGES
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
 from flows.replies import main_menu
+from locales import LANGUAGES
 
 # What a resident might type instead of tapping, folded by `normalise`.
 _TYPED = {normalise(name): code for code, name in LANGUAGES.items()} | {
@@ -71,4 +71,4 @@ class LanguageFlow(Flow):
         return [text(turn._("Which language would you like? 言語を選んでください。"), buttons)]
 
 
-engine.register(LanguageFlow())
+FLOW = LanguageFlow()

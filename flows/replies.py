@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flows.i18n import N_, gettext
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
+from locales import N_, gettext
 
 if TYPE_CHECKING:
     from flows.engine import Turn

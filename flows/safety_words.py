@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flows import flex
-from flows.i18n import N_, gettext
 from flows.messages import Button, Message, text
+from locales import N_, gettext
 
 # The postback of the "do you need help right now?" buttons: {ANSWER: YES or NO, KIND: kind}.
 ANSWER, KIND = "safety", "k"

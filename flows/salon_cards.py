@@ -10,7 +10,7 @@ from babel.dates import format_date, get_day_names
 
 from flows import flex
 from flows.engine import Turn
-from flows.i18n import N_, supported
+from locales import N_, supported
 from storage import salons
 from storage.models import Salon
 from storage.salon_schedule import Occurrence, Rule, time_text

@@ -17,11 +17,11 @@ from transitions import EventData
 
 from flows import districts, engine, flex, postback
 from flows.engine import Flow, FlowModel, Turn
-from flows.i18n import N_, supported
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, LocationButton, Message, text
 from flows.replies import main_menu
 from flows.salon_cards import KIND_LABELS, bubble, how_to_join
+from locales import N_, supported
 from storage import salons
 from storage.models import KINDS, District
 from storage.salon_schedule import WEEKDAY_CHARS
@@ -524,4 +524,4 @@ def _conditions(turn: Turn, data: dict[str, Any]) -> str:
     return turn._(", ").join(parts)
 
 
-FLOW = engine.register(SalonFlow())
+FLOW = SalonFlow()

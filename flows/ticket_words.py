@@ -3,7 +3,7 @@ when it moves to another team, to an outside agency, or is closed."""
 
 from __future__ import annotations
 
-from flows.i18n import gettext
+from locales import gettext
 
 
 def staff_header(language: str, name: str, reference: str) -> str:

@@ -10,12 +10,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows import watch_words as words
-from flows.i18n import DEFAULT_LANGUAGE, gettext
 from flows.messages import Button, Message, text
+from locales import DEFAULT_LANGUAGE, gettext
 from storage import casework, outbox, routing, tickets
 from storage import watch as store
 from storage.models import (
@@ -301,7 +300,7 @@ def tell_everyone(
 
 
 def watch_team(session: Session) -> Team | None:
-    return session.scalar(select(Team).where(Team.slug == routing.WATCH_TEAM))
+    return routing.team_by_slug(session, routing.WATCH_TEAM)
 
 
 def open_watch_ticket(

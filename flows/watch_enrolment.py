@@ -22,7 +22,6 @@ from transitions import EventData
 from flows import checkin, engine, postback
 from flows import watch_words as words
 from flows.engine import Flow, FlowModel
-from flows.i18n import gettext
 from flows.inputs import UserInput, normalise
 from flows.messages import Message, text
 from flows.watch_questions import (
@@ -34,6 +33,7 @@ from flows.watch_questions import (
     invitation_messages,
 )
 from flows.watch_reading import describe, parse_date, parse_time, parse_weekdays
+from locales import gettext
 from storage import watch as store
 from storage.models import WatchEnrolment, WatchFamilyLink
 from storage.watch import Schedule
@@ -455,4 +455,4 @@ YES_NO = {normalise(w): "yes" for w in ("はい", "うん", "yes", "ok")} | {
 }
 
 
-FLOW = engine.register(WatchFlow())
+FLOW = WatchFlow()

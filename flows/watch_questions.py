@@ -16,9 +16,9 @@ from babel.dates import get_day_names
 
 from flows import watch_words as words
 from flows.engine import Turn
-from flows.i18n import N_, supported
 from flows.messages import MAX_LABEL, Button, LinkButton, Message, text
 from flows.watch_reading import describe, when_ahead
+from locales import N_, supported
 from storage import watch as store
 from storage.models import WatchEnrolment, WatchFamilyLink
 from storage.watch import EARLIEST, LATEST, Schedule

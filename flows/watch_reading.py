@@ -14,10 +14,10 @@ from datetime import date, datetime
 from babel.dates import get_day_names
 
 from flows import watch_words as words
-from flows.i18n import gettext, supported
 from flows.inputs import normalise
+from locales import TOWN_TZ, gettext, supported
 from storage import watch as store
-from storage.watch import EARLIEST, LATEST, TOWN_TZ, Schedule
+from storage.watch import EARLIEST, LATEST, Schedule
 
 _TIME = re.compile(
     r"^(?P<pm>午後|ごご|pm)?(?P<hour>\d{1,2})(?:[:時じ](?P<minute>\d{1,2}|半)?分?)?(?P<pm2>pm)?$"

@@ -10,10 +10,9 @@ from datetime import datetime
 
 from babel.dates import format_skeleton
 
-from flows.i18n import N_, gettext, supported
 from flows.messages import Button, Message, text
+from locales import N_, TOWN_TZ, gettext, supported
 from storage.models import Resident
-from storage.watch import TOWN_TZ
 
 # Postback kinds (the `w` field): check-in answer, unwell follow-up, family alert action,
 # resident's answer to a link request, family's choice of summary.

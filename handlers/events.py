@@ -11,9 +11,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 # Importing a flow registers it.
-import flows.language
-import flows.salons  # noqa: F401
-from flows import consultation, engine, i18n, intents, replies
+import locales
+from flows import catalog, consultation, engine, intents, replies
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
 from handlers import commands, safety, staff_group, watch
@@ -66,7 +65,7 @@ def _following_resident(context: Context, event: dict[str, Any]) -> tuple[Reside
         context.session,
         event["source"]["userId"],
         context.now,
-        language=i18n.supported(context.profile_language),
+        language=locales.supported(context.profile_language),
         display_name=context.profile_name,
     )
     resident.following = True
@@ -159,14 +158,14 @@ def respond(turn: Turn, given: UserInput) -> None:
     if chosen == turn.conversation.flow and engine.is_paused(turn):
         chosen = None  # asking again for a flow left halfway offers to continue it
     if chosen is not None:
-        flow = engine.REGISTRY.get(chosen)
+        flow = turn.flows.get(chosen)
         if flow is None:
             engine.finish(turn)
             turn.say(*replies.not_ready(turn))
         else:
             engine.start(turn, flow)
         return
-    if turn.conversation.flow in engine.REGISTRY:
+    if engine.flow_of(turn) is not None:
         if not _worry_typed_in_a_flow(turn, given):
             engine.advance(turn, given)
         return
@@ -206,7 +205,7 @@ def _start_wish(turn: Turn, given: UserInput, wanted: intents.Intent) -> bool:
     if wanted.flow == consultation.NAME:
         consultation.offer(turn, given.text, given.message_id, wanted.categories)
         return True
-    flow = engine.REGISTRY.get(wanted.flow or "")
+    flow = turn.flows.get(wanted.flow or "")
     if flow is None:
         return False
     engine.start(turn, flow)
@@ -217,8 +216,8 @@ def _menu_labels(turn: Turn) -> dict[str, str]:
     """Menu labels as typed text, in the resident's language and in Japanese."""
     labels = {normalise(word): flow for flow, words in replies.MENU_WORDS.items() for word in words}
     for flow, label in replies.MENU_ITEMS:
-        for language in {turn.resident.language, i18n.DEFAULT_LANGUAGE, "en"}:
-            labels[normalise(i18n.gettext(language, label))] = flow
+        for language in {turn.resident.language, locales.DEFAULT_LANGUAGE, "en"}:
+            labels[normalise(locales.gettext(language, label))] = flow
     return labels
 
 
@@ -230,6 +229,7 @@ def _turn(context: Context, resident: Resident) -> Turn:
         resident=resident,
         conversation=conversation,
         idle_after=context.idle_after,
+        flows=catalog.BY_NAME,
         basic_id=context.basic_id,
     )
 

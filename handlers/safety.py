@@ -37,9 +37,9 @@ from flows import answer_time, engine, safety
 from flows import safety_words as words
 from flows.engine import Turn
 from flows.flex import readable
-from flows.i18n import DEFAULT_LANGUAGE, N_, gettext
 from flows.inputs import UserInput
 from flows.messages import Message, text
+from locales import DEFAULT_LANGUAGE, N_, gettext
 from storage import audit, business_time, casework, outbox, routing, tickets
 from storage.models import Team, Ticket
 

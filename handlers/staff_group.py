@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from flows import i18n, postback
-from flows.i18n import N_
+import locales
+from flows import postback
 from flows.messages import text
+from locales import N_
 from storage import casework, outbox
 from storage.models import Staff
 
@@ -81,7 +82,7 @@ def _say(
     context: Context, event: dict[str, Any], group_id: str, message: str, **params: Any
 ) -> None:
     reference = postback.decode(str(event["postback"]["data"]))["ref"]
-    body = i18n.gettext(i18n.DEFAULT_LANGUAGE, message, reference=reference, **params)
+    body = locales.gettext(locales.DEFAULT_LANGUAGE, message, reference=reference, **params)
     outbox.enqueue(
         context.session,
         to=group_id,

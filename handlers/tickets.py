@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from flows import answer_time, consultation, consultation_filing, engine, intents
 from flows.engine import Turn
-from flows.i18n import DEFAULT_LANGUAGE, gettext
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
 from flows.replies import main_menu
+from locales import DEFAULT_LANGUAGE, gettext
 from storage import attachments as kept_attachments
 from storage import audit, business_time, routing, tickets
-from storage.models import Team, Ticket, TicketMessage
+from storage.models import Ticket, TicketMessage
 
 # A message after this long without one from the resident is acknowledged again, as is the first
 # after anyone else wrote in the thread.
@@ -205,7 +205,7 @@ def talk_to_person(turn: Turn) -> None:
             )
         )
         return
-    team = session.scalar(select(Team).where(Team.slug == routing.DEFAULT_TEAM))
+    team = routing.team_by_slug(session, routing.DEFAULT_TEAM)
     if team is None:
         # No teams set up yet (a fresh install): the phone still reaches a person.
         turn.say(_call_us(turn))

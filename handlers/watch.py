@@ -13,13 +13,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from flows import checkin, engine, family_link, watch_enrolment  # noqa: F401 (registers)
+from flows import checkin, engine, family_link
 from flows import watch_alerts as alerts
 from flows import watch_words as words
 from flows.engine import Turn
-from flows.i18n import N_, gettext
 from flows.inputs import UserInput, normalise
 from flows.messages import text
+from locales import N_, gettext
 from storage import outbox, tickets
 from storage import watch as store
 from storage.models import Resident, Ticket, WatchEnrolment

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import holidays
 
+from locales import TOWN_TZ
 from storage.models import Team
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 # Used when a team has no opening hours at all (a team is never meant to be always closed):
 # the council's own counter hours, weekdays 8:30–17:15.
 DEFAULT_HOURS: list[list[list[str]]] = [[["08:30", "17:15"]]] * 5 + [[], []]
@@ -66,7 +65,7 @@ def _public_holidays(year: int) -> frozenset[date]:
 def is_open(team: Team, at: datetime) -> bool:
     """Whether the team is at work at `at`."""
     _require_aware(at)
-    local_day = at.astimezone(TOKYO).date()
+    local_day = at.astimezone(TOWN_TZ).date()
     return any(start <= at < end for start, end in periods_on(team, local_day))
 
 
@@ -113,8 +112,8 @@ def expected_answer(team: Team, urgency: str, now: datetime) -> ExpectedAnswer:
     due = sla_due(team, urgency, now)
     opens_at = next_opening(team, now)
     # Rounded up: "by 11:45" rather than "by 11:38", and never earlier than promised.
-    local_due = _round_up(due.astimezone(TOKYO))
-    today = now.astimezone(TOKYO).date()
+    local_due = _round_up(due.astimezone(TOWN_TZ))
+    today = now.astimezone(TOWN_TZ).date()
     day = local_due.date()
     relative: Literal["today", "tomorrow"] | None = None
     if day == today:
@@ -140,14 +139,14 @@ def periods_on(team: Team, day: date) -> list[Period]:
     """The team's opening periods on a Tokyo calendar day, as aware Tokyo datetimes."""
     if not team.open_on_holidays and is_holiday(day):
         return []
-    midnight = datetime.combine(day, time(0), tzinfo=TOKYO)
+    midnight = datetime.combine(day, time(0), tzinfo=TOWN_TZ)
     return [(midnight + opens, midnight + closes) for opens, closes in _weekly(team)[day.weekday()]]
 
 
 def _periods_from(team: Team, at: datetime) -> Iterator[Period]:
     """Opening periods not yet over at `at`, in order."""
     _require_aware(at)
-    first_day = at.astimezone(TOKYO).date()
+    first_day = at.astimezone(TOWN_TZ).date()
     for offset in range(_SEARCH_DAYS):
         for start, end in periods_on(team, first_day + timedelta(days=offset)):
             if end > at:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, String, case, cast, false, func, select, update
 from sqlalchemy.orm import Session, object_session, selectinload
 
+from locales import N_
 from storage import audit, business_time, outbox, tickets
 from storage.models import (
     OPEN_STATUSES,
@@ -36,7 +37,7 @@ from storage.models import (
     TicketMessage,
 )
 from storage.models.staff import staff_teams
-from storage.refusals import N_, Conflict, Refused
+from storage.refusals import Conflict, Refused
 
 View = Literal["new", "mine", "waiting", "open"]
 VIEWS: tuple[View, ...] = ("new", "mine", "waiting", "open")

@@ -7,29 +7,7 @@ is the English text, for logs and programs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-
-def N_(message: str) -> str:
-    """Mark a string for extraction; it is translated where it is shown."""
-    return message
-
-
-def fill(message: str, params: Mapping[str, object], separator: str = ", ") -> str:
-    """A message's `{placeholders}` filled in; a list or tuple is written out joined by
-    `separator`, which is the reader's language's (、 in Japanese)."""
-    if not params:
-        return message
-    values = {
-        name: separator.join(map(str, value)) if isinstance(value, list | tuple) else value
-        for name, value in params.items()
-    }
-    for name, value in values.items():
-        # A name with its own 「」 inside a quoted placeholder would nest them
-        # (「国府津ふれあいサロン「ほほえみ」」): Japanese writes the inner pair as 『』.
-        if isinstance(value, str) and "「" in value and f"「{{{name}}}」" in message:
-            values[name] = value.replace("「", "『").replace("」", "』")
-    return message.format(**values)
+from locales import fill
 
 
 class Refused(ValueError):

@@ -26,11 +26,11 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from locales import N_, fill
 from storage import csv_cells
 from storage.geo import distance_m
 from storage.models import District, Salon, SalonCancellation
 from storage.models.salons import audience_mask
-from storage.refusals import N_, fill
 from storage.salon_schedule import (
     IRREGULAR,
     WEEKDAY_CHARS,

@@ -16,14 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import holidays
 from dateutil import rrule
 
-from storage.refusals import N_, fill
+from locales import N_, TOWN_TZ, fill
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 WEEKDAY_CHARS = "月火水木金土日"  # Monday first, as Python and dateutil count
 _RRULE_DAYS = (rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.SU)
 # How far ahead to look for the next date: a monthly salon cancelled a few times still has one.
@@ -146,7 +144,7 @@ class Schedule:
 
     def upcoming(self, now: datetime, count: int = 1) -> list[Occurrence]:
         """The next `count` meetings at or after `now` (a meeting is upcoming until it ends)."""
-        local = now.astimezone(TOKYO)
+        local = now.astimezone(TOWN_TZ)
         found: list[Occurrence] = []
         for day in self._days_from(local.date()):
             if day == local.date() and self._over(local.time()):

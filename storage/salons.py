@@ -17,9 +17,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from locales import TOWN_TZ
 from storage.geo import distance_m
 from storage.models import AUDIENCES, District, Salon, SalonCancellation
-from storage.salon_schedule import TOKYO, Occurrence, Rule, Schedule
+from storage.salon_schedule import Occurrence, Rule, Schedule
 
 METRES_PER_DEGREE = 111_320.0
 # Streets are not straight lines: walking distance is about 1.3 times the crow's.
@@ -192,7 +193,7 @@ def schedule_of(salon: Salon, cancelled: frozenset[date] | None = None) -> Sched
 
 def is_stale(salon: Salon, now: datetime) -> bool:
     """Not confirmed with the organiser for over a year (or never)."""
-    today = now.astimezone(TOKYO).date()
+    today = now.astimezone(TOWN_TZ).date()
     return salon.last_confirmed is None or today - salon.last_confirmed > STALE_AFTER
 
 

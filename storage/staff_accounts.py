@@ -29,9 +29,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from locales import N_
 from storage import audit
 from storage.models import ApiToken, ConsoleSession, RecoveryCode, RolePolicy, Staff, Team
-from storage.refusals import N_, Refused
+from storage.refusals import Refused
 
 ROLES = ("admin", "supervisor", "staff")
 TOKEN_PREFIX = "mdg_"

@@ -17,11 +17,11 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 from sqlalchemy.orm import Session
 
+from locales import N_, fill
 from storage.models import CannedResponse, Team
-from storage.refusals import N_, fill
 
 LOCALES = Path(__file__).resolve().parents[1] / "locales"
-# The languages residents write in (flows.i18n.LANGUAGES), each with its own set.
+# The languages residents write in (locales.LANGUAGES), each with its own set.
 LANGUAGES = ("ja", "en")
 
 # (title, body); {team} is the team's name in that language.

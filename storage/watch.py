@@ -11,11 +11,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Integer, String, case, cast, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from locales import TOWN_TZ
 from storage import deadlines, routing
 from storage.deadlines import Due
 from storage.models import (
@@ -34,7 +34,6 @@ from storage.models import (
 from storage.sql import among
 from storage.types import UTCDateTime
 
-TOWN_TZ = ZoneInfo("Asia/Tokyo")
 CONSENT_VERSION = "watch-2026-01"
 # The deadline kinds of watch-over, as the scheduler's handlers are keyed.
 ROUND, REMIND, ESCALATE, RESUME, WEEKLY = (

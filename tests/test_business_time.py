@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from flows.answer_time import outside_hours_note, phrase
+from locales import TOWN_TZ
 from storage import business_time as bt
 from storage import tickets
-from storage.business_time import TOKYO
 from storage.db import Database
 from storage.models import Resident, Team, Ticket
 
@@ -31,11 +31,11 @@ def team(**fields: Any) -> Team:
 
 def tokyo(text: str) -> datetime:
     """A Tokyo wall-clock time, e.g. "2026-11-27 16:00" (a Friday)."""
-    return datetime.fromisoformat(text).replace(tzinfo=TOKYO)
+    return datetime.fromisoformat(text).replace(tzinfo=TOWN_TZ)
 
 
 def at_tokyo(moment: datetime) -> str:
-    return moment.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(TOWN_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 # --- open or closed -------------------------------------------------------------------------

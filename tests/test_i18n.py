@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from flows import i18n
+import locales
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted(path.name for path in (ROOT / "locales").iterdir() if path.is_dir())
@@ -17,7 +17,7 @@ SHIPPED = sorted(path.name for path in (ROOT / "locales").iterdir() if path.is_d
 
 def test_japanese_and_english_are_shipped() -> None:
     assert {"ja", "en"} <= set(SHIPPED)
-    assert set(i18n.LANGUAGES) <= set(SHIPPED)
+    assert set(locales.LANGUAGES) <= set(SHIPPED)
 
 
 def _extracted(tmp_path: Path) -> set[str]:
@@ -59,14 +59,14 @@ def test_every_string_in_the_code_is_translated(language: str, tmp_path: Path) -
 
 def test_placeholders_survive_translation() -> None:
     for language in SHIPPED:
-        text = i18n.gettext(
+        text = locales.gettext(
             language, "All right. From now on we will write in {language}.", language="X"
         )
         assert "X" in text and "{" not in text
 
 
 def test_profile_languages_map_to_a_shipped_catalog() -> None:
-    assert i18n.supported("en-US") == "en"
-    assert i18n.supported("ja") == "ja"
-    assert i18n.supported("zh-Hant") == "ja"
-    assert i18n.supported(None) == "ja"
+    assert locales.supported("en-US") == "en"
+    assert locales.supported("ja") == "ja"
+    assert locales.supported("zh-Hant") == "ja"
+    assert locales.supported(None) == "ja"

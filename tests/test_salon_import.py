@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+import locales
 from bot.cli import main
-from flows import i18n
 from storage.db import Database
 from storage.models import Salon
 from storage.salon_csv import COLUMNS, ImportFailed, Problem, export_csv, import_csv
@@ -264,14 +264,16 @@ def test_every_problem_in_a_bad_file_reads_in_japanese(town: Database) -> None:
     # Nearly every reason the import gives, schedule reader's included, is in this file.
     assert len({problem.message for problem in problems}) >= 27
     for problem in problems:
-        japanese = i18n.gettext("ja", problem.message, **problem.params)
+        japanese = locales.gettext("ja", problem.message, **problem.params)
         assert japanese != problem.why, f"no Japanese for {problem.message!r}"
         assert "{" not in japanese
 
 
 def test_a_list_of_allowed_values_reads_as_a_list_in_each_language(town: Database) -> None:
     (problem,) = problems_of(town, csv_bytes([row(種類="カラオケ")]))
-    japanese = i18n.gettext("ja", problem.message, **problem.params)
+    japanese = locales.gettext("ja", problem.message, **problem.params)
     assert "ふれあいサロン、子育てサロン、通いの場・体操" in japanese
     assert "ふれあいサロン, 子育てサロン, 通いの場・体操" in problem.why
-    assert "ふれあいサロン, 子育てサロン" in i18n.gettext("en", problem.message, **problem.params)
+    assert "ふれあいサロン, 子育てサロン" in locales.gettext(
+        "en", problem.message, **problem.params
+    )

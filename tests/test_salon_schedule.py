@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
+from locales import TOWN_TZ
 from storage.salon_schedule import (
     IRREGULAR,
-    TOKYO,
     Rule,
     Schedule,
     ScheduleError,
@@ -20,7 +20,7 @@ from storage.salon_schedule import (
 
 def at(day: str, clock: str = "09:00") -> datetime:
     """A moment in Japan's time, as residents live it."""
-    return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=TOKYO)
+    return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=TOWN_TZ)
 
 
 def schedule(text: str, **options: object) -> Schedule:

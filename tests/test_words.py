@@ -15,7 +15,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from flows.i18n import gettext
+from locales import gettext
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET = 100  # characters of Japanese in one string

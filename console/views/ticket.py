@@ -28,7 +28,7 @@ from console.auth import safe_next
 from console.context import app_services, client_ip, now, work
 from console.i18n import _, local_date, local_time, reason
 from console.views.rows import Deadline, danger, resident_name, watch_alert
-from storage import attachments, audit, casework, watch
+from storage import attachments, audit, casework, routing, watch
 from storage.models import (
     OPEN_STATUSES,
     URGENCIES,
@@ -452,7 +452,7 @@ def transfer(reference: str) -> Response:
         abort(400, description="say why the ticket moves to another team")
     with work() as (session, staff):
         ticket = _visible(session, staff, reference)
-        team = session.scalar(select(Team).where(Team.slug == slug))
+        team = routing.team_by_slug(session, slug)
         if team is None:
             abort(400, description="no such team")
         try:

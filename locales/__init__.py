@@ -1,18 +1,26 @@
-"""Resident-facing words: Babel catalogs from locales/, compiled in memory so they are never stale."""
+"""Words, for every layer: Babel's catalogs in this folder, read in memory (never stale),
+`N_` to mark a message, `fill` for its {placeholders}, and the town's time zone.
+
+A msgid is English; `gettext(language, msgid, **params)` gives the reader's language.
+"""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from storage.refusals import fill
+# Every time of day the town speaks of (opening hours, check-in times, salon dates) is here;
+# every stored time is UTC.
+TOWN_TZ = ZoneInfo("Asia/Tokyo")
 
-LOCALES = Path(__file__).resolve().parents[1] / "locales"
+LOCALES = Path(__file__).resolve().parent
 DEFAULT_LANGUAGE = "ja"
 # Offered in the language flow, each named in its own language.
 LANGUAGES: dict[str, str] = {"ja": "日本語", "en": "English"}
@@ -50,3 +58,20 @@ def translations(language: str) -> NullTranslations:
 def gettext(language: str, message: str, /, **params: object) -> str:
     text = translations(supported(language)).gettext(message)
     return fill(text, params, LIST_SEPARATORS.get(language, ", "))
+
+
+def fill(message: str, params: Mapping[str, object], separator: str = ", ") -> str:
+    """A message's `{placeholders}` filled in; a list or tuple is written out joined by
+    `separator`, which is the reader's language's (、 in Japanese)."""
+    if not params:
+        return message
+    values = {
+        name: separator.join(map(str, value)) if isinstance(value, list | tuple) else value
+        for name, value in params.items()
+    }
+    for name, value in values.items():
+        # A name with its own 「」 inside a quoted placeholder would nest them
+        # (「国府津ふれあいサロン「ほほえみ」」): Japanese writes the inner pair as 『』.
+        if isinstance(value, str) and "「" in value and f"「{{{name}}}」" in message:
+            values[name] = value.replace("「", "『").replace("」", "』")
+    return message.format(**values)

@@ -1,0 +1,95 @@
+"""The map of DESIGN.md, checked on the code: which package may import which, and where the
+LINE SDK may be used. An import against the map fails here, naming the file.
+
+What does not match the map yet is listed below as debt, file by file (issue #19): a new
+file cannot join the list unnoticed, and a file that is fixed must leave it, so the list
+only shrinks.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("bot", "handlers", "flows", "storage", "console", "simulator", "locales")
+
+# Imports go downward. bot assembles (and starts the simulator for `serve --simulator`);
+# console gets its services from the app, not from bot.
+ALLOWED: dict[str, set[str]] = {
+    "bot": {"handlers", "console", "flows", "storage", "locales", "simulator"},
+    "handlers": {"flows", "storage", "locales"},
+    "flows": {"storage", "locales"},
+    "console": {"storage", "locales"},
+    "storage": {"locales"},
+    "simulator": set(),
+    "locales": set(),
+}
+LINE_SDK_ALLOWED = {"bot", "simulator"}
+
+# Known departures from the map, to be removed (issue #19). Staff actions in the console
+# that speak to residents take their words and steps from flows.
+DEBT: dict[tuple[str, str], set[str]] = {
+    ("console", "flows"): {
+        "console/casework_with_words.py",
+        "console/labels.py",
+        "console/salons.py",
+        "console/watch.py",
+    },
+}
+
+
+def _imports(path: Path) -> set[str]:
+    """The top-level modules `path` imports (absolute imports only; the code uses no others)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def _edges() -> dict[tuple[str, str], set[str]]:
+    edges: dict[tuple[str, str], set[str]] = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for target in _imports(path) & ({*PACKAGES, "linebot"} - {package}):
+                edges.setdefault((package, target), set()).add(str(path.relative_to(ROOT)))
+    return edges
+
+
+def test_no_package_imports_against_the_map() -> None:
+    wrong = {
+        f"{file}: {source} imports {target}"
+        for (source, target), files in _edges().items()
+        if target in PACKAGES and target not in ALLOWED[source]
+        for file in files - DEBT.get((source, target), set())
+    }
+    assert not wrong, sorted(wrong)
+
+
+def test_the_debt_list_only_shrinks() -> None:
+    edges = _edges()
+    paid = {
+        f"{file}: no longer imports {target}; remove it from DEBT"
+        for (source, target), files in DEBT.items()
+        for file in files - edges.get((source, target), set())
+    }
+    assert not paid, sorted(paid)
+
+
+def test_console_does_not_import_bot_and_nobody_imports_flows_for_words() -> None:
+    edges = _edges()
+    assert ("console", "bot") not in edges
+    assert not (ROOT / "flows" / "i18n.py").exists()
+
+
+def test_only_bot_and_the_simulator_speak_to_the_line_sdk() -> None:
+    users = {
+        file
+        for (source, target), files in _edges().items()
+        if target == "linebot" and source not in LINE_SDK_ALLOWED
+        for file in files
+    }
+    assert not users, sorted(users)
