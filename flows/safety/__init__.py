@@ -5,7 +5,9 @@ Three readers, strongest first:
   of flows/text: "certain" gives the numbers at once, "possible" asks, "concern" notes;
 - a linear classifier (model.py) over character n-grams, dictionary forms and concepts,
   trained on the corpus in tests/data/safety/train (train.py): where the rules say nothing
-  or only note a concern, a confident classifier makes the message a "possible" emergency;
+  or only note a concern, a confident classifier makes the message a "possible" emergency
+  (where they saw the danger as a course, a question or the past, only an all but certain
+  one);
   where they raise an alarm, it may add a kind they missed, or, near certain the message
   is a look-alike, quiet it into a note for staff.
 """
@@ -53,6 +55,12 @@ def _check(text: str) -> Alarm | None:
     # where they saw a danger spoken of as a course, a question or the past.
     if level is None or (level == CONCERN and not any(hit.dampened for hit in found)):
         guess = model.classify(probs)
+        if guess is not None:
+            return Alarm(guess, POSSIBLE, (guess,))
+    elif level == CONCERN:
+        # Where they did, the model may still hold it an emergency all but surely ("he is
+        # unconscious, what number?", "a 9-year-old showed me marks … last night"): asked.
+        guess = model.overrules(probs)
         if guess is not None:
             return Alarm(guess, POSSIBLE, (guess,))
     if level is None:

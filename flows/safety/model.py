@@ -55,6 +55,18 @@ def classify(probs: dict[str, float]) -> str | None:
     return max((c for c in loaded.classes if c != NONE), key=lambda c: probs[c])
 
 
+def overrules(probs: dict[str, float]) -> str | None:
+    """The kind of emergency, when the model is all but sure of one where the rules heard only
+    a course, a question or the past."""
+    kind = max((c for c in probs if c != NONE), key=lambda c: probs[c], default=None)
+    if kind is None or 1.0 - probs.get(NONE, 0.0) < _OVERRULE:
+        return None
+    return kind
+
+
+# How sure the model must be of an emergency to ask about one the rules took for a course, a
+# question or the past.
+_OVERRULE = 0.97
 # How sure the model must be of a kind to add it to an alarm the rules already raised.
 _ALSO = 0.5
 # How sure the model must be that a message is nothing, to quiet the rules' alarm into a

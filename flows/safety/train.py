@@ -26,13 +26,24 @@ _PRUNE_BELOW = 0.02
 _TARGET_FALSE_ALARMS = 0.05
 
 
-def build() -> dict[str, object]:
+def build(examples: list[corpus.Example] | None = None) -> dict[str, object]:
+    """The model trained on `examples` (by default, the whole training split)."""
+    if examples is None:
+        examples = corpus.load("train")
+    return fit(examples, [feature_row(e.text) for e in examples])
+
+
+def feature_row(text: str) -> dict[str, float]:
+    """One example as the classifier is trained on it."""
+    return dict.fromkeys(sorted(features(analyse(text))), 1.0)
+
+
+def fit(examples: list[corpus.Example], rows: list[dict[str, float]]) -> dict[str, object]:
+    """The model over feature rows already read (one per example, in the same order)."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    examples = corpus.load("train")
-    rows = [dict.fromkeys(sorted(features(analyse(e.text))), 1.0) for e in examples]
     targets = [e.kind if e.label == "emergency" else NONE for e in examples]
     vectorizer = DictVectorizer(sort=True)
     matrix = vectorizer.fit_transform(rows)

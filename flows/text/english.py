@@ -20,6 +20,10 @@ _CONTRACTIONS = {
     "shouldnt": "should not", "havent": "have not", "hasnt": "has not", "hadnt": "had not",
     "im": "i am", "ive": "i have", "wanna": "want to", "gonna": "going to", "gotta": "got to",
     "idk": "i do not know", "pls": "please", "plz": "please", "u": "you", "ur": "your",
+    # Texted without apostrophes: "hes not breathing", "shes not moving", "rn" for right now.
+    "hes": "he is", "shes": "she is", "theyre": "they are", "youre": "you are",
+    "thats": "that is", "whats": "what is", "theres": "there is", "aint": "is not",
+    "mustnt": "must not", "neednt": "need not", "rn": "right now",
 }  # fmt: skip
 _SUFFIXES = {"n't": " not", "'m": " am", "'re": " are", "'ve": " have", "'ll": " will",
              "'d": " would", "'s": ""}  # fmt: skip

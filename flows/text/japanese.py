@@ -148,6 +148,13 @@ def _chain(tail: list[Morpheme]) -> tuple[str, ...]:
 def _light_verb_chain(morphemes: list[Morpheme], start: int) -> tuple[str, ...]:
     """息をしていない: the noun 息 takes 為る's negation; 意識がない: 無い is a negation."""
     index = start
+    # 冗談ではありません, 夢でもない: the copula's で before は or も, then the light verb.
+    if (
+        index + 1 < len(morphemes)
+        and morphemes[index].surface() == "で"
+        and morphemes[index + 1].surface() in ("は", "も")
+    ):
+        index += 1
     if index < len(morphemes) and morphemes[index].surface() in _NOUN_PARTICLES:
         index += 1
     if index >= len(morphemes):

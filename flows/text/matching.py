@@ -244,9 +244,17 @@ def _compile_entry(
 
 
 def _fold_pattern(pattern: str) -> str:
-    """A pattern folded as sentences are (NFKC, lower case, hiragana), its syntax left alone."""
-    folded = to_hiragana(unicodedata.normalize("NFKC", pattern).casefold())
+    """A pattern folded as sentences are (NFKC, lower case, hiragana), its syntax left alone:
+    an escape keeps its case (\\A is the start of the text, \\S not a space; lower-cased, they
+    were a bell character and a space)."""
+    parts = _ESCAPE.split(unicodedata.normalize("NFKC", pattern))
+    folded = "".join(
+        part if part.startswith("\\") else to_hiragana(part.casefold()) for part in parts
+    )
     return "".join(folded.split())
+
+
+_ESCAPE = re.compile(r"(\\.)")
 
 
 def _forms_of(written: str, word: Word) -> frozenset[str]:
