@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage import tickets
+from storage import deadlines, tickets
+from storage import watch as store
 from storage.db import Database
 from storage.models import Resident, Staff, Team, Ticket
 from storage.sample_town import load_town
+from storage.watch import Schedule
 
 # Tuesday 1 December 2026, 09:30 in Tokyo: the teams are open.
 NOW = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
@@ -117,3 +119,24 @@ def ticket(session: Session, reference: str) -> Ticket:
     found = session.scalar(select(Ticket).where(Ticket.reference == reference))
     assert found is not None
     return found
+
+
+def enrolled(db: Database, name: str, family_name: str) -> tuple[int, str]:
+    """A resident enrolled with one family member; their check-in is due now."""
+    with db.transaction() as session:
+        resident = make_resident(session, name)
+        family = make_resident(session, family_name)
+        enrolment = store.enrol(session, resident, Schedule(), NOW)
+        link = store.request_link(
+            session, store.new_invitation(session, enrolment, NOW), family, NOW
+        )
+        store.confirm_link(link, NOW)
+        deadlines.schedule(
+            session,
+            kind=store.ROUND,
+            subject_id=enrolment.id,
+            due_at=NOW - timedelta(minutes=5),
+            key=store.round_key(enrolment.id),
+            now=NOW,
+        )
+        return enrolment.id, family.line_user_id

@@ -21,7 +21,15 @@ from typing import Any
 
 import pytest
 from builders import make_event
-from casework_data import NOW, Office, make_office, make_resident, make_staff, make_ticket
+from casework_data import (
+    NOW,
+    Office,
+    enrolled,
+    make_office,
+    make_resident,
+    make_staff,
+    make_ticket,
+)
 from console_client import Browser, StoppedClock, console_app, give_password
 from dialogue import Dialogue
 from flask import Flask
@@ -32,8 +40,7 @@ from bot.scheduler import Scheduler
 from console import labels
 from flows import checkin, checkin_sweep
 from flows.safety import rules as safety_rules
-from storage import attachments, casework, deadlines, outbox, routing, tickets
-from storage import watch as store
+from storage import attachments, casework, outbox, routing, tickets
 from storage.db import Database
 from storage.models import (
     AuditEntry,
@@ -51,7 +58,6 @@ from storage.models import (
     TicketAttachment,
 )
 from storage.sample_town import load_salons
-from storage.watch import Schedule
 
 # ---- What must not be on a page ---------------------------------------------------------------
 
@@ -144,23 +150,7 @@ class Town:
 
 def _watch_alert(db: Database) -> tuple[int, int]:
     """A resident enrolled, with family, who does not answer: a watch-over ticket."""
-    with db.transaction() as session:
-        resident = make_resident(session, "見守 トメ")
-        family = make_resident(session, "見守 一郎")
-        enrolment = store.enrol(session, resident, Schedule(), NOW)
-        link = store.request_link(
-            session, store.new_invitation(session, enrolment, NOW), family, NOW
-        )
-        store.confirm_link(link, NOW)
-        deadlines.schedule(
-            session,
-            kind=store.ROUND,
-            subject_id=enrolment.id,
-            due_at=NOW - timedelta(minutes=5),
-            key=store.round_key(enrolment.id),
-            now=NOW,
-        )
-        enrolment_id = enrolment.id
+    enrolment_id, _family = enrolled(db, "見守 トメ", "見守 一郎")
     clock = StoppedClock(NOW)
     wait = timedelta(seconds=2)
     scheduler = Scheduler(db, clock, handlers=checkin_sweep.handlers(checkin.Timings(wait, wait)))

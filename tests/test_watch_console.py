@@ -6,18 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from casework_data import NOW, Office, make_office, make_resident, make_staff
+from casework_data import NOW, Office, enrolled, make_office, make_resident, make_staff
 from console_client import Browser, StoppedClock, console_app, give_password
 from flask import Flask
 from sqlalchemy import select
 
 from bot.scheduler import Scheduler
 from flows import checkin, checkin_sweep
-from storage import deadlines, routing
+from storage import routing
 from storage import watch as store
 from storage.db import Database
 from storage.models import AuditEntry, CheckinRound, OutboxMessage, Resident, WatchEnrolment
-from storage.watch import Schedule
 
 WAIT = timedelta(seconds=2)
 
@@ -29,27 +28,6 @@ def office(db: Database) -> Office:
     with db.transaction() as session:
         mimura = make_staff(session, "mimura", [routing.WATCH_TEAM])
     return Office(teams=found.teams, staff={**found.staff, "mimura": mimura.id})
-
-
-def enrolled(db: Database, name: str, family_name: str) -> tuple[int, str]:
-    """A resident enrolled with one family member; their check-in is due now."""
-    with db.transaction() as session:
-        resident = make_resident(session, name)
-        family = make_resident(session, family_name)
-        enrolment = store.enrol(session, resident, Schedule(), NOW)
-        link = store.request_link(
-            session, store.new_invitation(session, enrolment, NOW), family, NOW
-        )
-        store.confirm_link(link, NOW)
-        deadlines.schedule(
-            session,
-            kind=store.ROUND,
-            subject_id=enrolment.id,
-            due_at=NOW - timedelta(minutes=5),
-            key=store.round_key(enrolment.id),
-            now=NOW,
-        )
-        return enrolment.id, family.line_user_id
 
 
 def run_rounds(db: Database, until: timedelta) -> None:
