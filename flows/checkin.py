@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from transitions import EventData, Machine
 
@@ -29,7 +28,7 @@ from flows.messages import Message, text
 from locales import N_, gettext
 from storage import deadlines, outbox, tickets
 from storage import watch as store
-from storage.models import CheckinRound, Resident, Staff, Ticket, WatchEnrolment
+from storage.models import CheckinRound, Resident, Staff, WatchEnrolment
 from storage.models.watch import ROUND_STATES, WAITING_ROUND_STATES
 
 log = logging.getLogger(__name__)
@@ -375,24 +374,9 @@ def model_of(step: Step, row: CheckinRound) -> RoundModel:
 # What the resident's answers and signs of life do; handlers/watch.py calls these.
 
 
-def open_rounds(
-    session: Session, enrolment: WatchEnrolment, now: datetime, *, unsent: bool = False
-) -> list[CheckinRound]:
-    """Rounds still waiting or alarmed, newest first, locked for this step; with `unsent`,
-    also a round made ahead whose check-in has not gone out yet (otherwise it is not open:
-    nobody has been asked)."""
-    statement = select(CheckinRound).where(
-        CheckinRound.enrolment_id == enrolment.id,
-        CheckinRound.state.in_(store.OPEN_ROUND_STATES),
-    )
-    if not unsent:
-        statement = statement.where(store.out_by(now))
-    return list(session.scalars(statement.order_by(CheckinRound.due_at.desc()).with_for_update()))
-
-
 def answer(step: Step, resident: Resident, enrolment: WatchEnrolment | None, given: str) -> None:
     """元気です, 少し調子が悪い or 助けてほしい, tapped or typed, in a round or not."""
-    rounds = open_rounds(step.session, enrolment, step.now) if enrolment is not None else []
+    rounds = store.open_rounds(step.session, enrolment, step.now) if enrolment is not None else []
     waiting = next((row for row in rounds if row.state in WAITING), None)
     alarmed = [row for row in rounds if row.state == "escalated"]
     if enrolment is not None:
@@ -422,7 +406,7 @@ def answer(step: Step, resident: Resident, enrolment: WatchEnrolment | None, giv
 def sign_of_life(step: Step, resident: Resident, enrolment: WatchEnrolment) -> None:
     """Any message or tap from the resident: they are up and about."""
     store.note_sign_of_life(enrolment, "message", step.now)
-    for row in open_rounds(step.session, enrolment, step.now):
+    for row in store.open_rounds(step.session, enrolment, step.now):
         if row.answer != words.HELP:
             fire(model_of(step, row), "sign_of_life")
 
@@ -496,7 +480,7 @@ def record_outcome(
         return False
     done = fire(model_of(step, locked), "staff_resolve", how=how, staff=staff, note=note)
     if done and locked.ticket_id:
-        ticket = session.get(Ticket, locked.ticket_id)
+        ticket = store.round_ticket(session, locked)
         if ticket is not None:
             tickets.add_message(
                 session,
@@ -516,7 +500,7 @@ def record_outcome(
 def cancel_waiting_rounds(step: Step, enrolment: WatchEnrolment, reason: str) -> None:
     """Pausing, stopping or blocking ends the wait for an answer: no reminder, no alarm; and a
     check-in made ahead for the coming minute does not go out."""
-    for row in open_rounds(step.session, enrolment, step.now, unsent=True):
+    for row in store.open_rounds(step.session, enrolment, step.now, unsent=True):
         model = model_of(step, row)
         if not fire(model, "withdraw", reason=reason):
             fire(model, "cancel")
@@ -531,7 +515,7 @@ def reschedule(
     for that very time stays, as no second round is made for a time that has one.
     """
     due = store.set_schedule(step.session, enrolment, schedule, step.now, wait_s, wait_s)
-    for row in open_rounds(step.session, enrolment, step.now, unsent=True):
+    for row in store.open_rounds(step.session, enrolment, step.now, unsent=True):
         if row.due_at != due:
             fire(model_of(step, row), "withdraw", reason="moved")
     return store.next_checkin(step.session, enrolment, step.now) or due

@@ -30,7 +30,6 @@ from flows.checkin import Step, Timings, fire, model_of
 from storage import deadlines, outbox
 from storage import watch as store
 from storage.deadlines import Due
-from storage.models import WatchEnrolment, WatchFamilyLink
 from storage.watch import ESCALATE, REMIND, RESUME, ROUND, WEEKLY, DueCheckins
 
 Handler = Callable[[Session, list[Due], datetime], None]
@@ -160,7 +159,7 @@ def fire_escalations(session: Session, batch: list[Due], now: datetime, timings:
 def fire_resumes(session: Session, batch: list[Due], now: datetime, timings: Timings) -> None:
     step = Step(session, now, timings)
     for deadline in batch:
-        enrolment = session.get(WatchEnrolment, deadline.subject_id, with_for_update=True)
+        enrolment = store.lock_enrolment(session, deadline.subject_id)
         if enrolment is None or enrolment.status != "paused":
             continue
         store.resume(session, enrolment, now)
@@ -172,7 +171,7 @@ def fire_weekly_summaries(
 ) -> None:
     step = Step(session, now, timings)
     for deadline in batch:
-        link = session.get(WatchFamilyLink, deadline.subject_id)
+        link = store.family_link(session, deadline.subject_id)
         if link is None or link.status != "linked" or link.summary != "weekly":
             continue
         deadlines.rearm(session, [deadline.id], store.next_weekly_summary(deadline.due_at), now)

@@ -1,24 +1,23 @@
-"""Where a resident lives: the town's districts grouped by area for buttons, and a shared location
-placed in the district whose centre is nearest."""
+"""Where a resident lives: the town's districts grouped by area for buttons, a district named
+in what they typed, and a shared location placed in the district whose centre is nearest.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.inputs import normalise
 from flows.text import to_hiragana
 from storage import geo
+
+# Re-exported: the flows ask this module about districts, the rows come from storage.
+from storage.districts import all_districts as all_districts
+from storage.districts import by_slug as by_slug
 from storage.models import District
 
 # A point farther than this from every district centre is taken to be outside the city: the
 # widest sample district (片浦) reaches about 3 km from its centre.
 OUTSIDE_CITY_KM = 4.0
-
-
-def all_districts(session: Session) -> list[District]:
-    """Every district in the order the city's own guides list them."""
-    return list(session.scalars(select(District).order_by(District.position, District.id)))
 
 
 def areas(session: Session) -> list[str]:
@@ -44,10 +43,6 @@ def named_in(session: Session, typed: str) -> District | None:
         or (district.name_kana and to_hiragana(normalise(district.name_kana)) in folded)
     ]
     return max(found, key=lambda district: len(district.name), default=None)
-
-
-def by_slug(session: Session, slug: str) -> District | None:
-    return session.scalar(select(District).where(District.slug == slug))
 
 
 def nearest(session: Session, latitude: float, longitude: float) -> District | None:

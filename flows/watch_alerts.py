@@ -373,9 +373,7 @@ def resolve_by_answer(step: Step, row: CheckinRound, note: str) -> None:
 
 
 def ticket_of(step: Step, row: CheckinRound | None) -> Ticket | None:
-    if row is None or row.ticket_id is None:
-        return None
-    return step.session.get(Ticket, row.ticket_id)
+    return store.round_ticket(step.session, row)
 
 
 def note_on_ticket(step: Step, row: CheckinRound, body: str) -> None:

@@ -15,9 +15,8 @@ import locales
 from flows import catalog, consultation, engine, intents, replies
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
-from handlers import commands, safety, staff_group, watch
-from handlers import tickets as thread
-from storage import erasure, inbox, outbox, residents
+from handlers import commands, safety, staff_group, ticket_thread, watch
+from storage import erasure, inbox, outbox, residents, thread
 from storage.models import Resident
 
 log = logging.getLogger(__name__)
@@ -149,7 +148,7 @@ def respond(turn: Turn, given: UserInput) -> None:
         turn.say(replies.main_menu(turn))
         return
     if command == commands.STAFF:
-        thread.talk_to_person(turn)
+        ticket_thread.talk_to_person(turn)
         engine.finish(turn)
         return
     chosen = commands.menu_choice(given, _menu_labels(turn))
@@ -171,7 +170,7 @@ def respond(turn: Turn, given: UserInput) -> None:
         return
     # Outside any flow: an open ticket's thread takes what they send, then what they typed is
     # read for what they want (a worry, a salon, watch-over, another language).
-    if thread.take(turn, given):
+    if ticket_thread.take(turn, given):
         return
     if given.kind == "text" and not turn.alarmed and _typed_wish(turn, given):
         return

@@ -11,13 +11,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 import locales
 from flows import postback
 from flows.messages import text
 from locales import N_
-from storage import casework, outbox
+from storage import casework, outbox, staff_accounts
 from storage.models import Staff
 
 if TYPE_CHECKING:
@@ -73,9 +71,7 @@ def handle(context: Context, event: dict[str, Any]) -> None:
 def _staff_of(context: Context, line_user_id: Any) -> Staff | None:
     if not isinstance(line_user_id, str) or not line_user_id:
         return None
-    return context.session.scalar(
-        select(Staff).where(Staff.line_user_id == line_user_id, Staff.active.is_(True))
-    )
+    return staff_accounts.active_by_line_id(context.session, line_user_id)
 
 
 def _say(

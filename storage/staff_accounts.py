@@ -83,6 +83,13 @@ def find_by_email(session: Session, email: str) -> Staff | None:
     return session.scalar(select(Staff).where(Staff.email == normalise_email(email)))
 
 
+def active_by_line_id(session: Session, line_user_id: str) -> Staff | None:
+    """The active staff member whose LINE account this is (staff groups: who tapped 担当する)."""
+    return session.scalar(
+        select(Staff).where(Staff.line_user_id == line_user_id, Staff.active.is_(True))
+    )
+
+
 def create_staff(
     session: Session,
     *,

@@ -26,6 +26,7 @@ from storage.models import (
     Deadline,
     Resident,
     Staff,
+    Ticket,
     WatchCodeAttempt,
     WatchEnrolment,
     WatchFamilyLink,
@@ -514,6 +515,36 @@ def lock_round(session: Session, round_id: int) -> CheckinRound | None:
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+
+
+def open_rounds(
+    session: Session, enrolment: WatchEnrolment, now: datetime, *, unsent: bool = False
+) -> list[CheckinRound]:
+    """Rounds still waiting or alarmed, newest first, locked for this step; with `unsent`,
+    also a round made ahead whose check-in has not gone out yet (otherwise it is not open:
+    nobody has been asked)."""
+    statement = select(CheckinRound).where(
+        CheckinRound.enrolment_id == enrolment.id,
+        CheckinRound.state.in_(OPEN_ROUND_STATES),
+    )
+    if not unsent:
+        statement = statement.where(out_by(now))
+    return list(session.scalars(statement.order_by(CheckinRound.due_at.desc()).with_for_update()))
+
+
+def lock_enrolment(session: Session, enrolment_id: int) -> WatchEnrolment | None:
+    return session.get(WatchEnrolment, enrolment_id, with_for_update=True)
+
+
+def family_link(session: Session, link_id: int) -> WatchFamilyLink | None:
+    return session.get(WatchFamilyLink, link_id)
+
+
+def round_ticket(session: Session, row: CheckinRound | None) -> Ticket | None:
+    """The ticket a round's alarm opened, if it did."""
+    if row is None or row.ticket_id is None:
+        return None
+    return session.get(Ticket, row.ticket_id)
 
 
 # Invitation codes and family links.

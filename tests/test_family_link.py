@@ -122,7 +122,7 @@ def test_a_wrong_code_says_so_and_five_wrong_codes_stop_for_the_day(
     for _ in range(4):
         got = town.family_a.say(wrong)
     assert "あと0回" in texts(got)
-    assert "今日はこれ以上" in texts(town.family_a.say(the_code))
+    assert "今日は、これ以上" in texts(town.family_a.say(the_code))
     assert links(db) == {}
     town.clock.advance(timedelta(days=1, minutes=1))
     assert "登録しますか" in texts(town.family_a.say(code(town)))

@@ -11,17 +11,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
-
 from flows import answer_time, consultation, consultation_filing, engine, intents
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
 from flows.replies import main_menu
 from locales import DEFAULT_LANGUAGE, gettext
-from storage import attachments as kept_attachments
-from storage import audit, business_time, routing, tickets
+from storage import audit, business_time, routing, thread, tickets
 from storage.models import Ticket, TicketMessage
 
 # A message after this long without one from the resident is acknowledged again, as is the first
@@ -57,9 +53,9 @@ def take(turn: Turn, given: UserInput) -> bool:
     if entry is None:
         return False
     body, attachments = entry
-    if _already_in_thread(turn, ticket, given.message_id):
+    if given.message_id and thread.holds(turn.session, ticket, given.message_id):
         return True  # the safety check filed these very words a moment ago
-    last = _last_word(turn.session, ticket)
+    last = thread.last_word(turn.session, ticket)
     quiet = _starts_a_burst(last, turn) and not turn.alarmed
     long_after = last is not None and turn.now - last.created_at > NEW_TOPIC_AFTER
     tickets.add_message(
@@ -105,27 +101,12 @@ def _same_or_new_answered(turn: Turn, ticket: Ticket | None, given: UserInput) -
         return
     # Something new: the words leave this thread and become a consultation of their own.
     message_id = given.data.get("m") or ""
-    words = turn.session.scalar(
-        select(TicketMessage.body).where(
-            TicketMessage.ticket_id == ticket.id, TicketMessage.line_message_id == message_id
-        )
-    )
-    if not message_id or not words:
+    words = thread.words_of(turn.session, ticket, message_id) if message_id else None
+    if not words:
         engine.start(turn, consultation.FLOW)
         return
-    forget(turn.session, turn.resident.id, message_id)
+    thread.forget(turn.session, turn.resident.id, message_id)
     consultation.offer(turn, words, message_id, intents.read(words).categories)
-
-
-def _already_in_thread(turn: Turn, ticket: Ticket, message_id: str | None) -> bool:
-    if not message_id:
-        return False
-    found = turn.session.scalar(
-        select(TicketMessage.id).where(
-            TicketMessage.ticket_id == ticket.id, TicketMessage.line_message_id == message_id
-        )
-    )
-    return found is not None
 
 
 def acknowledgement(turn: Turn, ticket: Ticket) -> Message:
@@ -150,11 +131,7 @@ def resolve(turn: Turn, reference: str | None = None) -> None:
     session = turn.session
     ticket = tickets.open_ticket_of(session, turn.resident)
     if reference:
-        named = session.scalar(
-            select(Ticket).where(
-                Ticket.reference == reference, Ticket.resident_id == turn.resident.id
-            )
-        )
+        named = thread.resident_ticket(session, turn.resident.id, reference)
         ticket = named if named is not None and named.is_open else None
     if ticket is None:
         turn.say(main_menu(turn, turn._("This consultation is already closed. Thank you.")))
@@ -237,25 +214,6 @@ def talk_to_person(turn: Turn) -> None:
     turn.say(reply)
 
 
-def forget(session: Session, resident_id: int, message_id: str) -> int:
-    """An unsent LINE message is deleted from the resident's ticket threads too, with the
-    photo or file kept from it."""
-    theirs = select(Ticket.id).where(Ticket.resident_id == resident_id)
-    entries = list(
-        session.scalars(
-            select(TicketMessage.id).where(
-                TicketMessage.line_message_id == message_id, TicketMessage.ticket_id.in_(theirs)
-            )
-        )
-    )
-    tickets.forget_phone(session, resident_id, message_id)
-    if not entries:
-        return 0
-    kept_attachments.delete_of_messages(session, entries)
-    result = session.execute(delete(TicketMessage).where(TicketMessage.id.in_(entries)))
-    return result.rowcount
-
-
 def _thread_entry(given: UserInput) -> tuple[str, list[dict[str, Any]]] | None:
     """What a message adds to a thread: its text and attachments; None for what is not a message."""
     if given.kind == "text":
@@ -275,16 +233,6 @@ def _thread_entry(given: UserInput) -> tuple[str, list[dict[str, Any]]] | None:
             }
         ]
     return None
-
-
-def _last_word(session: Session, ticket: Ticket) -> TicketMessage | None:
-    """The thread's last entry that someone wrote or was sent (internal notes aside)."""
-    return session.scalars(
-        select(TicketMessage)
-        .where(TicketMessage.ticket_id == ticket.id, TicketMessage.author != "note")
-        .order_by(TicketMessage.id.desc())
-        .limit(1)
-    ).first()
 
 
 def _starts_a_burst(last: TicketMessage | None, turn: Turn) -> bool:
