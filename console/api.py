@@ -158,6 +158,20 @@ def claim_ticket(call: Call, reference: str) -> Response:
     return jsonify(ticket=_summary(ticket, call.now))
 
 
+@blueprint.post("/tickets/<reference>/assign")
+@authenticated
+def assign_ticket(call: Call, reference: str) -> Response:
+    # The ticket first: another team's staff learn nothing from what their input lacks.
+    ticket = _visible_ticket(call, reference)
+    data = _json()
+    chosen, reason = _staff_id(data, "assignee"), _string(data, "reason")
+    assignee = casework.member_of_team(call.session, ticket, chosen)
+    if assignee is None:
+        raise Refused(N_("There is no such colleague in this ticket's team."), field="assignee")
+    casework.assign(call.session, call.staff, ticket, assignee, reason, call.now)
+    return jsonify(ticket=_summary(ticket, call.now))
+
+
 @blueprint.post("/tickets/next")
 @authenticated
 def claim_next_ticket(call: Call) -> Response:
@@ -347,6 +361,16 @@ def _string(data: dict[str, Any], name: str, *, required: bool = True) -> str:
         raise _Answer(400, N_("Send {name} as a string."), name=name)
     if not storable(value):
         raise _Answer(400, _UNSTORABLE, name=name)
+    return value
+
+
+def _staff_id(data: dict[str, Any], name: str) -> int:
+    value = data.get(name)
+    # bool is an int in Python, but true is no one's id.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Answer(400, N_("Send {name} as a staff member's id (a number)."), name=name)
+    if not 1 <= value <= params.DB_INT_MAX:
+        raise Refused(N_("There is no such colleague in this ticket's team."), field=name)
     return value
 
 

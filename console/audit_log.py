@@ -115,6 +115,7 @@ ACTIONS: Mapping[str, str] = {
     "view": N_("Ticket viewed"),
     "view_attachment": N_("Photo or file opened"),
     "claim": N_("Taken"),
+    "assign": N_("Assigned to a colleague"),
     "reply": N_("Reply sent"),
     "note": N_("Note written"),
     "status": N_("Status changed"),
@@ -122,6 +123,7 @@ ACTIONS: Mapping[str, str] = {
     "transfer": N_("Handed to another team"),
     "refer": N_("Referred to an agency"),
     "close": N_("Closed"),
+    "contact": N_("Contact logged"),
     "sla_warning": N_("Due-time warning sent"),
     "safety_alarm": N_("Safety alarm"),
     "safety_possible": N_("Possible danger asked about"),
@@ -174,6 +176,9 @@ KEYS: Mapping[str, str] = {
     "teams": N_("Teams"),
     "team_id": N_("Team"),
     "outcome": N_("Outcome"),
+    "method": N_("How"),
+    "channel": N_("Came in by"),
+    "follow_up": N_("Next step on"),
     "status": N_("Status"),
     "role": N_("Role"),
     "required": N_("Required for"),
@@ -299,7 +304,7 @@ def _value(action: str, key: str, value: Any, names: Names) -> str:
         return word
     if key in ("due",):
         return _time(text)
-    if key == "until" or (action == "export" and key in ("from", "to")):
+    if key in ("until", "follow_up") or (action == "export" and key in ("from", "to")):
         return _day(text)
     if key.endswith("seconds") and isinstance(value, int | float):
         return duration(timedelta(seconds=abs(value)))
@@ -331,11 +336,17 @@ def _word(action: str, key: str, text: str, names: Names) -> str | None:
     if key in ("from", "to"):
         moved = {
             "transfer": tables["team"],
+            "assign": tables["staff_id"],
             "status": tables["status"],
             "urgency": tables["urgency"],
             "salon_status": lambda code: labels.label(_salon_statuses(), code),
         }.get(action)
         return moved(text) if moved else None
+    if action == "contact" and key in ("method", "outcome"):
+        table = labels.CONTACT_KINDS if key == "method" else labels.CONTACT_OUTCOMES
+        return labels.label(table, text)
+    if key == "channel":
+        return labels.label(labels.CHANNEL_NAMES, text)
     if key == "how":
         return labels.label(_watch_outcomes(), text)
     if key in ("report", "consent", "password"):

@@ -51,6 +51,28 @@ CONTACT_METHODS: Mapping[str, str] = {
     "visit": N_("A visit requested"),
 }
 CONTACT_TIMES: Mapping[str, str] = dict(consultation_questions.WHEN)
+# How a ticket reached the council (Ticket.channel).
+CHANNEL_NAMES: Mapping[str, str] = {
+    "line": N_("LINE"),
+    "phone": N_("Phone call"),
+    "desk": N_("Visit to the desk"),
+    "home_visit": N_("Home visit"),
+    "minsei": N_("Referral from a welfare commissioner"),
+}
+# The contact log (storage.contacts): how staff reached the resident, and what came of it.
+CONTACT_KINDS: Mapping[str, str] = {
+    "phone": N_("Phone call"),
+    "visit": N_("Visit"),
+    "letter": N_("Letter"),
+}
+CONTACT_OUTCOMES: Mapping[str, str] = {
+    "reached": N_("Spoke with them"),
+    "no_answer": N_("No answer"),
+    "message_left": N_("Left a message"),
+    "not_home": N_("Not at home"),
+    "sent": N_("Letter sent"),
+    "other": N_("Other"),
+}
 KINDS: Mapping[str, str] = {
     "consultation": N_("Consultation"),
     "staff": N_("Asked to talk to a person"),

@@ -28,7 +28,8 @@ class Entry:
 
 
 NAV: list[Entry] = [
-    Entry("console.queue", N_("Queue"), active=("console.queue", "console.ticket")),
+    Entry("console.queue", N_("Queue"), active=("console.queue", "console.ticket_page")),
+    Entry("console.ticket_new", N_("Open a ticket"), active=("console.ticket_new",)),
     Entry("console.watch_list", N_("Watch-over"), active=("console.watch",), watch_over=True),
     Entry("console.report", N_("Reports"), ("admin", "supervisor"), ("console.report",)),
     Entry(

@@ -303,6 +303,20 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/v1/tickets/{reference}/assign": _action(
+        "Give an open ticket to a named colleague in its team (an active member), with a "
+        "reason shown on the ticket and kept in the audit log. Through the same one "
+        "conditional update as claiming: if the ticket changed hands meanwhile, 409.",
+        _object(
+            ["assignee", "reason"],
+            assignee={
+                "type": "integer",
+                "description": "The colleague's staff id (as in Person).",
+            },
+            reason={"type": "string", "description": "Not empty; at most 2,000 characters."},
+        ),
+        **{"409": _problem("The ticket changed hands meanwhile.")},
+    ),
     "/api/v1/tickets/{reference}/reply": {
         "post": {
             "summary": "Send a message to the resident in LINE, through the outbox.",
@@ -375,8 +389,8 @@ def document(server: str = "") -> dict[str, Any]:
             "title": "madoguchi staff API",
             "version": VERSION,
             "description": (
-                "Casework for the welfare council's staff: queues, claiming, replies into "
-                "LINE, notes, transfer, referral and closing. Make a token with "
+                "Casework for the welfare council's staff: queues, claiming, assigning, replies "
+                "into LINE, notes, transfer, referral and closing. Make a token with "
                 "`madoguchi staff token EMAIL`."
             ),
         },

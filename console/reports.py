@@ -22,8 +22,8 @@ from console.auth import requires
 from console.context import client_ip, now, work
 from console.i18n import _, duration
 from locales import TOWN_TZ
-from storage import audit, casework, csv_cells
-from storage.models import OUTCOMES, Team, Ticket
+from storage import audit, casework, csv_cells, tickets
+from storage.models import CHANNELS, OUTCOMES, Team, Ticket
 
 # Longer ranges make one slow query for little use; a year covers the annual report.
 MAX_DAYS = 366
@@ -44,6 +44,8 @@ class TeamReport:
     outcomes: dict[str, int] = field(default_factory=dict)
     first_responses: list[float] = field(default_factory=list)
     unanswered: int = 0
+    # Opened, by how each came in (LINE, a phone call, the desk …): they add up to `opened`.
+    channels: dict[str, int] = field(default_factory=dict)
 
     @property
     def median_first_response(self) -> timedelta | None:
@@ -82,6 +84,8 @@ def build(session: Session, teams: list[Team], first: date, last: date) -> list[
         select(Ticket.team_id, func.count()).where(in_teams, created).group_by(Ticket.team_id)
     ):
         reports[team_id].opened = count
+    for team_id, counts in tickets.opened_by_channel(session, list(reports), start, end).items():
+        reports[team_id].channels = counts
     closed = (Ticket.resolved_at >= start) & (Ticket.resolved_at < end)
     for team_id, outcome, count in session.execute(
         select(Ticket.team_id, Ticket.outcome, func.count())
@@ -109,6 +113,10 @@ def _columns() -> list[tuple[str, str]]:
     ]
 
 
+def _channel_columns() -> list[tuple[str, str]]:
+    return [(code, labels.label(labels.CHANNEL_NAMES, code)) for code in CHANNELS]
+
+
 def report_page() -> str:
     first, last = _range()
     with work() as (session, staff):
@@ -120,6 +128,7 @@ def report_page() -> str:
         "console/reports.html",
         reports=reports,
         outcome_columns=_columns(),
+        channel_columns=_channel_columns(),
         first=first,
         last=last,
         teams=team_choices,
@@ -151,11 +160,13 @@ def report_csv() -> Response:
 
 def _csv(reports: list[TeamReport], first: date, last: date) -> Response:
     columns = _columns()
+    channels = _channel_columns()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
         csv_cells.row(
             [_("Team"), _("Opened"), _("Closed")]
+            + [_("Opened by: {channel}", channel=name) for _code, name in channels]
             + [name for _code, name in columns]
             + [_("Median first response (minutes)"), _("Not yet answered")]
         )
@@ -166,6 +177,7 @@ def _csv(reports: list[TeamReport], first: date, last: date) -> Response:
         writer.writerow(
             csv_cells.row(
                 [report.name, report.opened, report.closed]
+                + [report.channels.get(code, 0) for code, _name in channels]
                 + [report.outcomes.get(code, 0) for code, _name in columns]
                 + ["" if median is None else round(median.total_seconds() / 60), report.unanswered]
             )

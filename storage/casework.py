@@ -5,8 +5,9 @@ Rules every function here keeps:
   None, so routes answer 404 and never reveal that it exists.
 - Every change (and every view) writes an audit entry in the caller's transaction; `history`
   reads them back for a ticket's timeline (status changes, transfers, referrals, closing).
-- Every assignment goes through `claim`, one conditional UPDATE, so two people (or the
-  auto-assigner and a person) can never both get one ticket.
+- Every assignment (`claim`, and `assign` to a named colleague) goes through one
+  conditional UPDATE (`_take`), so two people (or the auto-assigner and a person) can never
+  both get one ticket.
 - Bad input raises Refused (a ValueError) with a reason a person can act on, an English msgid
   translated where it is shown; a lost race raises Conflict.
 """
@@ -57,6 +58,8 @@ ANSWERED = "answered"
 SAFETY_ACTIONS = ("safety_alarm", "safety_possible")
 # Statuses of a ticket someone is working on (it counts towards their auto-assign cap).
 WORKING_STATUSES = ("assigned", "in_progress", "waiting")
+# Audit actions of a ticket changing hands, with a reason for the receiver (`handovers`).
+HANDOVER_ACTIONS = ("transfer", "assign")
 
 
 def is_admin(staff: Staff) -> bool:
@@ -173,31 +176,127 @@ def claim(
 ) -> bool:
     """Take an unassigned new ticket; True for exactly one of any number of concurrent callers.
 
-    One conditional UPDATE: the row lock it takes (PostgreSQL) or the write lock every
-    transaction holds (SQLite, BEGIN IMMEDIATE) makes the second caller see the first one's
-    assignee and change nothing. This is the only place an assignee is set.
+    One conditional UPDATE (`_take`): the row lock it takes (PostgreSQL) or the write lock
+    every transaction holds (SQLite, BEGIN IMMEDIATE) makes the second caller see the first
+    one's assignee and change nothing.
     """
     if not staff.active:
         return False
-    statement = (
-        update(Ticket)
-        .where(
-            Ticket.id == ticket.id,
-            Ticket.assignee_id.is_(None),
-            Ticket.status == "new",
-            _visible_to(staff),
-        )
-        .values(assignee_id=staff.id, status="assigned", updated_at=now)
-        .execution_options(synchronize_session=False)
+    taken = _take(
+        session,
+        ticket,
+        staff,
+        now,
+        held_by=None,
+        allowed=(Ticket.status == "new") & _visible_to(staff),
     )
-    taken = session.execute(statement).rowcount == 1
-    # Either way the caller now sees who has the ticket.
-    session.refresh(ticket)
     if taken:
         audit.record(
             session, "claim", now, staff=staff, ticket=ticket, detail={"auto": True} if auto else {}
         )
     return taken
+
+
+def assign(
+    session: Session,
+    staff: Staff,
+    ticket: Ticket,
+    assignee: Staff,
+    reason: str,
+    now: datetime,
+    *,
+    held_by: int | Literal["as read"] | None = "as read",
+) -> None:
+    """Give an open ticket to a named colleague in its team, with a reason shown on the ticket.
+
+    The same conditional UPDATE as `claim` (`_take`): it changes the ticket only if it is
+    still held by `held_by` (the assignee the caller saw; by default the one read in this
+    transaction) and `assignee` is still an active member of the ticket's team, so two people
+    never both hold it and a colleague who took it a moment ago is not silently overridden.
+    A new ticket becomes assigned; a ticket being worked on keeps its status. The reason is
+    in the audit entry, which the ticket page and `handovers` read back.
+
+    Refused for a closed ticket, an empty or too long reason, an assignee outside the team or
+    inactive, or the person who has it already; Conflict when the ticket changed meanwhile.
+    """
+    _require_open(ticket)
+    reason = _text(reason, "reason", MAX_REASON)
+    if held_by == "as read":
+        held_by = ticket.assignee_id
+    if not assignee.active or not any(t.id == ticket.team_id for t in assignee.teams):
+        raise Refused(
+            N_("{name} is not an active member of this ticket's team."),
+            field="assignee",
+            name=assignee.name,
+        )
+    if assignee.id == ticket.assignee_id:
+        raise Refused(N_("{name} has this ticket already."), field="assignee", name=assignee.name)
+    # Still in the team it was read in (a transfer unassigns), and the assignee still in it.
+    member = select(staff_teams.c.staff_id).where(
+        staff_teams.c.team_id == ticket.team_id,
+        staff_teams.c.staff_id == assignee.id,
+    )
+    active = select(Staff.id).where(Staff.id == assignee.id, Staff.active.is_(True))
+    taken = _take(
+        session,
+        ticket,
+        assignee,
+        now,
+        held_by=held_by,
+        allowed=(
+            Ticket.status.in_(OPEN_STATUSES)
+            & (Ticket.team_id == ticket.team_id)
+            & _visible_to(staff)
+            & member.exists()
+            & active.exists()
+        ),
+    )
+    if not taken:
+        raise Conflict(N_("This ticket changed a moment ago: look at it again before assigning."))
+    audit.record(
+        session,
+        "assign",
+        now,
+        staff=staff,
+        ticket=ticket,
+        detail={"from": held_by, "to": assignee.id, "reason": reason},
+    )
+
+
+def team_members(session: Session, ticket: Ticket) -> list[Staff]:
+    """The active members of the ticket's team, by name: whom it may be assigned to."""
+    return list(
+        session.scalars(
+            select(Staff)
+            .join(staff_teams, staff_teams.c.staff_id == Staff.id)
+            .where(staff_teams.c.team_id == ticket.team_id, Staff.active.is_(True))
+            .order_by(Staff.name, Staff.id)
+        )
+    )
+
+
+def staff_named(session: Session, ids: set[int]) -> list[Staff]:
+    """The staff members with these ids (to name who did what in a ticket's history)."""
+    if not ids:
+        return []
+    return list(session.scalars(select(Staff).where(Staff.id.in_(ids))))
+
+
+def member_of_team(session: Session, ticket: Ticket, staff_id: int) -> Staff | None:
+    """The staff member with this id if they are an active member of the ticket's team."""
+    return next((m for m in team_members(session, ticket) if m.id == staff_id), None)
+
+
+def handovers(session: Session, ticket: Ticket) -> list[AuditEntry]:
+    """The ticket's hand-overs, oldest first: transfers to another team and assignments to a
+    colleague, each with who did it, when and the reason written for the receiver."""
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.ticket_id == ticket.id, AuditEntry.action.in_(HANDOVER_ACTIONS))
+            .order_by(AuditEntry.at, AuditEntry.id)
+        )
+    )
 
 
 def claim_next(session: Session, staff: Staff, team_id: int, now: datetime) -> Ticket | None:
@@ -296,6 +395,8 @@ def reply(
     if not ticket.is_open:
         raise Refused(N_("This ticket is closed; replies go to open tickets only."))
     resident = ticket.resident
+    if not resident.line_user_id:
+        raise Refused(N_("This resident is not on LINE. Please call or visit them."))
     if not resident.following:
         raise Refused(
             N_("The resident has blocked the account, so LINE cannot deliver. Please call them.")
@@ -705,6 +806,38 @@ def delete_canned_response(
 
 
 # --- the pieces --------------------------------------------------------------------------
+
+
+def _take(
+    session: Session,
+    ticket: Ticket,
+    to: Staff,
+    now: datetime,
+    *,
+    held_by: int | None,
+    allowed: ColumnElement[bool],
+) -> bool:
+    """The one place an assignee is set: one conditional UPDATE, True if it changed the row.
+
+    It changes the ticket only while it is still held by `held_by` (None: nobody) and
+    `allowed` holds; a concurrent caller waits for the row (PostgreSQL) or the write lock
+    (SQLite) and then finds the condition false. A new ticket becomes assigned.
+    """
+    holder = Ticket.assignee_id.is_(None) if held_by is None else Ticket.assignee_id == held_by
+    statement = (
+        update(Ticket)
+        .where(Ticket.id == ticket.id, holder, allowed)
+        .values(
+            assignee_id=to.id,
+            status=case((Ticket.status == "new", "assigned"), else_=Ticket.status),
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    taken = session.execute(statement).rowcount == 1
+    # Either way the caller now sees who has the ticket.
+    session.refresh(ticket)
+    return taken
 
 
 def _visible_to(staff: Staff) -> ColumnElement[bool]:

@@ -24,7 +24,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage import attachments as kept_attachments
-from storage import audit, outbox, residents
+from storage import audit, contacts, outbox, residents
 from storage import watch as watch_store
 from storage.models import (
     OPEN_STATUSES,
@@ -170,6 +170,8 @@ def _words_of(session: Session, resident: Resident) -> list[str]:
     words = [resident.display_name or ""]
     for ticket in session.scalars(select(Ticket).where(Ticket.resident_id == resident.id)):
         words.append(str((ticket.contact or {}).get("phone") or ""))
+        # A ticket staff opened names the person to contact (storage.tickets.open_for_channel).
+        words.append(str((ticket.contact or {}).get("name") or ""))
         for entry in ticket.messages:
             if entry.author == "resident":
                 words += [entry.body, *_place_words(entry.attachments)]
@@ -206,6 +208,8 @@ def _forget_tickets(
             # The bot's answers and staff's notes may repeat a phone number or a name.
             entry.body = _redacted(entry.body, words)
         ticket.contact = {}
+        for logged in contacts.of_ticket(session, ticket):
+            logged.note = _redacted(logged.note, words)
         ticket.outcome_note = _redacted(ticket.outcome_note, words) or None
         ticket.referral = {
             key: _redacted(value, words) if isinstance(value, str) else value

@@ -30,7 +30,10 @@ def enqueue(
     """Queue messages for one chat, five to a row; only the first row may use the reply token.
 
     `quiet` messages arrive without a sound or a banner (news that all is well).
+    A resident staff met by phone or at the desk has no LINE address: nothing goes to nobody.
     """
+    if not to:
+        raise ValueError("a message needs a LINE user to go to")
     rows = []
     for start in range(0, len(messages), MAX_MESSAGES_PER_REQUEST):
         first = start == 0

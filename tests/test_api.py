@@ -37,6 +37,7 @@ SPEC = OpenAPI.from_dict(openapi.document(HOST))
 TICKET_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/tickets/{ref}", None),
     ("POST", "/api/v1/tickets/{ref}/claim", None),
+    ("POST", "/api/v1/tickets/{ref}/assign", {"assignee": 1, "reason": "地区の担当"}),
     ("POST", "/api/v1/tickets/{ref}/reply", {"body": "こんにちは"}),
     ("POST", "/api/v1/tickets/{ref}/note", {"body": "memo"}),
     ("POST", "/api/v1/tickets/{ref}/status", {"status": "waiting"}),
@@ -361,6 +362,46 @@ def test_status_transfer_refer_and_close_through_the_api(setup: Setup) -> None:
             for e in session.scalars(select(AuditEntry).where(AuditEntry.staff_id.is_not(None)))
         }
     assert {"status", "transfer", "refer", "close", "claim"} <= actions
+
+
+def test_assign_to_a_colleague_through_the_api(setup: Setup) -> None:
+    reference = setup.ticket()
+    api = setup.api("aoki")
+    baba, chiba = setup.office.staff["baba"], setup.office.staff["chiba"]
+    given = api.post(
+        f"/api/v1/tickets/{reference}/assign", {"assignee": baba, "reason": "地区の担当"}
+    )
+    assert given.status_code == 200 and given.json is not None
+    assert given.json["ticket"]["assignee"] == {"id": baba, "name": "baba"}
+    assert given.json["ticket"]["status"] == "assigned"
+    mine = setup.api("baba").get("/api/v1/tickets?view=mine").json
+    assert mine is not None and [t["reference"] for t in mine["tickets"]] == [reference]
+    read = api.get(f"/api/v1/tickets/{reference}").json
+    assert read is not None
+    [entry] = [e for e in read["ticket"]["history"] if e["action"] == "assign"]
+    assert entry["detail"] == {"from": None, "to": baba, "reason": "地区の担当"}
+    assert entry["staff"]["name"] == "aoki"
+
+    for body, status, field_name in (
+        ({"assignee": chiba, "reason": "x"}, 422, "assignee"),  # 高齢・介護's
+        ({"assignee": 2_000_000_000, "reason": "x"}, 422, "assignee"),
+        ({"assignee": 0, "reason": "x"}, 422, "assignee"),
+        ({"assignee": baba, "reason": "x"}, 422, "assignee"),  # has it already
+        ({"assignee": setup.office.staff["aoki"], "reason": " "}, 422, "reason"),
+        ({"assignee": True, "reason": "x"}, 400, None),
+        ({"assignee": str(baba), "reason": "x"}, 400, None),
+        ({"assignee": baba}, 400, None),
+    ):
+        answer = api.post(f"/api/v1/tickets/{reference}/assign", body)
+        assert answer.status_code == status, (body, answer.json)
+        assert answer.json is not None and answer.json.get("field") == field_name, body
+    back = api.post(
+        f"/api/v1/tickets/{reference}/assign",
+        {"assignee": setup.office.staff["aoki"], "reason": "休暇のため"},
+    )
+    assert back.status_code == 200 and back.json is not None
+    assert back.json["ticket"]["assignee"]["name"] == "aoki"
+    assert _count(setup.db, AuditEntry, AuditEntry.action == "assign") == 2
 
 
 def test_a_reply_to_a_resident_who_blocked_the_account_is_refused(setup: Setup) -> None:

@@ -435,6 +435,111 @@ def test_transfer_sends_it_unassigned_to_the_other_queue_with_a_new_sla(
         }
 
 
+# --- assigning to a named colleague ----------------------------------------------------
+
+
+def test_assign_gives_the_ticket_to_a_colleague_with_a_reason_and_it_is_in_their_queue(
+    db: Database, office: Office
+) -> None:
+    reference = _open(db, office)
+    with db.transaction() as session:
+        aoki = staff(session, office.staff["aoki"])
+        baba = staff(session, office.staff["baba"])
+        found = ticket(session, reference)
+        assert [m.name for m in casework.team_members(session, found)] == ["aoki", "baba"]
+        casework.assign(session, aoki, found, baba, "地区の担当のため", NOW)
+        assert (found.assignee_id, found.status) == (baba.id, "assigned")
+        mine = casework.queue(session, baba, team_id=None, view="mine", now=NOW)
+        assert [t.reference for t in mine] == [reference]
+        assert casework.queue(session, aoki, team_id=None, view="mine", now=NOW) == []
+        assert casework.queue_counts(session, baba, office.teams["marugoto"])["mine"] == 1
+    with db.transaction() as session:
+        [entry] = casework.handovers(session, ticket(session, reference))
+        assert (entry.action, entry.staff_id) == ("assign", office.staff["aoki"])
+        assert entry.detail == {
+            "from": None,
+            "to": office.staff["baba"],
+            "reason": "地区の担当のため",
+        }
+
+
+def test_reassigning_keeps_the_work_going_and_needs_the_holder_the_caller_saw(
+    db: Database, office: Office
+) -> None:
+    reference = _open(db, office)
+    with db.transaction() as session:
+        aoki = staff(session, office.staff["aoki"])
+        baba = staff(session, office.staff["baba"])
+        found = ticket(session, reference)
+        assert casework.claim(session, baba, found, NOW)
+        casework.set_status(session, baba, found, "in_progress", NOW)
+        casework.assign(session, baba, found, aoki, "来週から休暇のため", NOW)
+        # Being worked on, it stays in progress, now aoki's.
+        assert (found.assignee_id, found.status) == (aoki.id, "in_progress")
+        # Someone who still sees baba as the holder cannot take it from aoki unseen.
+        with pytest.raises(Conflict):
+            casework.assign(session, aoki, found, baba, "戻します", NOW, held_by=baba.id)
+        assert found.assignee_id == aoki.id
+        with pytest.raises(Refused, match="already"):
+            casework.assign(session, baba, found, aoki, "again", NOW)
+    with db.transaction() as session:
+        entries = casework.handovers(session, ticket(session, reference))
+        assert [(e.detail["from"], e.detail["to"]) for e in entries] == [
+            (office.staff["baba"], office.staff["aoki"])
+        ]
+    assert _actions(db, reference).count("claim") == 1
+
+
+def test_an_assignment_made_on_a_stale_page_loses_to_a_claim(db: Database, office: Office) -> None:
+    reference = _open(db, office)
+    with db.transaction() as session:
+        aoki = staff(session, office.staff["aoki"])
+        baba = staff(session, office.staff["baba"])
+        found = ticket(session, reference)
+        assert casework.claim(session, baba, found, NOW)
+        # aoki's page showed nobody holding it.
+        with pytest.raises(Conflict):
+            casework.assign(session, aoki, found, aoki, "私が対応します", NOW, held_by=None)
+        assert found.assignee_id == baba.id
+    assert "assign" not in _actions(db, reference)
+
+
+def test_only_an_active_member_of_the_ticket_s_team_can_be_assigned(
+    db: Database, office: Office
+) -> None:
+    reference = _open(db, office)
+    with db.transaction() as session:
+        aoki = staff(session, office.staff["aoki"])
+        baba = staff(session, office.staff["baba"])
+        chiba = staff(session, office.staff["chiba"])  # 高齢・介護
+        boss = staff(session, office.staff["boss"])  # an admin, in no team
+        found = ticket(session, reference)
+        for outsider in (chiba, boss):
+            with pytest.raises(Refused) as refused:
+                casework.assign(session, aoki, found, outsider, "x", NOW)
+            assert refused.value.field == "assignee"
+        with pytest.raises(Refused) as refused:
+            casework.assign(session, aoki, found, baba, "  ", NOW)
+        assert refused.value.field == "reason"
+        baba.active = False
+        session.flush()
+        assert [m.name for m in casework.team_members(session, found)] == ["aoki"]
+        with pytest.raises(Refused):
+            casework.assign(session, aoki, found, baba, "x", NOW)
+        # An admin may hand it to a member, though not be handed it.
+        casework.assign(session, boss, found, aoki, "地区の担当", NOW)
+        assert found.assignee_id == aoki.id
+        casework.close(session, aoki, found, "solved", "", NOW)
+        baba.active = True
+        with pytest.raises(Refused, match="closed"):
+            casework.assign(session, aoki, found, baba, "x", NOW)
+    # Nobody outside the team can even find it to assign.
+    with db.transaction() as session:
+        assert (
+            casework.get_visible(session, staff(session, office.staff["chiba"]), reference) is None
+        )
+
+
 def test_a_transfer_needs_a_reason(db: Database, office: Office) -> None:
     reference = _open(db, office)
     with db.transaction() as session:

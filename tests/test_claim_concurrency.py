@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from storage import casework
 from storage.db import Database
 from storage.models import AuditEntry, Ticket
+from storage.refusals import Conflict, Refused
 
 THREADS = 20
 TICKETS = 100
@@ -127,3 +128,59 @@ def test_take_clicked_by_twenty_at_once(db_url: str, db: Database, order: str) -
 
     got = _run_together(db_url, people, click_take_on_everything)
     _assert_each_claimed_once(db, got, references)
+
+
+def test_take_and_assign_to_a_colleague_at_once_give_each_ticket_to_one_person(
+    db_url: str, db: Database
+) -> None:
+    """Half click "Take", half assign each ticket to the colleague beside them, all from pages
+    that showed it unassigned: one conditional update decides, so every ticket changes hands
+    once, to the one person whose step won, and the losers are told (Conflict)."""
+    _team_id, people, references = _queue_of_a_hundred(db)
+    partner = {person: people[(n + 1) % len(people)] for n, person in enumerate(people)}
+    won: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def take_or_assign(own: Database, person: int) -> list[str]:
+        mine = list(references)
+        random.Random(person).shuffle(mine)
+        changed: list[str] = []
+        for reference in mine:
+            try:
+                with own.transaction() as session:
+                    member = session.get_one(casework.Staff, person)
+                    ticket = casework.get_visible(session, member, reference)
+                    assert ticket is not None
+                    if person % 2:
+                        colleague = session.get_one(casework.Staff, partner[person])
+                        casework.assign(
+                            session, member, ticket, colleague, "地区の担当", NOW, held_by=None
+                        )
+                        holder = colleague.id
+                    elif casework.claim(session, member, ticket, NOW):
+                        holder = person
+                    else:
+                        continue
+            except Conflict:
+                continue
+            except Refused as refused:
+                # Only ever "has it already": it went to that colleague first.
+                assert refused.field == "assignee", refused
+                continue
+            with lock:
+                assert reference not in won, f"{reference} changed hands twice"
+                won[reference] = holder
+            changed.append(reference)
+        return changed
+
+    _run_together(db_url, people, take_or_assign)
+    assert sorted(won) == sorted(references), "some ticket was never taken"
+    with db.transaction() as session:
+        holders = dict(session.execute(select(Ticket.reference, Ticket.assignee_id)).all())
+        steps = session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action.in_(("claim", "assign")))
+        )
+    assert steps == TICKETS
+    assert {reference: holders[reference] for reference in references} == won

@@ -40,7 +40,7 @@ from bot.scheduler import Scheduler
 from console import labels
 from flows import checkin, checkin_sweep
 from flows.safety import rules as safety_rules
-from storage import attachments, casework, outbox, routing, tickets
+from storage import attachments, casework, contacts, outbox, routing, tickets
 from storage.db import Database
 from storage.models import (
     AuditEntry,
@@ -105,6 +105,9 @@ def codes(db: Database) -> set[str]:
         labels.KINDS,
         labels.CATEGORIES,
         labels.CONTACT_METHODS,
+        labels.CHANNEL_NAMES,
+        labels.CONTACT_KINDS,
+        labels.CONTACT_OUTCOMES,
         labels.ROLES,
     ):
         found |= set(table)
@@ -225,6 +228,10 @@ def _consultation(db: Database, office: Office) -> str:
         assert aoki is not None
         casework.claim(session, aoki, current, NOW)
         casework.note(session, aoki, current, "長男から電話あり", NOW)
+        baba = session.get(Staff, office.staff["baba"])
+        assert baba is not None
+        casework.assign(session, aoki, current, baba, "地区の担当のため", NOW)
+        casework.assign(session, baba, current, aoki, "休暇のため", NOW)
         reply = casework.reply(session, aoki, current, "明日お電話します", NOW)
         row = session.get(OutboxMessage, reply.outbox_id)
         outbox.settle(row, outbox.SENT, NOW, via="push")
@@ -235,6 +242,39 @@ def _consultation(db: Database, office: Office) -> str:
         casework.close(session, aoki, closed, "solved", "", NOW - timedelta(days=29))
         casework.refer(session, aoki, current, "市 生活支援課", "世帯の状況", NOW)
         return current.reference
+
+
+def _phone_call(db: Database, office: Office) -> str:
+    """A ticket staff opened for a 民生委員's referral about someone not on LINE, with a visit
+    in its contact log and a next step that is due (so the queue shows it)."""
+    with db.transaction() as session:
+        aoki = session.get(Staff, office.staff["aoki"])
+        assert aoki is not None
+        ticket = tickets.open_for_channel(
+            session,
+            aoki,
+            channel="minsei",
+            now=NOW,
+            worry="一人暮らしで最近見かけないと民生委員から",
+            categories=["care", "money"],
+            about="neighbour",
+            urgency="soon",
+            name="民生 つなぎ",
+            phone="0465-00-3333",
+            referrer="民生 花子",
+        )
+        casework.claim(session, aoki, ticket, NOW)
+        contacts.record(
+            session,
+            aoki,
+            ticket,
+            method="visit",
+            outcome="not_home",
+            note="不在。郵便受けに手紙",
+            now=NOW,
+            next_action_on=contacts.town_day(NOW),
+        )
+        return ticket.reference
 
 
 @pytest.fixture
@@ -250,6 +290,7 @@ def town(db: Database) -> Town:
     references = {
         "safety": _safety_alarm(db),
         "consultation": _consultation(db, office),
+        "phone": _phone_call(db, office),
     }
     with db.transaction() as session:
         watch_ticket = session.scalars(select(Ticket).where(Ticket.kind == "watch")).first()
@@ -289,7 +330,7 @@ QUERIES: dict[str, list[dict[str, str]]] = {
         for view in ("new", "mine", "waiting", "open")
     ],
     "console.queue_live": [{"team": "marugoto", "view": "open"}],
-    "console.audit_log": [{}, {"action": "transfer"}],
+    "console.audit_log": [{}, {"action": "transfer"}, {"action": "assign"}],
     "console.watch_list": [{}, {"today": "escalated"}],
     "console.watch_enrol": [{}, {"q": "見守"}],
     "console.erase_form": [{"who": "{safety}"}],

@@ -442,6 +442,108 @@ def test_note_status_transfer_refer_and_close_are_recorded(
     assert "transfer" in audit_actions(db, second) and "close" in audit_actions(db, third)
 
 
+def test_assigning_to_a_colleague_shows_why_on_the_ticket_and_lands_in_their_queue(
+    app: Flask, db: Database, office: Office
+) -> None:
+    reference = open_ticket(db, office)
+    browser = signed_in(app, db, office, "aoki")
+    page = browser.get(f"/console/tickets/{reference}").text
+    # The team's active members, by name; not 高齢・介護's chiba, not the admin.
+    assert "同じチームの職員に担当を割り当てる" in page
+    picker = re.search(r'<select name="assignee" id="assign-to">(.*?)</select>', page, re.S)
+    assert picker is not None
+    assert re.findall(r">([^<]+)</option>", picker.group(1)) == ["aoki", "baba"]
+    baba = office.staff["baba"]
+
+    assert browser.post(f"/console/tickets/{reference}/assign", {"reason": "x"}).status_code == 400
+    outsider = browser.follow(
+        browser.post(
+            f"/console/tickets/{reference}/assign",
+            {"assignee": office.staff["chiba"], "reason": "x", "held_by": ""},
+        )
+    )
+    assert "このチケットのチームの職員を選んでください" in outsider.text
+    no_reason = browser.follow(
+        browser.post(
+            f"/console/tickets/{reference}/assign",
+            {"assignee": baba, "reason": " ", "held_by": ""},
+        )
+    )
+    assert "入力してください" in no_reason.text
+
+    assigned = browser.follow(
+        browser.post(
+            f"/console/tickets/{reference}/assign",
+            {"assignee": baba, "reason": "東富水地区の担当のため", "held_by": ""},
+        )
+    )
+    words = text_of(assigned.text)
+    assert f"{reference}をbabaさんの担当にしました。" in words
+    # Near the top and in the thread (staff only), not only in the audit log.
+    assert "担当をbabaさんに割り当て — 東富水地区の担当のため" in words, words
+    assert words.index("担当をbabaさんに割り当て") < words.index("やりとり")
+    assert words.count("東富水地区の担当のため") == 2
+    assert "担当の割り当て" in words
+    with db.transaction() as session:
+        found = ticket(session, reference)
+        assert (found.assignee_id, found.status) == (baba, "assigned")
+        [entry] = casework.handovers(session, found)
+        assert (entry.action, entry.detail["reason"]) == ("assign", "東富水地区の担当のため")
+
+    # baba finds it in 自分の担当.
+    theirs = signed_in(app, db, office, "baba")
+    mine = theirs.get("/console/queue?view=mine").text
+    assert set(re.findall(r'data-focus-key="open-([^"]+)"', mine)) == {reference}
+
+    # A page that still showed nobody holding it cannot take it from baba unseen.
+    stale = browser.follow(
+        browser.post(
+            f"/console/tickets/{reference}/assign",
+            {"assignee": office.staff["aoki"], "reason": "私が", "held_by": ""},
+        )
+    )
+    assert "もう一度確かめてから割り当ててください" in stale.text
+    back = browser.follow(
+        browser.post(
+            f"/console/tickets/{reference}/assign",
+            {"assignee": office.staff["aoki"], "reason": "休暇のため", "held_by": baba},
+        )
+    )
+    words = text_of(back.text)
+    assert "担当をbabaさんからaokiさんへ変更 — 休暇のため" in words
+    with db.transaction() as session:
+        assert ticket(session, reference).assignee_id == office.staff["aoki"]
+
+
+def test_the_receiving_team_reads_why_a_ticket_was_handed_to_them(
+    app: Flask, db: Database, office: Office
+) -> None:
+    reference = open_ticket(db, office)
+    sender = signed_in(app, db, office, "aoki")
+    sender.post(
+        f"/console/tickets/{reference}/transfer",
+        {"team": "kourei", "reason": "介護保険の申請が中心のため"},
+    )
+    receiver = signed_in(app, db, office, "chiba")
+    words = text_of(receiver.get(f"/console/tickets/{reference}").text)
+    # A line near the top, before the conversation, with who handed it over.
+    line = "引き継ぎ：福祉まるごと相談より — 介護保険の申請が中心のため"
+    assert line in words, words
+    assert words.index(line) < words.index("やりとり")
+    assert "(aoki," in words
+    # And in the thread, as a staff-only entry.
+    assert "福祉まるごと相談から高齢・介護（地域包括支援センター）へ引き継ぎ" in words
+    assert words.count("介護保険の申請が中心のため") == 2
+
+    english = Browser.of(app)
+    email = give_password(db, office.staff["chiba"])
+    english.sign_in(email)
+    english.post("/console/language", {"lang": "en", "next": "/console/queue"})
+    words = text_of(english.get(f"/console/tickets/{reference}").text)
+    assert "Handed over from 福祉まるごと相談 — 介護保険の申請が中心のため" in words
+    assert "Hand-over" in words
+
+
 def test_raising_the_urgency_on_the_ticket_page_brings_the_deadline_in(
     app: Flask, db: Database, office: Office
 ) -> None:

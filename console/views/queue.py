@@ -106,6 +106,7 @@ def _queue_context(session: Session, staff: Staff, filters: Filters) -> dict[str
     counts: dict[str, int] = {}
     emergencies: list[Row] = []
     due_soon: list[Row] = []
+    follow_ups: list[Row] = []
     if team is not None:
         filters = Filters(
             team.slug,
@@ -134,6 +135,11 @@ def _queue_context(session: Session, staff: Staff, filters: Filters) -> dict[str
         ]
         emergencies = [row for row in every_open if row.urgency == "emergency"]
         due_soon = [row for row in every_open if row.deadline.state in ("soon", "overdue")]
+        # The contact log's next steps that came due: mine first, then the team's.
+        follow_ups = sorted(
+            (row for row in every_open if row.follow_up_due),
+            key=lambda row: row.assignee != staff.name,
+        )
     return {
         "teams": [(each.slug, each.name) for each in teams],
         "team": (team.slug, team.name) if team else None,
@@ -142,6 +148,7 @@ def _queue_context(session: Session, staff: Staff, filters: Filters) -> dict[str
         "rows": rows,
         "emergencies": emergencies,
         "due_soon": due_soon,
+        "follow_ups": follow_ups,
         "categories": labels.choices(labels.CATEGORIES),
         "statuses": [(code, labels.label(labels.STATUS_NAMES, code)) for code in OPEN_STATUSES],
         "updated_at": moment,

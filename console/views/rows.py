@@ -13,8 +13,8 @@ from flask import url_for
 from sqlalchemy.orm import Session
 
 from console import labels
-from console.i18n import _, duration, local_time
-from storage import casework
+from console.i18n import _, duration, local_date, local_time
+from storage import casework, contacts
 from storage.models import Ticket
 
 # Audit entries the safety check writes on a ticket, and how sure each one was.
@@ -60,6 +60,9 @@ class Row:
     created: str
     deadline: Deadline
     can_claim: bool
+    # The next step the contact log set: "" for none, due from the start of its day on.
+    follow_up: str = ""
+    follow_up_due: bool = False
 
     @classmethod
     def of(cls, ticket: Ticket, now: datetime, warn_before: timedelta) -> Row:
@@ -79,7 +82,20 @@ class Row:
             created=local_time(ticket.created_at),
             deadline=Deadline.of(ticket, now, warn_before),
             can_claim=ticket.assignee_id is None and ticket.is_open,
+            follow_up=follow_up(ticket, now),
+            follow_up_due=contacts.follow_up_due(ticket, now),
         )
+
+
+def follow_up(ticket: Ticket, moment: datetime) -> str:
+    """The next step the contact log set, in words: due today, overdue since, or on a day."""
+    if ticket.follow_up_at is None or not ticket.is_open:
+        return ""
+    if contacts.follow_up_due(ticket, moment):
+        if contacts.town_day(ticket.follow_up_at) == contacts.town_day(moment):
+            return _("Next step due today")
+        return _("Next step was due {day}", day=local_date(ticket.follow_up_at))
+    return _("Next step on {day}", day=local_date(ticket.follow_up_at))
 
 
 def resident_name(ticket: Ticket) -> str:

@@ -7,7 +7,7 @@ exactly as absent as one that never existed (404, same page).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from flask import (
     Blueprint,
@@ -23,15 +23,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from console import casework_with_words, labels
+from console import casework_with_words, labels, params
 from console.auth import safe_next
 from console.context import app_services, client_ip, now, work
 from console.i18n import _, local_date, local_time, reason
-from console.views.rows import Deadline, danger, resident_name, watch_alert
+from console.views.intake import contact_form, contact_rows
+from console.views.rows import Deadline, danger, follow_up, resident_name, watch_alert
 from storage import attachments, audit, casework, routing, watch
 from storage.models import (
     OPEN_STATUSES,
     URGENCIES,
+    AuditEntry,
     Consent,
     District,
     Staff,
@@ -67,6 +69,9 @@ SHOWN_ELSEWHERE = {
     "reason",
     "round_id",
     "due_at",
+    # Staff-opened tickets (console/views/intake.py): the channel and who referred them.
+    "channel",
+    "referrer",
 }
 
 
@@ -77,7 +82,17 @@ def register(blueprint: Blueprint) -> None:
         "ticket_attachment",
         attachment,
     )
-    for action in ("claim", "reply", "note", "status", "urgency", "transfer", "refer", "close"):
+    for action in (
+        "claim",
+        "assign",
+        "reply",
+        "note",
+        "status",
+        "urgency",
+        "transfer",
+        "refer",
+        "close",
+    ):
         blueprint.add_url_rule(
             f"/tickets/<reference>/{action}",
             f"ticket_{action}",
@@ -111,13 +126,23 @@ def _render(
 ) -> str:
     moment = now()
     resident = ticket.resident
+    moves = _handovers(session, ticket)
     return render_template(
         "console/ticket.html",
         ticket=_header(ticket, staff, moment),
         summary=_summary(session, ticket),
         danger=danger(session, ticket),
         profile=_profile(session, staff, ticket),
-        thread=_thread(session, ticket),
+        contacts=contact_rows(session, ticket),
+        contact_form=contact_form(),
+        follow_up=follow_up(ticket, moment),
+        thread=_thread(session, ticket, moves),
+        arrived=_arrived(ticket, moves),
+        colleagues=[
+            (member.id, member.name)
+            for member in casework.team_members(session, ticket)
+            if member.id != ticket.assignee_id
+        ],
         canned=[
             (canned.title, canned.body)
             for canned in casework.canned_responses(session, ticket.team, resident.language)
@@ -149,6 +174,7 @@ class Header:
     urgency_label: str
     team: str
     assignee: str
+    assignee_id: int | None
     created: str
     first_response: str
     # When the answer is due (the SLA, following the urgency), in the town's time.
@@ -173,6 +199,7 @@ def _header(ticket: Ticket, staff: Staff, moment: Any) -> Header:
         urgency_label=labels.label(labels.URGENCY_NAMES, ticket.urgency),
         team=ticket.team.name,
         assignee=ticket.assignee.name if ticket.assignee else "",
+        assignee_id=ticket.assignee_id,
         created=local_time(ticket.created_at),
         first_response=local_time(ticket.first_response_at),
         due=local_time(ticket.sla_due_at) if ticket.is_open else "",
@@ -190,12 +217,19 @@ def _header(ticket: Ticket, staff: Staff, moment: Any) -> Header:
 def _summary(session: Session, ticket: Ticket) -> list[tuple[str, str]]:
     """The intake answers as (question, answer) rows a person reads at a glance."""
     contact = ticket.contact or {}
+    intake = ticket.intake or {}
     rows = [
+        (
+            _("Came in by"),
+            labels.label(labels.CHANNEL_NAMES, ticket.channel) if ticket.channel != "line" else "",
+        ),
+        (_("Referred by"), str(intake.get("referrer") or "")),
         (_("What it is about"), labels.labels(labels.CATEGORIES, ticket.categories)),
         (_("Who it is about"), labels.label(labels.ABOUT_NAMES, ticket.about)),
         (_("District"), ticket.district.name if ticket.district else ""),
         (_("Urgency"), labels.label(labels.URGENCY_NAMES, ticket.urgency)),
         (_("How to contact"), labels.label(labels.CONTACT_METHODS, contact.get("method"))),
+        (_("Contact name"), str(contact.get("name") or "")),
         (_("Phone"), str(contact.get("phone") or "")),
         (_("When to contact"), labels.label(labels.CONTACT_TIMES, contact.get("when"))),
         (_("Consent"), _consent(session, ticket)),
@@ -242,6 +276,7 @@ def _profile(session: Session, staff: Staff, ticket: Ticket) -> dict[str, Any]:
         "language": labels.label(labels.LANGUAGE_NAMES, resident.language),
         "district": district.name if district else "",
         "following": resident.following,
+        "on_line": bool(resident.line_user_id),
         "watch": _watch_status(session, ticket),
         "since": local_time(resident.followed_at or resident.created_at),
         "earlier": [
@@ -309,14 +344,23 @@ def attachment(reference: str, attachment_id: int) -> Response:
     return response
 
 
-def _thread(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
+def _thread(session: Session, ticket: Ticket, moves: list[Handover]) -> list[dict[str, Any]]:
+    """The conversation, with each hand-over (team or colleague) as an internal entry in it."""
     messages = list(ticket.messages)
     deliveries = casework.delivery_statuses(session, messages)
     kept = attachments.of_messages(session, (message.id for message in messages))
-    return [
-        _entry(ticket, message, deliveries.get(message.id), kept.get(message.id, []))
+    entries = [
+        (
+            message.created_at,
+            1,
+            _entry(ticket, message, deliveries.get(message.id), kept.get(message.id, [])),
+        )
         for message in messages
     ]
+    entries += [(move.at, 0, move.entry()) for move in moves]
+    # Stable: messages keep their order; a hand-over comes before what was said at its moment.
+    entries.sort(key=lambda item: (item[0], item[1]))
+    return [entry for _at, _rank, entry in entries]
 
 
 def _attachment_view(ticket: Ticket, found: TicketAttachment) -> dict[str, Any]:
@@ -343,6 +387,7 @@ def _entry(
     sent = [item.get("type") for item in message.attachments or [] if isinstance(item, dict)]
     return {
         "kind": message.author,
+        "headline": "",
         "author": author,
         "at": local_time(message.created_at),
         "at_iso": message.created_at.isoformat(),
@@ -352,6 +397,101 @@ def _entry(
         "kept": [_attachment_view(ticket, found) for found in kept],
         "delivery": delivery,
     }
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A ticket changing hands, in words: to another team, or to a named colleague."""
+
+    kind: str  # "handover" (to a team) or "assignment" (to a colleague)
+    at: Any
+    by: str
+    headline: str
+    reason: str
+    # A transfer: the team's slug it went to and the name of the one it came from;
+    # an assignment: the colleague's id.
+    to: Any
+    came_from: str = ""
+
+    def entry(self) -> dict[str, Any]:
+        """As an internal entry of the thread."""
+        return {
+            "kind": self.kind,
+            "author": self.by,
+            "at": local_time(self.at),
+            "at_iso": self.at.isoformat(),
+            "headline": self.headline,
+            "body": self.reason,
+            "stickers": 0,
+            "attachments": 0,
+            "kept": [],
+            "delivery": None,
+        }
+
+
+def _handovers(session: Session, ticket: Ticket) -> list[Handover]:
+    """The ticket's transfers and assignments, oldest first, with names for the codes kept."""
+    entries = casework.handovers(session, ticket)
+    if not entries:
+        return []
+    teams = {team.slug: team.name for team in session.scalars(select(Team))}
+    ids = {entry.staff_id for entry in entries if entry.staff_id}
+    for entry in entries:
+        if entry.action == "assign":
+            detail = entry.detail or {}
+            ids.update(v for v in (detail.get("from"), detail.get("to")) if isinstance(v, int))
+    people = {person.id: person.name for person in casework.staff_named(session, ids)}
+    return [_handover(entry, teams, people) for entry in entries]
+
+
+def _handover(entry: AuditEntry, teams: dict[str, str], people: dict[int, str]) -> Handover:
+    detail = entry.detail or {}
+    by = people.get(entry.staff_id, "") if entry.staff_id else ""
+    reason = str(detail.get("reason") or "")
+    if entry.action == "transfer":
+        old = teams.get(str(detail.get("from")), _("another team"))
+        new = teams.get(str(detail.get("to")), _("another team"))
+        headline = _("Handed over from {old} to {new}", old=old, new=new)
+        return Handover("handover", entry.at, by, headline, reason, detail.get("to"), old)
+    old_id, new_id = detail.get("from"), detail.get("to")
+    new = people.get(new_id, _("a colleague")) if isinstance(new_id, int) else _("a colleague")
+    if isinstance(old_id, int) and old_id in people:
+        headline = _("Assigned to {name} (was {old})", name=new, old=people[old_id])
+    else:
+        headline = _("Assigned to {name}", name=new)
+    return Handover("assignment", entry.at, by, headline, reason, new_id)
+
+
+def _arrived(ticket: Ticket, moves: list[Handover]) -> list[dict[str, str]]:
+    """What the people who have the ticket now read first, near the top of the page: why it
+    came to their team (the last transfer, if it brought it here) and why to its assignee
+    (the last assignment after that transfer, if the ticket is still theirs)."""
+    shown: list[dict[str, str]] = []
+    last_transfer = max((n for n, m in enumerate(moves) if m.kind == "handover"), default=-1)
+    if last_transfer >= 0 and moves[last_transfer].to == ticket.team.slug:
+        move = moves[last_transfer]
+        shown.append(
+            {
+                "kind": move.kind,
+                "headline": _("Handed over from {team}", team=move.came_from),
+                "reason": move.reason,
+                "by": move.by,
+                "at": local_time(move.at),
+            }
+        )
+    assignments = [m for m in moves[last_transfer + 1 :] if m.kind == "assignment"]
+    if assignments and ticket.assignee_id is not None and assignments[-1].to == ticket.assignee_id:
+        move = assignments[-1]
+        shown.append(
+            {
+                "kind": move.kind,
+                "headline": move.headline,
+                "reason": move.reason,
+                "by": move.by,
+                "at": local_time(move.at),
+            }
+        )
+    return shown
 
 
 # ---- Actions -----------------------------------------------------------------------------------
@@ -378,6 +518,37 @@ def claim(reference: str) -> Response:
         return _back(reference)
     flash(_("Someone else took this one first."), "error")
     return redirect(target or url_for("console.ticket_page", reference=reference))
+
+
+def assign(reference: str) -> Response:
+    """Give the ticket to a named colleague of its team, with a reason shown on the ticket.
+
+    The form carries the assignee the page showed (`held_by`): if someone took the ticket
+    since, the assignment is refused rather than taking it from them unseen.
+    """
+    chosen = params.form_id("assignee")
+    if chosen is None:
+        abort(400, description="choose a colleague")
+    why = _text("reason", SHORT_MAX * 5)
+    # Absent (not from the page): whoever has it as read now.
+    held_by: int | Literal["as read"] | None = (
+        params.form_id("held_by") if "held_by" in request.form else "as read"
+    )
+    with work() as (session, staff):
+        ticket = _visible(session, staff, reference)
+        assignee = casework.member_of_team(session, ticket, chosen)
+        if assignee is None:
+            flash(_("Choose a colleague from this ticket's team."), "error")
+            return _back(reference)
+        name = assignee.name
+        try:
+            with session.begin_nested():
+                casework.assign(session, staff, ticket, assignee, why, now(), held_by=held_by)
+        except ValueError as refused:
+            flash(reason(refused), "error")
+            return _back(reference)
+    flash(_("{reference} is now assigned to {name}.", reference=reference, name=name), "success")
+    return _back(reference)
 
 
 def reply(reference: str) -> Any:
@@ -498,6 +669,7 @@ def close(reference: str) -> Response:
 
 ACTIONS = {
     "claim": claim,
+    "assign": assign,
     "reply": reply,
     "note": note,
     "status": status,

@@ -7,6 +7,7 @@ the tests compare the migrations against.
 from storage.models.attachments import ATTACHMENT_STATUSES, TicketAttachment
 from storage.models.base import Base
 from storage.models.console import ConsoleSession
+from storage.models.contacts import CONTACT_METHODS, CONTACT_OUTCOMES, TicketContact
 from storage.models.core import (
     Conversation,
     InboxEvent,
@@ -26,6 +27,7 @@ from storage.models.staff import (
     Team,
 )
 from storage.models.tickets import (
+    CHANNELS,
     OPEN_STATUSES,
     OUTCOMES,
     STATUSES,
@@ -53,6 +55,9 @@ from storage.models.watch import (
 __all__ = [
     "ATTACHMENT_STATUSES",
     "AUDIENCES",
+    "CHANNELS",
+    "CONTACT_METHODS",
+    "CONTACT_OUTCOMES",
     "KINDS",
     "OPEN_ROUND_STATES",
     "OPEN_STATUSES",
@@ -88,6 +93,7 @@ __all__ = [
     "Team",
     "Ticket",
     "TicketAttachment",
+    "TicketContact",
     "TicketMessage",
     "WatchCodeAttempt",
     "WatchEnrolment",

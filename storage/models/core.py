@@ -29,7 +29,9 @@ class Resident(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    line_user_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # None for someone staff met by phone or at the desk who is not on LINE: nothing is sent
+    # to them (storage.outbox.enqueue refuses an empty address).
+    line_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     display_name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(16), default="ja")
     # Where they live, once a flow has asked; consultations and salon searches start from it.

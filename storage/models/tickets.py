@@ -21,6 +21,9 @@ URGENCIES = ("emergency", "today", "soon", "anytime")
 # How a closed ticket ended; the reports count these. "answered": a watch-over alarm the
 # resident ended by answering (storage.casework.resolve_by_answer).
 OUTCOMES = ("solved", "referred", "watching", "unreachable", "other", "answered")
+# Where a ticket came in: LINE (the bot filed it), or staff opened it for a phone call, a visit
+# to the desk (来所), a home visit (訪問) or a referral from a 民生委員.
+CHANNELS = ("line", "phone", "desk", "home_visit", "minsei")
 
 
 class Ticket(Base):
@@ -37,6 +40,8 @@ class Ticket(Base):
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     # consultation, staff (talk to a person), watch (a check-in round), safety (danger words).
     kind: Mapped[str] = mapped_column(String(20))
+    # CHANNELS: how it reached the council.
+    channel: Mapped[str] = mapped_column(String(12), default="line", server_default="line")
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
     # self, family, neighbour — whom the worry is about.
     about: Mapped[str | None] = mapped_column(String(20))
@@ -61,6 +66,9 @@ class Ticket(Base):
     sla_due_at: Mapped[datetime | None]
     # Set when the team was told the SLA is near, so the alert goes out once.
     sla_warned_at: Mapped[datetime | None]
+    # The day (its start, town time) the contact log set for the next step; from then on the
+    # ticket shows in its queue as due (storage.contacts).
+    follow_up_at: Mapped[datetime | None]
 
     resident: Mapped[Resident] = relationship()
     team: Mapped[Team] = relationship()
