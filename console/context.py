@@ -16,8 +16,9 @@ from typing import Protocol, cast
 from flask import Flask, abort, current_app, g, request
 from sqlalchemy.orm import Session
 
+from storage import casework
 from storage.db import Database
-from storage.models import Staff
+from storage.models import Staff, Ticket
 
 # The key under which the app keeps its services (bot.services registers them there).
 EXTENSION = "madoguchi"
@@ -93,3 +94,11 @@ def work() -> Iterator[tuple[Session, Staff]]:
         if staff is None or not staff.active:
             abort(401)
         yield session, staff
+
+
+def visible_ticket(session: Session, staff: Staff, reference: str) -> Ticket:
+    """The ticket if `staff` may see it; otherwise 404, as for a ticket that does not exist."""
+    ticket = casework.get_visible(session, staff, reference[:40])
+    if ticket is None:
+        abort(404)
+    return ticket

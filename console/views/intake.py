@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from console import forms, labels, params
-from console.context import client_ip, now, work
+from console.context import client_ip, now, visible_ticket, work
 from console.i18n import _, local_date, local_time, reason
 from console.views.rows import resident_name
 from storage import casework, contacts, tickets
@@ -122,13 +122,6 @@ def _form(session: Session, chosen: dict[str, Any], error: str | None = None) ->
 # ---- The contact log ------------------------------------------------------------------------
 
 
-def _visible(session: Session, staff: Staff, reference: str) -> Ticket:
-    ticket = casework.get_visible(session, staff, reference[:40])
-    if ticket is None:
-        abort(404)
-    return ticket
-
-
 def log_contact(reference: str) -> Response:
     method = request.form.get("method", "")
     outcome = request.form.get("outcome", "")
@@ -142,7 +135,7 @@ def log_contact(reference: str) -> Response:
     if raw_day and next_day is None:
         abort(400, description="the next step is a date written yyyy-mm-dd")
     with work() as (session, staff):
-        ticket = _visible(session, staff, reference)
+        ticket = visible_ticket(session, staff, reference)
         try:
             with session.begin_nested():
                 contacts.record(
@@ -219,7 +212,7 @@ class Event:
 
 def record(reference: str) -> str:
     with work() as (session, staff):
-        ticket = _visible(session, staff, reference)
+        ticket = visible_ticket(session, staff, reference)
         moment = now()
         casework.mark_viewed(session, staff, ticket, moment, ip=client_ip())
         return render_template(

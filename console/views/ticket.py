@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response
 
 from console import casework_with_words, labels, params
 from console.auth import safe_next
-from console.context import app_services, client_ip, now, work
+from console.context import app_services, client_ip, now, visible_ticket, work
 from console.i18n import _, local_date, local_time, reason
 from console.views.intake import contact_form, contact_rows
 from console.views.rows import Deadline, danger, follow_up, resident_name, watch_alert
@@ -101,16 +101,9 @@ def register(blueprint: Blueprint) -> None:
         )
 
 
-def _visible(session: Session, staff: Staff, reference: str) -> Ticket:
-    ticket = casework.get_visible(session, staff, reference[:40])
-    if ticket is None:
-        abort(404)
-    return ticket
-
-
 def ticket_page(reference: str) -> str:
     with work() as (session, staff):
-        ticket = _visible(session, staff, reference)
+        ticket = visible_ticket(session, staff, reference)
         casework.mark_viewed(session, staff, ticket, now(), ip=client_ip())
         return _render(session, staff, ticket)
 
@@ -312,7 +305,7 @@ def _watch_status(session: Session, ticket: Ticket) -> str:
 def attachment(reference: str, attachment_id: int) -> Response:
     """A photo or file a resident sent, to staff who may open its ticket (404 to anyone else)."""
     with work() as (session, staff):
-        ticket = _visible(session, staff, reference)
+        ticket = visible_ticket(session, staff, reference)
         found = session.scalar(
             select(TicketAttachment)
             .join(TicketMessage, TicketMessage.id == TicketAttachment.ticket_message_id)
@@ -511,7 +504,7 @@ def _text(name: str, limit: int) -> str:
 def claim(reference: str) -> Response:
     target = safe_next(request.form.get("next")) if request.form.get("next") else None
     with work() as (session, staff):
-        ticket = _visible(session, staff, reference)
+        ticket = visible_ticket(session, staff, reference)
         taken = casework.claim(session, staff, ticket, now())
     if taken:
         flash(_("You have taken {reference}.", reference=reference), "success")
@@ -535,7 +528,7 @@ def assign(reference: str) -> Response:
         params.form_id("held_by") if "held_by" in request.form else "as read"
     )
     with work() as (session, staff):
-        ticket = _visible(session, staff, reference)
+        ticket = visible_ticket(session, staff, reference)
         assignee = casework.member_of_team(session, ticket, chosen)
         if assignee is None:
             flash(_("Choose a colleague from this ticket's team."), "error")
@@ -554,7 +547,7 @@ def assign(reference: str) -> Response:
 def reply(reference: str) -> Any:
     body = _text("body", REPLY_MAX)
     with work() as (session, staff):
-        ticket = _visible(session, staff, reference)
+        ticket = visible_ticket(session, staff, reference)
         try:
             with session.begin_nested():
                 casework_with_words.reply(session, staff, ticket, body, now())
@@ -567,7 +560,7 @@ def reply(reference: str) -> Any:
 def note(reference: str) -> Any:
     body = _text("body", NOTE_MAX)
     with work() as (session, staff):
-        ticket = _visible(session, staff, reference)
+        ticket = visible_ticket(session, staff, reference)
         try:
             with session.begin_nested():
                 casework.note(session, staff, ticket, body, now())
@@ -580,7 +573,7 @@ def note(reference: str) -> Any:
 def _change(reference: str, change: Any, done: str) -> Response:
     """Run one change on the ticket; a refusal comes back as a message on the same page."""
     with work() as (session, staff):
-        ticket = _visible(session, staff, reference)
+        ticket = visible_ticket(session, staff, reference)
         try:
             with session.begin_nested():
                 change(session, staff, ticket)
@@ -622,7 +615,7 @@ def transfer(reference: str) -> Response:
     if not why:
         abort(400, description="say why the ticket moves to another team")
     with work() as (session, staff):
-        ticket = _visible(session, staff, reference)
+        ticket = visible_ticket(session, staff, reference)
         team = routing.team_by_slug(session, slug)
         if team is None:
             abort(400, description="no such team")
