@@ -78,10 +78,10 @@ class Worker:
         `send=False` a separate `madoguchi sender` process sends instead: making 100,000
         check-ins and sending them then no longer take turns at one Python interpreter.
         """
-        log.info("worker started%s", "" if send else " (a sender process sends)")
-        # The safety reader's dictionary and model (about half a second) load now, not
-        # while the first resident waits for an answer.
+        # The safety reader's dictionary and model (a second or more) load now, not while the
+        # first resident waits for an answer; "started" is said once the worker can work.
         safety.warm()
+        log.info("worker started%s", "" if send else " (a sender process sends)")
         sending = (
             threading.Thread(
                 target=self.sender.run_until,
