@@ -18,7 +18,7 @@ from console import labels, params
 from console.auth import requires
 from console.context import work
 from console.i18n import _, duration, gettext, language, local_date, local_time
-from locales import N_, TOWN_TZ
+from locales import N_, TOWN_TZ, start_of_town_day
 from storage.models import AuditEntry, District, Staff, Team, Ticket
 
 PAGE = 100
@@ -26,11 +26,6 @@ PAGE = 100
 
 def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/admin/audit", "audit_log", requires("admin")(audit_log))
-
-
-def day_start(day: date) -> datetime:
-    """Midnight in Tokyo of `day`, as the aware datetime the database compares."""
-    return datetime.combine(day, time(0), tzinfo=TOWN_TZ)
 
 
 def audit_log() -> str:
@@ -46,9 +41,9 @@ def audit_log() -> str:
     if action:
         query = query.where(AuditEntry.action == action)
     if first:
-        query = query.where(AuditEntry.at >= day_start(first))
+        query = query.where(AuditEntry.at >= start_of_town_day(first))
     if last:
-        query = query.where(AuditEntry.at < day_start(last + timedelta(days=1)))
+        query = query.where(AuditEntry.at < start_of_town_day(last + timedelta(days=1)))
     if before:
         query = query.where(AuditEntry.id < before)
     with work() as (session, _admin):

@@ -17,11 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from console import labels, params
-from console.audit_log import day_start
 from console.auth import requires
 from console.context import client_ip, now, work
 from console.i18n import _, duration
-from locales import TOWN_TZ
+from locales import TOWN_TZ, start_of_town_day
 from storage import audit, casework, csv_cells, tickets
 from storage.models import CHANNELS, OUTCOMES, Team, Ticket
 
@@ -76,7 +75,7 @@ def _teams(staff: Any, slug: str | None) -> list[Team]:
 
 
 def build(session: Session, teams: list[Team], first: date, last: date) -> list[TeamReport]:
-    start, end = day_start(first), day_start(last + timedelta(days=1))
+    start, end = start_of_town_day(first), start_of_town_day(last + timedelta(days=1))
     reports = {team.id: TeamReport(team.slug, team.name) for team in teams}
     in_teams = Ticket.team_id.in_(list(reports))
     created = (Ticket.created_at >= start) & (Ticket.created_at < end)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +20,17 @@ from babel.support import NullTranslations, Translations
 # Every time of day the town speaks of (opening hours, check-in times, salon dates) is here;
 # every stored time is UTC.
 TOWN_TZ = ZoneInfo("Asia/Tokyo")
+
+
+def town_date(moment: datetime) -> date:
+    """The day `moment` falls on in the town."""
+    return moment.astimezone(TOWN_TZ).date()
+
+
+def start_of_town_day(day: date) -> datetime:
+    """The first moment of `day` in the town, as the aware datetime the database compares."""
+    return datetime.combine(day, time(0), tzinfo=TOWN_TZ)
+
 
 LOCALES = Path(__file__).resolve().parent
 DEFAULT_LANGUAGE = "ja"

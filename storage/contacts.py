@@ -7,12 +7,12 @@ Every entry is audited; the first contact with the resident is the ticket's firs
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from locales import N_, TOWN_TZ
+from locales import N_, start_of_town_day, town_date
 from storage import audit
 from storage.models import CONTACT_METHODS, CONTACT_OUTCOMES, Staff, Ticket, TicketContact
 from storage.refusals import Refused
@@ -44,12 +44,12 @@ def record(
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise Refused(N_("The note is too long."), field="note")
-    today = town_day(now)
+    today = town_date(now)
     if next_action_on is not None and not today <= next_action_on:
         raise Refused(N_("The next step cannot be in the past."), field="next_action_on")
     if next_action_on is not None and (next_action_on - today).days > MAX_DAYS_AHEAD:
         raise Refused(N_("The next step is more than a year away."), field="next_action_on")
-    follow_up = day_start(next_action_on) if next_action_on is not None else None
+    follow_up = start_of_town_day(next_action_on) if next_action_on is not None else None
     entry = TicketContact(
         ticket_id=ticket.id,
         staff_id=staff.id,
@@ -102,12 +102,3 @@ def due_of(tickets: Sequence[Ticket], now: datetime) -> list[Ticket]:
     """Those of `tickets` whose next step is due, the longest waiting first."""
     due = [ticket for ticket in tickets if follow_up_due(ticket, now)]
     return sorted(due, key=lambda ticket: (ticket.follow_up_at, ticket.id))
-
-
-def town_day(moment: datetime) -> date:
-    return moment.astimezone(TOWN_TZ).date()
-
-
-def day_start(day: date) -> datetime:
-    """The first moment of `day` in the town's time zone."""
-    return datetime.combine(day, time(0), tzinfo=TOWN_TZ)

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, Integer, String, case, cast, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from locales import TOWN_TZ
+from locales import TOWN_TZ, start_of_town_day, town_date
 from storage import deadlines, routing
 from storage.deadlines import Due
 from storage.models import (
@@ -106,14 +106,6 @@ class Schedule:
 def parse_time_of_day(text: str) -> tuple[int, int]:
     hour, minute = text.split(":")
     return int(hour), int(minute)
-
-
-def town_date(moment: datetime) -> date:
-    return moment.astimezone(TOWN_TZ).date()
-
-
-def start_of_town_day(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), TOWN_TZ)
 
 
 # Deadline keys: one recurring row per enrolment, one step row per round.

@@ -16,6 +16,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 import console
+import locales
 from storage import business_time, casework, contacts, outbox, tickets
 from storage.db import Database
 from storage.models import AuditEntry, OutboxMessage, Resident, Staff, Team, Ticket
@@ -133,7 +134,7 @@ def test_staff_intake_refuses_what_a_person_must_fix(db: Database, office: Offic
 def test_the_contact_log_sets_the_next_step_and_the_first_response(
     db: Database, office: Office
 ) -> None:
-    day = contacts.town_day(NOW) + timedelta(days=2)
+    day = locales.town_date(NOW) + timedelta(days=2)
     with db.transaction() as session:
         aoki = session.get(Staff, office.staff["aoki"])
         assert aoki is not None
@@ -146,7 +147,7 @@ def test_the_contact_log_sets_the_next_step_and_the_first_response(
                 method="phone",
                 outcome="reached",
                 now=NOW,
-                next_action_on=contacts.town_day(NOW) - timedelta(days=1),
+                next_action_on=locales.town_date(NOW) - timedelta(days=1),
             )
         contacts.record(
             session,
@@ -159,10 +160,12 @@ def test_the_contact_log_sets_the_next_step_and_the_first_response(
             next_action_on=day,
         )
         assert ticket.first_response_at == NOW
-        assert ticket.follow_up_at == contacts.day_start(day)
+        assert ticket.follow_up_at == locales.start_of_town_day(day)
         # Due from the first moment of that day in the town, not before.
-        assert not contacts.follow_up_due(ticket, contacts.day_start(day) - timedelta(seconds=1))
-        assert contacts.follow_up_due(ticket, contacts.day_start(day))
+        assert not contacts.follow_up_due(
+            ticket, locales.start_of_town_day(day) - timedelta(seconds=1)
+        )
+        assert contacts.follow_up_due(ticket, locales.start_of_town_day(day))
         later = NOW + timedelta(hours=1)
         contacts.record(session, aoki, ticket, method="visit", outcome="reached", now=later)
         assert ticket.follow_up_at is None, "the step that was due was done"
@@ -209,7 +212,7 @@ def test_a_phone_call_ticket_with_a_next_action_date_comes_back_to_the_queue_tha
         assert ticket.channel == "phone"
 
     # The next step in three days; the form refuses nonsense without a 500.
-    day = contacts.town_day(NOW) + timedelta(days=3)
+    day = locales.town_date(NOW) + timedelta(days=3)
     assert (
         aoki.post(f"/console/tickets/{reference}/contact", {"method": "fax", "outcome": "x"})
     ).status_code == 400
@@ -232,7 +235,7 @@ def test_a_phone_call_ticket_with_a_next_action_date_comes_back_to_the_queue_tha
     assert "次の対応日が来た相談" not in text_of(aoki.get(queue).text)
     clock = app.extensions["madoguchi"].clock
     # The evening before (town time): not yet.
-    clock.advance(contacts.day_start(day) - NOW - timedelta(minutes=1))
+    clock.advance(locales.start_of_town_day(day) - NOW - timedelta(minutes=1))
     aoki = signed_in(app, db, office, "aoki")
     assert "次の対応日が来た相談" not in text_of(aoki.get(queue).text)
     # That day: back in the assignee's queue, flagged as due today (signed in that morning).

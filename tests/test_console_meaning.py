@@ -36,6 +36,7 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
+import locales
 from bot.scheduler import Scheduler
 from console import labels
 from flows import checkin, checkin_sweep
@@ -272,7 +273,7 @@ def _phone_call(db: Database, office: Office) -> str:
             outcome="not_home",
             note="不在。郵便受けに手紙",
             now=NOW,
-            next_action_on=contacts.town_day(NOW),
+            next_action_on=locales.town_date(NOW),
         )
         return ticket.reference
 

@@ -16,6 +16,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+import locales
 from console import forms, labels, params
 from console.context import client_ip, now, visible_ticket, work
 from console.i18n import _, local_date, local_time, reason
@@ -159,7 +160,7 @@ def log_contact(reference: str) -> Response:
 
 
 def _day(day: date) -> str:
-    return local_date(contacts.day_start(day))
+    return local_date(locales.start_of_town_day(day))
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ def contact_form() -> dict[str, Any]:
     return {
         "methods": labels.choices(labels.CONTACT_KINDS),
         "outcomes": labels.choices(labels.CONTACT_OUTCOMES),
-        "today": contacts.town_day(now()).isoformat(),
+        "today": locales.town_date(now()).isoformat(),
     }
 
 

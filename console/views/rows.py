@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from flask import url_for
 from sqlalchemy.orm import Session
 
+import locales
 from console import labels
 from console.i18n import _, duration, local_date, local_time
 from storage import casework, contacts
@@ -92,7 +93,7 @@ def follow_up(ticket: Ticket, moment: datetime) -> str:
     if ticket.follow_up_at is None or not ticket.is_open:
         return ""
     if contacts.follow_up_due(ticket, moment):
-        if contacts.town_day(ticket.follow_up_at) == contacts.town_day(moment):
+        if locales.town_date(ticket.follow_up_at) == locales.town_date(moment):
             return _("Next step due today")
         return _("Next step was due {day}", day=local_date(ticket.follow_up_at))
     return _("Next step on {day}", day=local_date(ticket.follow_up_at))
