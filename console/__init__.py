@@ -19,7 +19,7 @@ from console import admin, audit_log, auth, canned, erase, params, reports, salo
 from console.context import services_of
 from console.i18n import _, duration, language, local_date, local_time, reason
 from console.navigation import entries_for
-from console.views import intake, queue, ticket
+from console.views import intake, queue, resident, ticket
 from storage.refusals import Conflict, Refused
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ def create_blueprint() -> Blueprint:
     queue.register(blueprint)
     ticket.register(blueprint)
     intake.register(blueprint)
+    resident.register(blueprint)
     admin.register(blueprint)
     canned.register(blueprint)
     audit_log.register(blueprint)

@@ -18,15 +18,23 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import locales
-from console import casework_with_words, openapi, params
+from console import casework_with_words, labels, openapi, params
 from console.context import services_of
 from locales import N_
-from storage import casework, routing, staff_accounts
-from storage.models import District, Staff, Team, Ticket, TicketMessage
+from storage import casework, contacts, districts, routing, staff_accounts, tickets
+from storage.models import (
+    CONTACT_METHODS,
+    URGENCIES,
+    District,
+    Staff,
+    Team,
+    Ticket,
+    TicketContact,
+    TicketMessage,
+)
 from storage.refusals import Conflict, Refused
 from storage.storable import storable
 
@@ -139,6 +147,67 @@ def list_tickets(call: Call) -> Response:
     return jsonify(tickets=[_summary(ticket, call.now) for ticket in found])
 
 
+@blueprint.post("/tickets")
+@authenticated
+def open_ticket(call: Call) -> Response:
+    """A ticket for a phone call, a visit to the desk, a home visit or a 民生委員's referral:
+    the console's intake form (console/views/intake.py), routed and timed the same way."""
+    data = _json()
+    channel = _string(data, "channel")
+    worry = _string(data, "worry")
+    name, phone, referrer = (_string(data, key, required=False) for key in _WHO)
+    about = _string(data, "about", required=False) or None
+    urgency = _string(data, "urgency", required=False) or "anytime"
+    categories = _strings(data, "categories")
+    district = _string(data, "district", required=False)
+    earlier = _string(data, "resident_of", required=False)
+    take = data.get("take", False)
+    if not isinstance(take, bool):
+        raise _Answer(400, N_("Send {name} as true or false."), name="take")
+    if channel not in tickets.STAFF_CHANNELS:
+        raise Refused(N_("Choose how the consultation came in."), field="channel")
+    if urgency not in URGENCIES:
+        raise Refused(N_("Choose an urgency."), field="urgency")
+    if any(category not in labels.CATEGORIES for category in categories):
+        raise Refused(N_("Choose what it is about from the list."), field="categories")
+    district_id = None
+    if district:
+        found_district = districts.by_slug(call.session, district[:40])
+        if found_district is None:
+            raise Refused(N_("There is no such district."), field="district")
+        district_id = found_district.id
+    resident = None
+    if earlier:
+        found = casework.get_visible(call.session, call.staff, earlier)
+        if found is None:
+            raise Refused(
+                N_("No ticket of your teams has that reference number."), field="resident_of"
+            )
+        resident = found.resident
+    ticket = tickets.open_for_channel(
+        call.session,
+        call.staff,
+        channel=channel,
+        now=call.now,
+        worry=worry,
+        categories=categories,
+        about=about,
+        district_id=district_id,
+        urgency=urgency,
+        name=name,
+        phone=phone,
+        referrer=referrer,
+        resident=resident,
+    )
+    # Taken only if it went to one of the caller's own teams, as in the console.
+    if take and any(team.id == ticket.team_id for team in call.staff.teams):
+        casework.claim(call.session, call.staff, ticket, call.now)
+    return _created(ticket=_summary(ticket, call.now))
+
+
+_WHO = ("name", "phone", "referrer")
+
+
 @blueprint.get("/tickets/<reference>")
 @authenticated
 def read_ticket(call: Call, reference: str) -> Response:
@@ -198,6 +267,36 @@ def add_note(call: Call, reference: str) -> Response:
     return _created(message=_message(call.session, message), ticket=_summary(ticket, call.now))
 
 
+@blueprint.post("/tickets/<reference>/contacts")
+@authenticated
+def log_contact(call: Call, reference: str) -> Response:
+    """One call, visit or letter, what came of it, and the day of the next step (none: the
+    step that was due is done); on that day the ticket comes back to the top of its queue."""
+    data = _json()
+    kind, outcome = _string(data, "kind"), _string(data, "outcome")
+    note = _string(data, "note", required=False)
+    next_action_on = None
+    raw_day = data.get("next_action_on")
+    if raw_day is not None:
+        next_action_on = params.day(raw_day)
+        if next_action_on is None:
+            raise _Answer(400, N_("Send {name} as a day: yyyy-mm-dd."), name="next_action_on")
+    ticket = _visible_ticket(call, reference)
+    if kind not in CONTACT_METHODS:
+        raise Refused(N_("Choose how you contacted them."), field="kind")
+    entry = contacts.record(
+        call.session,
+        call.staff,
+        ticket,
+        method=kind,
+        outcome=outcome,
+        note=note,
+        next_action_on=next_action_on,
+        now=call.now,
+    )
+    return _created(contact=_contact(entry), ticket=_summary(ticket, call.now))
+
+
 @blueprint.post("/tickets/<reference>/status")
 @authenticated
 def change_status(call: Call, reference: str) -> Response:
@@ -250,6 +349,7 @@ def _summary(ticket: Ticket, now: datetime) -> dict[str, Any]:
     return {
         "reference": ticket.reference,
         "kind": ticket.kind,
+        "channel": ticket.channel,
         "status": ticket.status,
         "urgency": ticket.urgency,
         "categories": list(ticket.categories or []),
@@ -263,13 +363,17 @@ def _summary(ticket: Ticket, now: datetime) -> dict[str, Any]:
         "sla_due_at": _time(ticket.sla_due_at),
         "seconds_left": None if left is None or not ticket.is_open else int(left.total_seconds()),
         "overdue": casework.is_overdue(ticket, now),
+        "next_action_on": _day(ticket.follow_up_at) if ticket.is_open else None,
+        "next_action_due": contacts.follow_up_due(ticket, now),
     }
 
 
 def _detail(call: Call, ticket: Ticket) -> dict[str, Any]:
     resident = ticket.resident
     statuses = casework.delivery_statuses(call.session, ticket.messages)
-    people = {s.id: s for s in call.session.scalars(select(Staff))}
+    history = casework.history(call.session, ticket)
+    named = casework.staff_named(call.session, {e.staff_id for e in history if e.staff_id})
+    people = {person.id: person for person in named}
     return {
         **_summary(ticket, call.now),
         "about": ticket.about,
@@ -282,11 +386,12 @@ def _detail(call: Call, ticket: Ticket) -> dict[str, Any]:
             "display_name": resident.display_name,
             "language": resident.language,
             "following": resident.following,
-            "district": _district(call.session.get(District, resident.district_id))
+            "district": _district(districts.by_id(call.session, resident.district_id))
             if resident.district_id
             else None,
         },
         "messages": [_message(call.session, m, statuses) for m in ticket.messages],
+        "contacts": [_contact(entry) for entry in contacts.of_ticket(call.session, ticket)],
         "earlier": [
             {"reference": t.reference, "status": t.status, "created_at": _time(t.created_at)}
             for t in casework.earlier_tickets(call.session, call.staff, ticket)
@@ -298,7 +403,7 @@ def _detail(call: Call, ticket: Ticket) -> dict[str, Any]:
                 "staff": _person(people.get(entry.staff_id)) if entry.staff_id else None,
                 "detail": entry.detail or {},
             }
-            for entry in casework.history(call.session, ticket)
+            for entry in history
         ],
     }
 
@@ -319,6 +424,18 @@ def _message(
     }
 
 
+def _contact(entry: TicketContact) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "kind": entry.method,
+        "outcome": entry.outcome,
+        "note": entry.note,
+        "next_action_on": _day(entry.next_action_at),
+        "staff": _person(entry.staff),
+        "contacted_at": _time(entry.contacted_at),
+    }
+
+
 def _team(team: Team) -> dict[str, Any]:
     return {"slug": team.slug, "name": team.name, "name_en": team.name_en}
 
@@ -333,6 +450,11 @@ def _person(staff: Staff | None) -> dict[str, Any] | None:
 
 def _time(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
+
+
+def _day(moment: datetime | None) -> str | None:
+    """The day in the town a next step falls on (it is kept as the start of that day)."""
+    return None if moment is None else locales.town_date(moment).isoformat()
 
 
 # --- reading the request -----------------------------------------------------------------
@@ -362,6 +484,18 @@ def _string(data: dict[str, Any], name: str, *, required: bool = True) -> str:
     if not storable(value):
         raise _Answer(400, _UNSTORABLE, name=name)
     return value
+
+
+def _strings(data: dict[str, Any], name: str) -> list[str]:
+    """An optional list of strings (none given: an empty list)."""
+    value = data.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _Answer(400, N_("Send {name} as a list of strings."), name=name)
+    if not all(storable(item) for item in value):
+        raise _Answer(400, _UNSTORABLE, name=name)
+    return list(dict.fromkeys(value))
 
 
 def _staff_id(data: dict[str, Any], name: str) -> int:
@@ -398,10 +532,10 @@ def _visible_team(call: Call, slug: str) -> Team:
 
 
 def _district_id(session: Session, slug: str) -> int:
-    found = session.scalar(select(District.id).where(District.slug == slug[:40]))
+    found = districts.by_slug(session, slug[:40])
     if found is None:
         raise _Answer(400, N_("There is no such district."))
-    return found
+    return found.id
 
 
 def _ip() -> str | None:

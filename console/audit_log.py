@@ -157,6 +157,11 @@ ACTIONS: Mapping[str, str] = {
     "watch.resume": N_("Watch-over resumed"),
     "watch.outcome": N_("Check-in outcome recorded"),
     "watch.enrol": N_("Enrolled in watch-over"),
+    "resident.view": N_("Resident record viewed"),
+    "resident.edit": N_("Resident record changed"),
+    "resident.adopt": N_("Resident record: a ticket's value taken in"),
+    "resident.contact_add": N_("Resident record: contact added"),
+    "resident.contact_remove": N_("Resident record: contact removed"),
 }
 # Each detail's name; a key not here is shown as it is (a new one should be added).
 KEYS: Mapping[str, str] = {
@@ -215,6 +220,8 @@ KEYS: Mapping[str, str] = {
     "round": N_("Check-in"),
     "attachment": N_("Photo or file"),
     "erasure": N_("Erasure"),
+    "resident": N_("Record of resident"),
+    "contact": N_("Emergency contact"),
 }
 PERIOD: Mapping[str, str] = {"from": N_("From"), "to": N_("To")}
 # Whose doing, when it was not a staff member's.
@@ -239,6 +246,8 @@ RECORD_KEYS = {
     "round",
     "attachment",
     "erasure",
+    "resident",
+    "contact",
 }
 SAFETY_ACTIONS = {"safety_alarm", "safety_possible", "safety_repeat", "safety_concern"}
 
@@ -342,6 +351,8 @@ def _word(action: str, key: str, text: str, names: Names) -> str | None:
         return labels.label(table, text)
     if key == "channel":
         return labels.label(labels.CHANNEL_NAMES, text)
+    if key == "fields" and action.startswith("resident."):
+        return labels.label(labels.RECORD_FIELDS, text)
     if key == "how":
         return labels.label(_watch_outcomes(), text)
     if key in ("report", "consent", "password"):

@@ -100,6 +100,16 @@ WATCH_REASONS: Mapping[str, str] = {
     "blocked": N_("Blocked the LINE account while enrolled"),
 }
 
+# The resident record's fields (storage.resident_record).
+RECORD_FIELDS: Mapping[str, str] = {
+    "name": N_("Full name"),
+    "furigana": N_("Furigana"),
+    "address": N_("Home address"),
+    "phone": N_("Phone"),
+    "case_number": N_("Case number"),
+    "household": N_("Household"),
+}
+
 
 def label(table: Mapping[str, str], code: str | None) -> str:
     """The translated name of `code`, or the code itself when the table does not know it."""

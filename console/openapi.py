@@ -8,8 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from console.labels import CATEGORIES
 from storage.casework import SETTABLE_STATUSES, VIEWS
-from storage.models import OUTCOMES, STATUSES, URGENCIES
+from storage.contacts import MAX_NOTE as MAX_CONTACT_NOTE
+from storage.models import (
+    CHANNELS,
+    CONTACT_METHODS,
+    CONTACT_OUTCOMES,
+    OUTCOMES,
+    STATUSES,
+    URGENCIES,
+)
+from storage.tickets import ABOUT, MAX_NAME, MAX_PHONE, MAX_WORRY, STAFF_CHANNELS
 
 VERSION = "1.0.0"
 
@@ -31,6 +41,19 @@ _STRING = {"type": "string"}
 _TEXT_BODY = _object(
     ["body"],
     body={"type": "string", "description": "Not empty; a reply at most 25,000 characters."},
+)
+
+_DAY = {"type": "string", "format": "date", "description": "A day in the town: yyyy-mm-dd."}
+# What the codes mean: the API speaks codes (it is for programs), the console speaks words.
+_CHANNEL_WORDS = (
+    "How the consultation reached the council: line (the LINE account), phone (a phone "
+    "call), desk (a visit to the desk, 来所), home_visit (a home visit), minsei (a referral "
+    "from a welfare commissioner, 民生委員)."
+)
+_CONTACT_KIND_WORDS = "How staff reached the resident: phone, visit or letter."
+_CONTACT_OUTCOME_WORDS = (
+    "What came of it: reached (spoke with them), no_answer, message_left, not_home, "
+    "sent (a letter went out), other."
 )
 
 _DISTRICT = _object(["slug", "name"], slug=_STRING, name=_STRING)
@@ -73,9 +96,13 @@ SCHEMAS: dict[str, Any] = {
             "sla_due_at",
             "seconds_left",
             "overdue",
+            "channel",
+            "next_action_on",
+            "next_action_due",
         ],
         reference={"type": "string", "example": "C-2026-000123"},
         kind={"type": "string", "enum": ["consultation", "staff", "watch", "safety"]},
+        channel={"type": "string", "enum": list(CHANNELS), "description": _CHANNEL_WORDS},
         status={"type": "string", "enum": list(STATUSES)},
         urgency={"type": "string", "enum": list(URGENCIES)},
         categories={"type": "array", "items": _STRING},
@@ -93,6 +120,32 @@ SCHEMAS: dict[str, Any] = {
             "description": "Until the SLA is due; negative when overdue, null when closed.",
         },
         overdue={"type": "boolean"},
+        next_action_on=_nullable(
+            {
+                **_DAY,
+                "description": "The next step the contact log set (open tickets only); from "
+                "the start of that day the ticket comes first in its queue after emergencies "
+                "and overdue tickets.",
+            }
+        ),
+        next_action_due={
+            "type": "boolean",
+            "description": "True from the start of next_action_on (town time) on.",
+        },
+    ),
+    "Contact": _object(
+        ["id", "kind", "outcome", "note", "next_action_on", "staff", "contacted_at"],
+        id={"type": "integer"},
+        kind={"type": "string", "enum": list(CONTACT_METHODS), "description": _CONTACT_KIND_WORDS},
+        outcome={
+            "type": "string",
+            "enum": list(CONTACT_OUTCOMES),
+            "description": _CONTACT_OUTCOME_WORDS,
+        },
+        note=_STRING,
+        next_action_on=_nullable({**_DAY, "description": "The next step this contact set."}),
+        staff=_nullable_object(_PERSON),
+        contacted_at=_TIME,
     ),
     "Message": _object(
         ["id", "author", "staff", "body", "attachments", "created_at", "delivery"],
@@ -122,6 +175,7 @@ SCHEMAS: dict[str, Any] = {
                     "referral",
                     "resident",
                     "messages",
+                    "contacts",
                     "earlier",
                     "history",
                 ],
@@ -139,6 +193,11 @@ SCHEMAS: dict[str, Any] = {
                     district=_nullable_object(_DISTRICT),
                 ),
                 messages={"type": "array", "items": _ref("Message")},
+                contacts={
+                    "type": "array",
+                    "items": _ref("Contact"),
+                    "description": "The contact log: calls, visits and letters, oldest first.",
+                },
                 earlier={
                     "type": "array",
                     "items": _object(
@@ -208,6 +267,70 @@ def _action(summary: str, body: dict[str, Any], **responses: Any) -> dict[str, A
     }
 
 
+_NEW_TICKET = _object(
+    ["channel", "worry"],
+    channel={
+        "type": "string",
+        "enum": list(STAFF_CHANNELS),
+        "description": _CHANNEL_WORDS + " LINE consultations are filed by the bot, not here.",
+    },
+    worry={
+        "type": "string",
+        "description": f"The worry as they told it; not empty, at most {MAX_WORRY:,} characters.",
+    },
+    name={
+        "type": "string",
+        "description": "The person to contact; needed unless resident_of is given "
+        f"(at most {MAX_NAME} characters).",
+    },
+    phone={
+        "type": "string",
+        "description": f"Digits, hyphens, spaces, + and brackets; at most {MAX_PHONE} characters.",
+    },
+    referrer={"type": "string", "description": "The welfare commissioner who referred it."},
+    about={
+        "type": "string",
+        "enum": list(ABOUT),
+        "description": "Whom the worry is about: self, family or neighbour.",
+    },
+    categories={
+        "type": "array",
+        "items": {"type": "string", "enum": list(CATEGORIES)},
+        "description": "What it is about; routing reads these.",
+    },
+    district={"type": "string", "description": "A district slug."},
+    urgency={"type": "string", "enum": list(URGENCIES), "default": "anytime"},
+    resident_of={
+        "type": "string",
+        "description": "The reference of one of the resident's tickets, when they are known "
+        "already: the new ticket is theirs.",
+    },
+    take={
+        "type": "boolean",
+        "default": False,
+        "description": "Take it at once, if it is routed to one of the caller's teams.",
+    },
+)
+_NEW_CONTACT = _object(
+    ["kind", "outcome"],
+    kind={"type": "string", "enum": list(CONTACT_METHODS), "description": _CONTACT_KIND_WORDS},
+    outcome={
+        "type": "string",
+        "enum": list(CONTACT_OUTCOMES),
+        "description": _CONTACT_OUTCOME_WORDS,
+    },
+    note={"type": "string", "description": f"At most {MAX_CONTACT_NOTE:,} characters."},
+    next_action_on=_nullable(
+        {
+            **_DAY,
+            "description": "The day of the next step, today or within a year; on that day the "
+            "ticket comes back to the top of its queue. Absent or null clears the next step "
+            "(this contact was the step that was due).",
+        }
+    ),
+)
+
+
 def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "name": name,
@@ -240,7 +363,9 @@ PATHS: dict[str, Any] = {
     },
     "/api/v1/tickets": {
         "get": {
-            "summary": "A queue: most urgent first, then nearest SLA due time.",
+            "summary": "A queue, in the order to work it: emergencies and overdue tickets, "
+            "then those whose next step (next_action_on) has come, then the rest; within each, "
+            "most urgent first, then nearest SLA due time.",
             "parameters": [
                 _query("view", "Which queue.", {"type": "string", "enum": list(VIEWS)}),
                 _query("team", "A team slug; default every team of the caller."),
@@ -260,7 +385,20 @@ PATHS: dict[str, Any] = {
                 "404": _problem("No such team among the caller's."),
                 "422": _problem("A filter is not valid."),
             },
-        }
+        },
+        "post": {
+            "summary": "Open a ticket for a consultation that did not come through LINE: a "
+            "phone call, a visit to the desk, a home visit or a 民生委員's referral. It is "
+            "routed to a team and given an SLA like a LINE consultation; the worry becomes "
+            "the first (internal) note of its thread. The opening is audited.",
+            "requestBody": {"required": True, "content": _json(_NEW_TICKET)},
+            "responses": {
+                "201": _answer("The ticket opened.", _TICKET),
+                **_BAD_INPUT,
+                **_UNAUTHORISED,
+                "422": _problem("A field is not valid (the answer's field says which)."),
+            },
+        },
     },
     "/api/v1/tickets/next": {
         "post": {
@@ -355,6 +493,26 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/v1/tickets/{reference}/contacts": {
+        "post": {
+            "summary": "Log a call, visit or letter on an open ticket, with what came of it "
+            "and the day of the next step (audited; the first one is the first response).",
+            "parameters": [_REFERENCE],
+            "requestBody": {"required": True, "content": _json(_NEW_CONTACT)},
+            "responses": {
+                "201": _answer(
+                    "The entry of the contact log.",
+                    _object(
+                        ["contact", "ticket"], contact=_ref("Contact"), ticket=_ref("TicketSummary")
+                    ),
+                ),
+                **_BAD_INPUT,
+                **_UNAUTHORISED,
+                **_NOT_YOURS,
+                "422": _problem("A closed ticket, or a field that is not valid."),
+            },
+        }
+    },
     "/api/v1/tickets/{reference}/status": _action(
         "Move an open ticket between working statuses ('new' puts it back in the queue).",
         _object(["status"], status={"type": "string", "enum": list(SETTABLE_STATUSES)}),
@@ -390,8 +548,9 @@ def document(server: str = "") -> dict[str, Any]:
             "version": VERSION,
             "description": (
                 "Casework for the welfare council's staff: queues, claiming, assigning, replies "
-                "into LINE, notes, transfer, referral and closing. Make a token with "
-                "`madoguchi staff token EMAIL`."
+                "into LINE, notes, a contact log of calls, visits and letters, tickets for "
+                "consultations by phone, at the desk, on a home visit or from a 民生委員, "
+                "transfer, referral and closing. Make a token with `madoguchi staff token EMAIL`."
             ),
         },
         "servers": [{"url": server or "/"}],

@@ -18,7 +18,18 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, String, case, cast, false, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from locales import N_
@@ -73,8 +84,13 @@ def teams_of(staff: Staff) -> list[Team]:
     if is_admin(staff):
         session = object_session(staff)
         if session is not None:
-            return list(session.scalars(select(Team).order_by(Team.id)))
+            return every_team(session)
     return sorted(staff.teams, key=lambda team: team.id)
+
+
+def every_team(session: Session) -> list[Team]:
+    """All teams, in the order they were made (to name the teams a ticket passed through)."""
+    return list(session.scalars(select(Team).order_by(Team.id)))
 
 
 def visible_tickets(staff: Staff) -> Select[tuple[Ticket]]:
@@ -116,9 +132,10 @@ def queue(
     """One queue of a team (all visible teams when team_id is None), most urgent first.
 
     new: unassigned; mine: open and assigned to `staff`; waiting: waiting on someone;
-    open: every open ticket. Sorted by urgency (URGENCIES order), then SLA due time.
-    `search` matches the reference or the resident's display name. `now` is the time the
-    caller shows time left against; the queue itself does not depend on it.
+    open: every open ticket. Sorted in bands as of `now` (`_queue_order`): emergencies and
+    overdue tickets, then those whose next step (the contact log's day) has come, then the
+    rest; within each by urgency (URGENCIES order), then SLA due time.
+    `search` matches the reference or the resident's display name.
     """
     if view not in VIEWS:
         raise Refused(N_("Choose one of: {choices}."), field="view", choices=", ".join(VIEWS))
@@ -140,7 +157,7 @@ def queue(
             | Ticket.resident.has(Resident.display_name.icontains(term, autoescape=True))
         )
     statement = (
-        statement.order_by(*_most_urgent_first())
+        statement.order_by(*_queue_order(now))
         .limit(limit)
         .options(
             selectinload(Ticket.resident),
@@ -224,11 +241,7 @@ def assign(
     if held_by == "as read":
         held_by = ticket.assignee_id
     if not assignee.active or not any(t.id == ticket.team_id for t in assignee.teams):
-        raise Refused(
-            N_("{name} is not an active member of this ticket's team."),
-            field="assignee",
-            name=assignee.name,
-        )
+        raise _not_in_team(assignee)
     if assignee.id == ticket.assignee_id:
         raise Refused(N_("{name} has this ticket already."), field="assignee", name=assignee.name)
     # Still in the team it was read in (a transfer unassigns), and the assignee still in it.
@@ -252,6 +265,10 @@ def assign(
         ),
     )
     if not taken:
+        # Say which changed: the colleague (left the team or deactivated since they were
+        # read: pick someone else) or the ticket (look at it again).
+        if not session.scalar(select(and_(member.exists(), active.exists()))):
+            raise _not_in_team(assignee)
         raise Conflict(N_("This ticket changed a moment ago: look at it again before assigning."))
     audit.record(
         session,
@@ -260,6 +277,14 @@ def assign(
         staff=staff,
         ticket=ticket,
         detail={"from": held_by, "to": assignee.id, "reason": reason},
+    )
+
+
+def _not_in_team(assignee: Staff) -> Refused:
+    return Refused(
+        N_("{name} is not an active member of this ticket's team."),
+        field="assignee",
+        name=assignee.name,
     )
 
 
@@ -287,13 +312,15 @@ def member_of_team(session: Session, ticket: Ticket, staff_id: int) -> Staff | N
     return next((m for m in team_members(session, ticket) if m.id == staff_id), None)
 
 
-def handovers(session: Session, ticket: Ticket) -> list[AuditEntry]:
+def handovers(session: Session, ticket: Ticket, *, claims: bool = False) -> list[AuditEntry]:
     """The ticket's hand-overs, oldest first: transfers to another team and assignments to a
-    colleague, each with who did it, when and the reason written for the receiver."""
+    colleague, each with who did it, when and the reason written for the receiver; with
+    `claims`, also each time someone took it (the record of who had it when)."""
+    actions = (*HANDOVER_ACTIONS, "claim") if claims else HANDOVER_ACTIONS
     return list(
         session.scalars(
             select(AuditEntry)
-            .where(AuditEntry.ticket_id == ticket.id, AuditEntry.action.in_(HANDOVER_ACTIONS))
+            .where(AuditEntry.ticket_id == ticket.id, AuditEntry.action.in_(actions))
             .order_by(AuditEntry.at, AuditEntry.id)
         )
     )
@@ -874,6 +901,24 @@ def _most_urgent_first() -> list[Any]:
         else_=len(URGENCIES),
     )
     return [rank, Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id]
+
+
+def _queue_order(now: datetime) -> list[Any]:
+    """The order a caseworker works a queue in, as of `now`, in three bands:
+
+    1. Emergencies and tickets past their SLA: someone may be in danger, or the time the
+       council promised is already gone. Nothing a caseworker planned outranks these.
+    2. Tickets whose next step has come (the contact log's next-action day, from the start of
+       that day in the town): the caseworker promised the resident a call or a visit that day,
+       and the queue is the only thing that will remind them; without this band a callback
+       set last week sits under a week of newer arrivals on Monday morning.
+    3. The rest.
+    Within a band, by urgency and then due time, like every other list of tickets.
+    """
+    pressing = (Ticket.urgency == "emergency") | (Ticket.sla_due_at <= now)
+    next_step_due = Ticket.follow_up_at <= now
+    band = case((pressing, 0), (next_step_due, 1), else_=2)
+    return [band, *_most_urgent_first()]
 
 
 def _unassigned(team_id: int) -> Select[tuple[Ticket]]:

@@ -15,3 +15,7 @@ def all_districts(session: Session) -> list[District]:
 
 def by_slug(session: Session, slug: str) -> District | None:
     return session.scalar(select(District).where(District.slug == slug))
+
+
+def by_id(session: Session, district_id: int) -> District | None:
+    return session.get(District, district_id)

@@ -24,7 +24,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage import attachments as kept_attachments
-from storage import audit, contacts, outbox, residents
+from storage import audit, contacts, outbox, resident_record, residents
 from storage import watch as watch_store
 from storage.models import (
     OPEN_STATUSES,
@@ -147,6 +147,7 @@ def erase_resident(
     session.execute(delete(InboxEvent).where(InboxEvent.source_key == user))
     session.execute(delete(SourceLock).where(SourceLock.source_key == user))
     session.execute(delete(Conversation).where(Conversation.resident_id == resident.id))
+    resident_record.forget(session, resident)
     resident.line_user_id = f"{ERASED_PREFIX}{erasure_id}"
     resident.display_name = None
     resident.district_id = None
@@ -178,6 +179,8 @@ def _words_of(session: Session, resident: Resident) -> list[str]:
     conversation = session.get(Conversation, resident.id)
     if conversation is not None:
         words += residents.typed_words(conversation.data)
+    # What staff kept in the resident record, which their notes may repeat.
+    words += resident_record.words_of(session, resident)
     return _distinct(words)
 
 

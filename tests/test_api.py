@@ -40,6 +40,7 @@ TICKET_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/v1/tickets/{ref}/assign", {"assignee": 1, "reason": "地区の担当"}),
     ("POST", "/api/v1/tickets/{ref}/reply", {"body": "こんにちは"}),
     ("POST", "/api/v1/tickets/{ref}/note", {"body": "memo"}),
+    ("POST", "/api/v1/tickets/{ref}/contacts", {"kind": "phone", "outcome": "reached"}),
     ("POST", "/api/v1/tickets/{ref}/status", {"status": "waiting"}),
     ("POST", "/api/v1/tickets/{ref}/transfer", {"team": "kourei", "reason": "介護の相談"}),
     ("POST", "/api/v1/tickets/{ref}/refer", {"agency": "市 生活支援課", "handed_over": "要約"}),
@@ -48,6 +49,7 @@ TICKET_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
 OTHER_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/teams", None),
     ("GET", "/api/v1/tickets", None),
+    ("POST", "/api/v1/tickets", {"channel": "phone", "worry": "相談", "name": "電話 一郎"}),
     ("POST", "/api/v1/tickets/next", {"team": "marugoto"}),
 ]
 
@@ -402,6 +404,181 @@ def test_assign_to_a_colleague_through_the_api(setup: Setup) -> None:
     assert back.status_code == 200 and back.json is not None
     assert back.json["ticket"]["assignee"]["name"] == "aoki"
     assert _count(setup.db, AuditEntry, AuditEntry.action == "assign") == 2
+
+
+def test_only_an_active_colleague_still_in_the_team_can_be_assigned(setup: Setup) -> None:
+    reference = setup.ticket()
+    api = setup.api("aoki")
+    baba = setup.office.staff["baba"]
+    with setup.db.transaction() as session:
+        staff(session, baba).active = False
+    gone = api.post(f"/api/v1/tickets/{reference}/assign", {"assignee": baba, "reason": "x"})
+    assert gone.status_code == 422 and gone.json is not None and gone.json["field"] == "assignee"
+    assert gone.json["message"] == "このチケットのチームにその職員はいません。"
+    with setup.db.transaction() as session:
+        moved = staff(session, baba)
+        moved.active = True
+        moved.teams = []
+    left = api.post(f"/api/v1/tickets/{reference}/assign", {"assignee": baba, "reason": "x"})
+    assert left.status_code == 422 and left.json is not None and left.json["field"] == "assignee"
+    assert _count(setup.db, AuditEntry, AuditEntry.action == "assign") == 0
+    with setup.db.transaction() as session:
+        assert session.scalars(select(Ticket)).one().assignee_id is None
+
+
+# --- every channel, and the contact log ---------------------------------------------------
+
+
+def test_a_phone_call_opens_a_ticket_and_its_contact_log_brings_it_back_that_day(
+    setup: Setup,
+) -> None:
+    api = setup.api("aoki")
+    opened = api.post(
+        "/api/v1/tickets",
+        {
+            "channel": "phone",
+            "worry": "ゴミ出しが難しくなってきた",
+            "name": "電話 一郎",
+            "phone": "0465-00-2222",
+            "about": "self",
+            "district": "hayakawa",
+            "take": True,
+        },
+    )
+    assert opened.status_code == 201 and opened.json is not None
+    ticket = opened.json["ticket"]
+    reference = ticket["reference"]
+    assert (ticket["channel"], ticket["kind"], ticket["team"]["slug"]) == (
+        "phone",
+        "consultation",
+        "marugoto",
+    )
+    assert ticket["assignee"]["name"] == "aoki", "taken: it went to aoki's team"
+    assert ticket["urgency"] == "anytime" and ticket["sla_due_at"] is not None
+    assert (ticket["next_action_on"], ticket["next_action_due"]) == (None, False)
+    assert ticket["district"]["slug"] == "hayakawa"
+    # Routed by the same rules: 介護 goes to 高齢・介護, not taken (not aoki's team).
+    care = api.post(
+        "/api/v1/tickets",
+        {"channel": "minsei", "worry": "独居", "name": "民生 紹介", "categories": ["care"]},
+    ).json
+    assert care is not None and care["ticket"]["team"]["slug"] == "kourei"
+    assert care["ticket"]["assignee"] is None
+
+    tomorrow = (NOW + timedelta(days=1)).date().isoformat()
+    logged = api.post(
+        f"/api/v1/tickets/{reference}/contacts",
+        {
+            "kind": "phone",
+            "outcome": "no_answer",
+            "note": "不在。明日かけ直す",
+            "next_action_on": tomorrow,
+        },
+    )
+    assert logged.status_code == 201 and logged.json is not None
+    contact = logged.json["contact"]
+    assert (contact["kind"], contact["outcome"], contact["note"]) == (
+        "phone",
+        "no_answer",
+        "不在。明日かけ直す",
+    )
+    assert contact["next_action_on"] == tomorrow and contact["staff"]["name"] == "aoki"
+    assert logged.json["ticket"]["next_action_on"] == tomorrow
+    assert logged.json["ticket"]["next_action_due"] is False
+    assert logged.json["ticket"]["first_response_at"] is not None
+
+    read = api.get(f"/api/v1/tickets/{reference}").json
+    assert read is not None
+    detail = read["ticket"]
+    assert detail["channel"] == "phone"
+    assert [c["note"] for c in detail["contacts"]] == ["不在。明日かけ直す"]
+    assert [(m["author"], m["body"]) for m in detail["messages"]] == [
+        ("note", "ゴミ出しが難しくなってきた")
+    ]
+    assert detail["contact"] == {"method": "phone", "phone": "0465-00-2222", "name": "電話 一郎"}
+    assert [h["action"] for h in detail["history"]] == ["open", "claim", "contact", "view"]
+    assert detail["history"][0]["detail"]["channel"] == "phone"
+
+    # Another of aoki's, more urgent by its label but not due for long: first today...
+    with setup.db.transaction() as session:
+        other = make_ticket(
+            session, setup.office.teams["marugoto"], urgency="today", due_in=timedelta(days=10)
+        )
+        casework.claim(session, staff(session, setup.office.staff["aoki"]), other, NOW)
+        other_reference = other.reference
+
+    def mine() -> list[tuple[str, bool]]:
+        listed = api.get("/api/v1/tickets?view=mine").json
+        assert listed is not None
+        return [(t["reference"], t["next_action_due"]) for t in listed["tickets"]]
+
+    assert mine() == [(other_reference, False), (reference, False)]
+    # ...and tomorrow morning the callback comes first.
+    clock = setup.app.extensions["madoguchi"].clock
+    clock.advance(timedelta(days=1))
+    assert mine() == [(reference, True), (other_reference, False)]
+
+
+def test_the_contact_log_and_staff_intake_refuse_what_a_caller_must_fix(setup: Setup) -> None:
+    reference = setup.ticket()
+    theirs = setup.ticket("kourei")
+    api = setup.api("aoki")
+    yesterday = (NOW - timedelta(days=1)).date().isoformat()
+    for body, status, field_name in (
+        ({"kind": "fax", "outcome": "reached"}, 422, "kind"),
+        ({"kind": "phone", "outcome": "fine"}, 422, "outcome"),
+        (
+            {"kind": "phone", "outcome": "reached", "next_action_on": yesterday},
+            422,
+            "next_action_on",
+        ),
+        ({"kind": "phone", "outcome": "reached", "next_action_on": "2027-13-01"}, 400, None),
+        ({"kind": "phone", "outcome": "reached", "next_action_on": 20271201}, 400, None),
+        ({"kind": "phone", "outcome": "reached", "note": 3}, 400, None),
+        ({"kind": "phone"}, 400, None),
+    ):
+        answer = api.post(f"/api/v1/tickets/{reference}/contacts", body)
+        assert answer.status_code == status, (body, answer.json)
+        assert answer.json is not None and answer.json.get("field") == field_name, body
+    valid = {"channel": "desk", "worry": "相談", "name": "来所 花子"}
+    for change, status, field_name in (
+        ({"channel": "line"}, 422, "channel"),
+        ({"worry": " "}, 422, "worry"),
+        ({"name": ""}, 422, "name"),
+        ({"urgency": "now"}, 422, "urgency"),
+        ({"about": "cat"}, 422, "about"),
+        ({"phone": "電話して"}, 422, "phone"),
+        ({"categories": ["nothing"]}, 422, "categories"),
+        ({"district": "nowhere"}, 422, "district"),
+        ({"resident_of": theirs}, 422, "resident_of"),
+        ({"categories": "care"}, 400, None),
+        ({"take": "yes"}, 400, None),
+        ({"worry": None}, 400, None),
+    ):
+        answer = api.post("/api/v1/tickets", {**valid, **change})
+        assert answer.status_code == status, (change, answer.json)
+        assert answer.json is not None and answer.json.get("field") == field_name, change
+    assert (
+        _count(setup.db, Ticket) == 2
+        and _count(setup.db, AuditEntry, AuditEntry.action == "contact") == 0
+    )
+    # A resident known already: the new ticket is theirs, and needs no name.
+    known = api.post(
+        "/api/v1/tickets", {"channel": "home_visit", "worry": "訪問", "resident_of": reference}
+    )
+    assert known.status_code == 201 and known.json is not None
+    with setup.db.transaction() as session:
+        first, second = (
+            session.scalars(select(Ticket).where(Ticket.reference == ref)).one()
+            for ref in (reference, known.json["ticket"]["reference"])
+        )
+        assert first.resident_id == second.resident_id
+    closed = api.post(f"/api/v1/tickets/{reference}/close", {"outcome": "solved"})
+    assert closed.status_code == 200
+    late = api.post(
+        f"/api/v1/tickets/{reference}/contacts", {"kind": "phone", "outcome": "reached"}
+    )
+    assert late.status_code == 422
 
 
 def test_a_reply_to_a_resident_who_blocked_the_account_is_refused(setup: Setup) -> None:

@@ -6,7 +6,7 @@ printable 支援経過 record. Runs on SQLite and PostgreSQL (the `db` fixture).
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -177,6 +177,61 @@ def test_the_contact_log_sets_the_next_step_and_the_first_response(
         assert [entry.detail["follow_up"] for entry in logged] == [day.isoformat(), None]
 
 
+def test_a_next_step_due_comes_after_emergencies_and_overdue_and_before_the_rest(
+    db: Database, office: Office
+) -> None:
+    """The queue's order as of a moment: emergencies and overdue tickets, then the tickets
+    whose next-action day has come, then the rest (each band by urgency, then due time)."""
+    tomorrow = locales.town_date(NOW) + timedelta(days=1)
+    team = office.teams["marugoto"]
+    with db.transaction() as session:
+        aoki = session.get(Staff, office.staff["aoki"])
+        assert aoki is not None
+        emergency = make_ticket(session, team, urgency="emergency", due_in=timedelta(hours=1))
+        overdue = make_ticket(session, team, urgency="anytime", due_in=timedelta(hours=-1))
+        # Due later today, then overdue by tomorrow morning.
+        within_the_day = make_ticket(session, team, urgency="today", due_in=timedelta(hours=5))
+        # More urgent than the callback by its label, but not due for a long time.
+        far = make_ticket(session, team, urgency="soon", due_in=timedelta(days=10))
+        callback = make_ticket(session, team, urgency="anytime", due_in=timedelta(days=10))
+        casework.claim(session, aoki, callback, NOW)
+        contacts.record(
+            session,
+            aoki,
+            callback,
+            method="phone",
+            outcome="no_answer",
+            now=NOW,
+            next_action_on=tomorrow,
+        )
+        names = {
+            emergency.reference: "emergency",
+            overdue.reference: "overdue",
+            within_the_day.reference: "within the day",
+            far.reference: "far",
+            callback.reference: "callback",
+        }
+
+        def order(moment: datetime) -> list[str]:
+            queue = casework.queue(session, aoki, team_id=team, view="open", now=moment)
+            return [names[ticket.reference] for ticket in queue]
+
+        # Today: the callback is tomorrow's, so it waits at the bottom, by its urgency.
+        assert not contacts.follow_up_due(callback, NOW)
+        assert order(NOW) == ["emergency", "overdue", "within the day", "far", "callback"]
+        # Tomorrow at 09:00 in the town: the ticket due yesterday joins the overdue band,
+        # ranked by urgency within it, and the callback comes next, above the one not due.
+        morning = locales.start_of_town_day(tomorrow) + timedelta(hours=9)
+        assert contacts.follow_up_due(callback, morning)
+        assert order(morning) == ["emergency", "within the day", "overdue", "callback", "far"]
+        # From the first moment of that day, not the evening before.
+        assert order(locales.start_of_town_day(tomorrow) - timedelta(seconds=1))[-1] == "callback"
+        assert order(locales.start_of_town_day(tomorrow))[-2:] == ["callback", "far"]
+        # The step that was due done, the ticket drops back to its place among the rest.
+        contacts.record(session, aoki, callback, method="phone", outcome="reached", now=morning)
+        assert order(morning)[-1] == "callback"
+
+
 # ---- The console -------------------------------------------------------------------------------
 
 
@@ -193,7 +248,7 @@ def test_a_phone_call_ticket_with_a_next_action_date_comes_back_to_the_queue_tha
             "name": "電話 一郎",
             "phone": "0465-00-2222",
             "about": "self",
-            "urgency": "soon",
+            "urgency": "anytime",
             "worry": "ゴミ出しが難しくなってきた",
             "take": "1",
         },
@@ -231,8 +286,21 @@ def test_a_phone_call_ticket_with_a_next_action_date_comes_back_to_the_queue_tha
         "対応を記録しました" in words and "応答なし" in words and "不在。三日後にかけ直す" in words
     )
 
+    # Another of aoki's tickets: more urgent by its label, but not due for a long time.
+    with db.transaction() as session:
+        other = make_ticket(
+            session, office.teams["marugoto"], urgency="today", due_in=timedelta(days=10)
+        )
+        taken = session.get(Staff, office.staff["aoki"])
+        assert taken is not None and casework.claim(session, taken, other, NOW)
+        other_reference = other.reference
+
+    def rows_of(page: str) -> list[str]:
+        return re.findall(r'data-focus-key="open-([^"]+)"', page)
+
     queue = "/console/queue?team=marugoto&view=mine"
     assert "次の対応日が来た相談" not in text_of(aoki.get(queue).text)
+    assert rows_of(aoki.get(queue).text) == [other_reference, reference]
     clock = app.extensions["madoguchi"].clock
     # The evening before (town time): not yet.
     clock.advance(locales.start_of_town_day(day) - NOW - timedelta(minutes=1))
@@ -241,9 +309,11 @@ def test_a_phone_call_ticket_with_a_next_action_date_comes_back_to_the_queue_tha
     # That day: back in the assignee's queue, flagged as due today (signed in that morning).
     clock.advance(timedelta(hours=9))
     aoki = signed_in(app, db, office, "aoki")
-    mine = text_of(aoki.get(queue).text)
-    assert "次の対応日が来た相談：1件" in mine and "今日が次の対応日" in mine
-    assert reference in mine
+    page = aoki.get(queue).text
+    mine = text_of(page)
+    assert "今日の予定 — 次の対応日が来た相談：1件" in mine and "今日が次の対応日" in mine
+    # In the list too, the callback due today comes first, above the one not yet due.
+    assert rows_of(page) == [reference, other_reference]
     live = text_of(aoki.get("/console/queue/live?team=marugoto&view=mine").text)
     assert "今日が次の対応日" in live
 
@@ -300,8 +370,18 @@ def test_the_support_record_prints_intake_contacts_and_thread_in_time_order(
             note="配食サービスを案内",
         )
         casework.note(session, aoki, ticket, "ケアマネに連絡済み", NOW + timedelta(hours=3))
+        # It changes hands: to baba, then to 高齢・介護, where chiba takes it.
+        baba = session.get(Staff, office.staff["baba"])
+        chiba = session.get(Staff, office.staff["chiba"])
+        kourei = session.get(Team, office.teams["kourei"])
+        assert baba is not None and chiba is not None and kourei is not None
+        later = NOW + timedelta(hours=3, minutes=30)
+        casework.assign(session, aoki, ticket, baba, "地区の担当のため", later)
+        casework.transfer(session, baba, ticket, kourei, "介護保険の申請", NOW + timedelta(hours=4))
+        assert casework.claim(session, chiba, ticket, NOW + timedelta(hours=5))
         reference = ticket.reference
-    browser = signed_in(app, db, office, "aoki")
+    # chiba of the receiving team reads the whole course, from before it came to them.
+    browser = signed_in(app, db, office, "chiba")
     ticket_page = browser.get(f"/console/tickets/{reference}").text
     assert f"/console/tickets/{reference}/record" in ticket_page, "linked from the ticket"
     page = browser.get(f"/console/tickets/{reference}/record")
@@ -312,10 +392,19 @@ def test_the_support_record_prints_intake_contacts_and_thread_in_time_order(
     assert "受付経路 訪問" in words
     order = [
         words.index("訪問で食事がとれていない様子"),
+        words.index("12/01 09:30 担当の割り当て aoki aokiさんが担当"),
         words.index("配食サービスを案内"),
         words.index("ケアマネに連絡済み"),
+        words.index(
+            "12/01 13:00 担当の割り当て aoki 担当をaokiさんからbabaさんへ変更 地区の担当のため"
+        ),
+        words.index(
+            "12/01 13:30 引き継ぎ baba 福祉まるごと相談から高齢・介護（地域包括支援センター）へ"
+            "引き継ぎ 介護保険の申請"
+        ),
+        words.index("12/01 14:30 担当の割り当て chiba chibaさんが担当"),
     ]
-    assert order == sorted(order), "intake worry, then the visit, then the note"
+    assert order == sorted(order), "the worry, taken, the visit, the note, then the hand-overs"
     # Town time, no raw keys, no ISO or UTC times.
     assert "12/01 09:30" in words and "12/01 11:30" in words
     assert not re.search(r"\d{4}-\d{2}-\d{2}T|\+00:00|\bUTC\b|\w_id\b|home_visit", words)

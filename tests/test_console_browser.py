@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ import pytest
 from sqlalchemy import select
 from stack import Stack, running
 
+import locales
 from storage import migrate, staff_accounts
 from storage.models import Resident, Ticket
 from storage.sample_town import load_town
@@ -32,6 +34,7 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 WAIT_MS = 15_000
 EMAIL = "aoki@example.org"
 PASSWORD = "correct horse battery"
+QUEUE = "受付一覧"
 
 
 @pytest.fixture(scope="module")
@@ -265,6 +268,66 @@ def test_keyboard_only_at_200_percent_zoom_and_on_a_tablet(
     )
     assert not small, f"targets too small to tap: {small}"
     tablet.screenshot(path=str(ARTIFACTS / "console_tablet.png"), full_page=True)
+
+
+def test_a_phone_call_with_a_next_action_date_is_back_atop_the_queue_that_day(
+    stack: Stack, open_console: Callable[..., Page]
+) -> None:
+    """Issue #16: a caseworker takes a phone call, logs that nobody answered and sets the next
+    step for tomorrow; tomorrow morning (the clock moved) it is the first thing they see."""
+    page = open_console(stack.bot_url)
+    sign_in(page)
+    page.get_by_role("link", name="相談を受け付ける").click()
+    page.get_by_role("heading", name="相談を受け付ける").wait_for()
+    page.get_by_label("電話", exact=True).check()
+    page.get_by_label("名前", exact=True).fill("電話 一郎")
+    page.get_by_label("電話番号").fill("0465-00-2222")
+    page.get_by_label("緊急度").select_option(label="いつでも")
+    page.get_by_label("相談内容（聞き取ったとおり）").fill("ゴミ出しが難しくなってきた")
+    page.get_by_label("自分で担当する").check()
+    page.get_by_role("button", name="受け付ける", exact=True).click()
+    heading = page.get_by_role("heading", name=re.compile(r"^C-\d{4}-\d{6}$"))
+    heading.wait_for()
+    reference = heading.inner_text().strip()
+    assert "青木 美咲" in page.locator(".facts").inner_text(), "taken by the one who took the call"
+
+    now = stack.clock.now()
+    tomorrow = locales.town_date(now) + timedelta(days=1)
+    page.get_by_label("方法", exact=True).select_option(label="電話")
+    page.get_by_label("結果", exact=True).select_option(label="応答なし")
+    page.get_by_label("次の対応日（任意）").fill(tomorrow.isoformat())
+    page.get_by_label("話したこと・したこと").fill("不在。明日の朝かけ直す")
+    page.get_by_role("button", name="対応を記録する").click()
+    page.get_by_text("対応を記録しました").wait_for()
+
+    page.get_by_role("navigation").get_by_role("link", name=QUEUE, exact=True).click()
+    page.get_by_role("link", name="自分の担当").click()
+    page.get_by_role("link", name=reference).first.wait_for()
+    assert page.locator(".banner-follow-up").count() == 0, "not today: the step is tomorrow's"
+    # Leave for the day: a page left open would go to sign-in by itself once idle.
+    page.close()
+
+    stack.clock.advance(locales.start_of_town_day(tomorrow) + timedelta(hours=9) - now)
+    morning = open_console(stack.bot_url)
+    sign_in(morning)
+    morning.get_by_role("link", name="自分の担当").click()
+    band = morning.locator(".banner-follow-up")
+    band.wait_for()
+    assert "今日の予定" in band.inner_text() and reference in band.inner_text()
+    first = morning.locator("table.queue tbody tr").first
+    assert reference in first.inner_text() and "今日が次の対応日" in first.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    morning.screenshot(path=str(ARTIFACTS / "console_next_step_due.png"), full_page=True)
+
+    # Calling back as planned clears it.
+    band.get_by_role("link", name=reference).click()
+    morning.get_by_label("結果", exact=True).select_option(label="本人と話した")
+    morning.get_by_role("button", name="対応を記録する").click()
+    morning.get_by_text("対応を記録しました").wait_for()
+    morning.get_by_role("navigation").get_by_role("link", name=QUEUE, exact=True).click()
+    morning.get_by_role("link", name="自分の担当").click()
+    morning.get_by_role("link", name=reference).first.wait_for()
+    assert morning.locator(".banner-follow-up").count() == 0
 
 
 def _no_sideways_scroll(page: Page, width: int) -> None:

@@ -41,7 +41,7 @@ from bot.scheduler import Scheduler
 from console import labels
 from flows import checkin, checkin_sweep
 from flows.safety import rules as safety_rules
-from storage import attachments, casework, contacts, outbox, routing, tickets
+from storage import attachments, casework, contacts, outbox, resident_record, routing, tickets
 from storage.db import Database
 from storage.models import (
     AuditEntry,
@@ -303,6 +303,7 @@ def town(db: Database) -> Town:
         session.add(canned)
         load_salons(session, NOW)
         session.flush()
+        residents = _resident_records(session, office, references, watch_ticket)
         values = {
             "enrolment_id": enrolment_id,
             "round_id": round_id,
@@ -312,8 +313,41 @@ def town(db: Database) -> Town:
             "rule_id": session.scalars(select(RoutingRule.id).limit(1)).one(),
             "salon_id": session.scalars(select(Salon.id).limit(1)).one(),
             "attachment_id": session.scalars(select(TicketAttachment.id).limit(1)).one(),
+            "resident_ids": residents,
         }
     return Town(console_app(db, NOW + timedelta(minutes=5)), db, office, references, values)
+
+
+def _resident_records(
+    session: Any, office: Office, references: dict[str, str], watch_ticket: Ticket
+) -> list[int]:
+    """The resident records the walk opens: the consultation's resident with every field kept
+    (one taken from a ticket), a contact and a suggestion; the watch-over resident with family
+    on LINE and check-ins; the resident of the phone call, with suggestions only."""
+    aoki = session.get(Staff, office.staff["aoki"])
+    consulted = session.scalars(
+        select(Ticket).where(Ticket.reference == references["consultation"])
+    ).one()
+    resident = consulted.resident
+    resident_record.adopt(session, aoki, resident, "phone", NOW)
+    resident_record.save(
+        session,
+        aoki,
+        resident,
+        {
+            "name": ("", "小田原 一郎"),
+            "furigana": ("", "おだわら いちろう"),
+            "address": ("", "小田原市早川1-1"),
+            "case_number": ("", "K-2026-0001"),
+            "household": ("", "長男と二人暮らし"),
+        },
+        NOW,
+    )
+    resident_record.add_contact(
+        session, aoki, resident, name="小田原 次郎", relation="長男", phone="0465-00-4444", now=NOW
+    )
+    phoned = session.scalars(select(Ticket).where(Ticket.reference == references["phone"])).one()
+    return [resident.id, watch_ticket.resident_id, phoned.resident_id]
 
 
 def browser_of(town: Town, who: str, language: str) -> Browser:
@@ -351,7 +385,10 @@ def pages(town: Town) -> Iterator[str]:
             continue
         paths = [rule.rule]
         for name in rule.arguments:
-            every = {"reference": list(town.references.values())}
+            every = {
+                "reference": list(town.references.values()),
+                "resident_id": [str(number) for number in town.values["resident_ids"]],
+            }
             options = every.get(name) or [str(town.values[name])]
             pattern = rf"<(?:\w+(?:\([^)]*\))?:)?{name}>"
             paths = [re.sub(pattern, option, path) for path in paths for option in options]
@@ -367,6 +404,7 @@ def test_no_page_shows_a_raw_key_a_code_or_a_utc_time(town: Town, language: str)
     japanese_codes = codes(town.db) if language == "ja" else None
     found: list[str] = []
     seen = 0
+    opened: set[str] = set()
     for who in ("boss", "aoki", "mimura"):
         browser = browser_of(town, who, language)
         for path in pages(town):
@@ -377,8 +415,10 @@ def test_no_page_shows_a_raw_key_a_code_or_a_utc_time(town: Town, language: str)
             if answer.status_code == 302:
                 continue
             seen += 1
+            opened.add(path.split("?")[0].rsplit("/", 1)[0])
             found += problems(f"{who} {path}", readable(answer.text), japanese_codes)
     assert seen >= 40, seen
+    assert "/console/residents" in opened, "the resident records were walked"
     assert not found, "\n".join(dict.fromkeys(found))
 
 

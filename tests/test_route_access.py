@@ -88,6 +88,12 @@ ROUTES: dict[str, str] = {
     "console.ticket_new": STAFF,
     "console.ticket_contact": TEAM,
     "console.ticket_record": TEAM,
+    # The resident record (issue #16): open to whoever sees one of the resident's tickets.
+    "console.resident_record": TEAM,
+    "console.resident_details": TEAM,
+    "console.resident_adopt": TEAM,
+    "console.resident_contacts": TEAM,
+    "console.resident_contacts_remove": TEAM,
     "console.watch_list": WATCH_PAGE,
     "console.watch_enrol": WATCH_PAGE,
     "console.watch_detail": WATCH_RECORD,
@@ -119,7 +125,9 @@ ROUTES: dict[str, str] = {
     "api.openapi_document": PUBLIC,
     "api.list_teams": STAFF,
     "api.list_tickets": TEAM,
+    "api.open_ticket": STAFF,
     "api.read_ticket": TEAM,
+    "api.log_contact": TEAM,
     "api.claim_ticket": TEAM,
     "api.assign_ticket": TEAM,
     "api.claim_next_ticket": TEAM,
@@ -155,6 +163,10 @@ SENT: dict[str, dict[str, Any]] = {
     "console.ticket_close": {"outcome": "solved"},
     "console.ticket_new": {"channel": "phone", "name": "x", "worry": "x", "urgency": "anytime"},
     "console.ticket_contact": {"method": "phone", "outcome": "reached"},
+    "console.resident_details": {"case_number": "x", "shown_case_number": ""},
+    "console.resident_adopt": {"field": "phone"},
+    "console.resident_contacts": {"name": "x"},
+    "console.resident_contacts_remove": {"contact": "1"},
     "console.watch_enrol": {"q": "山田"},
     "console.watch_schedule": SCHEDULE,
     "console.watch_pause": {"until": PAUSE_UNTIL},
@@ -176,6 +188,8 @@ SENT: dict[str, dict[str, Any]] = {
     "api.transfer_ticket": {"team": "marugoto", "reason": "x"},
     "api.refer_ticket": {"agency": "x", "handed_over": "x"},
     "api.close_ticket": {"outcome": "solved", "note": ""},
+    "api.open_ticket": {"channel": "phone", "name": "x", "worry": "x"},
+    "api.log_contact": {"kind": "phone", "outcome": "reached"},
 }
 
 # Who is who. Records (the ticket, its attachment, the canned response) are 福祉まるごと相談's.
@@ -257,6 +271,7 @@ def _records(session: Any, office: Office) -> dict[str, Any]:
     session.flush()
     return {
         "reference": ticket.reference,
+        "resident_id": ticket.resident_id,
         "attachment_id": photo.id,
         "enrolment_id": enrolment.id,
         "round_id": checkin.id,

@@ -70,7 +70,8 @@
   // ---- A double click must not send a reply twice. ----
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form.method.toLowerCase() !== "post") return;
+    // The attribute, not form.method: a field named "method" (the contact log's) shadows it.
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "post") return;
     if (form.getAttribute("data-submitted")) {
       event.preventDefault();
       return;

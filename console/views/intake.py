@@ -20,7 +20,7 @@ import locales
 from console import forms, labels, params
 from console.context import client_ip, now, visible_ticket, work
 from console.i18n import _, local_date, local_time, reason
-from console.views.rows import resident_name
+from console.views.rows import handovers, resident_name
 from storage import casework, contacts, tickets
 from storage.models import CHANNELS, CONTACT_METHODS, CONTACT_OUTCOMES, URGENCIES, Staff, Ticket
 
@@ -202,7 +202,8 @@ def contact_form() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Event:
-    """One line of the record, in time order: a thread entry or a logged contact."""
+    """One line of the record, in time order: a thread entry, a logged contact, or the ticket
+    changing hands (to another team, to a colleague, or taken)."""
 
     at: datetime
     when: str
@@ -307,4 +308,9 @@ def _events(session: Session, ticket: Ticket) -> list[Event]:
                 text,
             )
         )
+    # Who had the ticket when: every transfer, assignment and claim, with the reason given.
+    for move in handovers(session, ticket, claims=True):
+        text = f"{move.headline}\n{move.reason}" if move.reason else move.headline
+        kind = _("Hand-over") if move.kind == "handover" else _("Assignment")
+        events.append(Event(move.at, local_time(move.at, "yyyy/MM/dd HH:mm"), kind, move.by, text))
     return sorted(events, key=lambda event: event.at)

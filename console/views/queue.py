@@ -1,4 +1,9 @@
-"""The queue: a team's tickets by view, most urgent first, refreshing itself; claim and claim-next."""
+"""The queue: a team's tickets by view, most urgent first, refreshing itself; claim and claim-next.
+
+Above the list, bands of what needs someone now, in the order of the list itself
+(storage.casework.queue): emergencies, tickets near or past their due time, then today's
+plan — the next steps the contact log set for today or earlier.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -14,8 +18,8 @@ from console import labels, params
 from console.context import app_services, now, work
 from console.i18n import _
 from console.views.rows import Row
-from storage import casework
-from storage.models import OPEN_STATUSES, District, Staff, Team
+from storage import casework, tickets
+from storage.models import OPEN_STATUSES, Staff, Team
 
 SEARCH_MAX = 80
 
@@ -83,9 +87,7 @@ def queue_page() -> str:
     filters = Filters.from_request()
     with work() as (session, staff):
         context = _queue_context(session, staff, filters)
-        context["districts"] = session.execute(
-            select(District.id, District.name).order_by(District.position)
-        ).all()
+        context["districts"] = tickets.district_choices(session)
     return render_template("console/queue.html", **context)
 
 
@@ -116,7 +118,7 @@ def _queue_context(session: Session, staff: Staff, filters: Filters) -> dict[str
             filters.status,
             filters.search,
         )
-        tickets = casework.queue(
+        found = casework.queue(
             session,
             staff,
             team_id=team.id,
@@ -127,7 +129,7 @@ def _queue_context(session: Session, staff: Staff, filters: Filters) -> dict[str
             status=filters.status,
             search=filters.search,
         )
-        rows = [Row.of(ticket, moment, warn_before) for ticket in tickets]
+        rows = [Row.of(ticket, moment, warn_before) for ticket in found]
         counts = dict(casework.queue_counts(session, staff, team.id))
         every_open = [
             Row.of(ticket, moment, warn_before)
@@ -135,7 +137,8 @@ def _queue_context(session: Session, staff: Staff, filters: Filters) -> dict[str
         ]
         emergencies = [row for row in every_open if row.urgency == "emergency"]
         due_soon = [row for row in every_open if row.deadline.state in ("soon", "overdue")]
-        # The contact log's next steps that came due: mine first, then the team's.
+        # Today's plan: the contact log's next steps that came due, mine first, then the
+        # team's (someone else's promise may need keeping if they are away today).
         follow_ups = sorted(
             (row for row in every_open if row.follow_up_due),
             key=lambda row: row.assignee != staff.name,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import url_for
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ import locales
 from console import labels
 from console.i18n import _, duration, local_date, local_time
 from storage import casework, contacts
-from storage.models import Ticket
+from storage.models import AuditEntry, Ticket
 
 # Audit entries the safety check writes on a ticket, and how sure each one was.
 SAFETY_ACTIONS = {"safety_alarm": "emergency", "safety_possible": "possible"}
@@ -158,3 +159,74 @@ def watch_alert(ticket: Ticket) -> list[tuple[str, str]]:
         if due is not None:
             rows.append((_("Check-in of"), local_time(due)))
     return rows
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A ticket changing hands, in words: to another team, to a named colleague, or taken."""
+
+    kind: str  # "handover" (to a team), "assignment" (to a colleague) or "claim" (taken)
+    at: datetime
+    by: str
+    headline: str
+    reason: str
+    # A transfer: the team's slug it went to and the name of the one it came from;
+    # an assignment or a claim: the id of the person who has it now.
+    to: Any
+    came_from: str = ""
+
+    def entry(self) -> dict[str, Any]:
+        """As an internal entry of the thread."""
+        return {
+            "kind": self.kind,
+            "author": self.by,
+            "at": local_time(self.at),
+            "at_iso": self.at.isoformat(),
+            "headline": self.headline,
+            "body": self.reason,
+            "stickers": 0,
+            "attachments": 0,
+            "kept": [],
+            "delivery": None,
+        }
+
+
+def handovers(session: Session, ticket: Ticket, *, claims: bool = False) -> list[Handover]:
+    """The ticket's transfers and assignments (and with `claims`, each time someone took it),
+    oldest first, with names for the codes the audit log keeps."""
+    entries = casework.handovers(session, ticket, claims=claims)
+    if not entries:
+        return []
+    teams = {team.slug: team.name for team in casework.every_team(session)}
+    ids = {entry.staff_id for entry in entries if entry.staff_id}
+    for entry in entries:
+        if entry.action == "assign":
+            detail = entry.detail or {}
+            ids.update(v for v in (detail.get("from"), detail.get("to")) if isinstance(v, int))
+    people = {person.id: person.name for person in casework.staff_named(session, ids)}
+    return [_handover(entry, teams, people) for entry in entries]
+
+
+def _handover(entry: AuditEntry, teams: dict[str, str], people: dict[int, str]) -> Handover:
+    detail = entry.detail or {}
+    by = people.get(entry.staff_id, "") if entry.staff_id else ""
+    reason = str(detail.get("reason") or "")
+    if entry.action == "transfer":
+        old = teams.get(str(detail.get("from")), _("another team"))
+        new = teams.get(str(detail.get("to")), _("another team"))
+        headline = _("Handed over from {old} to {new}", old=old, new=new)
+        return Handover("handover", entry.at, by, headline, reason, detail.get("to"), old)
+    if entry.action == "claim":
+        who = by or _("a colleague")
+        if detail.get("auto"):
+            headline = _("Assigned automatically to {name}", name=who)
+        else:
+            headline = _("Taken by {name}", name=who)
+        return Handover("claim", entry.at, by, headline, "", entry.staff_id)
+    old_id, new_id = detail.get("from"), detail.get("to")
+    new = people.get(new_id, _("a colleague")) if isinstance(new_id, int) else _("a colleague")
+    if isinstance(old_id, int) and old_id in people:
+        headline = _("Assigned to {name} (was {old})", name=new, old=people[old_id])
+    else:
+        headline = _("Assigned to {name}", name=new)
+    return Handover("assignment", entry.at, by, headline, reason, new_id)

@@ -28,12 +28,19 @@ from console.auth import safe_next
 from console.context import app_services, client_ip, now, visible_ticket, work
 from console.i18n import _, local_date, local_time, reason
 from console.views.intake import contact_form, contact_rows
-from console.views.rows import Deadline, danger, follow_up, resident_name, watch_alert
+from console.views.rows import (
+    Deadline,
+    Handover,
+    danger,
+    follow_up,
+    handovers,
+    resident_name,
+    watch_alert,
+)
 from storage import attachments, audit, casework, routing, watch
 from storage.models import (
     OPEN_STATUSES,
     URGENCIES,
-    AuditEntry,
     Consent,
     District,
     Staff,
@@ -119,7 +126,7 @@ def _render(
 ) -> str:
     moment = now()
     resident = ticket.resident
-    moves = _handovers(session, ticket)
+    moves = handovers(session, ticket)
     return render_template(
         "console/ticket.html",
         ticket=_header(ticket, staff, moment),
@@ -266,6 +273,7 @@ def _profile(session: Session, staff: Staff, ticket: Ticket) -> dict[str, Any]:
     district = session.get(District, resident.district_id) if resident.district_id else None
     return {
         "name": resident_name(ticket),
+        "record_url": url_for("console.resident_record", resident_id=resident.id),
         "language": labels.label(labels.LANGUAGE_NAMES, resident.language),
         "district": district.name if district else "",
         "following": resident.following,
@@ -390,69 +398,6 @@ def _entry(
         "kept": [_attachment_view(ticket, found) for found in kept],
         "delivery": delivery,
     }
-
-
-@dataclass(frozen=True)
-class Handover:
-    """A ticket changing hands, in words: to another team, or to a named colleague."""
-
-    kind: str  # "handover" (to a team) or "assignment" (to a colleague)
-    at: Any
-    by: str
-    headline: str
-    reason: str
-    # A transfer: the team's slug it went to and the name of the one it came from;
-    # an assignment: the colleague's id.
-    to: Any
-    came_from: str = ""
-
-    def entry(self) -> dict[str, Any]:
-        """As an internal entry of the thread."""
-        return {
-            "kind": self.kind,
-            "author": self.by,
-            "at": local_time(self.at),
-            "at_iso": self.at.isoformat(),
-            "headline": self.headline,
-            "body": self.reason,
-            "stickers": 0,
-            "attachments": 0,
-            "kept": [],
-            "delivery": None,
-        }
-
-
-def _handovers(session: Session, ticket: Ticket) -> list[Handover]:
-    """The ticket's transfers and assignments, oldest first, with names for the codes kept."""
-    entries = casework.handovers(session, ticket)
-    if not entries:
-        return []
-    teams = {team.slug: team.name for team in session.scalars(select(Team))}
-    ids = {entry.staff_id for entry in entries if entry.staff_id}
-    for entry in entries:
-        if entry.action == "assign":
-            detail = entry.detail or {}
-            ids.update(v for v in (detail.get("from"), detail.get("to")) if isinstance(v, int))
-    people = {person.id: person.name for person in casework.staff_named(session, ids)}
-    return [_handover(entry, teams, people) for entry in entries]
-
-
-def _handover(entry: AuditEntry, teams: dict[str, str], people: dict[int, str]) -> Handover:
-    detail = entry.detail or {}
-    by = people.get(entry.staff_id, "") if entry.staff_id else ""
-    reason = str(detail.get("reason") or "")
-    if entry.action == "transfer":
-        old = teams.get(str(detail.get("from")), _("another team"))
-        new = teams.get(str(detail.get("to")), _("another team"))
-        headline = _("Handed over from {old} to {new}", old=old, new=new)
-        return Handover("handover", entry.at, by, headline, reason, detail.get("to"), old)
-    old_id, new_id = detail.get("from"), detail.get("to")
-    new = people.get(new_id, _("a colleague")) if isinstance(new_id, int) else _("a colleague")
-    if isinstance(old_id, int) and old_id in people:
-        headline = _("Assigned to {name} (was {old})", name=new, old=people[old_id])
-    else:
-        headline = _("Assigned to {name}", name=new)
-    return Handover("assignment", entry.at, by, headline, reason, new_id)
 
 
 def _arrived(ticket: Ticket, moves: list[Handover]) -> list[dict[str, str]]:

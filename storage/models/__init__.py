@@ -15,6 +15,12 @@ from storage.models.core import (
     Resident,
     SourceLock,
 )
+from storage.models.resident_record import (
+    RECORD_FIELDS,
+    RECORD_SOURCES,
+    ResidentContact,
+    ResidentDetail,
+)
 from storage.models.salons import AUDIENCES, KINDS, SALON_STATUSES, Salon, SalonCancellation
 from storage.models.staff import (
     ApiToken,
@@ -62,6 +68,8 @@ __all__ = [
     "OPEN_ROUND_STATES",
     "OPEN_STATUSES",
     "OUTCOMES",
+    "RECORD_FIELDS",
+    "RECORD_SOURCES",
     "SALON_STATUSES",
     "STATUSES",
     "URGENCIES",
@@ -84,6 +92,8 @@ __all__ = [
     "RecoveryCode",
     "ReferenceCounter",
     "Resident",
+    "ResidentContact",
+    "ResidentDetail",
     "RolePolicy",
     "RoutingRule",
     "Salon",
