@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 import locales
 from flows.messages import Button, Message, text
-from handlers.staff_group import CLAIM_ACTION
+from flows.postback import ClaimTicket
 from locales import N_
 from storage import casework, outbox
 from storage.models import Ticket
@@ -72,6 +72,6 @@ def alert(ticket: Ticket, now: datetime, language: str = locales.DEFAULT_LANGUAG
         return text(body)
     take = Button(
         locales.gettext(language, N_("Take it")),
-        {"action": CLAIM_ACTION, "ref": ticket.reference},
+        ClaimTicket(ticket.reference),
     )
     return text(body, [take])

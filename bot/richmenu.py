@@ -51,7 +51,7 @@ def menu_request() -> dict[str, Any]:
                 "action": {
                     "type": "postback",
                     "label": shown,
-                    "data": postback.encode(cmd="start", flow=flow),
+                    "data": postback.encode(postback.MenuChoice(flow)),
                     "displayText": shown,
                 },
             }

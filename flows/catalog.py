@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flows import consultation, family_link, language, salons, watch_enrolment
+from flows import (
+    consultation,
+    family_link,
+    language,
+    salons,
+    supporter_signup,
+    watch_enrolment,
+)
 from flows.engine import Flow
 
 FLOWS: tuple[Flow, ...] = (
@@ -17,5 +24,6 @@ FLOWS: tuple[Flow, ...] = (
     watch_enrolment.FLOW,
     family_link.FLOW,
     language.FLOW,
+    supporter_signup.FLOW,
 )
 BY_NAME: Mapping[str, Flow] = {flow.name: flow for flow in FLOWS}

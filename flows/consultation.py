@@ -36,6 +36,7 @@ from flows.engine import Flow, FlowModel, Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
 from flows.phone_numbers import normalised as normalised_phone
+from flows.postback import FlowAnswer
 from flows.replies import main_menu
 from storage.models import Consent, Conversation, District
 
@@ -458,9 +459,8 @@ class ConsultationFlow(Flow):
     def interpret(self, model: FlowModel, given: UserInput) -> tuple[str, dict[str, Any]] | None:
         state = model.state
         if given.kind == "postback":
-            if given.data.get("flow") != self.name:
-                return None
-            return given.data.get("ev", ""), {"value": given.data.get("v", "")}
+            tapped = given.answer_to(self.name)
+            return (tapped.event, {"value": tapped.value}) if tapped is not None else None
         if given.kind == "location" and state in ("area", "district"):
             return "locate", {"location": given.location}
         if given.kind == "text" and given.normalised in _BACK_WORDS:
@@ -494,10 +494,11 @@ class ConsultationFlow(Flow):
             return None
         _, buttons = QUESTIONS[model.state](model)
         for button in buttons:
-            if not isinstance(button, Button) or button.data.get("flow") != self.name:
+            meant = button.postback if isinstance(button, Button) else None
+            if not isinstance(meant, FlowAnswer) or meant.flow != self.name:
                 continue
             if normalise(button.label.removeprefix(CHECK)) == given.normalised:
-                return button.data["ev"], {"value": button.data.get("v", "")}
+                return meant.event, {"value": meant.value}
         return None
 
     @staticmethod

@@ -8,7 +8,8 @@ from typing import Any
 from flows import answer_time, districts, engine
 from flows.consultation_questions import CONSENT_VERSION
 from flows.engine import FlowModel
-from flows.messages import Button, Message, text
+from flows.messages import Message, text
+from flows.replies import menu_button
 from storage import business_time, routing, tickets
 from storage.models import Team
 
@@ -101,7 +102,7 @@ def _filed(
     note = closed_note(turn, team)
     if note:
         body = f"{body}\n\n{note}"
-    return text(body, [Button(turn._("Menu"), {"cmd": "menu"})])
+    return text(body, [menu_button(turn)])
 
 
 def team_name(turn: engine.Turn, team: Team) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flows import districts, engine
 from flows.engine import FlowModel
 from flows.messages import Button, LocationButton
+from flows.postback import CANCEL, Command, FlowAnswer
 from locales import N_
 
 NAME = "consultation"
@@ -65,10 +66,7 @@ Question = tuple[str, list[Button | LocationButton]]
 
 
 def _button(label: str, event: str, value: str = "") -> Button:
-    data = {"flow": NAME, "ev": event}
-    if value:
-        data["v"] = value
-    return Button(label[:20], data)
+    return Button(label[:20], FlowAnswer(NAME, event, value))
 
 
 def _back_button(model: FlowModel) -> Button:
@@ -255,7 +253,7 @@ def _ask_summary(model: FlowModel) -> Question:
     buttons: list[Button | LocationButton] = [
         _button(turn._("Send it"), "submit"),
         _button(turn._("Change something"), "correct"),
-        Button(turn._("Stop"), {"cmd": "cancel"}),
+        Button(turn._("Stop"), Command(CANCEL)),
         _back_button(model),
     ]
     return "\n".join(lines), buttons

@@ -18,6 +18,8 @@ from flows import watch_words as words
 from flows.engine import Flow, FlowModel, Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
+from flows.postback import FlowAnswer, WatchAnswer
+from flows.replies import menu_button
 from locales import gettext
 from storage import outbox
 from storage import watch as store
@@ -169,9 +171,8 @@ class FamilyLinkFlow(Flow):
 
     def interpret(self, model: FlowModel, given: UserInput) -> tuple[str, dict[str, Any]] | None:
         if given.kind == "postback":
-            if given.data.get("flow") != self.name:
-                return None
-            return given.data.get("ev", ""), {}
+            tapped = given.answer_to(self.name)
+            return (tapped.event, {}) if tapped is not None else None
         if given.kind != "text" or not given.normalised:
             return None
         if model.state == "code":
@@ -190,7 +191,7 @@ class FamilyLinkFlow(Flow):
             return [
                 text(
                     turn._("Please type the 6-digit watch-over code your family member gave you."),
-                    [Button(turn._("Menu"), {"cmd": "menu"})],
+                    [menu_button(turn)],
                 )
             ]
         invitation = store.invitation_by_code(turn.session, str(model.data.get("code")), turn.now)
@@ -207,8 +208,8 @@ class FamilyLinkFlow(Flow):
                     name=name,
                 ),
                 [
-                    Button(turn._("Yes, register"), {"flow": NAME, "ev": "yes"}),
-                    Button(turn._("No"), {"flow": NAME, "ev": "no"}),
+                    Button(turn._("Yes, register"), FlowAnswer(NAME, "yes")),
+                    Button(turn._("No"), FlowAnswer(NAME, "no")),
                 ],
             )
         ]
@@ -239,9 +240,9 @@ def confirm_request(link: WatchFamilyLink) -> Message:
         [
             Button(
                 gettext(lang, "Yes, register"),
-                {"w": words.LINK, "a": "yes", "l": str(link.id)},
+                WatchAnswer(words.LINK, "yes", link_id=str(link.id)),
             ),
-            Button(gettext(lang, "No"), {"w": words.LINK, "a": "no", "l": str(link.id)}),
+            Button(gettext(lang, "No"), WatchAnswer(words.LINK, "no", link_id=str(link.id))),
         ],
     )
 
@@ -254,15 +255,15 @@ def summary_choice(link: WatchFamilyLink, lead: str) -> Message:
         [
             Button(
                 gettext(lang, "Each time"),
-                {"w": words.SUMMARY, "a": "daily", "l": str(link.id)},
+                WatchAnswer(words.SUMMARY, "daily", link_id=str(link.id)),
             ),
             Button(
                 gettext(lang, "Weekly summary"),
-                {"w": words.SUMMARY, "a": "weekly", "l": str(link.id)},
+                WatchAnswer(words.SUMMARY, "weekly", link_id=str(link.id)),
             ),
             Button(
                 gettext(lang, "Only if worried"),
-                {"w": words.SUMMARY, "a": "none", "l": str(link.id)},
+                WatchAnswer(words.SUMMARY, "none", link_id=str(link.id)),
             ),
         ],
     )

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from flows import postback
 from flows.messages import MAX_LABEL, Message
+from flows.postback import Postback
 
 MAX_BUBBLES = 12
 MAX_BUBBLE_BYTES = 30 * 1024
@@ -79,9 +80,9 @@ def separator() -> Component:
 
 
 def postback_button(
-    label: str, data: dict[str, str], *, style: str = "primary", display_text: str | None = None
+    label: str, tapped: Postback, *, style: str = "primary", display_text: str | None = None
 ) -> Component:
-    """A button that posts `data` back; what the person sees as their reply is the label."""
+    """A button that posts `tapped` back; what the person sees as their reply is the label."""
     return {
         "type": "button",
         "style": style,
@@ -89,7 +90,7 @@ def postback_button(
         "action": {
             "type": "postback",
             "label": _label(label),
-            "data": postback.encode(**data),
+            "data": postback.encode(tapped),
             "displayText": display_text or label,
         },
     }

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flows import postback
+from flows.postback import FlowAnswer, Postback
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,8 @@ class UserInput:
 
     kind: str
     text: str = ""
-    data: dict[str, str] = field(default_factory=dict)
+    # What a tap means; None for a tap whose data no button of ours sends.
+    postback: Postback | None = None
     location: Location | None = None
     # LINE's id of the message, kept with what we store of it so an unsend can delete it.
     message_id: str | None = None
@@ -33,11 +35,16 @@ class UserInput:
         """Text folded for matching: full-width to half-width, case and spacing ignored."""
         return normalise(self.text)
 
+    def answer_to(self, flow: str) -> FlowAnswer | None:
+        """The tapped answer to a question of `flow`, if this is one."""
+        tapped = self.postback
+        return tapped if isinstance(tapped, FlowAnswer) and tapped.flow == flow else None
+
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> UserInput:
         if event.get("type") == "postback":
             data = event.get("postback", {}).get("data", "")
-            return cls(kind="postback", data=postback.decode(data))
+            return cls(kind="postback", postback=postback.parse(str(data)))
         message = event.get("message") or {}
         kind = message.get("type", "unknown")
         message_id = str(message["id"]) if message.get("id") else None

@@ -10,6 +10,7 @@ from flows import engine
 from flows.engine import Flow, FlowModel
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
+from flows.postback import FlowAnswer
 from flows.replies import main_menu
 from locales import LANGUAGES
 
@@ -56,8 +57,9 @@ class LanguageFlow(Flow):
     model_class = LanguageModel
 
     def interpret(self, model: FlowModel, given: UserInput) -> tuple[str, dict[str, Any]] | None:
-        if given.kind == "postback" and given.data.get("flow") == self.name:
-            return given.data.get("ev", ""), {"language": given.data.get("v")}
+        tapped = given.answer_to(self.name)
+        if tapped is not None:
+            return tapped.event, {"language": tapped.value}
         if given.kind == "text" and given.normalised in _TYPED:
             return "choose", {"language": _TYPED[given.normalised]}
         return None
@@ -65,8 +67,7 @@ class LanguageFlow(Flow):
     def ask(self, model: FlowModel) -> list[Message]:
         turn = model.turn
         buttons = [
-            Button(name, {"flow": self.name, "ev": "choose", "v": code})
-            for code, name in LANGUAGES.items()
+            Button(name, FlowAnswer(self.name, "choose", code)) for code, name in LANGUAGES.items()
         ]
         return [text(turn._("Which language would you like? 言語を選んでください。"), buttons)]
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flows import postback
+from flows.postback import Postback
 
 MAX_QUICK_REPLIES = 13
 MAX_LABEL = 20
@@ -25,7 +26,7 @@ class Button:
     """A one-tap answer: the label is what the person sees and what appears as their reply."""
 
     label: str
-    data: dict[str, str]
+    postback: Postback
 
     def __post_init__(self) -> None:
         if len(self.label) > MAX_LABEL:
@@ -74,6 +75,6 @@ def _action(button: Button | LocationButton | LinkButton) -> dict[str, str]:
     return {
         "type": "postback",
         "label": button.label,
-        "data": postback.encode(**button.data),
+        "data": postback.encode(button.postback),
         "displayText": button.label,
     }

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
+from flows.postback import CANCEL, MENU, STAFF, Command, MenuChoice, ResumeChoice
 from locales import N_, gettext
 
 if TYPE_CHECKING:
@@ -24,11 +25,18 @@ MENU_WORDS: dict[str, list[str]] = {
     "salons": ["サロン", "さろん", "salon"],
     "watch": ["みまもり", "watch"],
     "language": ["言語", "げんご", "language", "lang"],
+    # Not in the menu: what the council's leaflets and QR codes send (flows/supporter_signup.py).
+    "supporter": ["生活応援隊", "応援隊", "volunteer"],
 }
 
 
 def menu_buttons(turn: Turn) -> list[Button]:
-    return [Button(turn._(label), {"cmd": "start", "flow": flow}) for flow, label in MENU_ITEMS]
+    return [Button(turn._(label), MenuChoice(flow)) for flow, label in MENU_ITEMS]
+
+
+def menu_button(turn: Turn) -> Button:
+    """The "Menu" button: it ends whatever is going on and shows the main menu."""
+    return Button(turn._("Menu"), Command(MENU))
 
 
 def main_menu(turn: Turn, lead: str | None = None) -> Message:
@@ -68,7 +76,7 @@ def odd_input(turn: Turn, given: UserInput, in_flow: bool) -> Message:
 
 def not_ready(turn: Turn) -> list[Message]:
     """Menu items whose flows are still being built lead to a person, never to a dead end."""
-    talk = Button(turn._("Talk to a person"), {"cmd": "staff"})
+    talk = Button(turn._("Talk to a person"), Command(STAFF))
     body = turn._(
         "Sorry, this service is not open in LINE yet. "
         "Please call the welfare council at 0465-00-0000 "
@@ -100,17 +108,19 @@ def resume_offer(turn: Turn) -> Message:
             "Last time you stopped partway through. Would you like to continue where you left off?"
         ),
         [
-            Button(turn._("Continue"), {"resume": "continue"}),
-            Button(turn._("Start again"), {"resume": "restart"}),
-            Button(turn._("Stop"), {"cmd": "cancel"}),
+            Button(turn._("Continue"), ResumeChoice("continue")),
+            Button(turn._("Start again"), ResumeChoice("restart")),
+            Button(turn._("Stop"), Command(CANCEL)),
         ],
     )
 
 
 def resume_choice(given: UserInput) -> str | None:
     if given.kind == "postback":
-        choice = given.data.get("resume")
-        return choice if choice in RESUME_WORDS else None
+        tapped = given.postback
+        if isinstance(tapped, ResumeChoice) and tapped.choice in RESUME_WORDS:
+            return tapped.choice
+        return None
     if given.kind == "text":
         return _RESUME_TYPED.get(given.normalised)
     return None

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from flows import flex
 from flows.messages import Button, Message, text
+from flows.postback import SafetyAnswer
 from locales import N_, gettext
 
-# The postback of the "do you need help right now?" buttons: {ANSWER: YES or NO, KIND: kind}.
-ANSWER, KIND = "safety", "k"
+# The answers of the "do you need help right now?" buttons (flows.postback.SafetyAnswer).
 YES, NO = "yes", "no"
 # The same answers typed rather than tapped (folded as UserInput.normalised folds them).
 TYPED_ANSWERS: dict[str, str] = {
@@ -159,8 +159,8 @@ def possible(language: str, kind: str) -> list[Message]:
     kind = kind if kind in ADVICE else "distress"
     advice = ADVICE[kind]
     answers = [
-        Button(gettext(language, "Yes"), {ANSWER: YES, KIND: kind}),
-        Button(gettext(language, "No, I'm all right"), {ANSWER: NO, KIND: kind}),
+        Button(gettext(language, "Yes"), SafetyAnswer(YES, kind)),
+        Button(gettext(language, "No, I'm all right"), SafetyAnswer(NO, kind)),
     ]
     return [
         _card(language, [advice.if_unsure], advice.calls),

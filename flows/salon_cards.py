@@ -10,6 +10,7 @@ from babel.dates import format_date, get_day_names
 
 from flows import flex
 from flows.engine import Turn
+from flows.postback import FlowAnswer
 from locales import N_, supported
 from storage import salons
 from storage.models import Salon
@@ -32,8 +33,8 @@ AUDIENCE_LABELS = {
 }
 
 
-def bubble(turn: Turn, hit: Hit, join_data: dict[str, str]) -> flex.Component:
-    """One salon's card; 行ってみたい posts `join_data` back."""
+def bubble(turn: Turn, hit: Hit, join: FlowAnswer) -> flex.Component:
+    """One salon's card; 行ってみたい posts `join` back."""
     salon = hit.salon
     kind = turn._(KIND_LABELS[salon.kind])
     body: list[flex.Component] = [
@@ -55,7 +56,7 @@ def bubble(turn: Turn, hit: Hit, join_data: dict[str, str]) -> flex.Component:
     if hit.stale:
         body.append(flex.text(_stale_note(turn), size="xs", color=flex.WARNING))
     footer = [
-        flex.postback_button(turn._("I'd like to go"), join_data),
+        flex.postback_button(turn._("I'd like to go"), join),
         flex.uri_button(turn._("Map"), map_url(salon)),
     ]
     if salon.phone:

@@ -19,6 +19,7 @@ from flows import districts, engine, flex, postback
 from flows.engine import Flow, FlowModel, Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, LocationButton, Message, text
+from flows.postback import FlowAnswer
 from flows.replies import main_menu
 from flows.salon_cards import KIND_LABELS, bubble, how_to_join
 from locales import N_, supported
@@ -52,11 +53,8 @@ BY_LABELS = {
 }
 
 
-def _ev(event: str, value: str = "") -> dict[str, str]:
-    data = {"flow": NAME, "ev": event}
-    if value:
-        data["v"] = value
-    return data
+def _ev(event: str, value: str = "") -> FlowAnswer:
+    return FlowAnswer(NAME, event, value)
 
 
 class SalonModel(FlowModel):
@@ -250,8 +248,9 @@ class SalonFlow(Flow):
         if given.kind == "location" and given.location is not None:
             where = f"{given.location.latitude},{given.location.longitude}"
             return "located", {"value": where}
-        if given.kind == "postback" and given.data.get("flow") == self.name:
-            return given.data.get("ev", ""), {"value": given.data.get("v", "")}
+        tapped = given.answer_to(self.name)
+        if tapped is not None:
+            return tapped.event, {"value": tapped.value}
         if given.kind == "text":
             return _typed(model, given)
         return None
@@ -272,9 +271,9 @@ def _typed(model: FlowModel, given: UserInput) -> tuple[str, dict[str, Any]] | N
         for item in (message.get("quickReply") or {}).get("items", []):
             action = item["action"]
             if action["type"] == "postback" and normalise(action["label"]) == said:
-                data = postback.decode(action["data"])
-                if data.get("flow") == NAME:
-                    return data.get("ev", ""), {"value": data.get("v", "")}
+                meant = postback.parse(action["data"])
+                if isinstance(meant, FlowAnswer) and meant.flow == NAME:
+                    return meant.event, {"value": meant.value}
     if model.state == "weekday":
         day = said.removesuffix("日").removesuffix("曜")
         if len(day) == 1 and day in WEEKDAY_CHARS:

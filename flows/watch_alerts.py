@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from flows import watch_words as words
 from flows.messages import Button, Message, text
+from flows.postback import WatchAnswer
 from locales import DEFAULT_LANGUAGE, gettext
 from storage import casework, outbox, routing, tickets
 from storage import watch as store
@@ -55,9 +56,9 @@ def unwell_side_effects(
                 "you? You can also write to us here at any time.",
             ),
             [
-                Button(gettext(lang, "Yes, please call me"), {"w": words.UNWELL, "a": "call"}),
-                Button(gettext(lang, "No, I'll rest"), {"w": words.UNWELL, "a": "rest"}),
-                Button(gettext(lang, "I need help"), {"w": words.CHECKIN, "a": words.HELP}),
+                Button(gettext(lang, "Yes, please call me"), WatchAnswer(words.UNWELL, "call")),
+                Button(gettext(lang, "No, I'll rest"), WatchAnswer(words.UNWELL, "rest")),
+                Button(gettext(lang, "I need help"), WatchAnswer(words.CHECKIN, words.HELP)),
             ],
         ),
     )
@@ -134,11 +135,11 @@ def alarm_buttons(language: str, row: CheckinRound | None) -> list[Button]:
     return [
         Button(
             gettext(language, "Reached them"),
-            {"w": words.FAMILY_ALERT, "a": "reached", "r": round_id},
+            WatchAnswer(words.FAMILY_ALERT, "reached", round_id=round_id),
         ),
         Button(
             gettext(language, "Cannot reach them"),
-            {"w": words.FAMILY_ALERT, "a": "unreachable", "r": round_id},
+            WatchAnswer(words.FAMILY_ALERT, "unreachable", round_id=round_id),
         ),
     ]
 

@@ -24,6 +24,7 @@ from flows import watch_words as words
 from flows.engine import Flow, FlowModel
 from flows.inputs import UserInput, normalise
 from flows.messages import Message, text
+from flows.postback import FlowAnswer
 from flows.watch_questions import (
     FREQUENCIES,
     NAME,
@@ -404,9 +405,8 @@ class WatchFlow(Flow):
     def interpret(self, model: FlowModel, given: UserInput) -> tuple[str, dict[str, Any]] | None:
         state = model.state
         if given.kind == "postback":
-            if given.data.get("flow") != self.name:
-                return None
-            return _with_days(given.data.get("ev", ""), given.data.get("v", ""))
+            tapped = given.answer_to(self.name)
+            return _with_days(tapped.event, tapped.value) if tapped is not None else None
         if given.kind != "text" or not given.normalised:
             return None
         tapped = self._typed_button(model, given)
@@ -429,9 +429,9 @@ class WatchFlow(Flow):
                 if action.get("type") != "postback":
                     continue
                 if normalise(action["label"]) == given.normalised:
-                    data = postback.decode(action["data"])
-                    if data.get("flow") == self.name:
-                        return data.get("ev", ""), data.get("v", "")
+                    meant = postback.parse(action["data"])
+                    if isinstance(meant, FlowAnswer) and meant.flow == self.name:
+                        return meant.event, meant.value
         answer = YES_NO.get(given.normalised)
         if answer and model.state in ("confirm", "confirm_stop"):
             no = "redo" if model.state == "confirm" else "no"

@@ -17,6 +17,8 @@ from babel.dates import get_day_names
 from flows import watch_words as words
 from flows.engine import Turn
 from flows.messages import MAX_LABEL, Button, LinkButton, Message, text
+from flows.postback import FlowAnswer, MenuChoice
+from flows.replies import menu_button
 from flows.watch_reading import describe, when_ahead
 from locales import N_, supported
 from storage import watch as store
@@ -61,18 +63,11 @@ MAX_URI = 1000  # LINE's limit for a URI action
 
 
 def _button(turn: Turn, label: str, event: str, value: str = "") -> Button:
-    data = {"flow": NAME, "ev": event}
-    if value:
-        data["v"] = value
-    return Button(_fit(turn._(label)), data)
+    return Button(_fit(turn._(label)), FlowAnswer(NAME, event, value))
 
 
 def _fit(label: str) -> str:
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
-
-
-def _menu_button(turn: Turn) -> Button:
-    return Button(turn._("Menu"), {"cmd": "menu"})
 
 
 # What each state asks.
@@ -98,7 +93,7 @@ def _ask_menu(model: WatchModel) -> list[Message]:
         body = _status_of_mine(model, enrolment)
         if family_part:
             body += "\n\n" + family_part
-        return [text(body, [*buttons[:12], _menu_button(turn)])]
+        return [text(body, [*buttons[:12], menu_button(turn)])]
     intro = turn._(
         "Watch-over: on the days and at the time you choose, we send you \u201cHow are you?\u201d "
         "and you answer with one tap.\n"
@@ -111,8 +106,8 @@ def _ask_menu(model: WatchModel) -> list[Message]:
         _button(turn, N_("Agree and sign up"), "agree"),
         _button(turn, N_("Not now"), "decline"),
         *_family_buttons(model),
-        Button(turn._("I have a family code"), {"cmd": "start", "flow": "family_link"}),
-        _menu_button(turn),
+        Button(turn._("I have a family code"), MenuChoice("family_link")),
+        menu_button(turn),
     ]
     if family_part:
         intro = family_part + "\n\n" + intro
@@ -164,13 +159,13 @@ def _family_buttons(model: WatchModel) -> list[Button]:
             buttons.append(
                 Button(
                     _fit(turn._("Pause {name}", name=name)),
-                    {"flow": NAME, "ev": "fam_pause", "v": str(link.id)},
+                    FlowAnswer(NAME, "fam_pause", str(link.id)),
                 )
             )
         buttons.append(
             Button(
                 _fit(turn._("Leave {name}", name=name)),
-                {"flow": NAME, "ev": "fam_unlink", "v": str(link.id)},
+                FlowAnswer(NAME, "fam_unlink", str(link.id)),
             )
         )
     return buttons
@@ -199,7 +194,7 @@ def _ask_weekdays(model: WatchModel) -> list[Message]:
     else:
         body = turn._("Which day of the week?")
     buttons = [
-        Button(names[day], {"flow": NAME, "ev": "day", "v": str(day)})
+        Button(names[day], FlowAnswer(NAME, "day", str(day)))
         for day in range(7)
         if day not in chosen
     ]
@@ -287,11 +282,11 @@ def _ask_family_list(model: WatchModel) -> list[Message]:
     buttons = [
         Button(
             _fit(turn._("Remove {name}", name=_short_name(turn, link))),
-            {"flow": NAME, "ev": "unlink", "v": str(link.id)},
+            FlowAnswer(NAME, "unlink", str(link.id)),
         )
         for link in links[:10]
     ]
-    buttons += [_button(turn, N_("Code for family"), "code"), _menu_button(turn)]
+    buttons += [_button(turn, N_("Code for family"), "code"), menu_button(turn)]
     return [text(body, buttons)]
 
 

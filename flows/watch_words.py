@@ -11,11 +11,12 @@ from datetime import datetime
 from babel.dates import format_skeleton
 
 from flows.messages import Button, Message, text
+from flows.postback import WatchAnswer
 from locales import N_, TOWN_TZ, gettext, supported
 from storage.models import Resident
 
-# Postback kinds (the `w` field): check-in answer, unwell follow-up, family alert action,
-# resident's answer to a link request, family's choice of summary.
+# What a watch-over tap answers (flows.postback.WatchAnswer.about): the check-in, the unwell
+# follow-up, a family alert, a link request (the resident's), the summary choice (family's).
 CHECKIN, UNWELL, FAMILY_ALERT, LINK, SUMMARY = "ci", "uw", "fa", "lk", "sm"
 FINE, UNWELL_ANSWER, HELP = "fine", "unwell", "help"
 
@@ -47,7 +48,7 @@ SOMEONE = N_("Someone")
 def answer_buttons(language: str) -> list[Button]:
     """The same three taps in every check-in, reminder and alert to the resident."""
     return [
-        Button(gettext(language, label), {"w": CHECKIN, "a": answer})
+        Button(gettext(language, label), WatchAnswer(CHECKIN, answer))
         for answer, label in ANSWER_LABELS.items()
     ]
 

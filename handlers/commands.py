@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from flows.inputs import UserInput, normalise
-
-MENU, CANCEL, STAFF = "menu", "cancel", "staff"
+from flows.postback import CANCEL, MENU, STAFF, Command, MenuChoice
 
 _TYPED: dict[str, str] = {
     normalise(word): command
@@ -36,8 +35,10 @@ _TYPED: dict[str, str] = {
 
 def command_of(given: UserInput) -> str | None:
     if given.kind == "postback":
-        command = given.data.get("cmd")
-        return command if command in (MENU, CANCEL, STAFF) else None
+        tapped = given.postback
+        if isinstance(tapped, Command) and tapped.name in (MENU, CANCEL, STAFF):
+            return tapped.name
+        return None
     if given.kind == "text":
         return _TYPED.get(given.normalised)
     return None
@@ -45,8 +46,8 @@ def command_of(given: UserInput) -> str | None:
 
 def menu_choice(given: UserInput, labels: dict[str, str]) -> str | None:
     """The flow a resident asked for by tapping a menu button or typing its label."""
-    if given.kind == "postback" and given.data.get("cmd") == "start":
-        return given.data.get("flow")
+    if isinstance(given.postback, MenuChoice):
+        return given.postback.flow
     if given.kind == "text":
         return labels.get(given.normalised)
     return None

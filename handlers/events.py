@@ -1,4 +1,9 @@
-"""Webhook events to the right handling: follow, unfollow, message, postback, unsend, the rest."""
+"""Webhook events to the right handling: follow, unfollow, message, postback, unsend, the rest.
+
+A resident's message or tap goes through STEPS, one ordered table at the end of this module:
+safety, watch-over, a flow left idle, commands, the menu, the flow in progress, an open
+ticket, a typed wish, the fallback.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-# Importing a flow registers it.
 import locales
 from flows import catalog, consultation, engine, intents, replies
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
-from handlers import commands, safety, staff_group, ticket_thread, watch
+from handlers import commands, safety, staff_group, supporter_offers, ticket_thread, watch
 from storage import erasure, inbox, outbox, residents, thread
 from storage.models import Resident
 
@@ -42,9 +46,10 @@ Handler = Callable[[Context, dict[str, Any]], None]
 
 def handle(context: Context, event: dict[str, Any]) -> None:
     """Handle one event; whatever it changes and says is written in the caller's transaction."""
-    if staff_group.handles(event):
+    claim = staff_group.claim_of(event)
+    if claim is not None:
         # The 担当する button of an SLA alert, tapped in a team's staff LINE group.
-        staff_group.handle(context, event)
+        staff_group.handle(context, event, claim)
         return
     handler = _HANDLERS.get(str(event.get("type")))
     source = event.get("source") or {}
@@ -112,72 +117,15 @@ def _on_unsend(context: Context, event: dict[str, Any]) -> None:
 
 def _on_input(context: Context, event: dict[str, Any]) -> None:
     resident, _ = _following_resident(context, event)
-    turn = _turn(context, resident)
-    given = UserInput.from_event(event)
-    # Danger words come before everything, in every state, replies to a check-in included; the
-    # message then goes on as usual, so the flow or thread still gets it. Only a check-in's
-    # own answer typed (助けて) is left to watch-over: like its button, it gives the numbers,
-    # alerts the family and files the emergency, and the resident should not hear it twice.
-    safe = safety.NOTHING if watch.is_typed_answer(turn, given) else safety.intercept(turn, given)
-    turn.alarmed = safe.said
-    # Then watch-over: a check-in answer or a family alert must not wait behind a flow. (A tap
-    # on the safety question goes there too: it is a sign of life.)
-    if not watch.intercept(turn, given) and not safe.handled:
-        respond(turn, given)
-    if safe.question:
+    heard = Heard(_turn(context, resident), UserInput.from_event(event))
+    for name, step in STEPS:
+        if step(heard):
+            log.debug("input taken by the %s step", name)
+            break
+    if heard.safety_check.question:
         # "Do you need help right now?" ends the turn, alone: see handlers/safety.py.
-        turn.out = list(safe.question)
-    _send(context, event, turn)
-
-
-def respond(turn: Turn, given: UserInput) -> None:
-    """What a resident said or tapped, from any state: commands first, then the active flow."""
-    if engine.is_idle(turn):
-        if engine.can_resume(turn):
-            engine.pause(turn)
-        else:
-            engine.finish(turn)
-            turn.say(replies.started_over(turn))
-    command = commands.command_of(given)
-    if command == commands.CANCEL:
-        engine.finish(turn)
-        turn.say(*replies.cancelled(turn))
-        return
-    if command == commands.MENU:
-        engine.finish(turn)
-        turn.say(replies.main_menu(turn))
-        return
-    if command == commands.STAFF:
-        ticket_thread.talk_to_person(turn)
-        engine.finish(turn)
-        return
-    chosen = commands.menu_choice(given, _menu_labels(turn))
-    if given.kind == "text" and engine.takes_free_text(turn):
-        chosen = None  # where they write freely, a message that is a menu word is still theirs
-    if chosen == turn.conversation.flow and engine.is_paused(turn):
-        chosen = None  # asking again for a flow left halfway offers to continue it
-    if chosen is not None:
-        flow = turn.flows.get(chosen)
-        if flow is None:
-            engine.finish(turn)
-            turn.say(*replies.not_ready(turn))
-        else:
-            engine.start(turn, flow)
-        return
-    if engine.flow_of(turn) is not None:
-        if not _worry_typed_in_a_flow(turn, given):
-            engine.advance(turn, given)
-        return
-    # Outside any flow: an open ticket's thread takes what they send, then what they typed is
-    # read for what they want (a worry, a salon, watch-over, another language).
-    if ticket_thread.take(turn, given):
-        return
-    if given.kind == "text" and not turn.alarmed and _typed_wish(turn, given):
-        return
-    engine.finish(turn)
-    # After an answer about danger, "please choose from the buttons" would be cold: the menu only.
-    sorry = [] if turn.alarmed else [replies.odd_input(turn, given, in_flow=False)]
-    turn.say(*sorry, replies.main_menu(turn))
+        heard.turn.out = list(heard.safety_check.question)
+    _send(context, event, heard.turn)
 
 
 def _worry_typed_in_a_flow(turn: Turn, given: UserInput) -> bool:
@@ -192,12 +140,6 @@ def _worry_typed_in_a_flow(turn: Turn, given: UserInput) -> bool:
     if wanted.flow != consultation.NAME or engine.understands(turn, given):
         return False
     return _start_wish(turn, given, wanted)
-
-
-def _typed_wish(turn: Turn, given: UserInput) -> bool:
-    """Start what a typed message asks for; a worry is offered as a consultation holding its
-    words. False if it asks for nothing we can tell."""
-    return _start_wish(turn, given, intents.read(given.text))
 
 
 def _start_wish(turn: Turn, given: UserInput, wanted: intents.Intent) -> bool:
@@ -253,3 +195,147 @@ _HANDLERS: dict[str, Handler] = {
     "postback": _on_input,
     "unsend": _on_unsend,
 }
+
+
+@dataclass
+class Heard:
+    """A resident's message or tap on its way through STEPS."""
+
+    turn: Turn
+    given: UserInput
+    # What the safety step found: later steps and the end of the turn go on from it.
+    safety_check: safety.Outcome = safety.NOTHING
+
+
+# Each step returns whether it took the input; the first that does ends the walk.
+
+
+def _safety(heard: Heard) -> bool:
+    turn, given = heard.turn, heard.given
+    if watch.is_typed_answer(turn, given):
+        return False  # 助けて typed while a check-in waits: watch-over answers it, once
+    heard.safety_check = safety.intercept(turn, given)
+    turn.alarmed = heard.safety_check.said
+    if heard.safety_check.handled:
+        # A tap on the safety question is a sign of life, though watch-over does not take it.
+        watch.sign_of_life(turn, given)
+    return heard.safety_check.handled
+
+
+def _watch_over(heard: Heard) -> bool:
+    return watch.intercept(heard.turn, heard.given)
+
+
+def _supporter_offer(heard: Heard) -> bool:
+    return supporter_offers.intercept(heard.turn, heard.given)
+
+
+def _idle_flow(heard: Heard) -> bool:
+    """A flow left too long starts over, or, one worth keeping, waits to be continued; either
+    way the input goes on to the next steps."""
+    turn = heard.turn
+    if engine.is_idle(turn):
+        if engine.can_resume(turn):
+            engine.pause(turn)
+        else:
+            engine.finish(turn)
+            turn.say(replies.started_over(turn))
+    return False
+
+
+def _command(heard: Heard) -> bool:
+    turn = heard.turn
+    command = commands.command_of(heard.given)
+    if command == commands.CANCEL:
+        engine.finish(turn)
+        turn.say(*replies.cancelled(turn))
+    elif command == commands.MENU:
+        engine.finish(turn)
+        turn.say(replies.main_menu(turn))
+    elif command == commands.STAFF:
+        ticket_thread.talk_to_person(turn)
+        engine.finish(turn)
+    else:
+        return False
+    return True
+
+
+def _menu_choice(heard: Heard) -> bool:
+    turn, given = heard.turn, heard.given
+    if given.kind == "text" and engine.takes_free_text(turn):
+        return False  # where they write freely, a message that is a menu word is still theirs
+    chosen = commands.menu_choice(given, _menu_labels(turn))
+    if chosen is None:
+        return False
+    if chosen == turn.conversation.flow and engine.is_paused(turn):
+        return False  # asking again for a flow left halfway offers to continue it
+    flow = turn.flows.get(chosen)
+    if flow is None:
+        engine.finish(turn)
+        turn.say(*replies.not_ready(turn))
+    else:
+        engine.start(turn, flow)
+    return True
+
+
+def _flow_in_progress(heard: Heard) -> bool:
+    turn, given = heard.turn, heard.given
+    if engine.flow_of(turn) is None:
+        return False
+    if not _worry_typed_in_a_flow(turn, given):
+        engine.advance(turn, given)
+    return True
+
+
+def _open_ticket(heard: Heard) -> bool:
+    return ticket_thread.take(heard.turn, heard.given)
+
+
+def _typed_wish(heard: Heard) -> bool:
+    """Start what a typed message asks for (a worry, a salon, watch-over, another language);
+    False if it asks for nothing we can tell. Not after an answer about danger."""
+    turn, given = heard.turn, heard.given
+    if given.kind != "text" or turn.alarmed:
+        return False
+    return _start_wish(turn, given, intents.read(given.text))
+
+
+def _fallback(heard: Heard) -> bool:
+    turn = heard.turn
+    engine.finish(turn)
+    # After an answer about danger, "please choose from the buttons" would be cold: the menu only.
+    sorry = [] if turn.alarmed else [replies.odd_input(turn, heard.given, in_flow=False)]
+    turn.say(*sorry, replies.main_menu(turn))
+    return True
+
+
+# The order a resident's message or tap is tried in. (A tap in a team's staff group is not a
+# resident's: `handle` gives it to staff_group before any of this.) Why this order:
+# - Safety first, in every state, replies to a check-in included: danger words get the numbers
+#   at once, and the message still goes on, so the flow or the thread keeps it; only an answer
+#   to the safety question is taken whole. A check-in's own answer typed (助けて) is left to
+#   watch-over: like its button it gives the numbers, tells the family and files the
+#   emergency, and the resident should not hear it twice.
+# - Watch-over next: a check-in answer or a family alert must not wait behind a flow, and
+#   anything sent is a sign of life.
+# - A supporter's answer to a help offer (引き受ける / 今回は無理) is for a request someone
+#   waits on, and must not be read as an answer to whatever flow the supporter was in.
+# - A flow left too long is started over (or held, to be continued) before anything reads the
+#   input as an answer to its old question.
+# - Commands (メニュー, やめる, talk to a person) work in every state, so they come before the
+#   menu and the flow; a menu choice starts its flow over whatever was in progress.
+# - The flow in progress takes what is left. Outside a flow, an open ticket's thread takes
+#   what they send; then what they typed is read for what they want; the fallback answers
+#   the rest kindly with the menu.
+STEPS: tuple[tuple[str, Callable[[Heard], bool]], ...] = (
+    ("safety", _safety),
+    ("watch-over", _watch_over),
+    ("supporter offer", _supporter_offer),
+    ("idle flow", _idle_flow),
+    ("command", _command),
+    ("menu choice", _menu_choice),
+    ("flow in progress", _flow_in_progress),
+    ("open ticket", _open_ticket),
+    ("typed wish", _typed_wish),
+    ("fallback", _fallback),
+)

@@ -39,6 +39,7 @@ from flows.engine import Turn
 from flows.flex import readable
 from flows.inputs import UserInput
 from flows.messages import Message, text
+from flows.postback import SafetyAnswer
 from locales import DEFAULT_LANGUAGE, N_, gettext
 from storage import audit, business_time, casework, outbox, routing, tickets
 from storage.models import Team, Ticket
@@ -71,8 +72,8 @@ NOTHING = Outcome()
 
 def intercept(turn: Turn, given: UserInput) -> Outcome:
     """Answer danger in a text message, or an answer to the safety question."""
-    if given.kind == "postback" and given.data.get(words.ANSWER):
-        _answered(turn, given.data[words.ANSWER], given.data.get(words.KIND, ""))
+    if isinstance(given.postback, SafetyAnswer):
+        _answered(turn, given.postback.answer, given.postback.kind)
         return Outcome(said=True, handled=True)
     typed = _typed_answer(turn, given)
     if typed is not None:

@@ -9,11 +9,13 @@ group counts: a button forwarded elsewhere does nothing.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import locales
 from flows import postback
 from flows.messages import text
+from flows.postback import ClaimTicket
 from locales import N_
 from storage import casework, outbox, staff_accounts
 from storage.models import Staff
@@ -23,49 +25,42 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CLAIM_ACTION = "claim"
 
-
-def handles(event: dict[str, Any]) -> bool:
-    """A postback from a group whose data asks to claim a ticket."""
+def claim_of(event: dict[str, Any]) -> ClaimTicket | None:
+    """The claim a postback from a group asks for; None for any other event."""
     source = event.get("source") or {}
     if event.get("type") != "postback" or source.get("type") != "group":
-        return False
-    data = postback.decode(str((event.get("postback") or {}).get("data", "")))
-    return data.get("action") == CLAIM_ACTION and bool(data.get("ref"))
+        return None
+    tapped = postback.parse(str((event.get("postback") or {}).get("data", "")))
+    return tapped if isinstance(tapped, ClaimTicket) else None
 
 
-def handle(context: Context, event: dict[str, Any]) -> None:
+def handle(context: Context, event: dict[str, Any], claim: ClaimTicket) -> None:
     source = event["source"]
     group_id = str(source.get("groupId", ""))
-    reference = postback.decode(str(event["postback"]["data"]))["ref"]
+    say = partial(_say, context, event, group_id, reference=claim.reference)
     staff = _staff_of(context, source.get("userId"))
-    ticket = casework.get_visible(context.session, staff, reference) if staff else None
+    ticket = casework.get_visible(context.session, staff, claim.reference) if staff else None
     if ticket is not None and ticket.team.line_group_id != group_id:
         log.info("a claim button tapped outside its team's group: ignored")
         return
     if staff is None:
-        answer = N_(
-            "Your LINE account is not linked to a staff account yet. "
-            "Please ask an administrator, or take the ticket in the console."
+        say(
+            N_(
+                "Your LINE account is not linked to a staff account yet. "
+                "Please ask an administrator, or take the ticket in the console."
+            )
         )
-        _say(context, event, group_id, answer)
     elif ticket is None:
-        _say(context, event, group_id, N_("There is no such ticket in your teams."))
+        say(N_("There is no such ticket in your teams."))
     elif casework.claim(context.session, staff, ticket, context.now):
-        _say(context, event, group_id, N_("{name} takes {reference}."), name=staff.name)
+        say(N_("{name} takes {reference}."), name=staff.name)
     elif ticket.assignee_id == staff.id:
-        _say(context, event, group_id, N_("{reference} is already yours."))
+        say(N_("{reference} is already yours."))
     elif ticket.assignee is not None:
-        _say(
-            context,
-            event,
-            group_id,
-            N_("{name} already took {reference}."),
-            name=ticket.assignee.name,
-        )
+        say(N_("{name} already took {reference}."), name=ticket.assignee.name)
     else:
-        _say(context, event, group_id, N_("{reference} is already closed or moved on."))
+        say(N_("{reference} is already closed or moved on."))
 
 
 def _staff_of(context: Context, line_user_id: Any) -> Staff | None:
@@ -77,8 +72,7 @@ def _staff_of(context: Context, line_user_id: Any) -> Staff | None:
 def _say(
     context: Context, event: dict[str, Any], group_id: str, message: str, **params: Any
 ) -> None:
-    reference = postback.decode(str(event["postback"]["data"]))["ref"]
-    body = locales.gettext(locales.DEFAULT_LANGUAGE, message, reference=reference, **params)
+    body = locales.gettext(locales.DEFAULT_LANGUAGE, message, **params)
     outbox.enqueue(
         context.session,
         to=group_id,

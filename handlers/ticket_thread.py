@@ -15,7 +15,8 @@ from flows import answer_time, consultation, consultation_filing, engine, intent
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
-from flows.replies import main_menu
+from flows.postback import TicketAnswer
+from flows.replies import main_menu, menu_button
 from locales import DEFAULT_LANGUAGE, gettext
 from storage import audit, business_time, routing, thread, tickets
 from storage.models import Ticket, TicketMessage
@@ -37,12 +38,13 @@ ATTACHED_KINDS = ("image", "video", "audio", "file", "sticker")
 
 def take(turn: Turn, given: UserInput) -> bool:
     """Whether this input belongs to the resident's open ticket (and was handled as such)."""
-    if given.kind == "postback" and given.data.get("ticket") == RESOLVE:
-        resolve(turn, given.data.get("ref"))
+    tapped = given.postback if isinstance(given.postback, TicketAnswer) else None
+    if tapped is not None and tapped.answer == RESOLVE:
+        resolve(turn, tapped.reference)
         return True
     ticket = tickets.open_ticket_of(turn.session, turn.resident)
-    if given.kind == "postback" and given.data.get("ticket") in (SAME_MATTER, NEW_MATTER):
-        _same_or_new_answered(turn, ticket, given)
+    if tapped is not None and tapped.answer in (SAME_MATTER, NEW_MATTER):
+        _same_or_new_answered(turn, ticket, tapped)
         return True
     if ticket is None:
         return False
@@ -83,24 +85,24 @@ def _same_or_new(turn: Turn, ticket: Ticket, message_id: str | None) -> Message:
     return text(
         question,
         [
-            Button(turn._("The same matter"), {"ticket": SAME_MATTER, "ref": ticket.reference}),
+            Button(turn._("The same matter"), TicketAnswer(SAME_MATTER, ticket.reference)),
             Button(
                 turn._("Something new"),
-                {"ticket": NEW_MATTER, "ref": ticket.reference, "m": message_id or ""},
+                TicketAnswer(NEW_MATTER, ticket.reference, message_id or ""),
             ),
         ],
     )
 
 
-def _same_or_new_answered(turn: Turn, ticket: Ticket | None, given: UserInput) -> None:
-    if ticket is None or ticket.reference != given.data.get("ref"):
+def _same_or_new_answered(turn: Turn, ticket: Ticket | None, tapped: TicketAnswer) -> None:
+    if ticket is None or ticket.reference != tapped.reference:
         turn.say(main_menu(turn))  # the ticket was closed meanwhile
         return
-    if given.data.get("ticket") == SAME_MATTER:
+    if tapped.answer == SAME_MATTER:
         turn.say(acknowledgement(turn, ticket))
         return
     # Something new: the words leave this thread and become a consultation of their own.
-    message_id = given.data.get("m") or ""
+    message_id = tapped.message_id or ""
     words = thread.words_of(turn.session, ticket, message_id) if message_id else None
     if not words:
         engine.start(turn, consultation.FLOW)
@@ -119,11 +121,11 @@ def acknowledgement(turn: Turn, ticket: Ticket) -> Message:
     note = consultation_filing.closed_note(turn, ticket.team)
     if note:
         lines += ["", note]
-    return text("\n".join(lines), [resolve_button(turn, ticket), _menu_button(turn)])
+    return text("\n".join(lines), [resolve_button(turn, ticket), menu_button(turn)])
 
 
 def resolve_button(turn: Turn, ticket: Ticket) -> Button:
-    return Button(turn._("It is solved"), {"ticket": RESOLVE, "ref": ticket.reference})
+    return Button(turn._("It is solved"), TicketAnswer(RESOLVE, ticket.reference))
 
 
 def resolve(turn: Turn, reference: str | None = None) -> None:
@@ -178,7 +180,7 @@ def talk_to_person(turn: Turn) -> None:
                     "like to say: it reaches the staff member handling it.",
                     reference=ticket.reference,
                 ),
-                [resolve_button(turn, ticket), _menu_button(turn)],
+                [resolve_button(turn, ticket), menu_button(turn)],
             )
         )
         return
@@ -209,7 +211,7 @@ def talk_to_person(turn: Turn) -> None:
     note = consultation_filing.closed_note(turn, team)
     if note:
         lines += ["", note]
-    reply = text("\n".join(lines), [_menu_button(turn)])
+    reply = text("\n".join(lines), [menu_button(turn)])
     tickets.add_message(session, ticket, author="bot", now=turn.now, body=reply["text"])
     turn.say(reply)
 
@@ -239,10 +241,6 @@ def _starts_a_burst(last: TicketMessage | None, turn: Turn) -> bool:
     """Whether this message starts a new burst: the thread's last word was not the resident's
     (a staff reply, the bot's confirmation), or they last wrote a while ago."""
     return last is None or last.author != "resident" or turn.now - last.created_at > QUIET
-
-
-def _menu_button(turn: Turn) -> Button:
-    return Button(turn._("Menu"), {"cmd": "menu"})
 
 
 def _call_us(turn: Turn) -> Message:

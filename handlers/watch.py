@@ -19,6 +19,7 @@ from flows import watch_words as words
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import text
+from flows.postback import WatchAnswer
 from locales import N_, gettext
 from storage import outbox, tickets
 from storage import watch as store
@@ -47,11 +48,11 @@ _TYPED_ANSWERS = {
 def intercept(turn: Turn, given: UserInput) -> bool:
     """Handle what belongs to watch-over; True when nothing else should see this event."""
     session, resident = turn.session, turn.resident
-    kind = given.data.get("w") if given.kind == "postback" else None
+    tapped = given.postback if isinstance(given.postback, WatchAnswer) else None
     step = checkin.Step(session, turn.now, reply=turn.out)
     enrolment = store.running_enrolment(session, resident, lock=True)
-    if kind == words.CHECKIN:
-        checkin.answer(step, resident, enrolment, given.data.get("a", ""))
+    if tapped is not None and tapped.about == words.CHECKIN:
+        checkin.answer(step, resident, enrolment, tapped.answer)
         return True
     typed = _typed_answer(turn, given, enrolment)
     if typed is not None:
@@ -59,25 +60,21 @@ def intercept(turn: Turn, given: UserInput) -> bool:
         return True
     if enrolment is not None and given.kind != "unknown":
         checkin.sign_of_life(step, resident, enrolment)
-    if kind == words.UNWELL:
-        _unwell_follow_up(turn, given.data.get("a", ""))
-        return True
-    if kind == words.FAMILY_ALERT:
-        round_id = given.data.get("r", "")
-        checkin.family_action(
-            step, resident, int(round_id) if round_id.isdigit() else 0, given.data.get("a", "")
-        )
-        return True
-    if kind == words.LINK:
-        _answer_link_request(turn, given.data.get("l", ""), given.data.get("a", ""))
-        return True
-    if kind == words.SUMMARY:
-        _choose_summary(turn, given.data.get("l", ""), given.data.get("a", ""))
+    if tapped is not None and _answer_tap(turn, step, tapped):
         return True
     if _is_code_outside_a_flow(turn, given):
         family_link.begin_with(turn, given)
         return True
     return False
+
+
+def sign_of_life(turn: Turn, given: UserInput) -> None:
+    """Whatever an enrolled resident sends says they are there, even what watch-over does not
+    otherwise take (an answer to the safety question)."""
+    enrolment = store.running_enrolment(turn.session, turn.resident, lock=True)
+    if enrolment is not None and given.kind != "unknown":
+        step = checkin.Step(turn.session, turn.now, reply=turn.out)
+        checkin.sign_of_life(step, turn.resident, enrolment)
 
 
 def is_typed_answer(turn: Turn, given: UserInput) -> bool:
@@ -110,6 +107,22 @@ def _typed_answer(turn: Turn, given: UserInput, enrolment: WatchEnrolment | None
     if answer is None or engine.takes_free_text(turn):
         return None
     return answer if store.open_round(turn.session, enrolment, turn.now) is not None else None
+
+
+def _answer_tap(turn: Turn, step: checkin.Step, tapped: WatchAnswer) -> bool:
+    """A tap on a watch-over question other than the check-in; False if it names none."""
+    if tapped.about == words.UNWELL:
+        _unwell_follow_up(turn, tapped.answer)
+    elif tapped.about == words.FAMILY_ALERT:
+        round_id = int(tapped.round_id) if tapped.round_id.isdigit() else 0
+        checkin.family_action(step, turn.resident, round_id, tapped.answer)
+    elif tapped.about == words.LINK:
+        _answer_link_request(turn, tapped.link_id, tapped.answer)
+    elif tapped.about == words.SUMMARY:
+        _choose_summary(turn, tapped.link_id, tapped.answer)
+    else:
+        return False
+    return True
 
 
 def _is_code_outside_a_flow(turn: Turn, given: UserInput) -> bool:

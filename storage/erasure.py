@@ -24,7 +24,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage import attachments as kept_attachments
-from storage import audit, contacts, outbox, resident_record, residents
+from storage import audit, contacts, outbox, resident_record, residents, supporters
 from storage import watch as watch_store
 from storage.models import (
     OPEN_STATUSES,
@@ -148,6 +148,7 @@ def erase_resident(
     session.execute(delete(SourceLock).where(SourceLock.source_key == user))
     session.execute(delete(Conversation).where(Conversation.resident_id == resident.id))
     resident_record.forget(session, resident)
+    supporters.forget(session, resident, now)
     resident.line_user_id = f"{ERASED_PREFIX}{erasure_id}"
     resident.display_name = None
     resident.district_id = None

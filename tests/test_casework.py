@@ -896,7 +896,7 @@ def test_the_team_group_hears_once_about_a_ticket_nearing_its_sla(
             "items"
         ]
         assert button["action"]["label"] == "担当する"
-        assert postback.decode(button["action"]["data"]) == {"action": "claim", "ref": near}
+        assert postback.parse(button["action"]["data"]) == postback.ClaimTicket(near)
         assert "quickReply" not in texts[f"{taken}（福祉まるごと相談）の対応期限まであと30分です。"]
         assert ticket(session, late).sla_warned_at == NOW
     with db.transaction() as session:
@@ -953,7 +953,7 @@ def test_taking_a_ticket_from_the_staff_group(db: Database, office: Office) -> N
         event = make_event(
             "postback",
             source={"type": "group", "groupId": in_group, "userId": user},
-            postback={"data": postback.encode(action="claim", ref=reference)},
+            postback={"data": postback.encode(postback.ClaimTicket(reference))},
         )
         with db.transaction() as session:
             before = session.scalar(select(func.max(OutboxMessage.id))) or 0

@@ -40,8 +40,8 @@ def test_the_menu_is_installed_once_and_taps_start_the_menu_flows(simulator: str
     assert first is not None and again == first
     menu = _control(simulator, "/richmenu")["richMenu"]
     assert menu["richMenuId"] == first
-    tapped = [postback.decode(area["action"]["data"]) for area in menu["areas"]]
-    assert tapped == [{"cmd": "start", "flow": flow} for flow, _ in MENU_ITEMS]
+    tapped = [postback.parse(area["action"]["data"]) for area in menu["areas"]]
+    assert tapped == [postback.MenuChoice(flow) for flow, _ in MENU_ITEMS]
     assert menu["areas"][0]["action"]["displayText"] == "相談する"
     for record in _control(simulator, "/requests")["requests"]:
         validate_api_request(record["method"], record["path"], record["body"], record["headers"])
