@@ -130,3 +130,18 @@ def test_words_carry_their_negation_and_wish() -> None:
     assert (wish.lemma, wish.chain) == ("死ぬ", ("たい", "ない"))
     english = {w.lemma: w for w in analyse("he isn't breathing").words}
     assert english["breathing"].negated
+
+
+def test_an_english_word_is_found_inside_a_sentence() -> None:
+    # A rule bounded as a word ("…me", not "…meal") finds it mid-sentence, where folding took
+    # the spaces out, not only at a clause's edge: certain, not only asked about.
+    alarm = safety.check("he kicked me in the stomach")
+    assert alarm is not None and (alarm.kind, alarm.level) == ("violence", "emergency")
+
+
+def test_english_word_edges_survive_folding() -> None:
+    (clause,) = analyse("He kicked me, don't").clauses[:1]
+    assert clause.marked == "HeKickedMe" and clause.folded == "hekickedme"
+    assert analyse("don't go").clauses[0].marked == "DontGo"  # one word, not don and t
+    # Japanese is not marked; a Latin word inside it is.
+    assert analyse("ママがDVを受けてる").clauses[0].marked.startswith("ままがDvを")

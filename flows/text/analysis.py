@@ -21,6 +21,8 @@ _CLAUSE_END = re.compile(r"[、,，;；:：]+|(?<=[たいるすんだ]けど)|(?
 _TRAILING_LONG_VOWEL = re.compile("(?<=[ぁ-ゖ])ー+(?![ぁ-ゖ])")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
 _KATAKANA_ONLY = re.compile(r"[ァ-ヶー\s]+")
+# One English word, its apostrophe inside it: don't is one word, not don and t.
+_LATIN_RUN = re.compile(r"[a-z]+(?:['’][a-z]+)*")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ class Clause:
 
     words: tuple[Word, ...]
     folded: str
+    # The same with each Latin word's first letter in upper case: folding takes the spaces
+    # out, and this is where rules' patterns still see where an English word starts.
+    marked: str
 
 
 @dataclass(frozen=True)
@@ -119,12 +124,16 @@ def _clause(text: str, half_width: bool) -> Clause:
     words = japanese.words(text) if _has_japanese(text) else ()
     if _LATIN_WORD.search(text.casefold()):
         words = (*words, *english.words(text))
-    return Clause(tuple(words), fold(_LAUGHTER.sub("笑", text)))
+    spoken = _LAUGHTER.sub("笑", text)
+    return Clause(tuple(words), fold(spoken), fold(spoken, mark_words=True))
 
 
-def fold(text: str) -> str:
-    """Text as phrases are matched: one width, hiragana, lower case, no spaces or symbols."""
+def fold(text: str, mark_words: bool = False) -> str:
+    """Text as phrases are matched: one width, hiragana, lower case, no spaces or symbols;
+    with `mark_words`, each Latin word begins in upper case ("he kicked me" is HeKickedMe)."""
     folded = to_hiragana(unicodedata.normalize("NFKC", text).casefold())
+    if mark_words:
+        folded = _LATIN_RUN.sub(lambda word: word[0].capitalize(), folded)
     kept = "".join(char for char in folded if unicodedata.category(char)[0] not in "ZPSC")
     return _TRAILING_LONG_VOWEL.sub("", kept)
 

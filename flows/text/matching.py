@@ -7,7 +7,7 @@ An item is one of:
   倒れる?      the word, negated or not
   $name        any item of a concept
   /regex       a regular expression over the text folded: one width, hiragana, lower case,
-               no spaces or punctuation
+               no spaces or punctuation; `_` is the edge of an English word
 Kanji words also match their reading typed in kana (胸 matches むね). A rule is a list of items
 that must all be in one scope (a sentence, or a short message whole), or a mapping with `all:`
 and `unless:` (none of these in the scope).
@@ -75,7 +75,7 @@ def scope_of(clauses: Iterable[Clause]) -> Scope:
     clauses = tuple(clauses)
     words = tuple(word for clause in clauses for word in clause.words)
     forms = frozenset(form for word in words for form in word.forms)
-    return Scope(words, "\n".join(clause.folded for clause in clauses), forms, {})
+    return Scope(words, "\n".join(clause.marked for clause in clauses), forms, {})
 
 
 def any_rule(rules: tuple[Rule, ...], scope: Scope) -> bool:
@@ -220,7 +220,7 @@ def _compile_entry(
         return list(concepts[name])
     if entry.startswith("/"):
         # Multi-line: a sentence's clauses are joined by newlines, and ^ starts each clause.
-        return [Phrase(re.compile(_fold_pattern(entry[1:]), re.MULTILINE))]
+        return [Phrase(re.compile(_word_bounds(_fold_pattern(entry[1:])), _PHRASE_FLAGS))]
     match = _SPEC.match(entry)
     if match is None:
         raise ValueError(f"{source}: cannot read {entry!r}")
@@ -231,7 +231,7 @@ def _compile_entry(
         # A word the analyser reads as a particle or symbol (ぞ): match it as it is written.
         written = re.escape(match["lemma"].casefold())
         # A number is itself, not part of a phone number or a code: 119, not 090-1110-1190.
-        return [Phrase(re.compile(rf"(?<!\d){written}(?!\d)"))]
+        return [Phrase(re.compile(rf"(?<!\d){written}(?!\d)", _PHRASE_FLAGS))]
     specs = [
         WordSpec(
             forms=_forms_of(match["lemma"], word),
@@ -255,6 +255,19 @@ def _fold_pattern(pattern: str) -> str:
 
 
 _ESCAPE = re.compile(r"(\\.)")
+
+# Patterns are written in lower case and a scope's text marks where each English word starts
+# with a capital (analysis.Clause.marked), so they match it in either case; ^ starts a clause.
+_PHRASE_FLAGS = re.MULTILINE | re.IGNORECASE
+# `_` in a pattern is the edge of an English word (folding keeps no underscore, so it stands
+# for nothing else): `me_in_` finds "kicked me in the stomach". Where the next word begins,
+# its capital stands; elsewhere, no letter does. "(?![a-z])" keeps its old, stricter sense:
+# no letter at all, as at the end of a clause.
+_WORD_EDGE = "(?:(?<![a-z])|(?![a-z])|(?-i:(?=[A-Z])))"
+
+
+def _word_bounds(pattern: str) -> str:
+    return pattern.replace("_", _WORD_EDGE)
 
 
 def _forms_of(written: str, word: Word) -> frozenset[str]:
