@@ -58,12 +58,11 @@ from bot.scheduler import Scheduler
 from bot.sender import Sender
 from bot.settings import Settings
 from bot.worker import Worker
-from flows import checkin, checkin_sweep
+from flows.watch import checkin, checkin_sweep
 from locales import TOWN_TZ
 from simulator.app import create_app as create_simulator
 from simulator.state import Persona, SimulatorState
 from storage import deadlines, migrate
-from storage import watch as store
 from storage.db import Database
 from storage.models import (
     CheckinRound,
@@ -73,6 +72,7 @@ from storage.models import (
     WatchEnrolment,
 )
 from storage.sample_town import load_town
+from storage.watch import enrolments, schedules
 
 SECRET = "bench-channel-secret"
 TOKEN = "bench-access-token"
@@ -83,7 +83,7 @@ GOAL_RATIO = 3.0
 GOAL_SWEEP_MS = 200.0
 WARM_UP = 10
 # How long before their time the dispatch's check-ins are seen: within the minute the worker
-# makes them ahead (flows/checkin_sweep.make_ahead), with room for a slow machine to make
+# makes them ahead (flows/watch/checkin_sweep.make_ahead), with room for a slow machine to make
 # 100,000 of them.
 AHEAD_S = 30.0
 AHEAD_SMALL_S = 5.0
@@ -175,9 +175,9 @@ def seed(url: str, residents: int, due: int, now: datetime, warm_up: int = 0) ->
                 insert(Deadline),
                 [
                     {
-                        "kind": store.ROUND,
+                        "kind": schedules.ROUND,
                         "subject_id": n,
-                        "key": store.round_key(n),
+                        "key": schedules.round_key(n),
                         "due_at": _due(n, residents, due, warm_up, now, later),
                         "status": deadlines.PENDING,
                         "attempts": 0,
@@ -230,7 +230,7 @@ def _far_from(*moments: datetime) -> str:
     def nearest(hour: int) -> int:
         return min(min(abs(hour * 60 - m), 24 * 60 - abs(hour * 60 - m)) for m in minutes)
 
-    hours = range(store.EARLIEST.hour, store.LATEST.hour + 1)
+    hours = range(schedules.EARLIEST.hour, schedules.LATEST.hour + 1)
     return f"{max(hours, key=nearest):02d}:00"
 
 
@@ -243,7 +243,7 @@ def _enrolment(number: int, today: date, time_of_day: str, now: datetime) -> dic
         "weekdays": [],
         "time_of_day": time_of_day,
         "anchor_date": today,
-        "consent_version": store.CONSENT_VERSION,
+        "consent_version": enrolments.CONSENT_VERSION,
         "enrolled_by": "resident",
         "created_at": now,
         "updated_at": now,
@@ -461,7 +461,7 @@ def time_dispatch(
         due = datetime.now(UTC) + (timedelta(seconds=ahead_s) if ahead_s else timedelta(seconds=-1))
         with db.transaction() as session:
             session.execute(
-                sa.update(Deadline).where(Deadline.kind == store.ROUND).values(due_at=due)
+                sa.update(Deadline).where(Deadline.kind == schedules.ROUND).values(due_at=due)
             )
         seen = time.perf_counter()
         started = seen + max((due - datetime.now(UTC)).total_seconds(), 0.0)

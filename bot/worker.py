@@ -17,12 +17,13 @@ from bot.loading import LoadingAnimation
 from bot.scheduler import Scheduler, sweep_interval
 from bot.sender import Sender
 from bot.settings import Settings
-from flows import checkin, checkin_sweep, replies, safety
+from flows import replies, safety
+from flows.watch import checkin, checkin_sweep
 from handlers import events
 from storage import inbox, outbox, residents
 from storage.db import Database
 from storage.models import InboxEvent
-from storage.watch import ROUND
+from storage.watch.schedules import ROUND
 
 log = logging.getLogger(__name__)
 

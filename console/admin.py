@@ -7,7 +7,6 @@ from typing import Any
 
 from babel.dates import get_day_names
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -16,8 +15,8 @@ from console.auth import requires
 from console.context import client_ip, now, work
 from console.forms import FormError
 from console.i18n import _, language, local_time, reason
-from storage import audit, routing, staff_accounts, starter_replies
-from storage.models import URGENCIES, ConsoleSession, District, RoutingRule, Staff, Team
+from storage import audit, casework, districts, routing, staff_accounts, starter_replies
+from storage.models import URGENCIES, RoutingRule, Staff, Team
 
 TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 SLUG = re.compile(r"[a-z][a-z0-9_-]{1,39}")
@@ -45,10 +44,6 @@ def _record(session: Session, admin: Staff, action: str, detail: dict[str, Any])
     audit.record(session, action, now(), staff=admin, detail=detail, ip=client_ip())
 
 
-def _all_teams(session: Session) -> list[Team]:
-    return list(session.scalars(select(Team).order_by(Team.id)))
-
-
 # ---- Staff accounts ----------------------------------------------------------------------------
 
 
@@ -65,7 +60,7 @@ def staff_list() -> str:
                 "available": person.available,
                 "last_login": local_time(person.last_login_at),
             }
-            for person in session.scalars(select(Staff).order_by(Staff.active.desc(), Staff.name))
+            for person in staff_accounts.everyone(session)
         ]
     return render_template("console/admin/staff_list.html", people=people)
 
@@ -73,7 +68,7 @@ def staff_list() -> str:
 def _staff_form_context(session: Session) -> dict[str, Any]:
     return {
         "roles": labels.choices(labels.ROLES),
-        "teams": [(team.slug, team.name) for team in _all_teams(session)],
+        "teams": [(team.slug, team.name) for team in casework.every_team(session)],
         "min_password": staff_accounts.MIN_PASSWORD_LENGTH,
     }
 
@@ -122,7 +117,7 @@ def staff_new() -> Any:
 
 def staff_edit(staff_id: int) -> Any:
     with work() as (session, admin):
-        person = session.get(Staff, staff_id)
+        person = staff_accounts.by_id(session, staff_id)
         if person is None:
             abort(404)
         context = _staff_form_context(session)
@@ -202,7 +197,7 @@ def _apply_staff_edit(
         staff_accounts.set_password(session, person, password, now())
         changes["password"] = "changed"
     if not person.active or "password" in changes:
-        _end_sessions(session, person)
+        staff_accounts.end_sessions(session, person, now())
     if changes:
         # Names are staff data, not resident data; keep the audit entry about what changed.
         detail = {key: value for key, value in changes.items() if key != "name"}
@@ -216,15 +211,6 @@ def _new_password(*, required: bool) -> str:
         minimum = staff_accounts.MIN_PASSWORD_LENGTH
         raise FormError(_("The password needs at least {count} characters.", count=minimum))
     return password
-
-
-def _end_sessions(session: Session, person: Staff) -> None:
-    for row in session.scalars(
-        select(ConsoleSession).where(
-            ConsoleSession.staff_id == person.id, ConsoleSession.ended_at.is_(None)
-        )
-    ):
-        row.ended_at = now()
 
 
 def _echo() -> dict[str, Any]:
@@ -256,7 +242,7 @@ def team_list() -> str:
                 "cap": team.max_open_per_staff,
                 "line_group": bool(team.line_group_id),
             }
-            for team in _all_teams(session)
+            for team in casework.every_team(session)
         ]
     return render_template("console/admin/team_list.html", teams=teams)
 
@@ -294,7 +280,7 @@ def team_new() -> Response:
 
 def team_edit(team_id: int) -> Any:
     with work() as (session, admin):
-        team = session.get(Team, team_id)
+        team = routing.team_by_id(session, team_id)
         if team is None:
             abort(404)
         if request.method == "POST":
@@ -388,12 +374,11 @@ def _routing_choices(session: Session) -> dict[str, Any]:
     return {
         "categories": labels.choices(labels.CATEGORIES),
         "districts": [
-            (str(district.id), district.name)
-            for district in session.scalars(select(District).order_by(District.position))
+            (str(district.id), district.name) for district in districts.all_districts(session)
         ],
         "urgencies": labels.choices(labels.URGENCY_NAMES),
         "abouts": labels.choices(labels.ABOUT_NAMES),
-        "teams": [(team.slug, team.name) for team in _all_teams(session)],
+        "teams": [(team.slug, team.name) for team in casework.every_team(session)],
     }
 
 
@@ -423,9 +408,7 @@ def routing_list() -> Any:
                 "about": labels.label(labels.ABOUT_NAMES, rule.about),
                 "team": rule.team.name,
             }
-            for rule in session.scalars(
-                select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
-            )
+            for rule in routing.rules(session)
         ]
         html = render_template(
             "console/admin/routing_list.html",
@@ -440,7 +423,7 @@ def routing_list() -> Any:
 def rule_district(session: Session, rule: RoutingRule) -> str:
     if rule.district_id is None:
         return ""
-    district = session.get(District, rule.district_id)
+    district = districts.by_id(session, rule.district_id)
     return district.name if district else ""
 
 
@@ -474,7 +457,7 @@ def _rule_detail(rule: RoutingRule) -> dict[str, Any]:
 
 def routing_edit(rule_id: int) -> Any:
     with work() as (session, admin):
-        rule = session.get(RoutingRule, rule_id)
+        rule = routing.rule_by_id(session, rule_id)
         if rule is None:
             abort(404)
         choices = _routing_choices(session)
@@ -490,7 +473,7 @@ def routing_edit(rule_id: int) -> Any:
                 _record(session, admin, "routing_update", _rule_detail(rule))
                 flash(_("Rule saved."), "success")
                 return redirect(url_for("console.routing_list"))
-        team = session.get(Team, rule.team_id)
+        team = routing.team_by_id(session, rule.team_id)
         values = {
             "position": rule.position,
             "category": rule.category or "",
@@ -513,7 +496,7 @@ def routing_edit(rule_id: int) -> Any:
 
 def routing_delete(rule_id: int) -> Response:
     with work() as (session, admin):
-        rule = session.get(RoutingRule, rule_id)
+        rule = routing.rule_by_id(session, rule_id)
         if rule is None:
             abort(404)
         detail = _rule_detail(rule)

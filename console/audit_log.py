@@ -12,14 +12,13 @@ from typing import Any
 
 from babel.dates import get_day_names
 from flask import Blueprint, render_template, request, url_for
-from sqlalchemy import select
 
 from console import labels, params
 from console.auth import requires
 from console.context import work
 from console.i18n import _, duration, gettext, language, local_date, local_time
 from locales import N_, TOWN_TZ, start_of_town_day
-from storage.models import AuditEntry, District, Staff, Team, Ticket
+from storage import audit, casework, districts, staff_accounts
 
 PAGE = 100
 
@@ -35,26 +34,22 @@ def audit_log() -> str:
     reference = (args.get("ticket") or "").strip()[:40] or None
     first, last = params.query_day("from"), params.query_day("to")
     before = params.query_id("before")
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(PAGE + 1)
-    if staff_id:
-        query = query.where(AuditEntry.staff_id == staff_id)
-    if action:
-        query = query.where(AuditEntry.action == action)
-    if first:
-        query = query.where(AuditEntry.at >= start_of_town_day(first))
-    if last:
-        query = query.where(AuditEntry.at < start_of_town_day(last + timedelta(days=1)))
-    if before:
-        query = query.where(AuditEntry.id < before)
     with work() as (session, _admin):
-        if reference:
-            query = query.join(Ticket, Ticket.id == AuditEntry.ticket_id).where(
-                Ticket.reference == reference
-            )
-        entries = session.scalars(query).all()
-        people = {person.id: person.name for person in session.scalars(select(Staff))}
-        tickets = _references(session, {entry.ticket_id for entry in entries if entry.ticket_id})
-        actions = sorted(session.scalars(select(AuditEntry.action).distinct()))
+        entries = audit.newest_first(
+            session,
+            PAGE + 1,
+            staff_id=staff_id,
+            action=action,
+            reference=reference,
+            since=start_of_town_day(first) if first else None,
+            until=start_of_town_day(last + timedelta(days=1)) if last else None,
+            before_id=before,
+        )
+        people = {person.id: person.name for person in staff_accounts.everyone(session)}
+        tickets = audit.ticket_references(
+            session, {entry.ticket_id for entry in entries if entry.ticket_id}
+        )
+        actions = audit.actions_used(session)
         names = Names.of(session, people)
     more = len(entries) > PAGE
     entries = entries[:PAGE]
@@ -92,14 +87,6 @@ def audit_log() -> str:
         )
         if more and rows
         else None,
-    )
-
-
-def _references(session: Any, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(
-        session.execute(select(Ticket.id, Ticket.reference).where(Ticket.id.in_(ids))).all()
     )
 
 
@@ -262,8 +249,8 @@ class Names:
 
     @classmethod
     def of(cls, session: Any, people: dict[int, str]) -> Names:
-        teams = list(session.scalars(select(Team)))
-        places = dict(session.execute(select(District.id, District.name)).all())
+        teams = casework.every_team(session)
+        places = {district.id: district.name for district in districts.all_districts(session)}
         return cls(
             {team.slug: team.name for team in teams},
             {team.id: team.name for team in teams},

@@ -88,7 +88,7 @@ def canned_new() -> Response:
 
 
 def _owned(staff: Staff, canned_id: int, session: Any) -> CannedResponse:
-    canned = session.get(CannedResponse, canned_id)
+    canned = casework.canned_response(session, canned_id)
     if canned is None or canned.team_id not in {team.id for team in casework.teams_of(staff)}:
         abort(404)
     return canned
@@ -105,14 +105,14 @@ def canned_update(canned_id: int) -> Response:
             flash(reason(refused), "error")
         else:
             flash(_("Canned response saved."), "success")
-        slug = session.get(Team, canned.team_id).slug
+        slug = casework.team_of_canned(session, canned).slug
     return redirect(url_for("console.canned_list", team=slug))
 
 
 def canned_delete(canned_id: int) -> Response:
     with work() as (session, staff):
         canned = _owned(staff, canned_id, session)
-        slug = session.get(Team, canned.team_id).slug
+        slug = casework.team_of_canned(session, canned).slug
         casework.delete_canned_response(session, staff, canned, now())
     flash(_("Canned response deleted."), "success")
     return redirect(url_for("console.canned_list", team=slug))

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from console import forms
@@ -20,8 +19,8 @@ from console.context import client_ip, now, work
 from console.i18n import _
 from locales import DEFAULT_LANGUAGE, gettext
 from storage import erasure
-from storage import watch as watch_store
-from storage.models import Resident, Ticket, WatchFamilyLink
+from storage.models import Resident
+from storage.watch import enrolments
 
 TEMPLATE = "console/admin/erase.html"
 # Longer than any reference or LINE user ID: what is past it names nobody.
@@ -81,20 +80,11 @@ def _not_found(who: str) -> tuple[str, int]:
 
 def _summary(session: Session, resident: Resident) -> dict[str, Any]:
     """Enough to be sure it is the right person, and what erasing will take."""
-    references = list(
-        session.scalars(
-            select(Ticket.reference).where(Ticket.resident_id == resident.id).order_by(Ticket.id)
-        )
-    )
-    enrolment = watch_store.enrolment_of(session, resident)
-    links = session.scalar(
-        select(func.count())
-        .select_from(WatchFamilyLink)
-        .where(WatchFamilyLink.family_id == resident.id)
-    )
+    reach = erasure.reach_of(session, resident)
+    enrolment = enrolments.enrolment_of(session, resident)
     return {
         "name": resident.display_name or _("(no name)"),
-        "tickets": references,
+        "tickets": reach.references,
         "watched": enrolment is not None and enrolment.is_running,
-        "watches": links or 0,
+        "watches": reach.family_links,
     }

@@ -92,7 +92,7 @@ SAFETY_LEVELS: Mapping[str, str] = {
     "emergency": N_("Emergency words"),
     "possible": N_("Words that may point to danger"),
 }
-# Why the watch-over team got a ticket (flows/watch_alerts.open_watch_ticket's reason).
+# Why the watch-over team got a ticket (flows/watch/alerts.open_watch_ticket's reason).
 WATCH_REASONS: Mapping[str, str] = {
     "no_answer": N_("No answer to the check-in"),
     "unwell": N_("Answered that they feel unwell"),

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from storage.models import LoginAttempt
+from storage import sign_in_attempts
 
 FREE_FAILURES = 5
 FIRST_DELAY = timedelta(minutes=1)
@@ -39,8 +38,7 @@ def wait_before_next(session: Session, email: str, ip: str, now: datetime) -> ti
 
 
 def record(session: Session, email: str, ip: str, succeeded: bool, now: datetime) -> None:
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP))
-    session.add(LoginAttempt(email=email[:200], ip=ip[:64], at=now, succeeded=succeeded))
+    sign_in_attempts.record(session, email, ip, succeeded, now, keep_since=now - KEEP)
 
 
 def delay_after(failures: int) -> timedelta | None:
@@ -53,16 +51,9 @@ def delay_after(failures: int) -> timedelta | None:
 
 
 def _pair_wait(session: Session, email: str, ip: str, now: datetime) -> timedelta | None:
-    same_pair = (LoginAttempt.email == email, LoginAttempt.ip == ip)
-    last_success = session.scalar(
-        select(func.max(LoginAttempt.at)).where(*same_pair, LoginAttempt.succeeded.is_(True))
-    )
+    last_success = sign_in_attempts.last_success(session, email, ip)
     since = max(now - KEEP, last_success) if last_success else now - KEEP
-    count, last_failure = session.execute(
-        select(func.count(), func.max(LoginAttempt.at)).where(
-            *same_pair, LoginAttempt.succeeded.is_(False), LoginAttempt.at > since
-        )
-    ).one()
+    count, last_failure = sign_in_attempts.failures_after(session, email, ip, since)
     delay = delay_after(count)
     if delay is None or last_failure is None:
         return None
@@ -71,16 +62,7 @@ def _pair_wait(session: Session, email: str, ip: str, now: datetime) -> timedelt
 
 
 def _address_wait(session: Session, ip: str, now: datetime) -> timedelta | None:
-    failures = session.scalars(
-        select(LoginAttempt.at)
-        .where(
-            LoginAttempt.ip == ip,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > now - ADDRESS_WINDOW,
-        )
-        .order_by(LoginAttempt.at.desc())
-        .limit(PER_ADDRESS)
-    ).all()
+    failures = sign_in_attempts.latest_failures_from(session, ip, now - ADDRESS_WINDOW, PER_ADDRESS)
     if len(failures) < PER_ADDRESS:
         return None
     # Allowed again once the PER_ADDRESS-th most recent failure leaves the window.

@@ -17,7 +17,6 @@ from typing import Any
 import segno
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -34,7 +33,7 @@ from console.auth import (
 from console.context import Viewer, app_services, client_ip, now, session_now, viewer, work
 from console.i18n import _, local_time, reason
 from storage import staff_accounts
-from storage.models import ConsoleSession, Staff
+from storage.models import Staff
 from storage.refusals import Refused
 
 CODE_LIMIT = 64
@@ -80,7 +79,7 @@ def _account_page(db: Session, staff: Staff, error: str | None = None) -> str:
 
 
 def _me(db: Session) -> Staff:
-    staff = db.get(Staff, viewer().staff_id)
+    staff = staff_accounts.by_id(db, viewer().staff_id)
     if staff is None or not staff.active:
         abort(401)
     return staff
@@ -137,7 +136,7 @@ def enrol() -> Any:
     token: str | None = None
     signed_in: Viewer | None = None
     with app_services().db.transaction() as db:
-        staff = db.get(Staff, current.staff_id)
+        staff = staff_accounts.by_id(db, current.staff_id)
         if staff is None or not staff.active:
             abort(401)
         if staff_accounts.has_two_factor(staff):
@@ -151,7 +150,7 @@ def enrol() -> Any:
             error = _("That code is not correct. Check the phone's time and try the next code.")
             return _enrol_page(staff, secret, target, error), 400
         if finishing:
-            row = db.get(ConsoleSession, current.session_id)
+            row = staff_accounts.console_session(db, current.session_id)
             if row is None:
                 abort(401)
             token = finish_sign_in(db, row, staff, ip, moment)
@@ -167,7 +166,7 @@ def enrol() -> Any:
 def _already_on(db: Session, current: Viewer | PendingSignIn, target: str) -> Response:
     if isinstance(current, PendingSignIn):
         # Set up meanwhile in another window: this sign-in now asks for a code instead.
-        row = db.get(ConsoleSession, current.session_id)
+        row = staff_accounts.console_session(db, current.session_id)
         if row is not None:
             row.pending = "code"
         return redirect(url_for("console.sign_in_code", next=target))
@@ -260,9 +259,7 @@ def _policy_page(db: Session, error: str | None = None) -> str:
             "two_factor": staff_accounts.has_two_factor(person),
             "missing": person.role in required and not staff_accounts.has_two_factor(person),
         }
-        for person in db.scalars(
-            select(Staff).where(Staff.active.is_(True)).order_by(Staff.role, Staff.name)
-        )
+        for person in staff_accounts.active_by_role(db)
     ]
     roles = [(code, name, code in required) for code, name in labels.choices(labels.ROLES)]
     return render_template(
@@ -273,7 +270,7 @@ def _policy_page(db: Session, error: str | None = None) -> str:
 def reset(staff_id: int) -> Response:
     """Remove someone's authenticator (a lost phone); they set it up again at next sign-in."""
     with work() as (db, admin):
-        person = db.get(Staff, staff_id)
+        person = staff_accounts.by_id(db, staff_id)
         if person is None:
             abort(404)
         staff_accounts.turn_off_two_factor(db, person, now(), by=admin)

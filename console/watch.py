@@ -25,14 +25,13 @@ from werkzeug.wrappers import Response
 from console import params
 from console.context import app_services, client_ip, now, viewer, work
 from console.i18n import _, language, local_time
-from flows import checkin, watch_enrolment, watch_questions, watch_reading
-from flows import watch_words as words
 from flows.messages import text
-from locales import N_, gettext
+from flows.watch import checkin, enrolling, questions, reading, words
+from locales import N_, gettext, town_date
 from storage import audit
-from storage import watch as store
 from storage.models import CheckinRound, Resident, Staff, Ticket, WatchEnrolment
-from storage.watch import Schedule
+from storage.watch import enrolments, linking, rounds
+from storage.watch.schedules import Schedule
 
 # How a resident is today, most worrying first: the list is sorted in this order.
 TODAY = {
@@ -68,7 +67,7 @@ ANSWERS = {
     "message": N_("Wrote a message"),
 }
 OUTCOMES = {"visit": N_("Visited"), "phone": N_("Reached by phone"), "other": N_("Other")}
-FREQUENCY_NAMES = dict(watch_questions.FREQUENCIES)
+FREQUENCY_NAMES = dict(questions.FREQUENCIES)
 MAX_NOTE = 2000
 LIST_LIMIT = 500
 
@@ -96,7 +95,7 @@ def may_see() -> bool:
     if "watch_over" not in g:
         with app_services().db.reading() as session:
             staff = session.get(Staff, viewer().staff_id)
-            g.watch_over = staff is not None and store.staff_may_see(staff)
+            g.watch_over = staff is not None and enrolments.staff_may_see(staff)
     return bool(g.watch_over)
 
 
@@ -136,7 +135,7 @@ def watch_list() -> str:
 
 
 def _overview(session: Session, moment: datetime) -> list[Line]:
-    enrolments = list(
+    watched = list(
         session.scalars(
             select(WatchEnrolment)
             .where(WatchEnrolment.status != "ended")
@@ -144,7 +143,7 @@ def _overview(session: Session, moment: datetime) -> list[Line]:
             .limit(LIST_LIMIT)
         )
     )
-    ids = [enrolment.id for enrolment in enrolments]
+    ids = [enrolment.id for enrolment in watched]
     latest_due = (
         select(CheckinRound.enrolment_id, func.max(CheckinRound.due_at).label("due"))
         .where(CheckinRound.enrolment_id.in_(ids), CheckinRound.state != "skipped")
@@ -169,10 +168,10 @@ def _overview(session: Session, moment: datetime) -> list[Line]:
             .order_by(CheckinRound.escalated_at)
         )
     }
-    today = store.town_date(moment)
+    today = town_date(moment)
     lines = [
         _line(enrolment, latest.get(enrolment.id), alarms.get(enrolment.id), today, moment)
-        for enrolment in enrolments
+        for enrolment in watched
     ]
     order = list(TODAY)
     return sorted(lines, key=lambda line: (order.index(line.today), line.name))
@@ -191,9 +190,9 @@ def _line(
         state = "paused"
     elif latest is not None and latest.state == "reminded":
         state = "reminded"
-    elif latest is not None and latest.state == "sent" and store.is_out(latest, moment):
+    elif latest is not None and latest.state == "sent" and rounds.is_out(latest, moment):
         state = "awaiting"
-    elif latest is not None and store.town_date(latest.due_at) == today:
+    elif latest is not None and town_date(latest.due_at) == today:
         state = "answered" if latest.state in ("answered", "resolved") else "quiet"
     else:
         state = "quiet"
@@ -220,12 +219,12 @@ def watch_detail(enrolment_id: int) -> str:
             detail={"enrolment": enrolment.id},
             ip=client_ip(),
         )
-        rounds = [_round_row(session, row) for row in store.rounds_of(session, enrolment)]
+        round_rows = [_round_row(session, row) for row in rounds.rounds_of(session, enrolment)]
         families = [
             words.name_of(link.family, "ja", words.A_FAMILY_MEMBER)
-            for link in store.family_links(session, enrolment)
+            for link in linking.family_links(session, enrolment)
         ]
-        due = store.next_checkin(session, enrolment, moment)
+        due = enrolments.next_checkin(session, enrolment, moment)
         context = {
             "enrolment": enrolment,
             "name": enrolment.resident.display_name or enrolment.resident.line_user_id[:9],
@@ -237,8 +236,8 @@ def watch_detail(enrolment_id: int) -> str:
             "next_checkin": local_time(due) if due and enrolment.status == "active" else "",
             "last_sign": _last_sign(enrolment, moment),
             "families": families,
-            "rounds": rounds,
-            "frequencies": [(code, _(label)) for code, label in watch_questions.FREQUENCIES],
+            "rounds": round_rows,
+            "frequencies": [(code, _(label)) for code, label in questions.FREQUENCIES],
             "weekdays": _weekday_names(),
             "outcomes": [(code, _(label)) for code, label in OUTCOMES.items()],
             "enrolled_by_staff": enrolment.enrolled_by == "staff",
@@ -281,7 +280,7 @@ def watch_schedule(enrolment_id: int) -> Response:
             enrolment.resident,
             moment,
             N_("The council's watch-over staff changed your check-ins: {schedule}."),
-            schedule=watch_reading.describe(enrolment.resident.language, schedule),
+            schedule=reading.describe(enrolment.resident.language, schedule),
         )
         audit.record(
             session,
@@ -307,8 +306,8 @@ def watch_pause(enrolment_id: int) -> Response:
     with work() as (session, staff):
         enrolment = _enrolment(session, enrolment_id)
         moment = now()
-        today = store.town_date(moment)
-        if not today < until <= today + watch_enrolment.MAX_PAUSE:
+        today = town_date(moment)
+        if not today < until <= today + enrolling.MAX_PAUSE:
             abort(400, description="the day to start again is after today and within a year")
         checkin.pause(checkin.Step(session, moment), enrolment, until, "staff", None)
         audit.record(
@@ -381,7 +380,7 @@ def watch_enrol() -> Any:
         "watch/enrol.html",
         search=search,
         candidates=candidates,
-        frequencies=[(code, _(label)) for code, label in watch_questions.FREQUENCIES],
+        frequencies=[(code, _(label)) for code, label in questions.FREQUENCIES],
         weekdays=_weekday_names(),
     )
 
@@ -413,8 +412,8 @@ def _enrol_posted() -> Response:
         if resident is None or not resident.following:
             abort(400, description="this resident cannot be reached in LINE")
         moment = now()
-        store.record_consent(session, resident, True, moment)
-        enrolment = store.enrol(
+        enrolments.record_consent(session, resident, True, moment)
+        enrolment = enrolments.enrol(
             session,
             resident,
             schedule,
@@ -433,7 +432,7 @@ def _enrol_posted() -> Response:
                 "Please tap a button when \u201cHow are you?\u201d arrives. Tap Watch-over in "
                 "the menu to see or change this."
             ),
-            schedule=watch_reading.describe(resident.language, schedule),
+            schedule=reading.describe(resident.language, schedule),
         )
         audit.record(
             session,
@@ -450,7 +449,7 @@ def _enrol_posted() -> Response:
 
 def _schedule_from_form() -> tuple[Schedule, int | None]:
     form = request.form
-    time_of_day = watch_reading.parse_time(form.get("time", ""))
+    time_of_day = reading.parse_time(form.get("time", ""))
     if time_of_day is None:
         abort(400, description="the time is like 8:00, between 5:00 and 22:00")
     picked = [params.number(day, 0, 6) for day in form.getlist("weekdays")]
@@ -464,9 +463,9 @@ def _schedule_from_form() -> tuple[Schedule, int | None]:
     except ValueError as error:
         abort(400, description=str(error))
     wait = form.get("wait", "standard")
-    if wait not in watch_enrolment.WAIT_SECONDS:
+    if wait not in enrolling.WAIT_SECONDS:
         abort(400, description="the wait is standard, short or long")
-    return schedule, watch_enrolment.WAIT_SECONDS[wait]
+    return schedule, enrolling.WAIT_SECONDS[wait]
 
 
 def _enrolment(session: Session, enrolment_id: int) -> WatchEnrolment:
@@ -477,7 +476,7 @@ def _enrolment(session: Session, enrolment_id: int) -> WatchEnrolment:
 
 
 def _schedule(enrolment: WatchEnrolment) -> str:
-    return watch_reading.describe(language(), Schedule.of(enrolment))
+    return reading.describe(language(), Schedule.of(enrolment))
 
 
 def _last_sign(enrolment: WatchEnrolment, moment: datetime) -> str:

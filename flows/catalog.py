@@ -8,20 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flows import (
-    consultation,
-    family_link,
-    language,
-    salons,
-    supporter_signup,
-    watch_enrolment,
-)
+from flows import consultation, language, salons, supporter_signup
 from flows.engine import Flow
+from flows.watch import enrolling, family_link
 
 FLOWS: tuple[Flow, ...] = (
     consultation.FLOW,
     salons.FLOW,
-    watch_enrolment.FLOW,
+    enrolling.FLOW,
     family_link.FLOW,
     language.FLOW,
     supporter_signup.FLOW,

@@ -61,7 +61,7 @@ class ResumeChoice:
 
 @dataclass(frozen=True)
 class WatchAnswer:
-    """A watch-over tap: the `answer` to the question `about` names (flows.watch_words:
+    """A watch-over tap: the `answer` to the question `about` names (flows.watch.words:
     check-in, unwell follow-up, family alert, link request, summary choice), with the family
     link or the check-in round it is about. Wire: `w=…&a=…[&l=…][&r=…]`."""
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from flows.engine import Turn
 from flows.messages import Button, Message, text
 from flows.postback import ACCEPT, DECLINE, OfferAnswer
-from flows.watch_words import clock_time, day_of
+from flows.watch.words import clock_time, day_of
 from locales import TOWN_TZ, gettext, supported
 from storage import outbox
 from storage import supporters as store

@@ -34,7 +34,7 @@ from flows.supporter_questions import (
     QUESTIONS,
     supporter_answers,
 )
-from flows.watch_questions import OA_MESSAGE_URL
+from flows.watch.questions import OA_MESSAGE_URL
 from storage import supporters as store
 from storage.models import HELP_KINDS, TIME_BANDS, District, Supporter
 from storage.supporters import Registration

@@ -13,17 +13,16 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from flows import checkin, engine, family_link
-from flows import watch_alerts as alerts
-from flows import watch_words as words
+from flows import engine
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import text
 from flows.postback import WatchAnswer
+from flows.watch import alerts, checkin, family_link, words
 from locales import N_, gettext
 from storage import outbox, tickets
-from storage import watch as store
 from storage.models import Resident, Ticket, WatchEnrolment
+from storage.watch import enrolments, linking, rounds
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ def intercept(turn: Turn, given: UserInput) -> bool:
     session, resident = turn.session, turn.resident
     tapped = given.postback if isinstance(given.postback, WatchAnswer) else None
     step = checkin.Step(session, turn.now, reply=turn.out)
-    enrolment = store.running_enrolment(session, resident, lock=True)
+    enrolment = enrolments.running_enrolment(session, resident, lock=True)
     if tapped is not None and tapped.about == words.CHECKIN:
         checkin.answer(step, resident, enrolment, tapped.answer)
         return True
@@ -71,7 +70,7 @@ def intercept(turn: Turn, given: UserInput) -> bool:
 def sign_of_life(turn: Turn, given: UserInput) -> None:
     """Whatever an enrolled resident sends says they are there, even what watch-over does not
     otherwise take (an answer to the safety question)."""
-    enrolment = store.running_enrolment(turn.session, turn.resident, lock=True)
+    enrolment = enrolments.running_enrolment(turn.session, turn.resident, lock=True)
     if enrolment is not None and given.kind != "unknown":
         step = checkin.Step(turn.session, turn.now, reply=turn.out)
         checkin.sign_of_life(step, turn.resident, enrolment)
@@ -81,20 +80,20 @@ def is_typed_answer(turn: Turn, given: UserInput) -> bool:
     """Whether this is a check-in answer typed while a check-in waits (元気です, 助けて …)."""
     if given.kind != "text" or given.normalised not in _TYPED_ANSWERS:
         return False  # most messages: no need to look for an enrolment
-    enrolment = store.running_enrolment(turn.session, turn.resident)
+    enrolment = enrolments.running_enrolment(turn.session, turn.resident)
     return _typed_answer(turn, given, enrolment) is not None
 
 
 def on_follow(session: Session, resident: Resident, now: datetime) -> None:
     """Coming back (unblocking) is a sign of life too."""
-    enrolment = store.running_enrolment(session, resident, lock=True)
+    enrolment = enrolments.running_enrolment(session, resident, lock=True)
     if enrolment is not None:
         checkin.sign_of_life(checkin.Step(session, now), resident, enrolment)
 
 
 def on_unfollow(session: Session, resident: Resident, now: datetime) -> None:
     """A resident who blocks the account while enrolled can no longer be checked on."""
-    enrolment = store.running_enrolment(session, resident, lock=True)
+    enrolment = enrolments.running_enrolment(session, resident, lock=True)
     if enrolment is not None:
         checkin.blocked(checkin.Step(session, now), resident, enrolment)
 
@@ -106,7 +105,7 @@ def _typed_answer(turn: Turn, given: UserInput, enrolment: WatchEnrolment | None
     answer = _TYPED_ANSWERS.get(given.normalised)
     if answer is None or engine.takes_free_text(turn):
         return None
-    return answer if store.open_round(turn.session, enrolment, turn.now) is not None else None
+    return answer if rounds.open_round(turn.session, enrolment, turn.now) is not None else None
 
 
 def _answer_tap(turn: Turn, step: checkin.Step, tapped: WatchAnswer) -> bool:
@@ -165,7 +164,7 @@ def _open_watch_ticket(resident: Resident, turn: Turn) -> Ticket | None:
 
 def _answer_link_request(turn: Turn, link_id: str, answer: str) -> None:
     """The resident's はい or いいえ to someone who used their code."""
-    link = store.lock_link(turn.session, int(link_id)) if link_id.isdigit() else None
+    link = linking.lock_link(turn.session, int(link_id)) if link_id.isdigit() else None
     if link is None or link.enrolment.resident_id != turn.resident.id or link.status != "pending":
         turn.say(text(turn._("Sorry, this button can no longer be used.")))
         return
@@ -173,7 +172,7 @@ def _answer_link_request(turn: Turn, link_id: str, answer: str) -> None:
     family_name = words.name_of(family, turn.resident.language, words.YOUR_FAMILY_MEMBER)
     lang = family.language
     if answer == "yes":
-        store.confirm_link(link, turn.now)
+        linking.confirm_link(link, turn.now)
         turn.say(
             text(
                 turn._(
@@ -196,7 +195,7 @@ def _answer_link_request(turn: Turn, link_id: str, answer: str) -> None:
             now=turn.now,
         )
         return
-    store.decline_link(link, turn.now)
+    linking.decline_link(link, turn.now)
     turn.say(text(turn._("All right, {family} was not registered.", family=family_name)))
     outbox.enqueue(
         turn.session,
@@ -215,13 +214,13 @@ def _answer_link_request(turn: Turn, link_id: str, answer: str) -> None:
 
 
 def _choose_summary(turn: Turn, link_id: str, summary: str) -> None:
-    link = store.lock_link(turn.session, int(link_id)) if link_id.isdigit() else None
+    link = linking.lock_link(turn.session, int(link_id)) if link_id.isdigit() else None
     if link is None or link.family_id != turn.resident.id or link.status != "linked":
         turn.say(text(turn._("Sorry, this button can no longer be used.")))
         return
     if summary not in ("daily", "weekly", "none"):
         summary = "none"
-    store.set_summary(turn.session, link, summary, turn.now)
+    linking.set_summary(turn.session, link, summary, turn.now)
     said = {
         "daily": N_(
             "All right: each time {name} answers \u201cI'm fine\u201d, you will get a short note."

@@ -780,6 +780,16 @@ def canned_responses(session: Session, team: Team, language: str) -> list[Canned
     )
 
 
+def canned_response(session: Session, canned_id: int) -> CannedResponse | None:
+    return session.get(CannedResponse, canned_id)
+
+
+def team_of_canned(session: Session, canned: CannedResponse) -> Team:
+    team = session.get(Team, canned.team_id)
+    assert team is not None  # a foreign key with ON DELETE CASCADE
+    return team
+
+
 def add_canned_response(
     session: Session,
     staff: Staff,
@@ -816,7 +826,7 @@ def update_canned_response(
     now: datetime,
     language: str | None = None,
 ) -> None:
-    _require_member(staff, _team_of(session, canned))
+    _require_member(staff, team_of_canned(session, canned))
     canned.title = _text(title, "title", 80)
     canned.body = _text(body, "body", LINE_TEXT_LIMIT)
     if language is not None:
@@ -827,7 +837,7 @@ def update_canned_response(
 def delete_canned_response(
     session: Session, staff: Staff, canned: CannedResponse, now: datetime
 ) -> None:
-    _require_member(staff, _team_of(session, canned))
+    _require_member(staff, team_of_canned(session, canned))
     audit.record(session, "canned_delete", now, staff=staff, detail={"id": canned.id})
     session.delete(canned)
 
@@ -945,12 +955,6 @@ def _require_open(ticket: Ticket) -> None:
 def _require_member(staff: Staff, team: Team) -> None:
     if not (is_admin(staff) or any(t.id == team.id for t in staff.teams)):
         raise Refused(N_("Only the team's members can edit its canned responses."))
-
-
-def _team_of(session: Session, canned: CannedResponse) -> Team:
-    team = session.get(Team, canned.team_id)
-    assert team is not None  # a foreign key with ON DELETE CASCADE
-    return team
 
 
 def _end(ticket: Ticket, status: str, outcome: str, now: datetime) -> None:

@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage import attachments as kept_attachments
 from storage import audit, contacts, outbox, resident_record, residents, supporters
-from storage import watch as watch_store
 from storage.models import (
     OPEN_STATUSES,
     CheckinRound,
@@ -42,6 +41,7 @@ from storage.models import (
     WatchFamilyLink,
     WatchInvitation,
 )
+from storage.watch import enrolments, schedules
 
 # What an erased resident's row keeps in place of their LINE user id: an opaque id, which the
 # audit entry names too. LINE's ids are "U" and 32 hex digits, so the two never collide.
@@ -106,6 +106,27 @@ def find_resident(session: Session, who: str) -> Resident | None:
     if LINE_USER_ID.fullmatch(who):
         return residents.find(session, who)
     return None
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What erasing a resident takes that an admin can check before confirming: their tickets'
+    references and how many people they watch over as family."""
+
+    references: list[str]
+    family_links: int
+
+
+def reach_of(session: Session, resident: Resident) -> Reach:
+    references = session.scalars(
+        select(Ticket.reference).where(Ticket.resident_id == resident.id).order_by(Ticket.id)
+    )
+    links = session.scalar(
+        select(func.count())
+        .select_from(WatchFamilyLink)
+        .where(WatchFamilyLink.family_id == resident.id)
+    )
+    return Reach(list(references), links or 0)
 
 
 @dataclass(frozen=True)
@@ -233,20 +254,20 @@ def _forget_tickets(
 def _forget_watch_over(session: Session, resident: Resident) -> int:
     """Their enrolment with its rounds, codes and family links, and their links as family;
     with every deadline those would have fired. Returns how many family links went."""
-    enrolment = watch_store.enrolment_of(session, resident, lock=True)
+    enrolment = enrolments.enrolment_of(session, resident, lock=True)
     keys: list[str] = []
     link_filter = WatchFamilyLink.family_id == resident.id
     if enrolment is not None:
-        rounds = list(
+        round_ids = list(
             session.scalars(
                 select(CheckinRound.id).where(CheckinRound.enrolment_id == enrolment.id)
             )
         )
-        keys += [watch_store.round_key(enrolment.id), watch_store.resume_key(enrolment.id)]
-        keys += [watch_store.step_key(round_id) for round_id in rounds]
+        keys += [schedules.round_key(enrolment.id), schedules.resume_key(enrolment.id)]
+        keys += [schedules.step_key(round_id) for round_id in round_ids]
         link_filter = or_(link_filter, WatchFamilyLink.enrolment_id == enrolment.id)
     links = list(session.scalars(select(WatchFamilyLink.id).where(link_filter)))
-    keys += [watch_store.weekly_key(link_id) for link_id in links]
+    keys += [schedules.weekly_key(link_id) for link_id in links]
     if keys:
         session.execute(delete(Deadline).where(Deadline.key.in_(keys)))
     if links:

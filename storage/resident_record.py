@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from locales import N_
 from storage import audit, casework
-from storage import watch as watch_store
 from storage.models import (
     RECORD_FIELDS,
     CheckinRound,
@@ -38,6 +37,7 @@ from storage.models import (
     WatchEnrolment,
 )
 from storage.refusals import Conflict, Refused
+from storage.watch import enrolments, linking, rounds
 
 # What a ticket can suggest, and where in its intake or contact each one is kept.
 SUGGESTED: Mapping[str, tuple[str, ...]] = {
@@ -201,12 +201,12 @@ def contacts_of(session: Session, resident: Resident) -> list[ResidentContact]:
 
 def family_on_line(session: Session, resident: Resident) -> list[FamilyOnLine]:
     """Family linked to the resident's watch-over (linked, not pending or ended)."""
-    enrolment = watch_store.enrolment_of(session, resident)
+    enrolment = enrolments.enrolment_of(session, resident)
     if enrolment is None:
         return []
     return [
         FamilyOnLine(link.family.display_name, link.linked_at)
-        for link in watch_store.family_links(session, enrolment)
+        for link in linking.family_links(session, enrolment)
     ]
 
 
@@ -219,15 +219,15 @@ def district_name(session: Session, resident: Resident) -> str:
 
 
 def enrolment_of(session: Session, resident: Resident) -> WatchEnrolment | None:
-    return watch_store.enrolment_of(session, resident)
+    return enrolments.enrolment_of(session, resident)
 
 
 def checkins_of(session: Session, resident: Resident) -> list[CheckinRound]:
     """The resident's check-in rounds, newest first (none if never enrolled)."""
-    enrolment = watch_store.enrolment_of(session, resident)
+    enrolment = enrolments.enrolment_of(session, resident)
     if enrolment is None:
         return []
-    return watch_store.rounds_of(session, enrolment, limit=ROUNDS_SHOWN)
+    return rounds.rounds_of(session, enrolment, limit=ROUNDS_SHOWN)
 
 
 def staff_names(session: Session, ids: set[int]) -> dict[int, str]:

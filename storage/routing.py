@@ -30,8 +30,7 @@ def route(
         # Several worries at once need one team that sees them all and brings others in.
         return default_team(session)
     category = kinds[0] if kinds else None
-    rules = session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id))
-    for rule in rules:
+    for rule in rules(session):
         if (
             _matches(rule.category, category)
             and _matches(rule.district_id, district_id)
@@ -40,6 +39,19 @@ def route(
         ):
             return rule.team
     return default_team(session)
+
+
+def rules(session: Session) -> list[RoutingRule]:
+    """Every rule in the order they are tried."""
+    return list(session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)))
+
+
+def rule_by_id(session: Session, rule_id: int) -> RoutingRule | None:
+    return session.get(RoutingRule, rule_id)
+
+
+def team_by_id(session: Session, team_id: int) -> Team | None:
+    return session.get(Team, team_id)
 
 
 def team_by_slug(session: Session, slug: str) -> Team | None:

@@ -90,6 +90,29 @@ def active_by_line_id(session: Session, line_user_id: str) -> Staff | None:
     )
 
 
+def by_id(session: Session, staff_id: int) -> Staff | None:
+    return session.get(Staff, staff_id)
+
+
+def everyone(session: Session) -> list[Staff]:
+    """Every account, the active ones first, by name (the admin's list of staff)."""
+    return list(session.scalars(select(Staff).order_by(Staff.active.desc(), Staff.name)))
+
+
+def active_by_role(session: Session) -> list[Staff]:
+    """The active accounts, by role and then name (who two-factor rules apply to)."""
+    return list(
+        session.scalars(
+            select(Staff).where(Staff.active.is_(True)).order_by(Staff.role, Staff.name)
+        )
+    )
+
+
+def console_session(session: Session, session_id: int) -> ConsoleSession | None:
+    """One console sign-in, by its id (a signed cookie carries the id)."""
+    return session.get(ConsoleSession, session_id)
+
+
 def create_staff(
     session: Session,
     *,

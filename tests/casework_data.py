@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import deadlines, tickets
-from storage import watch as store
 from storage.db import Database
 from storage.models import Resident, Staff, Team, Ticket
 from storage.sample_town import load_town
-from storage.watch import Schedule
+from storage.watch import enrolments, linking, schedules
+from storage.watch.schedules import Schedule
 
 # Tuesday 1 December 2026, 09:30 in Tokyo: the teams are open.
 NOW = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
@@ -126,17 +126,17 @@ def enrolled(db: Database, name: str, family_name: str) -> tuple[int, str]:
     with db.transaction() as session:
         resident = make_resident(session, name)
         family = make_resident(session, family_name)
-        enrolment = store.enrol(session, resident, Schedule(), NOW)
-        link = store.request_link(
-            session, store.new_invitation(session, enrolment, NOW), family, NOW
+        enrolment = enrolments.enrol(session, resident, Schedule(), NOW)
+        link = linking.request_link(
+            session, linking.new_invitation(session, enrolment, NOW), family, NOW
         )
-        store.confirm_link(link, NOW)
+        linking.confirm_link(link, NOW)
         deadlines.schedule(
             session,
-            kind=store.ROUND,
+            kind=schedules.ROUND,
             subject_id=enrolment.id,
             due_at=NOW - timedelta(minutes=5),
-            key=store.round_key(enrolment.id),
+            key=schedules.round_key(enrolment.id),
             now=NOW,
         )
         return enrolment.id, family.line_user_id

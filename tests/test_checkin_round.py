@@ -20,9 +20,9 @@ from watch_town import WAIT, Town, buttons, texts
 from bot.clock import Clock
 from bot.gateway import Outcome, Result
 from bot.sender import Sender
-from flows import checkin
+from flows.watch import checkin
+from locales import TOWN_TZ, town_date
 from storage import business_time, casework, deadlines, outbox
-from storage import watch as store
 from storage.db import Database
 from storage.models import (
     AuditEntry,
@@ -34,7 +34,8 @@ from storage.models import (
     Ticket,
     WatchEnrolment,
 )
-from storage.watch import Schedule
+from storage.watch import enrolments, schedules
+from storage.watch.schedules import Schedule
 
 CHECKIN = "お元気ですか？"
 ANSWERS = ["元気です", "少し調子が悪い", "助けてほしい"]
@@ -320,7 +321,7 @@ def test_a_pause_skips_check_ins_and_ends_by_itself_on_its_day(town: Town) -> No
     town.enrol()
     town.resident.say("見守り")
     town.resident.tap("お休みする")
-    paused_on = store.town_date(town.clock.now())
+    paused_on = town_date(town.clock.now())
     got = texts(town.resident.tap("3日間"))
     assert "お休みにしました" in got
     for family in (town.family_a, town.family_b):
@@ -329,7 +330,7 @@ def test_a_pause_skips_check_ins_and_ends_by_itself_on_its_day(town: Town) -> No
         town.until_next_checkin()
     *skipped, sent = town.rounds()
     assert skipped and all(row.skip_reason == "paused" for row in skipped)
-    assert store.town_date(sent.due_at) == paused_on + timedelta(days=3)
+    assert town_date(sent.due_at) == paused_on + timedelta(days=3)
     got = town.resident.texts()
     assert len(got) == 2 and "再開しました" in texts_of(got) and CHECKIN in texts_of(got), got
     assert "再開しました" in texts(town.family_a.inbox())
@@ -366,7 +367,7 @@ def test_a_check_in_made_ahead_goes_out_at_its_time_and_only_then_waits_for_an_a
     town.resident.say("おはよう")
     assert [row.state for row in town.rounds()] == ["sent"]
     with db.transaction() as session:
-        reminder = deadlines.find(session, store.step_key(row.id))
+        reminder = deadlines.find(session, schedules.step_key(row.id))
         assert reminder is not None and reminder.due_at == due + WAIT
     town.wait(1)
     assert texts(town.resident.inbox()).count(CHECKIN) == 1
@@ -468,7 +469,7 @@ def test_identical_check_ins_are_multicast_500_at_a_time_per_language(
         session.add_all(people)
         session.flush()
         for person in people:
-            store.enrol(session, person, Schedule(time_of_day="09:00"), now)
+            enrolments.enrol(session, person, Schedule(time_of_day="09:00"), now)
     clock.advance(timedelta(days=1))
     town.sweep()
     with db.transaction() as session:
@@ -516,8 +517,8 @@ def test_storage_keeps_one_enrolment_per_resident(town: Town, db: Database) -> N
     with db.transaction() as session:
         (enrolment,) = session.scalars(select(WatchEnrolment)).all()
         assert (enrolment.frequency, enrolment.weekdays) == ("weekly", [2])
-        due = store.next_checkin(session, enrolment, town.clock.now())
-        assert due is not None and due.astimezone(store.TOWN_TZ).weekday() == 2
+        due = enrolments.next_checkin(session, enrolment, town.clock.now())
+        assert due is not None and due.astimezone(TOWN_TZ).weekday() == 2
 
 
 # Sending: multicast rows through the sender, with the rules pushes follow.
@@ -617,7 +618,7 @@ def test_a_refused_multicast_is_sent_as_pushes_instead(db: Database, clock: Cloc
 
 
 def test_every_callback_of_the_round_machine_resolves_on_its_model() -> None:
-    from flows.checkin_sweep import NewRounds
+    from flows.watch.checkin_sweep import NewRounds
 
     born = {"send", "skip"}  # fired on a round being made, in the sweep
     for name, event in checkin.machine.events.items():

@@ -39,8 +39,8 @@ from werkzeug.routing import Rule
 import locales
 from bot.scheduler import Scheduler
 from console import labels
-from flows import checkin, checkin_sweep
 from flows.safety import rules as safety_rules
+from flows.watch import checkin, checkin_sweep
 from storage import attachments, casework, contacts, outbox, resident_record, routing, tickets
 from storage.db import Database
 from storage.models import (

@@ -26,7 +26,8 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage import csv_cells, routing, salon_csv, staff_accounts, tickets, watch
+from locales import town_date
+from storage import csv_cells, routing, salon_csv, staff_accounts, tickets
 from storage.db import Database
 from storage.models import (
     AuditEntry,
@@ -39,7 +40,8 @@ from storage.models import (
     WatchEnrolment,
 )
 from storage.sample_town import load_salons, load_town
-from storage.watch import Schedule
+from storage.watch import enrolments
+from storage.watch.schedules import Schedule
 
 COOKIE = "madoguchi_console"
 PUBLIC = {"console.sign_in", "console.set_language", "console.static"}
@@ -456,7 +458,9 @@ def test_staff_outside_the_watch_over_team_cannot_list_enrol_pause_or_settle(
     with db.transaction() as session:
         kato = make_staff(session, "kato", ["kosodate"])  # 子育て支援
         mimura = make_staff(session, "mimura", [routing.WATCH_TEAM])
-        enrolment = watch.enrol(session, make_resident(session, "見守り 花子"), Schedule(), NOW)
+        enrolment = enrolments.enrol(
+            session, make_resident(session, "見守り 花子"), Schedule(), NOW
+        )
         checkin = CheckinRound(
             enrolment_id=enrolment.id, due_at=NOW, state="escalated", created_at=NOW
         )
@@ -468,7 +472,7 @@ def test_staff_outside_the_watch_over_team_cannot_list_enrol_pause_or_settle(
     kosodate = Browser.of(app)
     assert kosodate.sign_in(give_password(db, ids["kato"])).status_code == 302
     before = audit_count(db)
-    until = (watch.town_date(NOW) + timedelta(days=7)).isoformat()
+    until = (town_date(NOW) + timedelta(days=7)).isoformat()
     schedule = {"frequency": "daily", "time": "9:00", "wait": "standard"}
 
     listed = kosodate.get("/console/watch")
@@ -560,7 +564,7 @@ def test_bad_ids_days_and_weekdays_in_watch_over_forms_are_a_400_never_a_500(
     app: Flask, db: Database, office: Office
 ) -> None:
     with db.transaction() as session:
-        enrolment = watch.enrol(session, make_resident(session), Schedule(), NOW)
+        enrolment = enrolments.enrol(session, make_resident(session), Schedule(), NOW)
         session.flush()
         enrolment_id = enrolment.id
     admin = signed_in(app, db, office, "boss")

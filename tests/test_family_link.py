@@ -9,11 +9,11 @@ from sqlalchemy import select
 from watch_town import Town, buttons, texts
 
 from bot.clock import Clock
-from flows import family_link
-from storage import watch as store
+from flows.watch import family_link
 from storage.db import Database
 from storage.models import Resident, WatchFamilyLink, WatchInvitation
-from storage.watch import Schedule
+from storage.watch import enrolments, linking
+from storage.watch.schedules import Schedule
 
 
 @pytest.fixture
@@ -23,21 +23,21 @@ def town(db: Database, clock: Clock) -> Town:
         resident = session.scalars(
             select(Resident).where(Resident.line_user_id == town.resident.user)
         ).one()
-        store.enrol(session, resident, Schedule(), clock.now())
+        enrolments.enrol(session, resident, Schedule(), clock.now())
     return town
 
 
 def code(town: Town) -> str:
     with town.db.transaction() as session:
-        enrolment = store.running_enrolment(
+        enrolment = enrolments.running_enrolment(
             session,
             session.scalars(
                 select(Resident).where(Resident.line_user_id == town.resident.user)
             ).one(),
         )
         assert enrolment is not None
-        invitation = store.live_invitation(session, enrolment, town.clock.now())
-        return (invitation or store.new_invitation(session, enrolment, town.clock.now())).code
+        invitation = linking.live_invitation(session, enrolment, town.clock.now())
+        return (invitation or linking.new_invitation(session, enrolment, town.clock.now())).code
 
 
 def links(db: Database) -> dict[str, str]:
@@ -130,7 +130,7 @@ def test_a_wrong_code_says_so_and_five_wrong_codes_stop_for_the_day(
 
 def test_an_expired_code_is_not_found(town: Town) -> None:
     the_code = code(town)
-    town.clock.advance(store.INVITATION_LIFETIME + timedelta(minutes=1))
+    town.clock.advance(linking.INVITATION_LIFETIME + timedelta(minutes=1))
     assert "見つからないか" in texts(town.family_a.say(the_code))
 
 
@@ -193,7 +193,7 @@ def test_odd_input_at_every_step_re_asks_and_stays(
         resident = session.scalars(
             select(Resident).where(Resident.line_user_id == town.resident.user)
         ).one()
-        store.enrol(session, resident, Schedule(), clock.now())
+        enrolments.enrol(session, resident, Schedule(), clock.now())
     town.family_a.say("見守り")
     asked = town.family_a.tap("家族のコードがある")
     if step == "check":

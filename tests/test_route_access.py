@@ -32,8 +32,8 @@ from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from console.params import DB_INT_MAX, IdConverter
+from locales import town_date
 from storage import attachments, routing, staff_accounts, tickets
-from storage import watch as store
 from storage.db import Database
 from storage.models import (
     AuditEntry,
@@ -45,7 +45,8 @@ from storage.models import (
     WatchEnrolment,
 )
 from storage.sample_town import load_salons
-from storage.watch import Schedule
+from storage.watch import enrolments
+from storage.watch.schedules import Schedule
 
 # Who may use a route.
 PUBLIC = "public"  # anyone, signed in or not
@@ -145,7 +146,7 @@ ROUTES: dict[str, str] = {
 MARUGOTO = {"team": "marugoto"}
 CANNED = {"team": "marugoto", "language": "ja", "title": "t", "body": "b"}
 SCHEDULE = {"frequency": "daily", "time": "9:00", "wait": "standard"}
-PAUSE_UNTIL = (store.town_date(NOW) + timedelta(days=3)).isoformat()
+PAUSE_UNTIL = (town_date(NOW) + timedelta(days=3)).isoformat()
 SENT: dict[str, dict[str, Any]] = {
     "console.queue": MARUGOTO,
     "console.queue_live": MARUGOTO,
@@ -263,7 +264,7 @@ def _records(session: Any, office: Office) -> dict[str, Any]:
     session.flush()
     [photo] = attachments.of_messages(session, [message.id])[message.id]
     attachments.store(session, photo.id, b"\x89PNG", "image/png", NOW)
-    enrolment = store.enrol(session, make_resident(session, "山田 花子"), Schedule(), NOW)
+    enrolment = enrolments.enrol(session, make_resident(session, "山田 花子"), Schedule(), NOW)
     checkin = CheckinRound(enrolment_id=enrolment.id, due_at=NOW, state="sent", created_at=NOW)
     canned = CannedResponse(team_id=office.teams["marugoto"], language="ja", title="t", body="b")
     session.add_all([checkin, canned])

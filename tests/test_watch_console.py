@@ -12,9 +12,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from bot.scheduler import Scheduler
-from flows import checkin, checkin_sweep
+from flows.watch import checkin, checkin_sweep
+from locales import town_date
 from storage import routing
-from storage import watch as store
 from storage.db import Database
 from storage.models import AuditEntry, CheckinRound, OutboxMessage, Resident, WatchEnrolment
 
@@ -102,7 +102,7 @@ def test_staff_pause_change_and_resume(app: Flask, db: Database, office: Office)
     enrolment_id, _ = enrolled(db, "山田 花子", "山田 太郎")
     browser = staff(app, db, office)
     browser.get(f"/console/watch/{enrolment_id}")
-    until = (store.town_date(NOW) + timedelta(days=10)).isoformat()
+    until = (town_date(NOW) + timedelta(days=10)).isoformat()
     assert browser.post(f"/console/watch/{enrolment_id}/pause", {"until": until}).status_code == 302
     assert (
         browser.post(f"/console/watch/{enrolment_id}/pause", {"until": "soon"}).status_code == 400

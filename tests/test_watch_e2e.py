@@ -20,12 +20,12 @@ from line_spec import validate_api_request
 from sqlalchemy import select
 from stack import Stack, running
 
-from flows import checkin
+from flows.watch import checkin
 from storage import staff_accounts
-from storage import watch as store
 from storage.models import CheckinRound, Resident, Ticket, WatchEnrolment, WatchInvitation
 from storage.sample_town import load_town
-from storage.watch import Schedule
+from storage.watch import enrolments, linking
+from storage.watch.schedules import Schedule
 
 pytestmark = pytest.mark.slow
 
@@ -133,7 +133,7 @@ class Watch:
     def advance_to_next_checkin(self) -> None:
         with self.stack.db.transaction() as session:
             enrolment = session.scalars(select(WatchEnrolment)).one()
-            due = store.next_checkin(session, enrolment, self.stack.clock.now())
+            due = enrolments.next_checkin(session, enrolment, self.stack.clock.now())
         assert due is not None
         seconds = max(0.0, (due - self.stack.clock.now()).total_seconds()) + 0.5
         response = self.admin.move_clock(advance=f"{seconds:.1f}s")
@@ -186,7 +186,7 @@ def link(watch: Watch, family: str, summary: str) -> None:
         ).first()
         if code is None:
             enrolment = session.scalars(select(WatchEnrolment)).one()
-            code = store.new_invitation(session, enrolment, watch.stack.clock.now())
+            code = linking.new_invitation(session, enrolment, watch.stack.clock.now())
         digits = code.code
     assert "登録しますか" in joined(watch.say(family, digits))
     watch.tap(family, "はい、登録する")
@@ -251,11 +251,13 @@ def enrolled(watch: Watch) -> None:
     """Enrol through storage (the flow is covered above), with both family members linked."""
     with watch.stack.db.transaction() as session:
         people = {r.display_name: r for r in session.scalars(select(Resident))}
-        enrolment = store.enrol(session, people["山田花子"], Schedule(), watch.stack.clock.now())
+        enrolment = enrolments.enrol(
+            session, people["山田花子"], Schedule(), watch.stack.clock.now()
+        )
         for name in ("山田太郎", "佐藤幸子"):
-            invitation = store.new_invitation(session, enrolment, watch.stack.clock.now())
-            found = store.request_link(session, invitation, people[name], watch.stack.clock.now())
-            store.confirm_link(found, watch.stack.clock.now())
+            invitation = linking.new_invitation(session, enrolment, watch.stack.clock.now())
+            found = linking.request_link(session, invitation, people[name], watch.stack.clock.now())
+            linking.confirm_link(found, watch.stack.clock.now())
 
 
 def test_not_well_help_and_cannot_reach_with_the_staff_visit(watch: Watch) -> None:

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from watch_town import Town, buttons, texts
 
 from bot.clock import Clock
-from flows import watch_reading
-from storage import watch as store
+from flows.watch import reading
+from locales import TOWN_TZ, town_date
 from storage.db import Database
 from storage.models import Consent, WatchEnrolment, WatchInvitation
+from storage.watch import enrolments
 
 INTRO_BUTTONS = ["同意して申し込む", "いまはやめておく", "家族のコードがある", "メニュー"]
 FREQUENCY_BUTTONS = ["毎日", "2日に1回", "週2回", "週1回"]
@@ -77,7 +78,7 @@ def test_signing_up_daily_in_the_morning_stores_consent_and_hands_out_a_code(
     assert "申し込みが完了しました" in texts(got)
     with db.transaction() as session:
         consent = session.scalars(select(Consent).where(Consent.purpose == "watch")).one()
-        assert (consent.given, consent.version) == (True, store.CONSENT_VERSION)
+        assert (consent.given, consent.version) == (True, enrolments.CONSENT_VERSION)
         code = session.scalars(select(WatchInvitation)).one().code
     assert re.fullmatch(r"\d{6}", code)
     assert f"{code[:3]} {code[3:]}" in texts(got)
@@ -149,7 +150,7 @@ def test_once_a_week_takes_a_typed_weekday(town: Town, db: Database) -> None:
     ],
 )
 def test_typed_times(typed: str, expected: str | None) -> None:
-    assert watch_reading.parse_time(typed) == expected
+    assert reading.parse_time(typed) == expected
 
 
 def test_the_enrolled_resident_sees_their_status_and_options(town: Town) -> None:
@@ -180,9 +181,9 @@ def test_changing_the_schedule_moves_the_next_check_in(town: Town, db: Database)
     assert "変更しました" in texts(town.resident.tap("はい、始める"))
     with db.transaction() as session:
         found = session.scalars(select(WatchEnrolment)).one()
-        due = store.next_checkin(session, found, town.clock.now())
+        due = enrolments.next_checkin(session, found, town.clock.now())
     assert due is not None
-    local = due.astimezone(store.TOWN_TZ)
+    local = due.astimezone(TOWN_TZ)
     assert (local.weekday(), local.hour, local.minute) == (4, 17, 0)
 
 
@@ -190,11 +191,11 @@ def test_a_pause_until_a_typed_date_and_resuming_early(town: Town, db: Database)
     town.enrol()
     town.resident.say("見守り")
     town.resident.tap("お休みする")
-    day = store.town_date(town.clock.now()) + timedelta(days=5)
+    day = town_date(town.clock.now()) + timedelta(days=5)
     assert "お休みにしました" in texts(town.resident.say(f"{day.month}/{day.day}"))
     found = enrolment(db)
     assert found is not None and found.status == "paused"
-    assert found.paused_until is not None and store.town_date(found.paused_until) == day
+    assert found.paused_until is not None and town_date(found.paused_until) == day
     got = town.resident.say("見守り")
     assert "までお休み中です" in texts(got) and buttons(got)[0] == "いますぐ再開する"
     assert "再開しました" in texts(town.resident.tap("いますぐ再開する"))

@@ -23,7 +23,6 @@ from sqlalchemy import func, select
 from stack import Stack, running
 
 from storage import deadlines
-from storage import watch as store
 from storage.db import Database
 from storage.models import (
     CheckinRound,
@@ -34,7 +33,8 @@ from storage.models import (
     Ticket,
 )
 from storage.sample_town import load_town
-from storage.watch import Schedule
+from storage.watch import enrolments, linking, schedules
+from storage.watch.schedules import Schedule
 
 pytestmark = pytest.mark.slow
 
@@ -88,18 +88,18 @@ def _enrol(db: Database, residents: list[str], families: list[str]) -> None:
             family = Resident(line_user_id=family_id, following=True, created_at=now)
             session.add_all([resident, family])
             session.flush()
-            enrolment = store.enrol(session, resident, Schedule(time_of_day="09:00"), now)
-            link = store.request_link(
-                session, store.new_invitation(session, enrolment, now), family, now
+            enrolment = enrolments.enrol(session, resident, Schedule(time_of_day="09:00"), now)
+            link = linking.request_link(
+                session, linking.new_invitation(session, enrolment, now), family, now
             )
-            store.confirm_link(link, now)
+            linking.confirm_link(link, now)
             # Due in a moment rather than at 9:00; the next one falls on the next 9:00.
             deadlines.schedule(
                 session,
-                kind=store.ROUND,
+                kind=schedules.ROUND,
                 subject_id=enrolment.id,
                 due_at=now + timedelta(seconds=2),
-                key=store.round_key(enrolment.id),
+                key=schedules.round_key(enrolment.id),
                 now=now,
             )
 
@@ -129,7 +129,9 @@ def _state(db: Database) -> tuple[int, int]:
 def _next_day(db: Database) -> None:
     """Jump the shared clock to the next check-in (every worker reads it from the database)."""
     with db.transaction() as session:
-        due = session.scalar(select(func.min(Deadline.due_at)).where(Deadline.kind == store.ROUND))
+        due = session.scalar(
+            select(func.min(Deadline.due_at)).where(Deadline.kind == schedules.ROUND)
+        )
     now = deadlines_now(db)
     with db.transaction() as session:
         deadlines.advance_clock(session, due - now + timedelta(seconds=1))

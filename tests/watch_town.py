@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.scheduler import Scheduler, sweep_interval
-from flows import checkin, checkin_sweep, flex
-from storage import watch as store
+from flows import flex
+from flows.watch import checkin, checkin_sweep
 from storage.db import Database
 from storage.models import (
     CheckinRound,
@@ -27,7 +27,8 @@ from storage.models import (
     WatchEnrolment,
 )
 from storage.sample_town import load_town
-from storage.watch import Schedule
+from storage.watch import enrolments, linking, schedules
+from storage.watch.schedules import Schedule
 
 RESIDENT = "U" + "a1" * 16
 FAMILY_A = "U" + "b2" * 16
@@ -98,7 +99,7 @@ class Town:
             handlers=checkin_sweep.handlers(checkin.Timings(wait, wait)),
             batch_sizes=checkin_sweep.BATCH_SIZES,
             # As the worker runs it: check-ins made ahead of their time.
-            ahead={store.ROUND: checkin_sweep.make_ahead(sweep_interval(wait, wait))},
+            ahead={schedules.ROUND: checkin_sweep.make_ahead(sweep_interval(wait, wait))},
         )
         self.resident = Person(self, RESIDENT, "山田花子")
         self.family_a = Person(self, FAMILY_A, "山田太郎")
@@ -112,14 +113,14 @@ class Town:
         """Enrol the resident (daily 8:00) with both family members linked."""
         with self.db.transaction() as session:
             people = {r.line_user_id: r for r in session.scalars(select(Resident))}
-            enrolment = store.enrol(
+            enrolment = enrolments.enrol(
                 session, people[RESIDENT], schedule or Schedule(), self.clock.now()
             )
             for user, summary in zip((FAMILY_A, FAMILY_B), summaries, strict=True):
-                invitation = store.new_invitation(session, enrolment, self.clock.now())
-                link = store.request_link(session, invitation, people[user], self.clock.now())
-                store.confirm_link(link, self.clock.now())
-                store.set_summary(session, link, summary, self.clock.now())
+                invitation = linking.new_invitation(session, enrolment, self.clock.now())
+                link = linking.request_link(session, invitation, people[user], self.clock.now())
+                linking.confirm_link(link, self.clock.now())
+                linking.set_summary(session, link, summary, self.clock.now())
             return enrolment.id
 
     def sweep(self) -> int:
@@ -128,7 +129,7 @@ class Town:
     def next_checkin(self) -> datetime:
         with self.db.transaction() as session:
             enrolment = session.scalars(select(WatchEnrolment)).one()
-            due = store.next_checkin(session, enrolment, self.clock.now())
+            due = enrolments.next_checkin(session, enrolment, self.clock.now())
         assert due is not None
         return due
 

@@ -37,7 +37,7 @@ from console.views.rows import (
     resident_name,
     watch_alert,
 )
-from storage import attachments, audit, casework, routing, watch
+from storage import attachments, audit, casework, routing
 from storage.models import (
     OPEN_STATUSES,
     URGENCIES,
@@ -49,6 +49,7 @@ from storage.models import (
     TicketAttachment,
     TicketMessage,
 )
+from storage.watch import enrolments
 
 # LINE takes up to 5,000 characters in one text message.
 REPLY_MAX = 5000
@@ -295,7 +296,7 @@ def _profile(session: Session, staff: Staff, ticket: Ticket) -> dict[str, Any]:
 
 def _watch_status(session: Session, ticket: Ticket) -> str:
     """見守り: enrolled or not, paused until when, and the last sign of life."""
-    enrolment = watch.enrolment_of(session, ticket.resident)
+    enrolment = enrolments.enrolment_of(session, ticket.resident)
     if enrolment is None:
         return _("Not enrolled")
     if enrolment.status == "ended":

@@ -21,7 +21,7 @@ from storage.models.core import Resident
 ENROLMENT_STATUSES = ("active", "paused", "ended")
 # How often: every day, every other day, on chosen weekdays (twice a week or once a week).
 FREQUENCIES = ("daily", "every2", "twice_weekly", "weekly")
-# A round's states, as flows/checkin.py's machine names them.
+# A round's states, as flows/watch/checkin.py's machine names them.
 ROUND_STATES = (
     "due",
     "sent",

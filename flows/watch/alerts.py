@@ -1,6 +1,6 @@
 """What the watch-over steps say and file: family alerts and notes, announcements, tickets.
 
-Shared by the round machine's callbacks (flows/checkin.py) and by answers outside a round.
+Shared by the round machine's callbacks (flows/watch/checkin.py) and by answers outside a round.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from flows import watch_words as words
 from flows.messages import Button, Message, text
 from flows.postback import WatchAnswer
+from flows.watch import words
 from locales import DEFAULT_LANGUAGE, gettext
 from storage import casework, outbox, routing, tickets
-from storage import watch as store
 from storage.models import (
     CheckinRound,
     Resident,
@@ -26,9 +25,10 @@ from storage.models import (
     WatchEnrolment,
     WatchFamilyLink,
 )
+from storage.watch import linking, rounds
 
 if TYPE_CHECKING:
-    from flows.checkin import RoundModel, Step
+    from flows.watch.checkin import RoundModel, Step
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +202,8 @@ def send_daily_summaries(step: Step, model: RoundModel) -> None:
 
 def weekly_summary(step: Step, link: WatchFamilyLink) -> Message:
     enrolment = link.enrolment
-    rounds = store.rounds_since(step.session, enrolment, step.now - timedelta(days=7))
-    asked = [row for row in rounds if row.state not in ("skipped", "due")]
+    round_rows = rounds.rounds_since(step.session, enrolment, step.now - timedelta(days=7))
+    asked = [row for row in round_rows if row.state not in ("skipped", "due")]
     answered = [row for row in asked if row.answer is not None or row.resolved_by == "resident"]
     fine = [row for row in asked if row.answer == words.FINE]
     alarms = [row for row in asked if row.escalated_at is not None]
@@ -228,7 +228,7 @@ def weekly_summary(step: Step, link: WatchFamilyLink) -> Message:
 def linked_families(
     session: Session, enrolment: WatchEnrolment
 ) -> list[tuple[WatchFamilyLink, Resident]]:
-    return [(link, link.family) for link in store.family_links(session, enrolment)]
+    return [(link, link.family) for link in linking.family_links(session, enrolment)]
 
 
 def families_of(session: Session, enrolment: WatchEnrolment) -> list[Resident]:
@@ -239,7 +239,7 @@ def link_between(
     session: Session, enrolment: WatchEnrolment, family: Resident
 ) -> WatchFamilyLink | None:
     return next(
-        (link for link in store.family_links(session, enrolment) if link.family_id == family.id),
+        (link for link in linking.family_links(session, enrolment) if link.family_id == family.id),
         None,
     )
 
@@ -374,7 +374,7 @@ def resolve_by_answer(step: Step, row: CheckinRound, note: str) -> None:
 
 
 def ticket_of(step: Step, row: CheckinRound | None) -> Ticket | None:
-    return store.round_ticket(step.session, row)
+    return rounds.round_ticket(step.session, row)
 
 
 def note_on_ticket(step: Step, row: CheckinRound, body: str) -> None:

@@ -1,7 +1,7 @@
 """Reading what people type in the watch flow (a time, days of the week, a date) and saying a
 schedule and the next check-in back in the person's language.
 
-flows/watch_enrolment.py is the machine that reads with these; watch_questions shows what
+flows/watch/enrolling.py is the machine that reads with these; questions shows what
 describe and when_ahead say.
 """
 
@@ -13,11 +13,11 @@ from datetime import date, datetime
 
 from babel.dates import get_day_names
 
-from flows import watch_words as words
 from flows.inputs import normalise
+from flows.watch import words
 from locales import TOWN_TZ, gettext, supported
-from storage import watch as store
-from storage.watch import EARLIEST, LATEST, Schedule
+from storage.watch import schedules
+from storage.watch.schedules import EARLIEST, LATEST, Schedule
 
 _TIME = re.compile(
     r"^(?P<pm>午後|ごご|pm)?(?P<hour>\d{1,2})(?:[:時じ](?P<minute>\d{1,2}|半)?分?)?(?P<pm2>pm)?$"
@@ -84,7 +84,7 @@ def parse_date(value: str, today: date) -> date | None:
 
 def describe(language: str, schedule: Schedule) -> str:
     """毎日 8:00 / 2日に1回 8:00 / 毎週 月・木 8:00."""
-    hour, minute = store.parse_time_of_day(schedule.time_of_day)
+    hour, minute = schedules.parse_time_of_day(schedule.time_of_day)
     at = f"{hour}:{minute:02d}"
     if schedule.frequency == "daily":
         return gettext(language, "every day at {time}", time=at)

@@ -12,7 +12,7 @@ Check-ins are made ahead (`make_ahead`): the scheduler fires their deadlines up 
 early, and the multicast waits in the outbox until the round's time, so 8:00's check-ins
 leave at 8:00 however many there are. Until then the round is not open: an answer or a sign
 of life does not count for it, and a pause, a stop, a block or a new schedule withdraws it
-(flows/checkin.py).
+(flows/watch/checkin.py).
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from functools import partial
 from sqlalchemy.orm import Session
 from transitions import EventData
 
-from flows import watch_alerts as alerts
-from flows import watch_words as words
-from flows.checkin import Step, Timings, fire, model_of
+from flows.watch import alerts, words
+from flows.watch.checkin import Step, Timings, fire, model_of
 from storage import deadlines, outbox
-from storage import watch as store
 from storage.deadlines import Due
-from storage.watch import ESCALATE, REMIND, RESUME, ROUND, WEEKLY, DueCheckins
+from storage.watch import enrolments, linking, rounds
+from storage.watch.rounds import DueCheckins
+from storage.watch.schedules import ESCALATE, REMIND, RESUME, ROUND, WEEKLY
 
 Handler = Callable[[Session, list[Due], datetime], None]
 
@@ -64,7 +64,7 @@ class NewRounds:
         """The rounds, and for sent ones their reminders, each group in one INSERT … SELECT."""
         session, now = self.step.session, self.step.now
         ids = [deadline_id for checkins in self.checkins for deadline_id in checkins.deadline_ids]
-        rounds = store.make_rounds(
+        round_rows = rounds.make_rounds(
             session,
             ids,
             state=self.state,
@@ -73,7 +73,7 @@ class NewRounds:
             now=now,
         )
         if self.state == "sent" and self.remind_after is not None:
-            store.schedule_reminders(session, rounds, self.send_at + self.remind_after, now)
+            rounds.schedule_reminders(session, round_rows, self.send_at + self.remind_after, now)
 
 
 def make_ahead(sweep_every: timedelta) -> timedelta:
@@ -91,7 +91,7 @@ def fire_rounds(session: Session, batch: list[Due], now: datetime, timings: Timi
     step = Step(session, now, timings)
     next_due: dict[int, datetime] = {}
     fates: dict[tuple[str | None, timedelta | None, datetime], NewRounds] = {}
-    for checkins in store.due_checkins(session, batch):
+    for checkins in rounds.due_checkins(session, batch):
         if checkins.status == "ended":
             continue  # stays fired: no more check-ins
         # The next one is set from this one's scheduled time, so no scheduled round is skipped
@@ -142,7 +142,7 @@ def fire_reminders(session: Session, batch: list[Due], now: datetime, timings: T
     """The wait is over and no answer came: ask once more, and set the escalation."""
     step = Step(session, now, timings)
     for deadline in batch:
-        row = store.lock_round(session, deadline.subject_id)
+        row = rounds.lock_round(session, deadline.subject_id)
         if row is not None and fire(model_of(step, row), "remind"):
             escalate_at = now + timings.escalate(row.enrolment)
             deadlines.rearm(session, [deadline.id], escalate_at, now, kind=ESCALATE)
@@ -151,7 +151,7 @@ def fire_reminders(session: Session, batch: list[Due], now: datetime, timings: T
 def fire_escalations(session: Session, batch: list[Due], now: datetime, timings: Timings) -> None:
     step = Step(session, now, timings)
     for deadline in batch:
-        row = store.lock_round(session, deadline.subject_id)
+        row = rounds.lock_round(session, deadline.subject_id)
         if row is not None:
             fire(model_of(step, row), "escalate")
 
@@ -159,10 +159,10 @@ def fire_escalations(session: Session, batch: list[Due], now: datetime, timings:
 def fire_resumes(session: Session, batch: list[Due], now: datetime, timings: Timings) -> None:
     step = Step(session, now, timings)
     for deadline in batch:
-        enrolment = store.lock_enrolment(session, deadline.subject_id)
+        enrolment = enrolments.lock_enrolment(session, deadline.subject_id)
         if enrolment is None or enrolment.status != "paused":
             continue
-        store.resume(session, enrolment, now)
+        enrolments.resume(session, enrolment, now)
         alerts.tell_everyone(step, enrolment, alerts.resumed_words)
 
 
@@ -171,10 +171,10 @@ def fire_weekly_summaries(
 ) -> None:
     step = Step(session, now, timings)
     for deadline in batch:
-        link = store.family_link(session, deadline.subject_id)
+        link = linking.family_link(session, deadline.subject_id)
         if link is None or link.status != "linked" or link.summary != "weekly":
             continue
-        deadlines.rearm(session, [deadline.id], store.next_weekly_summary(deadline.due_at), now)
+        deadlines.rearm(session, [deadline.id], linking.next_weekly_summary(deadline.due_at), now)
         if link.enrolment.is_running:
             step.tell(link.family, alerts.weekly_summary(step, link), quiet=True)
 

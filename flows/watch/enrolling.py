@@ -4,11 +4,11 @@ The first state, `menu`, shows what fits the person: a newcomer reads what watch
 who is told, and gives consent; an enrolled resident sees their status and options; a family
 member sees the people they watch over, each with a short status. Enrolling goes
 frequency → (weekdays) → time → waits → confirm, then hands out the family invitation code.
-The diagram is watch_enrolment.mmd beside this file.
+The diagram is enrolling.mmd beside this file.
 
 This module is the machine: what each input means in each state, and each step's effect on the
-enrolment. What each state asks and the invitation for family are in watch_questions; reading
-typed times, days and dates, and saying a schedule back, in watch_reading.
+enrolment. What each state asks and the invitation for family are in questions; reading
+typed times, days and dates, and saying a schedule back, in reading.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from typing import Any
 
 from transitions import EventData
 
-from flows import checkin, engine, postback
-from flows import watch_words as words
+from flows import engine, postback
 from flows.engine import Flow, FlowModel
 from flows.inputs import UserInput, normalise
 from flows.messages import Message, text
 from flows.postback import FlowAnswer
-from flows.watch_questions import (
+from flows.watch import checkin, words
+from flows.watch.questions import (
     FREQUENCIES,
     NAME,
     PAUSES,
@@ -33,13 +33,13 @@ from flows.watch_questions import (
     WEEKDAYS_NEEDED,
     invitation_messages,
 )
-from flows.watch_reading import describe, parse_date, parse_time, parse_weekdays
-from locales import gettext
-from storage import watch as store
+from flows.watch.reading import describe, parse_date, parse_time, parse_weekdays
+from locales import gettext, town_date
 from storage.models import WatchEnrolment, WatchFamilyLink
-from storage.watch import Schedule
+from storage.watch import enrolments, linking
+from storage.watch.schedules import Schedule
 
-# Seconds to wait for each choice in watch_questions.WAITS, before the reminder and again
+# Seconds to wait for each choice in questions.WAITS, before the reminder and again
 # before alerting family; None follows the settings.
 WAIT_SECONDS = {"standard": None, "short": 3600, "long": 6 * 3600}
 MAX_PAUSE = timedelta(days=366)
@@ -52,11 +52,11 @@ class WatchModel(FlowModel):
 
     @cached_property
     def enrolment(self) -> WatchEnrolment | None:
-        return store.running_enrolment(self.turn.session, self.turn.resident, lock=True)
+        return enrolments.running_enrolment(self.turn.session, self.turn.resident, lock=True)
 
     @cached_property
     def watched(self) -> list[WatchFamilyLink]:
-        return store.watched_by(self.turn.session, self.turn.resident)[:MAX_WATCHED]
+        return linking.watched_by(self.turn.session, self.turn.resident)[:MAX_WATCHED]
 
     def _link(self, value: str) -> WatchFamilyLink | None:
         return next((link for link in self.watched if str(link.id) == value), None)
@@ -105,17 +105,17 @@ class WatchModel(FlowModel):
         enrolment = self.enrolment
         return enrolment is not None and any(
             str(link.id) == event.kwargs.get("value")
-            for link in store.family_links(self.turn.session, enrolment)
+            for link in linking.family_links(self.turn.session, enrolment)
         )
 
     # Enrolling.
 
     def consent(self, event: EventData) -> None:
-        store.record_consent(self.turn.session, self.turn.resident, True, self.turn.now)
+        enrolments.record_consent(self.turn.session, self.turn.resident, True, self.turn.now)
 
     def decline(self, event: EventData) -> None:
         turn = self.turn
-        store.record_consent(turn.session, turn.resident, False, turn.now)
+        enrolments.record_consent(turn.session, turn.resident, False, turn.now)
         turn.say(
             text(
                 turn._(
@@ -161,7 +161,7 @@ class WatchModel(FlowModel):
                 )
             )
             return
-        enrolment = store.enrol(
+        enrolment = enrolments.enrol(
             turn.session,
             turn.resident,
             schedule,
@@ -169,8 +169,8 @@ class WatchModel(FlowModel):
             remind_after_s=seconds,
             escalate_after_s=seconds,
         )
-        store.note_sign_of_life(enrolment, "enrolled", turn.now)
-        due = store.next_checkin(turn.session, enrolment, turn.now)
+        enrolments.note_sign_of_life(enrolment, "enrolled", turn.now)
+        due = enrolments.next_checkin(turn.session, enrolment, turn.now)
         turn.say(
             text(
                 turn._(
@@ -216,10 +216,10 @@ class WatchModel(FlowModel):
         assert enrolment is not None
         link = next(
             link
-            for link in store.family_links(turn.session, enrolment)
+            for link in linking.family_links(turn.session, enrolment)
             if str(link.id) == event.kwargs["value"]
         )
-        store.unlink(turn.session, link, turn.now)
+        linking.unlink(turn.session, link, turn.now)
         family = link.family
         turn.say(
             text(
@@ -261,7 +261,7 @@ class WatchModel(FlowModel):
         if link is None or day is None:
             turn.say(text(turn._("Sorry, this can no longer be done.")))
             return
-        enrolment = store.enrolment_of(turn.session, link.enrolment.resident, lock=True)
+        enrolment = enrolments.enrolment_of(turn.session, link.enrolment.resident, lock=True)
         assert enrolment is not None
         step = checkin.Step(turn.session, turn.now, reply=turn.out)
         checkin.pause(step, enrolment, day, "family", turn.resident)
@@ -270,7 +270,7 @@ class WatchModel(FlowModel):
         turn = self.turn
         link = self._link(str(event.kwargs["value"]))
         assert link is not None
-        store.unlink(turn.session, link, turn.now)
+        linking.unlink(turn.session, link, turn.now)
         resident = link.enrolment.resident
         turn.say(
             text(
@@ -294,7 +294,7 @@ class WatchModel(FlowModel):
 
     def _resume_day(self, event: EventData) -> date | None:
         value = str(event.kwargs.get("value", ""))
-        today = store.town_date(self.turn.now)
+        today = town_date(self.turn.now)
         if value in dict(PAUSES):
             return today + timedelta(days=int(value))
         day = parse_date(value, today)

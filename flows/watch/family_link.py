@@ -14,16 +14,16 @@ from typing import Any
 from transitions import EventData
 
 from flows import engine
-from flows import watch_words as words
 from flows.engine import Flow, FlowModel, Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
 from flows.postback import FlowAnswer, WatchAnswer
 from flows.replies import menu_button
+from flows.watch import words
 from locales import gettext
 from storage import outbox
-from storage import watch as store
 from storage.models import Resident, WatchFamilyLink, WatchInvitation
+from storage.watch import linking
 
 NAME = "family_link"
 _CODE = re.compile(r"(?<!\d)(\d{3})[\s\-]?(\d{3})(?!\d)")
@@ -47,10 +47,10 @@ def code_in(text_given: str) -> str | None:
 
 class FamilyLinkModel(FlowModel):
     def _invitation(self, code: str) -> WatchInvitation | None:
-        return store.invitation_by_code(self.turn.session, code, self.turn.now)
+        return linking.invitation_by_code(self.turn.session, code, self.turn.now)
 
     def has_attempts(self, event: EventData) -> bool:
-        return store.code_attempts_left(self.turn.session, self.turn.resident, self.turn.now) > 0
+        return linking.code_attempts_left(self.turn.session, self.turn.resident, self.turn.now) > 0
 
     def code_found(self, event: EventData) -> bool:
         return self._invitation(str(event.kwargs.get("code", ""))) is not None
@@ -60,13 +60,13 @@ class FamilyLinkModel(FlowModel):
         return invitation is not None and _owner(invitation).id == self.turn.resident.id
 
     def remember(self, event: EventData) -> None:
-        store.record_code_attempt(self.turn.session, self.turn.resident, True, self.turn.now)
+        linking.record_code_attempt(self.turn.session, self.turn.resident, True, self.turn.now)
         self.data["code"] = event.kwargs["code"]
 
     def wrong_code(self, event: EventData) -> None:
         turn = self.turn
-        store.record_code_attempt(turn.session, turn.resident, False, turn.now)
-        left = store.code_attempts_left(turn.session, turn.resident, turn.now)
+        linking.record_code_attempt(turn.session, turn.resident, False, turn.now)
+        left = linking.code_attempts_left(turn.session, turn.resident, turn.now)
         turn.say(
             text(
                 turn._(
@@ -106,7 +106,7 @@ class FamilyLinkModel(FlowModel):
             turn.say(text(turn._("Sorry, this code has just expired. Please ask for a new one.")))
             return
         resident = _owner(invitation)
-        link = store.request_link(turn.session, invitation, turn.resident, turn.now)
+        link = linking.request_link(turn.session, invitation, turn.resident, turn.now)
         if link.status == "linked":
             turn.say(
                 text(
@@ -194,7 +194,7 @@ class FamilyLinkFlow(Flow):
                     [menu_button(turn)],
                 )
             ]
-        invitation = store.invitation_by_code(turn.session, str(model.data.get("code")), turn.now)
+        invitation = linking.invitation_by_code(turn.session, str(model.data.get("code")), turn.now)
         name = (
             words.name_of(_owner(invitation), turn.resident.language)
             if invitation is not None

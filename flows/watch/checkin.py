@@ -5,10 +5,10 @@ wait: families alerted, a ticket for the watch-over team) → resolved (a family
 them, staff visited or called, or the resident came back). 助けてほしい escalates at once.
 
 Every step runs in the caller's transaction together with its outbox rows and its deadlines:
-the scheduler's sweep for steps that time brings (flows/checkin_sweep.py), the resident's or a
+the scheduler's sweep for steps that time brings (flows/watch/checkin_sweep.py), the resident's or a
 family member's event for the rest (below). Rows are locked before they are read, so a sweep
 and an answer arriving together serialise instead of both acting. What a step says and files
-is in flows/watch_alerts.py. The diagram is checkin.mmd beside this file.
+is in flows/watch/alerts.py. The diagram is checkin.mmd beside this file.
 """
 
 from __future__ import annotations
@@ -22,14 +22,13 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 from transitions import EventData, Machine
 
-from flows import watch_alerts as alerts
-from flows import watch_words as words
 from flows.messages import Message, text
+from flows.watch import alerts, words
 from locales import N_, gettext
 from storage import deadlines, outbox, tickets
-from storage import watch as store
 from storage.models import CheckinRound, Resident, Staff, WatchEnrolment
 from storage.models.watch import ROUND_STATES, WAITING_ROUND_STATES
+from storage.watch import enrolments, rounds, schedules
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +248,7 @@ class RoundModel:
     def family_reached(self, event: EventData) -> None:
         reporter: Resident = event.kwargs["family"]
         self._resolved("family", "reached")
-        store.note_sign_of_life(self.enrolment, "family", self.now)
+        enrolments.note_sign_of_life(self.enrolment, "family", self.now)
         alerts.note_on_ticket(
             self.step,
             self.row,
@@ -305,9 +304,9 @@ class RoundModel:
         self._resolved("staff", how)
         self.row.resolved_by_staff_id = staff.id if staff else None
         self.row.note = event.kwargs.get("note") or None
-        deadlines.cancel(self.step.session, store.step_key(self.row.id))
+        deadlines.cancel(self.step.session, schedules.step_key(self.row.id))
         if how in ("visit", "phone"):
-            store.note_sign_of_life(self.enrolment, how, self.now)
+            enrolments.note_sign_of_life(self.enrolment, how, self.now)
         for family in alerts.families_of(self.step.session, self.enrolment):
             lang = family.language
             message = {
@@ -322,11 +321,11 @@ class RoundModel:
             )
 
     def stop_steps(self, event: EventData) -> None:
-        deadlines.cancel(self.step.session, store.step_key(self.row.id))
+        deadlines.cancel(self.step.session, schedules.step_key(self.row.id))
 
     def not_out_yet(self, event: EventData) -> bool:
         """Made ahead, its check-in still waiting in the outbox for its time."""
-        return not store.is_out(self.row, self.now)
+        return not rounds.is_out(self.row, self.now)
 
     def withdraw_checkin(self, event: EventData) -> None:
         outbox.withdraw_from_multicasts(
@@ -334,18 +333,18 @@ class RoundModel:
         )
         self.row.sent_at = None
         self.row.skip_reason = event.kwargs["reason"]
-        deadlines.cancel(self.step.session, store.step_key(self.row.id))
+        deadlines.cancel(self.step.session, schedules.step_key(self.row.id))
 
     def _answered(self, answer: str) -> None:
         self.row.answer = answer
         self.row.answered_at = self.now
-        deadlines.cancel(self.step.session, store.step_key(self.row.id))
+        deadlines.cancel(self.step.session, schedules.step_key(self.row.id))
 
     def _resolved(self, by: str, resolution: str) -> None:
         self.row.resolved_at = self.now
         self.row.resolved_by = by
         self.row.resolution = resolution
-        deadlines.cancel(self.step.session, store.step_key(self.row.id))
+        deadlines.cancel(self.step.session, schedules.step_key(self.row.id))
 
 
 machine = Machine(
@@ -376,11 +375,13 @@ def model_of(step: Step, row: CheckinRound) -> RoundModel:
 
 def answer(step: Step, resident: Resident, enrolment: WatchEnrolment | None, given: str) -> None:
     """元気です, 少し調子が悪い or 助けてほしい, tapped or typed, in a round or not."""
-    rounds = store.open_rounds(step.session, enrolment, step.now) if enrolment is not None else []
-    waiting = next((row for row in rounds if row.state in WAITING), None)
-    alarmed = [row for row in rounds if row.state == "escalated"]
+    round_rows = (
+        rounds.open_rounds(step.session, enrolment, step.now) if enrolment is not None else []
+    )
+    waiting = next((row for row in round_rows if row.state in WAITING), None)
+    alarmed = [row for row in round_rows if row.state == "escalated"]
     if enrolment is not None:
-        store.note_sign_of_life(enrolment, given, step.now)
+        enrolments.note_sign_of_life(enrolment, given, step.now)
     if given == words.HELP:
         target = waiting or (alarmed[0] if alarmed else None)
         if target is None or not fire(model_of(step, target), "help"):
@@ -405,8 +406,8 @@ def answer(step: Step, resident: Resident, enrolment: WatchEnrolment | None, giv
 
 def sign_of_life(step: Step, resident: Resident, enrolment: WatchEnrolment) -> None:
     """Any message or tap from the resident: they are up and about."""
-    store.note_sign_of_life(enrolment, "message", step.now)
-    for row in store.open_rounds(step.session, enrolment, step.now):
+    enrolments.note_sign_of_life(enrolment, "message", step.now)
+    for row in rounds.open_rounds(step.session, enrolment, step.now):
         if row.answer != words.HELP:
             fire(model_of(step, row), "sign_of_life")
 
@@ -414,7 +415,7 @@ def sign_of_life(step: Step, resident: Resident, enrolment: WatchEnrolment) -> N
 def family_action(step: Step, family: Resident, round_id: int, action: str) -> None:
     """A family member's tap on an alarm: 連絡がつきました or 連絡がつきません."""
     lang = family.language
-    row = store.lock_round(step.session, round_id)
+    row = rounds.lock_round(step.session, round_id)
     link = alerts.link_between(step.session, row.enrolment, family) if row is not None else None
     if row is None or link is None:
         step.tell_resident(family, text(gettext(lang, "Sorry, this button can no longer be used.")))
@@ -475,12 +476,12 @@ def record_outcome(
 ) -> bool:
     """Staff settle a round after a visit or a phone call (the console calls this)."""
     step = Step(session, now)
-    locked = store.lock_round(session, row.id)
+    locked = rounds.lock_round(session, row.id)
     if locked is None:
         return False
     done = fire(model_of(step, locked), "staff_resolve", how=how, staff=staff, note=note)
     if done and locked.ticket_id:
-        ticket = store.round_ticket(session, locked)
+        ticket = rounds.round_ticket(session, locked)
         if ticket is not None:
             tickets.add_message(
                 session,
@@ -500,44 +501,44 @@ def record_outcome(
 def cancel_waiting_rounds(step: Step, enrolment: WatchEnrolment, reason: str) -> None:
     """Pausing, stopping or blocking ends the wait for an answer: no reminder, no alarm; and a
     check-in made ahead for the coming minute does not go out."""
-    for row in store.open_rounds(step.session, enrolment, step.now, unsent=True):
+    for row in rounds.open_rounds(step.session, enrolment, step.now, unsent=True):
         model = model_of(step, row)
         if not fire(model, "withdraw", reason=reason):
             fire(model, "cancel")
 
 
 def reschedule(
-    step: Step, enrolment: WatchEnrolment, schedule: store.Schedule, wait_s: int | None
+    step: Step, enrolment: WatchEnrolment, schedule: schedules.Schedule, wait_s: int | None
 ) -> datetime:
     """A new schedule (and waits); returns when the next check-in is.
 
     A check-in made ahead for another time than the new next one does not go out; one made
     for that very time stays, as no second round is made for a time that has one.
     """
-    due = store.set_schedule(step.session, enrolment, schedule, step.now, wait_s, wait_s)
-    for row in store.open_rounds(step.session, enrolment, step.now, unsent=True):
+    due = enrolments.set_schedule(step.session, enrolment, schedule, step.now, wait_s, wait_s)
+    for row in rounds.open_rounds(step.session, enrolment, step.now, unsent=True):
         if row.due_at != due:
             fire(model_of(step, row), "withdraw", reason="moved")
-    return store.next_checkin(step.session, enrolment, step.now) or due
+    return enrolments.next_checkin(step.session, enrolment, step.now) or due
 
 
 def pause(
     step: Step, enrolment: WatchEnrolment, resume_on: date, by: str, by_person: Resident | None
 ) -> datetime:
     """入院・旅行でしばらくお休み: no check-ins and no alarms until `resume_on`."""
-    resume_at = store.pause(step.session, enrolment, resume_on, by, step.now)
+    resume_at = enrolments.pause(step.session, enrolment, resume_on, by, step.now)
     cancel_waiting_rounds(step, enrolment, "paused")
     alerts.tell_everyone(step, enrolment, alerts.paused_words, by_person=by_person)
     return resume_at
 
 
 def resume(step: Step, enrolment: WatchEnrolment, by: str, by_person: Resident | None) -> None:
-    store.resume(step.session, enrolment, step.now)
+    enrolments.resume(step.session, enrolment, step.now)
     alerts.tell_everyone(step, enrolment, alerts.resumed_words, by_person=by_person)
 
 
 def stop(step: Step, enrolment: WatchEnrolment, by_person: Resident | None) -> None:
-    store.end(step.session, enrolment, step.now)
+    enrolments.end(step.session, enrolment, step.now)
     cancel_waiting_rounds(step, enrolment, "ended")
     alerts.tell_everyone(step, enrolment, alerts.stopped_words, by_person=by_person)
 

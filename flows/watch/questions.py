@@ -2,7 +2,7 @@
 offers, and the invitation a resident passes on to family (a code, and a ready-made message to
 forward).
 
-flows/watch_enrolment.py is the machine that moves between the states; watch_reading reads
+flows/watch/enrolling.py is the machine that moves between the states; reading reads
 typed answers and says schedules back.
 """
 
@@ -14,20 +14,20 @@ from urllib.parse import quote
 
 from babel.dates import get_day_names
 
-from flows import watch_words as words
 from flows.engine import Turn
 from flows.messages import MAX_LABEL, Button, LinkButton, Message, text
 from flows.postback import FlowAnswer, MenuChoice
 from flows.replies import menu_button
-from flows.watch_reading import describe, when_ahead
+from flows.watch import words
+from flows.watch.reading import describe, when_ahead
 from locales import N_, supported
-from storage import watch as store
 from storage.models import WatchEnrolment, WatchFamilyLink
-from storage.watch import EARLIEST, LATEST, Schedule
+from storage.watch import enrolments, linking
+from storage.watch.schedules import EARLIEST, LATEST, Schedule
 
 if TYPE_CHECKING:
     # Only for hints: the machine imports this module.
-    from flows.watch_enrolment import WatchModel
+    from flows.watch.enrolling import WatchModel
 
 NAME = "watch"
 
@@ -121,13 +121,13 @@ def _status_of_mine(model: WatchModel, enrolment: WatchEnrolment) -> str:
     if enrolment.status == "paused" and enrolment.paused_until is not None:
         lines.append(turn._("Paused until {day}.", day=words.day_of(lang, enrolment.paused_until)))
     else:
-        due = store.next_checkin(turn.session, enrolment, turn.now)
+        due = enrolments.next_checkin(turn.session, enrolment, turn.now)
         if due is not None:
             lines.append(turn._("Next check-in: {when}", when=when_ahead(lang, due, turn.now)))
     lines.append(
         words.last_sign(lang, enrolment.last_sign_of_life_at, enrolment.last_sign_of_life, turn.now)
     )
-    families = store.family_links(turn.session, enrolment)
+    families = linking.family_links(turn.session, enrolment)
     lines.append(turn._("Family members registered: {count}", count=len(families)))
     return "\n".join(lines)
 
@@ -267,7 +267,7 @@ def _ask_family_list(model: WatchModel) -> list[Message]:
     turn = model.turn
     enrolment = model.enrolment
     assert enrolment is not None
-    links = store.family_links(turn.session, enrolment)
+    links = linking.family_links(turn.session, enrolment)
     if not links:
         body = turn._(
             "No family member is registered yet. Send them the code for family, and they "
@@ -328,9 +328,9 @@ QUESTIONS: dict[str, Callable[[WatchModel], list[Message]]] = {
 
 
 def invitation_messages(turn: Turn, enrolment: WatchEnrolment) -> list[Message]:
-    invitation = store.live_invitation(turn.session, enrolment, turn.now) or store.new_invitation(
+    invitation = linking.live_invitation(
         turn.session, enrolment, turn.now
-    )
+    ) or linking.new_invitation(turn.session, enrolment, turn.now)
     lang = turn.resident.language
     spaced = f"{invitation.code[:3]} {invitation.code[3:]}"
     until = words.day_of(lang, invitation.expires_at)
