@@ -319,6 +319,18 @@ def test_a_phone_call_with_a_next_action_date_is_back_atop_the_queue_that_day(
     ARTIFACTS.mkdir(exist_ok=True)
     morning.screenshot(path=str(ARTIFACTS / "console_next_step_due.png"), full_page=True)
 
+    # The 支援経過 record, as it comes out of the printer: the call and its next step on A4,
+    # the console's own buttons left off the paper.
+    record = morning.context.new_page()
+    record.goto(f"{stack.bot_url}/console/tickets/{reference}/record")
+    record.emulate_media(media="print")
+    course = record.locator("table.course").inner_text()
+    assert "応答なし" in course and "不在。明日の朝かけ直す" in course
+    assert not record.get_by_role("button", name="印刷").is_visible()
+    pdf = record.pdf(prefer_css_page_size=True)
+    assert re.search(rb"/MediaBox \[0 0 59[45]\.?\d* 84[12]", pdf), "one A4 portrait page"
+    record.close()
+
     # Calling back as planned clears it.
     band.get_by_role("link", name=reference).click()
     morning.get_by_label("結果", exact=True).select_option(label="本人と話した")
