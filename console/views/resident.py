@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from console import labels, params, watch
 from console.context import client_ip, now, work
 from console.i18n import _, local_date, local_time, reason
+from console.views.rows import watch_status
 from locales import N_
 from storage import erasure
 from storage import resident_record as record
@@ -140,7 +141,7 @@ def _render(session: Session, staff: Staff, resident: Resident) -> str:
             }
             for ticket in tickets
         ],
-        watch_status=_watch_status(enrolment),
+        watch_status=watch_status(enrolment),
         watch_url=url_for("console.watch_detail", enrolment_id=enrolment.id)
         if enrolment is not None and watch.may_see()
         else "",
@@ -211,21 +212,6 @@ def _from_ticket(kind: str | None, reference: str, at: datetime | None, visible:
         reference=reference,
         day=day,
     )
-
-
-def _watch_status(enrolment: Any) -> str:
-    if enrolment is None:
-        return _("Not enrolled")
-    if enrolment.status == "ended":
-        return _("Ended {when}", when=local_date(enrolment.ended_at))
-    if enrolment.status == "paused":
-        state = _("Paused until {when}", when=local_date(enrolment.paused_until))
-    else:
-        state = _("Enrolled")
-    if enrolment.last_sign_of_life_at is not None:
-        seen = _("last sign of life {when}", when=local_time(enrolment.last_sign_of_life_at))
-        return f"{state} ({seen})"
-    return state
 
 
 def _round(row: CheckinRound) -> dict[str, str]:

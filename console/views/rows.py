@@ -17,7 +17,7 @@ import locales
 from console import labels
 from console.i18n import _, duration, local_date, local_time
 from storage import casework, contacts
-from storage.models import AuditEntry, Ticket
+from storage.models import AuditEntry, Ticket, WatchEnrolment
 
 # Audit entries the safety check writes on a ticket, and how sure each one was.
 SAFETY_ACTIONS = {"safety_alarm": "emergency", "safety_possible": "possible"}
@@ -230,3 +230,19 @@ def _handover(entry: AuditEntry, teams: dict[str, str], people: dict[int, str]) 
     else:
         headline = _("Assigned to {name}", name=new)
     return Handover("assignment", entry.at, by, headline, reason, new_id)
+
+
+def watch_status(enrolment: WatchEnrolment | None) -> str:
+    """見守り: enrolled or not, paused until when, and the last sign of life."""
+    if enrolment is None:
+        return _("Not enrolled")
+    if enrolment.status == "ended":
+        return _("Ended {when}", when=local_date(enrolment.ended_at))
+    if enrolment.status == "paused":
+        state = _("Paused until {when}", when=local_date(enrolment.paused_until))
+    else:
+        state = _("Enrolled")
+    if enrolment.last_sign_of_life_at is not None:
+        seen = _("last sign of life {when}", when=local_time(enrolment.last_sign_of_life_at))
+        return f"{state} ({seen})"
+    return state

@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response
 from console import casework_with_words, labels, params
 from console.auth import safe_next
 from console.context import app_services, client_ip, now, visible_ticket, work
-from console.i18n import _, local_date, local_time, reason
+from console.i18n import _, local_time, reason
 from console.views.intake import contact_form, contact_rows
 from console.views.rows import (
     Deadline,
@@ -36,6 +36,7 @@ from console.views.rows import (
     handovers,
     resident_name,
     watch_alert,
+    watch_status,
 )
 from storage import attachments, audit, casework, routing
 from storage.models import (
@@ -279,7 +280,7 @@ def _profile(session: Session, staff: Staff, ticket: Ticket) -> dict[str, Any]:
         "district": district.name if district else "",
         "following": resident.following,
         "on_line": bool(resident.line_user_id),
-        "watch": _watch_status(session, ticket),
+        "watch": watch_status(enrolments.enrolment_of(session, ticket.resident)),
         "since": local_time(resident.followed_at or resident.created_at),
         "earlier": [
             {
@@ -292,23 +293,6 @@ def _profile(session: Session, staff: Staff, ticket: Ticket) -> dict[str, Any]:
             for other in earlier
         ],
     }
-
-
-def _watch_status(session: Session, ticket: Ticket) -> str:
-    """見守り: enrolled or not, paused until when, and the last sign of life."""
-    enrolment = enrolments.enrolment_of(session, ticket.resident)
-    if enrolment is None:
-        return _("Not enrolled")
-    if enrolment.status == "ended":
-        return _("Ended {when}", when=local_date(enrolment.ended_at))
-    if enrolment.status == "paused":
-        state = _("Paused until {when}", when=local_date(enrolment.paused_until))
-    else:
-        state = _("Enrolled")
-    if enrolment.last_sign_of_life_at is not None:
-        seen = _("last sign of life {when}", when=local_time(enrolment.last_sign_of_life_at))
-        return f"{state} ({seen})"
-    return state
 
 
 def attachment(reference: str, attachment_id: int) -> Response:
