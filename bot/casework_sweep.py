@@ -33,9 +33,7 @@ def sweep(session: Session, now: datetime, warn_before: timedelta) -> int:
     assigned = casework.auto_assign_all(session, now)
     warned = casework.sla_warnings(session, now, warn_before)
     for ticket in warned:
-        group = ticket.team.line_group_id
-        if group:
-            outbox.enqueue(session, group, [alert(ticket, now)], now)
+        outbox.alert_team(session, ticket.team, [alert(ticket, now)], now)
     if assigned or warned:
         log.info("auto-assigned %d tickets, SLA warnings for %d", len(assigned), len(warned))
     return len(assigned) + len(warned)

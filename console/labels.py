@@ -10,19 +10,12 @@ from collections.abc import Iterable, Mapping
 
 from console.i18n import gettext, language
 from flows import consultation_questions, safety_words
-from locales import N_
+from locales import N_, urgency
 
 # The same words the resident tapped in the consultation, so staff and resident name a
 # worry alike.
 CATEGORIES: Mapping[str, str] = dict(consultation_questions.CATEGORIES)
-URGENCY_NAMES: Mapping[str, str] = {
-    "emergency": N_("Emergency"),
-    # Not "Today": one msgid for the urgency and the watch-over list's column of how each one
-    # is today read 今日中 in both; nor "Within today", the resident's 今日中に.
-    "today": N_("Within the day"),
-    "soon": N_("Within a few days"),
-    "anytime": N_("Anytime"),
-}
+URGENCY_NAMES: Mapping[str, str] = urgency.NAMES
 STATUS_NAMES: Mapping[str, str] = {
     "new": N_("New"),
     "assigned": N_("Assigned"),

@@ -273,16 +273,13 @@ def _add(session: Session, ticket: Ticket, author: str, now: datetime, body: str
 
 def _alert_team(session: Session, ticket: Ticket, kind: str, now: datetime) -> None:
     """A push to the team's LINE group: the reference and the kind, never the resident's words."""
-    group = ticket.team.line_group_id
-    if not group:
-        return
     body = gettext(
         DEFAULT_LANGUAGE,
         "Emergency {reference}: {what}. Please open it in the console now.",
         reference=ticket.reference,
         what=words.label(kind, DEFAULT_LANGUAGE),
     )
-    outbox.enqueue(session, to=group, messages=[text(body)], now=now)
+    outbox.alert_team(session, ticket.team, [text(body)], now)
 
 
 def _told_staff(turn: Turn, team: Team | None) -> str:

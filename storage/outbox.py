@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import String, cast, delete, exists, func, select, text, update
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import OutboxMessage, OutboxMulticast, Resident, TicketMessage
+from storage.models import OutboxMessage, OutboxMulticast, Resident, Team, TicketMessage
 from storage.models.core import UNFOLLOWED
 
 PENDING, SENT, DROPPED, FAILED = "pending", "sent", "dropped", "failed"
@@ -55,6 +55,16 @@ def enqueue(
         rows.append(row)
     session.flush()
     return rows
+
+
+def alert_team(
+    session: Session, team: Team, messages: list[dict[str, Any]], now: datetime
+) -> list[OutboxMessage]:
+    """Push to a team's LINE group, the one way staff hear of something in LINE; nothing for a
+    team that has no group (its staff see it in the console)."""
+    if not team.line_group_id:
+        return []
+    return enqueue(session, team.line_group_id, messages, now)
 
 
 def claim_due(

@@ -31,6 +31,7 @@ from storage.models import (
     OutboxMessage,
     OutboxMulticast,
     Resident,
+    Team,
     Ticket,
     WatchEnrolment,
 )
@@ -94,6 +95,26 @@ def test_not_feeling_well_asks_a_follow_up_tells_family_and_files_a_soon_ticket(
     assert "電話を希望" in ticket.messages[-1].body
     town.wait(10)
     assert town.resident.inbox() == [], "an answered round has no reminder"
+
+
+def test_the_team_group_hears_of_a_watch_ticket_with_its_urgency_in_words(town: Town) -> None:
+    group = "C" + "7" * 32
+    with town.db.transaction() as session:
+        team = session.scalar(select(Team).where(Team.slug == "mimamori"))
+        assert team is not None
+        team.line_group_id = group
+    town.enrol()
+    town.until_next_checkin()
+    town.resident.inbox()
+    town.resident.tap("少し調子が悪い")
+    (ticket,) = town.tickets()
+    with town.db.transaction() as session:
+        said = [
+            message["text"]
+            for row in session.scalars(select(OutboxMessage).where(OutboxMessage.to == group))
+            for message in row.messages
+        ]
+    assert said == [f"見守りの案件 {ticket.reference}（数日以内）：管理画面を確認してください。"]
 
 
 def test_i_need_help_gives_the_numbers_at_once_and_raises_an_emergency(town: Town) -> None:

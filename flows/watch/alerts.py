@@ -16,6 +16,7 @@ from flows.messages import Button, Message, text
 from flows.postback import WatchAnswer
 from flows.watch import words
 from locales import DEFAULT_LANGUAGE, gettext
+from locales.urgency import urgency_in
 from storage import casework, outbox, routing, tickets
 from storage.models import (
     CheckinRound,
@@ -338,23 +339,13 @@ def open_watch_ticket(
         contact={"method": "line"},
     )
     tickets.add_message(step.session, ticket, author="system", now=step.now, body=note)
-    if team.line_group_id:
-        step.session.add(ticket)
-        outbox.enqueue(
-            step.session,
-            to=team.line_group_id,
-            messages=[
-                text(
-                    gettext(
-                        STAFF_LANGUAGE,
-                        "Watch-over ticket {reference} ({urgency}): please check the console.",
-                        reference=ticket.reference,
-                        urgency=urgency,
-                    )
-                )
-            ],
-            now=step.now,
-        )
+    notice = gettext(
+        STAFF_LANGUAGE,
+        "Watch-over ticket {reference} ({urgency}): please check the console.",
+        reference=ticket.reference,
+        urgency=urgency_in(STAFF_LANGUAGE, urgency),
+    )
+    outbox.alert_team(step.session, team, [text(notice)], step.now)
     return ticket.id
 
 
