@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from console import labels, params
@@ -22,7 +21,7 @@ from console.context import client_ip, now, work
 from console.i18n import _, duration
 from locales import TOWN_TZ, start_of_town_day
 from storage import audit, casework, csv_cells, tickets
-from storage.models import CHANNELS, OUTCOMES, Team, Ticket
+from storage.models import CHANNELS, OUTCOMES, Team
 
 # Longer ranges make one slow query for little use; a year covers the annual report.
 MAX_DAYS = 366
@@ -77,26 +76,17 @@ def _teams(staff: Any, slug: str | None) -> list[Team]:
 def build(session: Session, teams: list[Team], first: date, last: date) -> list[TeamReport]:
     start, end = start_of_town_day(first), start_of_town_day(last + timedelta(days=1))
     reports = {team.id: TeamReport(team.slug, team.name) for team in teams}
-    in_teams = Ticket.team_id.in_(list(reports))
-    created = (Ticket.created_at >= start) & (Ticket.created_at < end)
-    for team_id, count in session.execute(
-        select(Ticket.team_id, func.count()).where(in_teams, created).group_by(Ticket.team_id)
-    ):
+    for team_id, count in tickets.opened_by_team(session, list(reports), start, end).items():
         reports[team_id].opened = count
     for team_id, counts in tickets.opened_by_channel(session, list(reports), start, end).items():
         reports[team_id].channels = counts
-    closed = (Ticket.resolved_at >= start) & (Ticket.resolved_at < end)
-    for team_id, outcome, count in session.execute(
-        select(Ticket.team_id, Ticket.outcome, func.count())
-        .where(in_teams, closed)
-        .group_by(Ticket.team_id, Ticket.outcome)
-    ):
+    for team_id, outcome, count in tickets.closed_by_outcome(session, list(reports), start, end):
         report = reports[team_id]
         report.closed += count
         key = outcome if outcome in OUTCOMES else "none"
         report.outcomes[key] = report.outcomes.get(key, 0) + count
-    for team_id, opened_at, answered_at in session.execute(
-        select(Ticket.team_id, Ticket.created_at, Ticket.first_response_at).where(in_teams, created)
+    for team_id, opened_at, answered_at in tickets.first_responses(
+        session, list(reports), start, end
     ):
         report = reports[team_id]
         if answered_at is None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from console.auth import requires
@@ -18,10 +17,9 @@ from console.context import client_ip, now, work
 from console.i18n import _
 from flows import salon_cards
 from locales import N_, TOWN_TZ
-from storage import audit, salon_csv
-from storage.models import AUDIENCES, KINDS, SALON_STATUSES, District, Salon, Staff
+from storage import audit, districts, salon_csv, salons
+from storage.models import AUDIENCES, KINDS, SALON_STATUSES, Salon, Staff
 from storage.salon_schedule import Rule, time_text
-from storage.salons import is_stale
 
 STATUS_NAMES = {"active": N_("Running"), "paused": N_("Paused"), "ended": N_("Ended")}
 # Form fields and the CSV columns they stand for; the import's checks read the columns.
@@ -64,14 +62,7 @@ def register(blueprint: Blueprint) -> None:
 def salon_list() -> str:
     status = request.args.get("status", "")
     with work() as (session, _admin):
-        statement = (
-            select(Salon)
-            .join(District)
-            .options(contains_eager(Salon.district))
-            .order_by(District.position, Salon.name_kana)
-        )
-        if status in SALON_STATUSES:
-            statement = statement.where(Salon.status == status)
+        found = salons.directory(session, status if status in SALON_STATUSES else None)
         moment = now()
         rows = [
             {
@@ -84,9 +75,9 @@ def salon_list() -> str:
                 "status": _(STATUS_NAMES[salon.status]),
                 "status_code": salon.status,
                 "confirmed": salon.last_confirmed.isoformat() if salon.last_confirmed else "",
-                "stale": is_stale(salon, moment),
+                "stale": salons.is_stale(salon, moment),
             }
-            for salon in session.scalars(statement)
+            for salon in found
         ]
     statuses = [("", _("All"))] + [(code, _(STATUS_NAMES[code])) for code in SALON_STATUSES]
     return render_template("salons/list.html", rows=rows, statuses=statuses, status=status)
@@ -132,7 +123,7 @@ def salon_status(salon_id: int) -> Response:
 
 
 def _salon(session: Session, salon_id: int) -> Salon:
-    salon = session.get(Salon, salon_id)
+    salon = salons.by_id(session, salon_id)
     if salon is None:
         abort(404)
     return salon
@@ -143,7 +134,6 @@ def _record(session: Session, admin: Staff, action: str, detail: dict[str, Any])
 
 
 def _form_context(session: Session, salon: Salon) -> dict[str, Any]:
-    districts = session.scalars(select(District).order_by(District.position))
     return {
         "salon": {"id": salon.id, "code": salon.code, "name": salon.name},
         "status": salon.status,
@@ -151,12 +141,12 @@ def _form_context(session: Session, salon: Salon) -> dict[str, Any]:
         "kinds": [
             (salon_csv.KIND_LABELS[code], _(salon_cards.KIND_LABELS[code])) for code in KINDS
         ],
-        "districts": [(d.name, d.name) for d in districts],
+        "districts": [(d.name, d.name) for d in districts.all_districts(session)],
         "audiences": [
             (salon_csv.AUDIENCE_LABELS[c], _(salon_cards.AUDIENCE_LABELS[c])) for c in AUDIENCES
         ],
         "statuses": [(code, _(STATUS_NAMES[code])) for code in SALON_STATUSES],
-        "stale": is_stale(salon, now()),
+        "stale": salons.is_stale(salon, now()),
     }
 
 

@@ -18,7 +18,6 @@ from typing import Any
 
 from babel.dates import get_day_names
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -28,8 +27,8 @@ from console.i18n import _, language, local_time
 from flows.messages import text
 from flows.watch import checkin, enrolling, questions, reading, words
 from locales import N_, gettext, town_date
-from storage import audit
-from storage.models import CheckinRound, Resident, Staff, Ticket, WatchEnrolment
+from storage import audit, residents, staff_accounts
+from storage.models import CheckinRound, Resident, WatchEnrolment
 from storage.watch import enrolments, linking, rounds
 from storage.watch.schedules import Schedule
 
@@ -94,7 +93,7 @@ def may_see() -> bool:
     """Whether the signed-in staff member may use these pages (asked once per request)."""
     if "watch_over" not in g:
         with app_services().db.reading() as session:
-            staff = session.get(Staff, viewer().staff_id)
+            staff = staff_accounts.by_id(session, viewer().staff_id)
             g.watch_over = staff is not None and enrolments.staff_may_see(staff)
     return bool(g.watch_over)
 
@@ -135,39 +134,10 @@ def watch_list() -> str:
 
 
 def _overview(session: Session, moment: datetime) -> list[Line]:
-    watched = list(
-        session.scalars(
-            select(WatchEnrolment)
-            .where(WatchEnrolment.status != "ended")
-            .order_by(WatchEnrolment.id)
-            .limit(LIST_LIMIT)
-        )
-    )
+    watched = enrolments.not_ended(session, LIST_LIMIT)
     ids = [enrolment.id for enrolment in watched]
-    latest_due = (
-        select(CheckinRound.enrolment_id, func.max(CheckinRound.due_at).label("due"))
-        .where(CheckinRound.enrolment_id.in_(ids), CheckinRound.state != "skipped")
-        .group_by(CheckinRound.enrolment_id)
-        .subquery()
-    )
-    latest = {
-        row.enrolment_id: row
-        for row in session.scalars(
-            select(CheckinRound).join(
-                latest_due,
-                (CheckinRound.enrolment_id == latest_due.c.enrolment_id)
-                & (CheckinRound.due_at == latest_due.c.due),
-            )
-        )
-    }
-    alarms = {
-        row.enrolment_id: row
-        for row in session.scalars(
-            select(CheckinRound)
-            .where(CheckinRound.enrolment_id.in_(ids), CheckinRound.state == "escalated")
-            .order_by(CheckinRound.escalated_at)
-        )
-    }
+    latest = rounds.latest_rounds(session, ids)
+    alarms = rounds.raised_alarms(session, ids)
     today = town_date(moment)
     lines = [
         _line(enrolment, latest.get(enrolment.id), alarms.get(enrolment.id), today, moment)
@@ -246,7 +216,7 @@ def watch_detail(enrolment_id: int) -> str:
 
 
 def _round_row(session: Session, row: CheckinRound) -> dict[str, Any]:
-    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+    ticket = rounds.round_ticket(session, row)
     return {
         "id": row.id,
         "due": local_time(row.due_at),
@@ -348,7 +318,8 @@ def watch_outcome(round_id: int) -> Response:
     if len(note) > MAX_NOTE:
         abort(400, description=f"the note is over {MAX_NOTE} characters")
     with work() as (session, staff):
-        row = session.get(CheckinRound, round_id)
+        # record_outcome locks the round too; taking the lock here first changes nothing.
+        row = rounds.lock_round(session, round_id)
         if row is None:
             abort(404)
         moment = now()
@@ -386,17 +357,7 @@ def watch_enrol() -> Any:
 
 
 def _candidates(session: Session, search: str) -> list[dict[str, Any]]:
-    enrolled = select(WatchEnrolment.resident_id).where(WatchEnrolment.status != "ended")
-    found = session.scalars(
-        select(Resident)
-        .where(
-            Resident.display_name.contains(search, autoescape=True),
-            Resident.following.is_(True),
-            Resident.id.not_in(enrolled),
-        )
-        .order_by(Resident.display_name)
-        .limit(20)
-    )
+    found = enrolments.enrollable(session, search)
     return [{"id": r.id, "name": r.display_name, "since": local_time(r.created_at)} for r in found]
 
 
@@ -408,7 +369,7 @@ def _enrol_posted() -> Response:
         abort(400, description="the resident's consent must be confirmed")
     schedule, seconds = _schedule_from_form()
     with work() as (session, staff):
-        resident = session.get(Resident, resident_id)
+        resident = residents.by_id(session, resident_id)
         if resident is None or not resident.following:
             abort(400, description="this resident cannot be reached in LINE")
         moment = now()
@@ -469,7 +430,7 @@ def _schedule_from_form() -> tuple[Schedule, int | None]:
 
 
 def _enrolment(session: Session, enrolment_id: int) -> WatchEnrolment:
-    enrolment = session.get(WatchEnrolment, enrolment_id)
+    enrolment = enrolments.by_id(session, enrolment_id)
     if enrolment is None:
         abort(404)
     return enrolment

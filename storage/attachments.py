@@ -103,6 +103,21 @@ def of_messages(session: Session, message_ids: Iterable[int]) -> dict[int, list[
     return found
 
 
+def stored_of_ticket(
+    session: Session, ticket_id: int, attachment_id: int
+) -> TicketAttachment | None:
+    """The attachment if it is stored and was sent in this ticket's thread, else None."""
+    return session.scalar(
+        select(TicketAttachment)
+        .join(TicketMessage, TicketMessage.id == TicketAttachment.ticket_message_id)
+        .where(
+            TicketAttachment.id == attachment_id,
+            TicketMessage.ticket_id == ticket_id,
+            TicketAttachment.status == "stored",
+        )
+    )
+
+
 def delete_of_messages(session: Session, message_ids: Sequence[Any]) -> int:
     """Attachments (bytes included) of thread entries about to be deleted."""
     result = session.execute(

@@ -10,11 +10,25 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage import outbox
-from storage.models import Conversation, Resident
+from storage.models import Consent, Conversation, Resident
 
 
 def find(session: Session, line_user_id: str) -> Resident | None:
     return session.scalar(select(Resident).where(Resident.line_user_id == line_user_id))
+
+
+def by_id(session: Session, resident_id: int) -> Resident | None:
+    return session.get(Resident, resident_id)
+
+
+def latest_consent(session: Session, resident_id: int, purpose: str) -> Consent | None:
+    """The resident's last answer to the consent notice for `purpose`, if they gave one."""
+    return session.scalar(
+        select(Consent)
+        .where(Consent.resident_id == resident_id, Consent.purpose == purpose)
+        .order_by(Consent.at.desc())
+        .limit(1)
+    )
 
 
 def get_or_create(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from locales import TOWN_TZ
 from storage.geo import distance_m
@@ -201,6 +201,24 @@ def find(session: Session, salon_id: int) -> Salon | None:
     """A salon residents may see: active ones only."""
     salon = session.get(Salon, salon_id)
     return salon if salon is not None and salon.status == "active" else None
+
+
+def by_id(session: Session, salon_id: int) -> Salon | None:
+    """A salon whatever its status, for the admins who run the directory."""
+    return session.get(Salon, salon_id)
+
+
+def directory(session: Session, status: str | None = None) -> list[Salon]:
+    """Every salon (or those with `status`) in district order, each with its district loaded."""
+    statement = (
+        select(Salon)
+        .join(District)
+        .options(contains_eager(Salon.district))
+        .order_by(District.position, Salon.name_kana)
+    )
+    if status is not None:
+        statement = statement.where(Salon.status == status)
+    return list(session.scalars(statement))
 
 
 def districts_by_area(session: Session) -> list[tuple[str, list[District]]]:

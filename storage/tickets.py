@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from locales import N_
@@ -215,13 +215,59 @@ def opened_by_channel(
     counts: dict[int, dict[str, int]] = {}
     for team_id, channel, count in session.execute(
         select(Ticket.team_id, Ticket.channel, func.count())
-        .where(
-            Ticket.team_id.in_(list(team_ids)), Ticket.created_at >= start, Ticket.created_at < end
-        )
+        .where(_opened_in(team_ids, start, end))
         .group_by(Ticket.team_id, Ticket.channel)
     ):
         counts.setdefault(team_id, {})[channel] = count
     return counts
+
+
+def opened_by_team(
+    session: Session, team_ids: Iterable[int], start: datetime, end: datetime
+) -> dict[int, int]:
+    """Per team, how many tickets were opened in [start, end); teams with none are left out."""
+    rows = session.execute(
+        select(Ticket.team_id, func.count())
+        .where(_opened_in(team_ids, start, end))
+        .group_by(Ticket.team_id)
+    )
+    return {team_id: count for team_id, count in rows}
+
+
+def closed_by_outcome(
+    session: Session, team_ids: Iterable[int], start: datetime, end: datetime
+) -> list[tuple[int, str | None, int]]:
+    """(team id, outcome, count) of the tickets resolved in [start, end)."""
+    rows = session.execute(
+        select(Ticket.team_id, Ticket.outcome, func.count())
+        .where(
+            Ticket.team_id.in_(list(team_ids)),
+            Ticket.resolved_at >= start,
+            Ticket.resolved_at < end,
+        )
+        .group_by(Ticket.team_id, Ticket.outcome)
+    )
+    return [(team_id, outcome, count) for team_id, outcome, count in rows]
+
+
+def first_responses(
+    session: Session, team_ids: Iterable[int], start: datetime, end: datetime
+) -> list[tuple[int, datetime, datetime | None]]:
+    """(team id, opened, first answered or None) of each ticket opened in [start, end)."""
+    rows = session.execute(
+        select(Ticket.team_id, Ticket.created_at, Ticket.first_response_at).where(
+            _opened_in(team_ids, start, end)
+        )
+    )
+    return [(team_id, opened, answered) for team_id, opened, answered in rows]
+
+
+def _opened_in(team_ids: Iterable[int], start: datetime, end: datetime) -> ColumnElement[bool]:
+    return (
+        Ticket.team_id.in_(list(team_ids))
+        & (Ticket.created_at >= start)
+        & (Ticket.created_at < end)
+    )
 
 
 def open_ticket_of(session: Session, resident: Resident) -> Ticket | None:

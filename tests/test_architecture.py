@@ -90,10 +90,6 @@ def test_console_does_not_import_bot_and_nobody_imports_flows_for_words() -> Non
 QUERY_DEBT = {
     "console/auth.py",
     "console/context.py",
-    "console/reports.py",
-    "console/salons.py",
-    "console/views/ticket.py",
-    "console/watch.py",
 }
 _BUILDERS = {"select", "delete", "update", "insert"}
 _RUNNERS = {"execute", "scalars", "scalar", "query"}

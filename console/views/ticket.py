@@ -19,7 +19,6 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -38,18 +37,8 @@ from console.views.rows import (
     watch_alert,
     watch_status,
 )
-from storage import attachments, audit, casework, routing
-from storage.models import (
-    OPEN_STATUSES,
-    URGENCIES,
-    Consent,
-    District,
-    Staff,
-    Team,
-    Ticket,
-    TicketAttachment,
-    TicketMessage,
-)
+from storage import attachments, audit, casework, resident_record, residents, routing
+from storage.models import OPEN_STATUSES, URGENCIES, Staff, Ticket, TicketAttachment, TicketMessage
 from storage.watch import enrolments
 
 # LINE takes up to 5,000 characters in one text message.
@@ -151,7 +140,7 @@ def _render(
         ],
         teams=[
             (team.slug, team.name)
-            for team in session.scalars(select(Team).order_by(Team.id))
+            for team in casework.every_team(session)
             if team.id != ticket.team_id
         ],
         statuses=[(code, labels.label(labels.STATUS_NAMES, code)) for code in OPEN_STATUSES],
@@ -255,12 +244,7 @@ def _plain(value: Any) -> str:
 
 
 def _consent(session: Session, ticket: Ticket) -> str:
-    given = session.scalar(
-        select(Consent)
-        .where(Consent.resident_id == ticket.resident_id, Consent.purpose == "consultation")
-        .order_by(Consent.at.desc())
-        .limit(1)
-    )
+    given = residents.latest_consent(session, ticket.resident_id, "consultation")
     if given is None:
         return _("Not recorded")
     when = local_time(given.at)
@@ -272,12 +256,11 @@ def _consent(session: Session, ticket: Ticket) -> str:
 def _profile(session: Session, staff: Staff, ticket: Ticket) -> dict[str, Any]:
     resident = ticket.resident
     earlier = casework.earlier_tickets(session, staff, ticket)
-    district = session.get(District, resident.district_id) if resident.district_id else None
     return {
         "name": resident_name(ticket),
         "record_url": url_for("console.resident_record", resident_id=resident.id),
         "language": labels.label(labels.LANGUAGE_NAMES, resident.language),
-        "district": district.name if district else "",
+        "district": resident_record.district_name(session, resident),
         "following": resident.following,
         "on_line": bool(resident.line_user_id),
         "watch": watch_status(enrolments.enrolment_of(session, ticket.resident)),
@@ -299,15 +282,7 @@ def attachment(reference: str, attachment_id: int) -> Response:
     """A photo or file a resident sent, to staff who may open its ticket (404 to anyone else)."""
     with work() as (session, staff):
         ticket = visible_ticket(session, staff, reference)
-        found = session.scalar(
-            select(TicketAttachment)
-            .join(TicketMessage, TicketMessage.id == TicketAttachment.ticket_message_id)
-            .where(
-                TicketAttachment.id == attachment_id,
-                TicketMessage.ticket_id == ticket.id,
-                TicketAttachment.status == "stored",
-            )
-        )
+        found = attachments.stored_of_ticket(session, ticket.id, attachment_id)
         if found is None or found.content is None:
             abort(404)
         audit.record(

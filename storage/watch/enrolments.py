@@ -43,6 +43,39 @@ def enrolment_of(
     return session.scalar(statement)
 
 
+def by_id(session: Session, enrolment_id: int) -> WatchEnrolment | None:
+    return session.get(WatchEnrolment, enrolment_id)
+
+
+def not_ended(session: Session, limit: int) -> list[WatchEnrolment]:
+    """Enrolments running or paused, oldest first, at most `limit` of them."""
+    return list(
+        session.scalars(
+            select(WatchEnrolment)
+            .where(WatchEnrolment.status != "ended")
+            .order_by(WatchEnrolment.id)
+            .limit(limit)
+        )
+    )
+
+
+def enrollable(session: Session, name_part: str, limit: int = 20) -> list[Resident]:
+    """Residents who follow the account, are not enrolled now and whose name holds `name_part`."""
+    enrolled = select(WatchEnrolment.resident_id).where(WatchEnrolment.status != "ended")
+    return list(
+        session.scalars(
+            select(Resident)
+            .where(
+                Resident.display_name.contains(name_part, autoescape=True),
+                Resident.following.is_(True),
+                Resident.id.not_in(enrolled),
+            )
+            .order_by(Resident.display_name)
+            .limit(limit)
+        )
+    )
+
+
 def running_enrolment(
     session: Session, resident: Resident, *, lock: bool = False
 ) -> WatchEnrolment | None:

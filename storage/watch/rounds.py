@@ -61,6 +61,35 @@ def latest_round(session: Session, enrolment: WatchEnrolment) -> CheckinRound | 
     )
 
 
+def latest_rounds(session: Session, enrolment_ids: list[int]) -> dict[int, CheckinRound]:
+    """`latest_round` of each of these enrolments that has one, in one query."""
+    latest_due = (
+        select(CheckinRound.enrolment_id, func.max(CheckinRound.due_at).label("due"))
+        .where(CheckinRound.enrolment_id.in_(enrolment_ids), CheckinRound.state != "skipped")
+        .group_by(CheckinRound.enrolment_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(CheckinRound).join(
+            latest_due,
+            (CheckinRound.enrolment_id == latest_due.c.enrolment_id)
+            & (CheckinRound.due_at == latest_due.c.due),
+        )
+    )
+    return {row.enrolment_id: row for row in rows}
+
+
+def raised_alarms(session: Session, enrolment_ids: list[int]) -> dict[int, CheckinRound]:
+    """Per enrolment with an alarm raised and not settled, its most recently raised one."""
+    rows = session.scalars(
+        select(CheckinRound)
+        .where(CheckinRound.enrolment_id.in_(enrolment_ids), CheckinRound.state == "escalated")
+        .order_by(CheckinRound.escalated_at)
+    )
+    # Later rows overwrite earlier ones: the newest alarm stands for the enrolment.
+    return {row.enrolment_id: row for row in rows}
+
+
 def rounds_of(session: Session, enrolment: WatchEnrolment, limit: int = 30) -> list[CheckinRound]:
     return list(
         session.scalars(
