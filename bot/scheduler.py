@@ -1,9 +1,10 @@
 """The scheduler: a periodic sweep for work that is due by time rather than by an event.
 
-Each sweep fires every due deadline (check-ins, reminders, escalations, pauses ending …): a
-batch is claimed and fired in one transaction with everything its steps write, so a killed
-process finds the same rows again and never fires one twice (storage/deadlines.py). A batch
-that fails is retried one deadline at a time, so one bad row cannot hold up the others.
+Each sweep fires every due deadline (check-ins, reminders, escalations, pauses ending, 生活応援隊
+offers nobody answered …): a batch is claimed and fired in one transaction with everything
+its steps write, so a killed process finds the same rows again and never fires one twice
+(storage/deadlines.py). A batch that fails is retried one deadline at a time, so one bad row
+cannot hold up the others.
 
 Once a minute it also forgets the answers of a flow a resident left once they can no longer
 go on with it (with the outbox's copies of them). Once a day it deletes what is past its
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from bot import casework_sweep
 from bot.clock import Clock
 from flows import catalog, engine
-from storage import deadlines, retention
+from storage import deadlines, retention, supporters
 from storage.db import Database
 from storage.retention import Retention
 
@@ -70,7 +71,9 @@ class Scheduler:
         self.every = every
         self.sla_warn_before = sla_warn_before
         self.conversation_idle = conversation_idle
-        self.handlers = dict(handlers or {})
+        # 生活応援隊 offers nobody answered in time go back to the coordinator: a deadline of
+        # its own kind, so it needs no settings and every scheduler fires it.
+        self.handlers = {supporters.OFFER_EXPIRES: supporters.expire_offers, **(handlers or {})}
         # Per kind, at most this many in one transaction; kinds not named take BATCH. Kinds
         # handled a row at a time need fewer (an escalation opens a ticket and alerts family,
         # 15-40 ms each): 100 escalations in one transaction held SQLite's lock for seconds,

@@ -15,7 +15,18 @@ from flask import Blueprint, Flask, Response, current_app, g, render_template, r
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from console import admin, audit_log, auth, canned, erase, params, reports, salons, watch
+from console import (
+    admin,
+    audit_log,
+    auth,
+    canned,
+    erase,
+    params,
+    reports,
+    salons,
+    supporters,
+    watch,
+)
 from console.context import services_of
 from console.i18n import _, duration, language, local_date, local_time, reason
 from console.navigation import entries_for
@@ -58,6 +69,7 @@ def create_blueprint() -> Blueprint:
     reports.register(blueprint)
     salons.register(blueprint)
     watch.register(blueprint)
+    supporters.register(blueprint)
     erase.register(blueprint)
     blueprint.after_request(_secure_headers)
     blueprint.register_error_handler(CSRFError, _csrf_refused)
@@ -102,7 +114,13 @@ def _layout_context() -> dict[str, Any]:
     current = g.get("viewer")
     return {
         "viewer": current,
-        "nav_entries": entries_for(current.role, watch_over=watch.may_see()) if current else [],
+        "nav_entries": entries_for(
+            current.role,
+            watch_over=watch.may_see(),
+            coordinates=supporters.may_coordinate(),
+        )
+        if current
+        else [],
     }
 
 

@@ -149,6 +149,9 @@ ACTIONS: Mapping[str, str] = {
     "resident.adopt": N_("Resident record: a ticket's value taken in"),
     "resident.contact_add": N_("Resident record: contact added"),
     "resident.contact_remove": N_("Resident record: contact removed"),
+    "supporter.approve": N_("Supporter approved"),
+    "supporter.pause": N_("Supporter paused"),
+    "supporter.resume": N_("Supporter resumed"),
 }
 # Each detail's name; a key not here is shown as it is (a new one should be added).
 KEYS: Mapping[str, str] = {
@@ -209,6 +212,7 @@ KEYS: Mapping[str, str] = {
     "erasure": N_("Erasure"),
     "resident": N_("Record of resident"),
     "contact": N_("Emergency contact"),
+    "supporter": N_("Supporter"),
 }
 PERIOD: Mapping[str, str] = {"from": N_("From"), "to": N_("To")}
 # Whose doing, when it was not a staff member's.
@@ -235,6 +239,7 @@ RECORD_KEYS = {
     "erasure",
     "resident",
     "contact",
+    "supporter",
 }
 SAFETY_ACTIONS = {"safety_alarm", "safety_possible", "safety_repeat", "safety_concern"}
 
@@ -331,6 +336,10 @@ def _word(action: str, key: str, text: str, names: Names) -> str | None:
             "status": tables["status"],
             "urgency": tables["urgency"],
             "salon_status": lambda code: labels.label(_salon_statuses(), code),
+            **dict.fromkeys(
+                ("supporter.approve", "supporter.pause", "supporter.resume"),
+                lambda code: labels.label(labels.SUPPORTER_STATUSES, code),
+            ),
         }.get(action)
         return moved(text) if moved else None
     if action == "contact" and key in ("method", "outcome"):

@@ -92,6 +92,13 @@ WATCH_REASONS: Mapping[str, str] = {
     "help": N_("Asked for help in the check-in"),
     "blocked": N_("Blocked the LINE account while enrolled"),
 }
+# A 生活応援隊 supporter's status (storage.models.supporters.SUPPORTER_STATUSES).
+SUPPORTER_STATUSES: Mapping[str, str] = {
+    "applied": N_("Waiting for approval"),
+    "active": N_("Taking offers"),
+    "paused": N_("On a break"),
+    "left": N_("Left the programme"),
+}
 
 # The resident record's fields (storage.resident_record).
 RECORD_FIELDS: Mapping[str, str] = {

@@ -3,7 +3,8 @@
 To add a page, append one `Entry` to NAV: the endpoint, its label (an English msgid; add the
 Japanese with locales/translate.py) and the roles that see it. The entry is shown as current
 on every page whose endpoint starts with one of `active` (default: the endpoint itself). A
-`watch_over` entry is shown only to those who may use watch-over (its team's staff and admins).
+`watch_over` entry is shown only to those who may use watch-over (its team's staff and admins),
+a `coordinates` entry only to those who coordinate 生活応援隊's supporters (the same rule).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class Entry:
     roles: tuple[str, ...] = ALL_ROLES
     active: tuple[str, ...] = ()
     watch_over: bool = False
+    coordinates: bool = False
 
     def is_active(self, endpoint: str | None) -> bool:
         return bool(endpoint) and str(endpoint).startswith(self.active or (self.endpoint,))
@@ -31,6 +33,9 @@ NAV: list[Entry] = [
     Entry("console.queue", N_("Queue"), active=("console.queue", "console.ticket_page")),
     Entry("console.ticket_new", N_("Open a ticket"), active=("console.ticket_new",)),
     Entry("console.watch_list", N_("Watch-over"), active=("console.watch",), watch_over=True),
+    Entry(
+        "console.supporter_list", N_("Supporters"), active=("console.supporter",), coordinates=True
+    ),
     Entry("console.report", N_("Reports"), ("admin", "supervisor"), ("console.report",)),
     Entry(
         "console.canned_list", N_("Canned responses"), ("admin", "supervisor"), ("console.canned",)
@@ -46,5 +51,11 @@ NAV: list[Entry] = [
 ]
 
 
-def entries_for(role: str, *, watch_over: bool = False) -> list[Entry]:
-    return [entry for entry in NAV if role in entry.roles and (watch_over or not entry.watch_over)]
+def entries_for(role: str, *, watch_over: bool = False, coordinates: bool = False) -> list[Entry]:
+    return [
+        entry
+        for entry in NAV
+        if role in entry.roles
+        and (watch_over or not entry.watch_over)
+        and (coordinates or not entry.coordinates)
+    ]

@@ -9,6 +9,9 @@ Rules every function here keeps:
   transaction holds the write lock (BEGIN IMMEDIATE).
 - Going back to the coordinator (`return_unanswered`, the last decline) is the same kind of
   conditional UPDATE, so a return and an accept racing each other cannot both win.
+- The set time for answering is a deadline row (storage/deadlines.py), written with the
+  offers in their transaction and re-armed by each later offer: a process killed while an
+  offer waits finds it again on restart, and the scheduler fires it once (`expire_offers`).
 - A supporter who leaves keeps no first name or phone here, nor in the messages that
   repeated them.
 """
@@ -20,11 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import exists, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import case, exists, func, select, update
+from sqlalchemy.orm import Session, selectinload
 
-from storage import outbox
-from storage.models import HelpOffer, HelpRequest, Resident, Staff, Supporter
+from storage import deadlines, outbox
+from storage.models import SUPPORTER_STATUSES, HelpOffer, HelpRequest, Resident, Staff, Supporter
 
 # What `accept` did: took it; someone else has it; it is no longer wanted of anyone (back to
 # the coordinator, cancelled); this supporter has it already (a second tap); or this
@@ -34,6 +37,10 @@ AcceptOutcome = Literal["accepted", "taken", "gone", "yours", "answered"]
 OFFERABLE = ("open", "returned", "offered")
 # Longer than anyone takes over the sign-up (a conversation left idle starts over sooner).
 SIGN_UP_TIME = timedelta(days=1)
+# How long supporters have to answer an offer before it goes back to the coordinator.
+OFFER_WAIT = timedelta(hours=2)
+# The deadline kind of that wait (one row per request, keyed by `_offer_key`).
+OFFER_EXPIRES = "supporters.offer_expires"
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,47 @@ class Registration:
 
 
 # Supporters.
+
+# The team whose staff coordinate the supporters (with admins): 生活応援隊 in the sample town,
+# the team ちょっとした手助け consultations are routed to.
+COORDINATING_TEAM = "tasukeai"
+
+
+def staff_may_coordinate(staff: Staff) -> bool:
+    """Whether `staff` may see the supporters and approve, pause or resume them: an active
+    admin, or a member of the coordinating team."""
+    if not staff.active:
+        return False
+    return staff.role == "admin" or any(team.slug == COORDINATING_TEAM for team in staff.teams)
+
+
+def supporter_by_id(session: Session, supporter_id: int, *, lock: bool = False) -> Supporter | None:
+    statement = select(Supporter).where(Supporter.id == supporter_id)
+    if lock:
+        statement = statement.with_for_update()
+    return session.scalars(statement).one_or_none()
+
+
+def listing(session: Session, status: str | None, limit: int) -> list[Supporter]:
+    """Supporters with this status, or everyone but those who left: applicants first (they
+    wait for the coordinator), then active, paused; within each, in the order they applied."""
+    order = case(
+        {name: rank for rank, name in enumerate(SUPPORTER_STATUSES)}, value=Supporter.status
+    )
+    statement = (
+        select(Supporter)
+        .options(selectinload(Supporter.resident), selectinload(Supporter.district))
+        .where(Supporter.status == status if status else Supporter.status != "left")
+        .order_by(order, Supporter.created_at, Supporter.id)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Supporter.status, func.count()).group_by(Supporter.status))
+    found = {status: count for status, count in rows}
+    return {status: found.get(status, 0) for status in SUPPORTER_STATUSES}
 
 
 def of_resident(session: Session, resident: Resident, *, lock: bool = False) -> Supporter | None:
@@ -180,6 +228,7 @@ def forget(session: Session, resident: Resident, now: datetime) -> None:
         if request.status in ("open", "offered", "returned", "taken"):
             request.status = "cancelled"
             _answer(session, [o.id for o in _waiting_offers(session, request.id)], "too_late", now)
+            deadlines.cancel(session, _offer_key(request.id))
 
 
 def _withdraw_offers(session: Session, supporter: Supporter, now: datetime) -> None:
@@ -234,10 +283,15 @@ def request_by_id(session: Session, request_id: int) -> HelpRequest | None:
 
 
 def offer(
-    session: Session, request: HelpRequest, supporters: Sequence[Supporter], now: datetime
+    session: Session,
+    request: HelpRequest,
+    supporters: Sequence[Supporter],
+    now: datetime,
+    wait: timedelta = OFFER_WAIT,
 ) -> list[HelpOffer]:
     """Put the request to these supporters (active ones not asked about it before); the new
-    offers. The request waits for an answer (offered) unless somebody has taken it."""
+    offers. The request waits for an answer (offered) unless somebody has taken it, and goes
+    back to the coordinator if nobody has `wait` after this, its last offer."""
     if request.status not in OFFERABLE:
         return []
     asked = set(
@@ -265,7 +319,19 @@ def offer(
         return []
     session.add_all(offers)
     session.flush()
+    deadlines.schedule(
+        session,
+        kind=OFFER_EXPIRES,
+        subject_id=request.id,
+        due_at=now + wait,
+        key=_offer_key(request.id),
+        now=now,
+    )
     return offers
+
+
+def _offer_key(request_id: int) -> str:
+    return f"{OFFER_EXPIRES}:{request_id}"
 
 
 def offer_by_id(session: Session, offer_id: int) -> HelpOffer | None:
@@ -305,6 +371,7 @@ def accept(session: Session, offer: HelpOffer, now: datetime) -> AcceptOutcome:
         supporter = offer.supporter
         supporter.last_helped_at = now
         supporter.updated_at = now
+        deadlines.cancel(session, _offer_key(offer.request_id))
     session.refresh(request)
     session.refresh(offer)
     if taken:
@@ -346,6 +413,16 @@ def return_unanswered(session: Session, now: datetime, wait: timedelta) -> list[
     return [request for request in stale if _return(session, request, now)]
 
 
+def expire_offers(session: Session, due: Sequence[deadlines.Due], now: datetime) -> None:
+    """The scheduler's handler for OFFER_EXPIRES: requests still waiting for an answer go
+    back to the coordinator. One taken or answered meanwhile is left as it is (the return is
+    the conditional UPDATE of `_return`), so a deadline fired late or twice changes nothing."""
+    for deadline in due:
+        request = session.get(HelpRequest, deadline.subject_id)
+        if request is not None:
+            _return(session, request, now)
+
+
 def waiting_offers(session: Session, request: HelpRequest) -> list[HelpOffer]:
     return list(_waiting_offers(session, request.id))
 
@@ -381,6 +458,7 @@ def _return(session: Session, request: HelpRequest, now: datetime) -> bool:
     if returned:
         waiting = [o.id for o in _waiting_offers(session, request.id)]
         _answer(session, waiting, "too_late", now)
+        deadlines.cancel(session, _offer_key(request.id))
     session.refresh(request)
     return returned
 

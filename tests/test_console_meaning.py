@@ -41,9 +41,21 @@ from bot.scheduler import Scheduler
 from console import labels
 from flows.safety import rules as safety_rules
 from flows.watch import checkin, checkin_sweep
-from storage import attachments, casework, contacts, outbox, resident_record, routing, tickets
+from storage import (
+    attachments,
+    audit,
+    casework,
+    contacts,
+    outbox,
+    resident_record,
+    routing,
+    supporters,
+    tickets,
+)
 from storage.db import Database
 from storage.models import (
+    HELP_KINDS,
+    TIME_BANDS,
     AuditEntry,
     CannedResponse,
     CheckinRound,
@@ -110,6 +122,9 @@ def codes(db: Database) -> set[str]:
         labels.CONTACT_KINDS,
         labels.CONTACT_OUTCOMES,
         labels.ROLES,
+        labels.SUPPORTER_STATUSES,
+        dict(HELP_KINDS),
+        dict(TIME_BANDS),
     ):
         found |= set(table)
     found |= set(safety_rules.kinds())
@@ -304,6 +319,7 @@ def town(db: Database) -> Town:
         load_salons(session, NOW)
         session.flush()
         residents = _resident_records(session, office, references, watch_ticket)
+        _supporters(session, session.get(Staff, office.staff["boss"]))
         values = {
             "enrolment_id": enrolment_id,
             "round_id": round_id,
@@ -316,6 +332,41 @@ def town(db: Database) -> Town:
             "resident_ids": residents,
         }
     return Town(console_app(db, NOW + timedelta(minutes=5)), db, office, references, values)
+
+
+def _supporters(session: Any, boss: Staff) -> None:
+    """生活応援隊: an applicant, one approved who has helped, one paused, one who left; the
+    approving and pausing audited as the console does."""
+    hayakawa = session.scalars(select(District).where(District.slug == "hayakawa")).one()
+    made = []
+    for number in range(1, 5):
+        given = supporters.Registration(
+            kinds=["rubbish", "company"],
+            district_id=hayakawa.id,
+            weekdays=[0, 5],
+            time_bands=["morning", "evening"],
+            first_name=f"応援{number}",
+            phone=f"090-0000-{number:04d}",
+        )
+        made.append(supporters.register(session, make_resident(session), given, NOW))
+    _applied, helping, resting, gone = made
+    for supporter in (helping, resting, gone):
+        supporters.approve(session, supporter, boss, NOW)
+    helping.last_helped_at = NOW - timedelta(days=2)
+    supporters.pause(session, resting, NOW)
+    supporters.leave(session, gone, NOW)
+    for action, was, now_is in (
+        ("supporter.approve", "applied", "active"),
+        ("supporter.pause", "active", "paused"),
+        ("supporter.resume", "paused", "active"),
+    ):
+        audit.record(
+            session,
+            action,
+            NOW,
+            staff=boss,
+            detail={"supporter": helping.id, "from": was, "to": now_is},
+        )
 
 
 def _resident_records(
@@ -368,6 +419,7 @@ QUERIES: dict[str, list[dict[str, str]]] = {
     "console.audit_log": [{}, {"action": "transfer"}, {"action": "assign"}],
     "console.watch_list": [{}, {"today": "escalated"}],
     "console.watch_enrol": [{}, {"q": "見守"}],
+    "console.supporter_list": [{}, {"status": "applied"}, {"status": "paused"}, {"status": "left"}],
     "console.erase_form": [{"who": "{safety}"}],
     "console.report": [{}, {"team": "marugoto"}],
     "console.canned_list": [{}, {"team": "marugoto"}],
@@ -416,9 +468,11 @@ def test_no_page_shows_a_raw_key_a_code_or_a_utc_time(town: Town, language: str)
                 continue
             seen += 1
             opened.add(path.split("?")[0].rsplit("/", 1)[0])
+            opened.add(path.split("?")[0])
             found += problems(f"{who} {path}", readable(answer.text), japanese_codes)
     assert seen >= 40, seen
     assert "/console/residents" in opened, "the resident records were walked"
+    assert "/console/supporters" in opened, "the supporters page was walked"
     assert not found, "\n".join(dict.fromkeys(found))
 
 

@@ -437,6 +437,9 @@ def test_roles(
             # resident's record is not there (tests/test_route_access.py checks every route).
             closed = endpoint in ("console.watch_list", "console.watch_enrol")
             assert answer.status_code == (403 if closed else 404), (role, path)
+        elif endpoint == "console.supporter_list" and role != "admin":
+            # 生活応援隊's coordinating team's page (tests/test_supporters_console.py).
+            assert answer.status_code == 403, (role, path)
         else:
             allowed = {200, 302}
             if unknown_arguments(app, endpoint, ids):

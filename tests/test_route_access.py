@@ -33,7 +33,7 @@ from werkzeug.test import TestResponse
 
 from console.params import DB_INT_MAX, IdConverter
 from locales import town_date
-from storage import attachments, routing, staff_accounts, tickets
+from storage import attachments, routing, staff_accounts, supporters, tickets
 from storage.db import Database
 from storage.models import (
     AuditEntry,
@@ -42,6 +42,7 @@ from storage.models import (
     RoutingRule,
     Salon,
     Staff,
+    Supporter,
     WatchEnrolment,
 )
 from storage.sample_town import load_salons
@@ -55,6 +56,8 @@ TEAM = "team"  # a team's record: its staff (and admins); another team's staff g
 SUPERVISOR = "supervisor"  # supervisors and admins (staff 403), their own teams' (others 404)
 WATCH_PAGE = "watch page"  # the watch-over team and admins; anyone else 403
 WATCH_RECORD = "watch record"  # a resident's enrolment or round: as WATCH_PAGE, but 404
+SUPPORTERS_PAGE = "supporters page"  # 生活応援隊's coordinating team and admins; anyone else 403
+SUPPORTER_RECORD = "supporter record"  # one supporter: as SUPPORTERS_PAGE, but 404
 ADMIN = "admin"  # admins only; staff and supervisors 403
 
 ROUTES: dict[str, str] = {
@@ -102,6 +105,10 @@ ROUTES: dict[str, str] = {
     "console.watch_pause": WATCH_RECORD,
     "console.watch_resume": WATCH_RECORD,
     "console.watch_outcome": WATCH_RECORD,
+    "console.supporter_list": SUPPORTERS_PAGE,
+    "console.supporter_approve": SUPPORTER_RECORD,
+    "console.supporter_pause": SUPPORTER_RECORD,
+    "console.supporter_resume": SUPPORTER_RECORD,
     "console.report": SUPERVISOR,
     "console.report_csv": SUPERVISOR,
     "console.canned_list": SUPERVISOR,
@@ -200,6 +207,8 @@ INSIDER = {
     SUPERVISOR: "suzuki",
     WATCH_PAGE: "mimura",
     WATCH_RECORD: "mimura",
+    SUPPORTERS_PAGE: "tanaka",
+    SUPPORTER_RECORD: "tanaka",
     ADMIN: "boss",
 }
 # Who is refused, and with what.
@@ -210,6 +219,8 @@ REFUSED: dict[str, list[tuple[str, int]]] = {
     SUPERVISOR: [("aoki", 403), ("sato", 404)],
     WATCH_PAGE: [("kato", 403), ("aoki", 403), ("suzuki", 403)],
     WATCH_RECORD: [("kato", 404), ("aoki", 404), ("suzuki", 404)],
+    SUPPORTERS_PAGE: [("kato", 403), ("aoki", 403), ("mimura", 403)],
+    SUPPORTER_RECORD: [("kato", 404), ("aoki", 404), ("mimura", 404)],
     ADMIN: [("aoki", 403), ("suzuki", 403), ("mimura", 403)],
 }
 
@@ -232,6 +243,7 @@ def town(db: Database) -> Town:
             # 子育て支援: the issue's staff member who could list, enrol and pause.
             "kato": make_staff(session, "kato", ["kosodate"]),
             "mimura": make_staff(session, "mimura", [routing.WATCH_TEAM]),
+            "tanaka": make_staff(session, "tanaka", [supporters.COORDINATING_TEAM]),
             "suzuki": make_staff(session, "suzuki", ["marugoto"], role="supervisor"),
             "sato": make_staff(session, "sato", ["kosodate"], role="supervisor"),
         }
@@ -269,6 +281,20 @@ def _records(session: Any, office: Office) -> dict[str, Any]:
     canned = CannedResponse(team_id=office.teams["marugoto"], language="ja", title="t", body="b")
     session.add_all([checkin, canned])
     load_salons(session, NOW)
+    # An applicant: the rightful coordinator approves, pauses and resumes them, in that order.
+    supporter = supporters.register(
+        session,
+        make_resident(session, "応援 一"),
+        supporters.Registration(
+            kinds=["rubbish"],
+            district_id=None,
+            weekdays=[5],
+            time_bands=["morning"],
+            first_name="一",
+            phone="090-0000-0001",
+        ),
+        NOW,
+    )
     session.flush()
     return {
         "reference": ticket.reference,
@@ -282,6 +308,7 @@ def _records(session: Any, office: Office) -> dict[str, Any]:
         "rule_id": session.scalars(select(RoutingRule.id).limit(1)).one(),
         "salon_id": session.scalars(select(Salon.id).limit(1)).one(),
         "filename": "console.css",
+        "supporter_id": supporter.id,
     }
 
 
@@ -442,6 +469,8 @@ def test_each_route_refuses_other_teams_and_roles_and_lets_the_rightful_person_i
         assert found == 0, "no round outcome was recorded"
         enrolment = session.get(WatchEnrolment, town.values["enrolment_id"])
         assert enrolment is not None and enrolment.status == "active", "not paused"
+        supporter = session.get(Supporter, town.values["supporter_id"])
+        assert supporter is not None and supporter.status == "applied", "not approved"
     assert checked == {endpoint for endpoint, kind in ROUTES.items() if REFUSED[kind]}
     # Another team's staff do not even learn the team's name from the API's list.
     listed = people.ask("kato", Call("api.list_teams", "GET", "/api/v1/teams", {}))

@@ -1,0 +1,166 @@
+"""The 生活応援隊 coordinator's supporters page: who has signed up, what they can do, where and
+when, when they last helped; approving an applicant, pausing and resuming. Every change is
+audited.
+
+Only the coordinating team (storage.supporters.COORDINATING_TEAM) and admins use this page:
+anyone else gets 403 for the list and 404 for a supporter, exactly as for one that does not
+exist. The check runs before a view reads anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from babel.dates import get_day_names
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from console import labels
+from console.context import app_services, client_ip, now, viewer, work
+from console.i18n import _, gettext, language, local_date
+from storage import audit, staff_accounts
+from storage import supporters as store
+from storage.models import HELP_KINDS, TIME_BANDS, Staff, Supporter
+
+KIND_NAMES = dict(HELP_KINDS)
+BAND_NAMES = dict(TIME_BANDS)
+LIST_LIMIT = 500
+# What someone outside the coordinating team gets: a closed page, or a supporter not there.
+PAGE, RECORD = 403, 404
+
+
+def register(blueprint: Blueprint) -> None:
+    rules: list[tuple[str, str, Any, list[str], int]] = [
+        ("/supporters", "supporter_list", supporter_list, ["GET"], PAGE),
+        ("/supporters/<id:supporter_id>/approve", "supporter_approve", approve, ["POST"], RECORD),
+        ("/supporters/<id:supporter_id>/pause", "supporter_pause", pause, ["POST"], RECORD),
+        ("/supporters/<id:supporter_id>/resume", "supporter_resume", resume, ["POST"], RECORD),
+    ]
+    for path, endpoint, view, methods, refusal in rules:
+        blueprint.add_url_rule(path, endpoint, _coordinators_only(view, refusal), methods=methods)
+
+
+def may_coordinate() -> bool:
+    """Whether the signed-in staff member coordinates supporters (asked once per request)."""
+    if "coordinates" not in g:
+        with app_services().db.reading() as session:
+            staff = staff_accounts.by_id(session, viewer().staff_id)
+            g.coordinates = staff is not None and store.staff_may_coordinate(staff)
+    return bool(g.coordinates)
+
+
+def _coordinators_only(view: Callable[..., Any], refusal: int) -> Callable[..., Any]:
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if not may_coordinate():
+            abort(refusal)
+        return view(*args, **kwargs)
+
+    return checked
+
+
+@dataclass(frozen=True)
+class Line:
+    """One supporter in the table, in the reader's words."""
+
+    id: int
+    name: str
+    status: str
+    status_label: str
+    kinds: str
+    district: str
+    when: str
+    last_helped: str
+    applied: str
+
+
+def supporter_list() -> str:
+    wanted = request.args.get("status", "")
+    if wanted and wanted not in labels.SUPPORTER_STATUSES:
+        abort(400, description="unknown status")
+    with work() as (session, _staff):
+        lines = [_line(supporter) for supporter in store.listing(session, wanted, LIST_LIMIT)]
+        counts = store.counts_by_status(session)
+    filters = [
+        (status, _(label), counts.get(status, 0))
+        for status, label in labels.SUPPORTER_STATUSES.items()
+    ]
+    return render_template("supporters/list.html", lines=lines, filters=filters, wanted=wanted)
+
+
+def _line(supporter: Supporter) -> Line:
+    separator = "、" if language() == "ja" else ", "
+    days = get_day_names("abbreviated", locale=language())
+    when = [separator.join(str(days[day]) for day in supporter.weekdays if 0 <= day < 7)]
+    when.append(separator.join(_named(BAND_NAMES, band) for band in supporter.time_bands))
+    return Line(
+        id=supporter.id,
+        name=supporter.first_name or _("(left: name deleted)"),
+        status=supporter.status,
+        status_label=labels.label(labels.SUPPORTER_STATUSES, supporter.status),
+        kinds=separator.join(_named(KIND_NAMES, kind) for kind in supporter.kinds),
+        district=supporter.district.name if supporter.district is not None else "",
+        when=" / ".join(part for part in when if part),
+        last_helped=local_date(supporter.last_helped_at) or _("Not yet"),
+        applied=local_date(supporter.consent_at or supporter.created_at),
+    )
+
+
+def _named(table: dict[str, str], code: str) -> str:
+    # A code no table knows (written by a newer version) is shown as a dash, not as itself.
+    return gettext(table[code]) if code in table else "-"
+
+
+def approve(supporter_id: int) -> Response:
+    def step(session: Session, supporter: Supporter, staff: Staff) -> None:
+        if supporter.status != "applied":
+            abort(409, description="only a supporter waiting for approval is approved")
+        store.approve(session, supporter, staff, now())
+
+    return _change(
+        supporter_id, "supporter.approve", step, _("Approved: offers can now go to them.")
+    )
+
+
+def pause(supporter_id: int) -> Response:
+    def step(session: Session, supporter: Supporter, _staff: Staff) -> None:
+        if supporter.status not in ("applied", "active"):
+            abort(409, description="only a supporter waiting or taking offers is paused")
+        store.pause(session, supporter, now())
+
+    return _change(supporter_id, "supporter.pause", step, _("Paused: no offers until resumed."))
+
+
+def resume(supporter_id: int) -> Response:
+    def step(session: Session, supporter: Supporter, _staff: Staff) -> None:
+        if supporter.status != "paused":
+            abort(409, description="only a paused supporter is resumed")
+        store.resume(session, supporter, now())
+
+    return _change(supporter_id, "supporter.resume", step, _("Resumed."))
+
+
+def _change(
+    supporter_id: int, action: str, step: Callable[[Session, Supporter, Staff], None], done: str
+) -> Response:
+    """Lock the supporter, make the change, and audit it in the same transaction."""
+    with work() as (session, staff):
+        supporter = store.supporter_by_id(session, supporter_id, lock=True)
+        if supporter is None:
+            abort(404)
+        was = supporter.status
+        step(session, supporter, staff)
+        audit.record(
+            session,
+            action,
+            now(),
+            staff=staff,
+            detail={"supporter": supporter.id, "from": was, "to": supporter.status},
+            ip=client_ip(),
+        )
+    flash(done, "success")
+    return redirect(url_for("console.supporter_list", status=request.args.get("status") or None))
