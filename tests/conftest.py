@@ -105,3 +105,12 @@ def settings(db_url: str) -> Settings:
         database_url=db_url,
         conversation_idle=timedelta(minutes=30),
     )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium for a test module's browser tests (tests/chromium.py)."""
+    import chromium
+
+    with chromium.launched() as launched:
+        yield launched

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import chromium
 import pytest
 import requests
 from flask import Flask
@@ -85,12 +84,6 @@ def test_the_page_is_html_that_loads_only_local_assets() -> None:
 
 
 # ---- The browser -----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium.launched() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import chromium
 import pytest
 from sqlalchemy import select
 from stack import Stack, running
@@ -35,12 +34,6 @@ WAIT_MS = 15_000
 EMAIL = "aoki@example.org"
 PASSWORD = "correct horse battery"
 QUEUE = "受付一覧"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium.launched() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import chromium
 import pytest
 from sqlalchemy import select
 from stack import Stack, running
@@ -31,12 +30,6 @@ WAIT_MS = 15_000
 EMAIL = "aoki@example.org"
 PASSWORD = "correct horse battery"
 PHONE = "0465-00-1234"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium.launched() as launched:
-        yield launched
 
 
 @pytest.fixture
