@@ -259,19 +259,7 @@ def team_new() -> Response:
         except FormError as refused:
             flash(str(refused), "error")
             return redirect(url_for("console.team_list"))
-        team = Team(
-            slug=slug,
-            name=name,
-            name_en="",
-            phone="",
-            hours=[[] for _day in range(7)],
-            open_on_holidays=False,
-            sla_hours={},
-            auto_assign=False,
-            max_open_per_staff=10,
-        )
-        session.add(team)
-        session.flush()
+        team = routing.new_team(session, slug, name)
         starter_replies.add_to_new_team(session, team)
         _record(session, admin, "team_create", {"team": slug})
         team_id = team.id
@@ -393,8 +381,7 @@ def routing_list() -> Any:
             except FormError as refused:
                 error = str(refused)
             else:
-                session.add(rule)
-                session.flush()
+                routing.add_rule(session, rule)
                 _record(session, admin, "routing_create", _rule_detail(rule))
                 flash(_("Rule added."), "success")
                 return redirect(url_for("console.routing_list"))
@@ -500,7 +487,7 @@ def routing_delete(rule_id: int) -> Response:
         if rule is None:
             abort(404)
         detail = _rule_detail(rule)
-        session.delete(rule)
+        routing.delete_rule(session, rule)
         _record(session, admin, "routing_delete", detail)
     flash(_("Rule deleted."), "success")
     return redirect(url_for("console.routing_list"))

@@ -14,8 +14,6 @@ count), or after a long working day whatever happens.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,13 +36,12 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from console import throttle
 from console.context import Viewer, app_services, client_ip, session_now, viewer
 from console.i18n import LANGUAGES, _
-from storage import audit, staff_accounts
+from storage import audit, console_sessions, staff_accounts
 from storage.models import ConsoleSession, Staff
 
 # However busy, a session ends after a long working day.
@@ -55,7 +52,6 @@ PENDING_FOR = timedelta(minutes=15)
 MAX_CODE_TRIES = 5
 # last_seen_at is written at most this often, so reading pages does not become writing.
 TOUCH_EVERY = timedelta(minutes=1)
-KEEP_SESSIONS = timedelta(days=30)
 PUBLIC_ENDPOINTS = {"console.sign_in", "console.set_language", "console.static"}
 # What a half-done sign-in may open besides the public pages and signing out.
 PENDING_STEPS = {"code": "console.sign_in_code", "enrol": "console.two_factor_enrol"}
@@ -163,10 +159,10 @@ def signed_in() -> Viewer | PendingSignIn | None:
         return None
     moment = session_now()
     with app_services().db.transaction() as db:
-        row = db.scalar(select(ConsoleSession).where(ConsoleSession.token_hash == _digest(token)))
+        row = console_sessions.by_token(db, token)
         if row is None or not _is_live(row, moment):
             return None
-        staff = db.get(Staff, row.staff_id)
+        staff = staff_accounts.by_id(db, row.staff_id)
         if staff is None or not staff.active:
             row.ended_at = moment
             return None
@@ -190,10 +186,6 @@ def _is_live(row: ConsoleSession, moment: datetime) -> bool:
 def _refreshing_itself() -> bool:
     """The queue's script refreshing the page on its own: not the person, so not activity."""
     return request.method == "GET" and request.headers.get("X-Requested-With") == "fetch"
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # ---- Sign in: the password, then the code ------------------------------------------------------
@@ -241,7 +233,7 @@ def _after_password(db: Session, staff: Staff, ip: str, moment: datetime) -> tup
     else:
         stage = None
         throttle.record(db, staff.email, ip, True, moment)
-    return _start_session(db, staff, ip, moment, stage), stage
+    return console_sessions.start(db, staff, ip, moment, stage), stage
 
 
 def sign_in_code() -> Any:
@@ -264,7 +256,7 @@ def sign_in_code() -> Any:
             right = staff_accounts.check_second_factor(db, staff, code, moment)
             throttle.record(db, staff.email, ip, right, moment)
             if right:
-                token = finish_sign_in(db, row, staff, ip, moment)
+                token = console_sessions.finish(db, row, staff, ip, moment)
             else:
                 ended = _count_wrong_code(row, moment)
     if token is not None:
@@ -280,8 +272,8 @@ def sign_in_code() -> Any:
 
 
 def _pending_rows(db: Session, pending: PendingSignIn) -> tuple[ConsoleSession, Staff]:
-    row = db.get(ConsoleSession, pending.session_id)
-    staff = db.get(Staff, pending.staff_id)
+    row = console_sessions.by_id(db, pending.session_id)
+    staff = staff_accounts.by_id(db, pending.staff_id)
     if row is None or staff is None:
         abort(401)
     return row, staff
@@ -307,41 +299,6 @@ def _sign_in_again(email: str, target: str, error: str, status: int) -> tuple[st
     return html, status
 
 
-def _start_session(
-    db: Session, staff: Staff, ip: str, moment: datetime, pending: str | None
-) -> str:
-    # Sessions long over are of no use (logins and logouts are in the audit log): sweep them.
-    db.execute(delete(ConsoleSession).where(ConsoleSession.created_at < moment - KEEP_SESSIONS))
-    token = secrets.token_urlsafe(32)
-    db.add(
-        ConsoleSession(
-            token_hash=_digest(token),
-            staff_id=staff.id,
-            created_at=moment,
-            last_seen_at=moment,
-            ip=ip,
-            pending=pending,
-        )
-    )
-    if pending is None:
-        audit.record(db, "login", moment, staff=staff, ip=ip)
-    return token
-
-
-def finish_sign_in(
-    db: Session, row: ConsoleSession, staff: Staff, ip: str, moment: datetime
-) -> str:
-    """Complete a half-done sign-in; returns the new token (the half-done one stops working)."""
-    token = secrets.token_urlsafe(32)
-    row.token_hash = _digest(token)
-    row.pending = None
-    row.failed_codes = 0
-    row.last_seen_at = moment
-    staff.last_login_at = moment
-    audit.record(db, "login", moment, staff=staff, ip=ip)
-    return token
-
-
 def start_cookie(token: str) -> None:
     """A fresh cookie for `token`: nothing set before (by anyone) carries over into it."""
     language = session.get("lang")
@@ -364,10 +321,10 @@ def sign_out() -> Response:
         abort(401)
     moment = session_now()
     with app_services().db.transaction() as db:
-        row = db.get(ConsoleSession, current.session_id)
+        row = console_sessions.by_id(db, current.session_id)
         if row is not None and row.ended_at is None:
             row.ended_at = moment
-        staff = db.get(Staff, current.staff_id)
+        staff = staff_accounts.by_id(db, current.staff_id)
         audit.record(db, "logout", moment, staff=staff, ip=client_ip())
     forget_cookie()
     flash(_("You have signed out."), "info")

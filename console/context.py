@@ -16,7 +16,7 @@ from typing import Protocol, cast
 from flask import Flask, abort, current_app, g, request
 from sqlalchemy.orm import Session
 
-from storage import casework
+from storage import casework, staff_accounts
 from storage.db import Database
 from storage.models import Staff, Ticket
 
@@ -90,7 +90,7 @@ def client_ip() -> str:
 def work() -> Iterator[tuple[Session, Staff]]:
     """One transaction with the signed-in staff member loaded in it."""
     with app_services().db.transaction() as session:
-        staff = session.get(Staff, viewer().staff_id)
+        staff = staff_accounts.by_id(session, viewer().staff_id)
         if staff is None or not staff.active:
             abort(401)
         yield session, staff

@@ -23,7 +23,6 @@ from werkzeug.wrappers import Response
 from console import labels, throttle
 from console.auth import (
     PendingSignIn,
-    finish_sign_in,
     pending_sign_in,
     requires,
     safe_next,
@@ -32,7 +31,7 @@ from console.auth import (
 )
 from console.context import Viewer, app_services, client_ip, now, session_now, viewer, work
 from console.i18n import _, local_time, reason
-from storage import staff_accounts
+from storage import console_sessions, staff_accounts
 from storage.models import Staff
 from storage.refusals import Refused
 
@@ -150,10 +149,10 @@ def enrol() -> Any:
             error = _("That code is not correct. Check the phone's time and try the next code.")
             return _enrol_page(staff, secret, target, error), 400
         if finishing:
-            row = staff_accounts.console_session(db, current.session_id)
+            row = console_sessions.by_id(db, current.session_id)
             if row is None:
                 abort(401)
-            token = finish_sign_in(db, row, staff, ip, moment)
+            token = console_sessions.finish(db, row, staff, ip, moment)
             throttle.record(db, staff.email, ip, True, moment)
             signed_in = Viewer(staff.id, staff.name, staff.role, row.id)
     if token is not None and signed_in is not None:
@@ -166,7 +165,7 @@ def enrol() -> Any:
 def _already_on(db: Session, current: Viewer | PendingSignIn, target: str) -> Response:
     if isinstance(current, PendingSignIn):
         # Set up meanwhile in another window: this sign-in now asks for a code instead.
-        row = staff_accounts.console_session(db, current.session_id)
+        row = console_sessions.by_id(db, current.session_id)
         if row is not None:
             row.pending = "code"
         return redirect(url_for("console.sign_in_code", next=target))

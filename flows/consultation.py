@@ -38,7 +38,8 @@ from flows.messages import Button, Message, text
 from flows.phone_numbers import normalised as normalised_phone
 from flows.postback import FlowAnswer
 from flows.replies import main_menu
-from storage.models import Consent, Conversation, District
+from storage import residents
+from storage.models import Conversation, District
 
 # Several messages make one worry; past these, more is not taken here (staff can ask for it).
 MAX_WORRY_CHARS = 6000
@@ -293,14 +294,8 @@ class ConsultationModel(FlowModel):
     # Helpers.
     def _record_consent(self, given: bool) -> None:
         turn = self.turn
-        turn.session.add(
-            Consent(
-                resident_id=turn.resident.id,
-                purpose=CONSENT_PURPOSE,
-                version=CONSENT_VERSION,
-                given=given,
-                at=turn.now,
-            )
+        residents.record_consent(
+            turn.session, turn.resident, CONSENT_PURPOSE, CONSENT_VERSION, given, turn.now
         )
 
     def _located(self, event: EventData) -> District | None:

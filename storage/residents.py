@@ -31,6 +31,18 @@ def latest_consent(session: Session, resident_id: int, purpose: str) -> Consent 
     )
 
 
+def record_consent(
+    session: Session, resident: Resident, purpose: str, version: str, given: bool, now: datetime
+) -> Consent:
+    """The resident's answer to the consent notice for `purpose` (kept, every answer: the
+    latest counts, and the history shows when it changed)."""
+    consent = Consent(
+        resident_id=resident.id, purpose=purpose, version=version, given=given, at=now
+    )
+    session.add(consent)
+    return consent
+
+
 def get_or_create(
     session: Session,
     line_user_id: str,

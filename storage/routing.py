@@ -50,6 +50,17 @@ def rule_by_id(session: Session, rule_id: int) -> RoutingRule | None:
     return session.get(RoutingRule, rule_id)
 
 
+def add_rule(session: Session, rule: RoutingRule) -> RoutingRule:
+    """Keep a rule an admin filled in; it has its id on return."""
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def delete_rule(session: Session, rule: RoutingRule) -> None:
+    session.delete(rule)
+
+
 def team_by_id(session: Session, team_id: int) -> Team | None:
     return session.get(Team, team_id)
 
@@ -57,6 +68,25 @@ def team_by_id(session: Session, team_id: int) -> Team | None:
 def team_by_slug(session: Session, slug: str) -> Team | None:
     """The team with this id (its slug), if there is one."""
     return session.scalar(select(Team).where(Team.slug == slug[:40]))
+
+
+def new_team(session: Session, slug: str, name: str) -> Team:
+    """A team with nothing set yet (no phone, hours or rules: an admin fills them in next);
+    it has its id on return."""
+    team = Team(
+        slug=slug,
+        name=name,
+        name_en="",
+        phone="",
+        hours=[[] for _day in range(7)],
+        open_on_holidays=False,
+        sla_hours={},
+        auto_assign=False,
+        max_open_per_staff=10,
+    )
+    session.add(team)
+    session.flush()
+    return team
 
 
 def default_team(session: Session) -> Team:

@@ -108,11 +108,6 @@ def active_by_role(session: Session) -> list[Staff]:
     )
 
 
-def console_session(session: Session, session_id: int) -> ConsoleSession | None:
-    """One console sign-in, by its id (a signed cookie carries the id)."""
-    return session.get(ConsoleSession, session_id)
-
-
 def create_staff(
     session: Session,
     *,

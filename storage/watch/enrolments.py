@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from locales import start_of_town_day, town_date
-from storage import deadlines, routing
+from storage import deadlines, residents, routing
 from storage.models import (
     CheckinRound,
     Consent,
@@ -85,11 +85,7 @@ def running_enrolment(
 
 
 def record_consent(session: Session, resident: Resident, given: bool, now: datetime) -> Consent:
-    consent = Consent(
-        resident_id=resident.id, purpose="watch", version=CONSENT_VERSION, given=given, at=now
-    )
-    session.add(consent)
-    return consent
+    return residents.record_consent(session, resident, "watch", CONSENT_VERSION, given, now)
 
 
 def enrol(
