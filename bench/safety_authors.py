@@ -30,22 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flows import safety
 from flows.safety import corpus, model, train
-
-ALWAYS = {"everyday_help_requests.tsv", "ja_everyday.tsv", "maintainers.tsv"}
-GROUPS = {
-    "ja_medical_fire_gas.tsv": "ja_first_author",
-    "ja_suicide_violence_abuse.tsv": "ja_first_author",
-    "ja_third_author_medical.tsv": "ja_third_author",
-    "ja_third_author_people.tsv": "ja_third_author",
-}
-
-
-def author_of(example: corpus.Example) -> str | None:
-    name = example.source.split(":")[0]
-    if name in ALWAYS:
-        return None
-    return GROUPS.get(name, name.removesuffix(".tsv"))
-
+from flows.safety.corpus import author_of
 
 _EXAMPLES: list[corpus.Example] = []
 _ROWS: list[dict[str, float]] = []

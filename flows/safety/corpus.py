@@ -23,6 +23,26 @@ class Example:
     source: str
 
 
+# Files every author's lines are read beside: everyday requests and the maintainers' own
+# lines, written by no one author of the corpus.
+SHARED = frozenset({"everyday_help_requests.tsv", "ja_everyday.tsv", "maintainers.tsv"})
+# One author who wrote several files.
+_AUTHOR_OF_FILE = {
+    "ja_medical_fire_gas.tsv": "ja_first_author",
+    "ja_suicide_violence_abuse.tsv": "ja_first_author",
+    "ja_third_author_medical.tsv": "ja_third_author",
+    "ja_third_author_people.tsv": "ja_third_author",
+}
+
+
+def author_of(example: Example) -> str | None:
+    """Who wrote an example (a file, or the files one author wrote); None for SHARED files."""
+    name = example.source.split(":")[0]
+    if name in SHARED:
+        return None
+    return _AUTHOR_OF_FILE.get(name, name.removesuffix(".tsv"))
+
+
 def load(split: str) -> list[Example]:
     """Every line of tests/data/safety/<split>/*.tsv, in file order."""
     examples = []

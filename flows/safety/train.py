@@ -12,18 +12,26 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from flows.safety import corpus, model
 from flows.safety.features import features
 from flows.text import analyse
 
 NONE = "none"
-# How much a look-alike counts against the model, beside an emergency: a missed emergency
-# costs far more than a gentle question asked for nothing.
-_REGULARISATION = 4.0
+# Logistic regression's C, the inverse of the regularisation: on folds that hold back whole
+# authors, 16 caught more emergencies than 4 or 1 at the same false-alarm rate.
+_REGULARISATION = 16.0
 _PRUNE_BELOW = 0.02
-# The highest probability a look-alike may get in cross-validation and still be quiet.
+# The share of look-alikes, read on author-held-out folds, that the model alone may find an
+# emergency. Leave-one-author-out (bench/safety_authors.py, December 2026): 6% with the floor
+# below caught 90.6% of emergencies at 7.7% false alarms; 5% with a floor of 0.5, 90.1% at 6.9%.
+# The 6% model read the held-out split at 8.6% false alarms, over the goal of 1 in 12: the
+# 5% one is kept (held out: 94.5% at 7.8%).
 _TARGET_FALSE_ALARMS = 0.05
+# The model asks about an emergency it holds at least this likely, however few look-alikes
+# reach it: more likely than not.
+_LOWEST_THRESHOLD = 0.5
 
 
 def build(examples: list[corpus.Example] | None = None) -> dict[str, object]:
@@ -42,13 +50,13 @@ def fit(examples: list[corpus.Example], rows: list[dict[str, float]]) -> dict[st
     """The model over feature rows already read (one per example, in the same order)."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import cross_val_predict
 
     targets = [e.kind if e.label == "emergency" else NONE for e in examples]
     vectorizer = DictVectorizer(sort=True)
     matrix = vectorizer.fit_transform(rows)
     classifier = LogisticRegression(C=_REGULARISATION, max_iter=5000, class_weight="balanced")
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=13)
+    folds = author_folds(examples, targets)
     held = cross_val_predict(classifier, matrix, targets, cv=folds, method="predict_proba")
     classifier.fit(matrix, targets)
     classes = [str(c) for c in classifier.classes_]
@@ -67,6 +75,20 @@ def fit(examples: list[corpus.Example], rows: list[dict[str, float]]) -> dict[st
     }
 
 
+def author_folds(examples: list[corpus.Example], targets: list[str]) -> list[tuple[Any, Any]]:
+    """Five (train, test) splits of the examples, each holding back whole authors.
+
+    The threshold is set on how the model reads people whose way of writing it has not seen,
+    as a new resident's will be: random folds put an author's other lines in training, and
+    the model reads them more surely than it will read a stranger."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    # The shared files are each a group of their own.
+    groups = [corpus.author_of(e) or e.source.split(":")[0] for e in examples]
+    folds = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=13)
+    return list(folds.split(targets, targets, groups))
+
+
 def _threshold(probabilities: object, classes: list[str], labels: list[str]) -> float:
     """The lowest emergency probability that keeps cross-validated look-alikes quiet enough."""
     none = classes.index(NONE)
@@ -79,7 +101,7 @@ def _threshold(probabilities: object, classes: list[str], labels: list[str]) -> 
         reverse=True,
     )
     allowed = int(len(lookalike_scores) * _TARGET_FALSE_ALARMS)
-    return round(max(0.5, lookalike_scores[allowed]) + 1e-4, 4)
+    return round(max(_LOWEST_THRESHOLD, lookalike_scores[allowed]) + 1e-4, 4)
 
 
 def main(argv: list[str] | None = None) -> int:
