@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from flows import ticket_words
+from locales import ticket_words
 from storage import casework
 from storage.models import Staff, Team, Ticket, TicketMessage
 

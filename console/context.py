@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol, cast
 
 from flask import Flask, abort, current_app, g, request
@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from storage import casework, staff_accounts
 from storage.db import Database
-from storage.models import Staff, Ticket
+from storage.models import CheckinRound, Staff, Ticket, WatchEnrolment
+from storage.watch.schedules import Schedule
 
 # The key under which the app keeps its services (bot.services registers them there).
 EXTENSION = "madoguchi"
@@ -34,6 +35,43 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+class ResidentActions(Protocol):
+    """Staff changes to a resident's watch-over that run the check-in flow's own steps: a
+    check-in made ahead is withdrawn, the resident and their family are told, a settled
+    round's ticket says so. The app implements them (bot.resident_actions), as only it may
+    use flows; each runs in the caller's transaction."""
+
+    def reschedule_watch(
+        self,
+        session: Session,
+        enrolment: WatchEnrolment,
+        schedule: Schedule,
+        wait_s: int | None,
+        now: datetime,
+    ) -> datetime:
+        """A new schedule and waits; returns when the next check-in is."""
+        ...
+
+    def pause_watch(
+        self, session: Session, enrolment: WatchEnrolment, until: date, now: datetime
+    ) -> None: ...
+
+    def resume_watch(self, session: Session, enrolment: WatchEnrolment, now: datetime) -> None: ...
+
+    def settle_round(
+        self,
+        session: Session,
+        row: CheckinRound,
+        now: datetime,
+        *,
+        how: str,
+        staff: Staff,
+        note: str,
+    ) -> bool:
+        """A round settled after a visit or a call; False if it was settled already."""
+        ...
+
+
 class AppServices(Protocol):
     settings: ConsoleSettings
     db: Database
@@ -41,6 +79,7 @@ class AppServices(Protocol):
     # Console sign-ins run on real time (see bot.services.Services.session_clock).
     session_clock: Clock
     wake: Callable[[], None]
+    resident_actions: ResidentActions
 
 
 def services_of(app: Flask) -> AppServices:

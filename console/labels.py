@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from console.i18n import gettext, language
-from flows import consultation_questions, safety_words
-from locales import N_, urgency
+from locales import N_, consultation_choices, safety_kinds, urgency
 
 # The same words the resident tapped in the consultation, so staff and resident name a
 # worry alike.
-CATEGORIES: Mapping[str, str] = dict(consultation_questions.CATEGORIES)
+CATEGORIES: Mapping[str, str] = dict(consultation_choices.CATEGORIES)
 URGENCY_NAMES: Mapping[str, str] = urgency.NAMES
 STATUS_NAMES: Mapping[str, str] = {
     "new": N_("New"),
@@ -43,7 +42,7 @@ CONTACT_METHODS: Mapping[str, str] = {
     "phone": N_("By phone"),
     "visit": N_("A visit requested"),
 }
-CONTACT_TIMES: Mapping[str, str] = dict(consultation_questions.WHEN)
+CONTACT_TIMES: Mapping[str, str] = dict(consultation_choices.WHEN)
 # How a ticket reached the council (Ticket.channel).
 CHANNEL_NAMES: Mapping[str, str] = {
     "line": N_("LINE"),
@@ -79,7 +78,7 @@ ROLES: Mapping[str, str] = {
 }
 LANGUAGE_NAMES: Mapping[str, str] = {"ja": N_("Japanese"), "en": N_("English")}
 # The kinds of danger the safety check reads in a message, named as in staff notes and alerts.
-SAFETY_KINDS: Mapping[str, str] = safety_words.LABELS
+SAFETY_KINDS: Mapping[str, str] = safety_kinds.NAMES
 # How sure the safety check was: an emergency at once, or words that may point to one.
 SAFETY_LEVELS: Mapping[str, str] = {
     "emergency": N_("Emergency words"),

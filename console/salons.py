@@ -15,8 +15,7 @@ from werkzeug.wrappers import Response
 from console.auth import requires
 from console.context import client_ip, now, work
 from console.i18n import _
-from flows import salon_cards
-from locales import N_, TOWN_TZ
+from locales import N_, TOWN_TZ, salon_kinds
 from storage import audit, districts, salon_csv, salons
 from storage.models import AUDIENCES, KINDS, SALON_STATUSES, Salon, Staff
 from storage.salon_schedule import Rule, time_text
@@ -69,7 +68,7 @@ def salon_list() -> str:
                 "id": salon.id,
                 "code": salon.code,
                 "name": salon.name,
-                "kind": _(salon_cards.KIND_LABELS[salon.kind]),
+                "kind": _(salon_kinds.KIND_LABELS[salon.kind]),
                 "district": salon.district.name,
                 "schedule": _schedule(salon),
                 "status": _(STATUS_NAMES[salon.status]),
@@ -139,11 +138,11 @@ def _form_context(session: Session, salon: Salon) -> dict[str, Any]:
         "status": salon.status,
         "status_name": _(STATUS_NAMES[salon.status]),
         "kinds": [
-            (salon_csv.KIND_LABELS[code], _(salon_cards.KIND_LABELS[code])) for code in KINDS
+            (salon_csv.KIND_LABELS[code], _(salon_kinds.KIND_LABELS[code])) for code in KINDS
         ],
         "districts": [(d.name, d.name) for d in districts.all_districts(session)],
         "audiences": [
-            (salon_csv.AUDIENCE_LABELS[c], _(salon_cards.AUDIENCE_LABELS[c])) for c in AUDIENCES
+            (salon_csv.AUDIENCE_LABELS[c], _(salon_kinds.AUDIENCE_LABELS[c])) for c in AUDIENCES
         ],
         "statuses": [(code, _(STATUS_NAMES[code])) for code in SALON_STATUSES],
         "stale": salons.is_stale(salon, now()),

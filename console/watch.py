@@ -24,12 +24,10 @@ from werkzeug.wrappers import Response
 from console import params
 from console.context import app_services, client_ip, now, viewer, work
 from console.i18n import _, language, local_time
-from flows.messages import text
-from flows.watch import checkin, enrolling, questions, reading, words
-from locales import N_, gettext, town_date
-from storage import audit, residents, staff_accounts
+from locales import N_, gettext, town_date, watch_words
+from storage import audit, outbox, residents, staff_accounts
 from storage.models import CheckinRound, Resident, WatchEnrolment
-from storage.watch import enrolments, linking, rounds
+from storage.watch import enrolments, linking, rounds, schedules
 from storage.watch.schedules import Schedule
 
 # How a resident is today, most worrying first: the list is sorted in this order.
@@ -66,7 +64,7 @@ ANSWERS = {
     "message": N_("Wrote a message"),
 }
 OUTCOMES = {"visit": N_("Visited"), "phone": N_("Reached by phone"), "other": N_("Other")}
-FREQUENCY_NAMES = dict(questions.FREQUENCIES)
+FREQUENCY_NAMES = dict(watch_words.FREQUENCIES)
 MAX_NOTE = 2000
 LIST_LIMIT = 500
 
@@ -191,7 +189,7 @@ def watch_detail(enrolment_id: int) -> str:
         )
         round_rows = [_round_row(session, row) for row in rounds.rounds_of(session, enrolment)]
         families = [
-            words.name_of(link.family, "ja", words.A_FAMILY_MEMBER)
+            watch_words.name_of(link.family, "ja", watch_words.A_FAMILY_MEMBER)
             for link in linking.family_links(session, enrolment)
         ]
         due = enrolments.next_checkin(session, enrolment, moment)
@@ -207,7 +205,7 @@ def watch_detail(enrolment_id: int) -> str:
             "last_sign": _last_sign(enrolment, moment),
             "families": families,
             "rounds": round_rows,
-            "frequencies": [(code, _(label)) for code, label in questions.FREQUENCIES],
+            "frequencies": [(code, _(label)) for code, label in watch_words.FREQUENCIES],
             "weekdays": _weekday_names(),
             "outcomes": [(code, _(label)) for code, label in OUTCOMES.items()],
             "enrolled_by_staff": enrolment.enrolled_by == "staff",
@@ -227,8 +225,8 @@ def _round_row(session: Session, row: CheckinRound) -> dict[str, Any]:
         "escalated": local_time(row.escalated_at),
         "unreachable": bool(row.unreachable_at),
         "resolved": local_time(row.resolved_at),
-        "resolution": _(words.SIGN_WORDS[row.resolution])
-        if row.resolution in words.SIGN_WORDS
+        "resolution": _(watch_words.SIGN_WORDS[row.resolution])
+        if row.resolution in watch_words.SIGN_WORDS
         else (row.resolution or ""),
         "skip_reason": _(SKIP_REASONS[row.skip_reason])
         if row.skip_reason in SKIP_REASONS
@@ -244,13 +242,15 @@ def watch_schedule(enrolment_id: int) -> Response:
     with work() as (session, staff):
         enrolment = _enrolment(session, enrolment_id)
         moment = now()
-        due = checkin.reschedule(checkin.Step(session, moment), enrolment, schedule, seconds)
+        due = app_services().resident_actions.reschedule_watch(
+            session, enrolment, schedule, seconds, moment
+        )
         _tell(
             session,
             enrolment.resident,
             moment,
             N_("The council's watch-over staff changed your check-ins: {schedule}."),
-            schedule=reading.describe(enrolment.resident.language, schedule),
+            schedule=schedules.describe(enrolment.resident.language, schedule),
         )
         audit.record(
             session,
@@ -277,9 +277,9 @@ def watch_pause(enrolment_id: int) -> Response:
         enrolment = _enrolment(session, enrolment_id)
         moment = now()
         today = town_date(moment)
-        if not today < until <= today + enrolling.MAX_PAUSE:
+        if not today < until <= today + enrolments.MAX_PAUSE:
             abort(400, description="the day to start again is after today and within a year")
-        checkin.pause(checkin.Step(session, moment), enrolment, until, "staff", None)
+        app_services().resident_actions.pause_watch(session, enrolment, until, moment)
         audit.record(
             session,
             "watch.pause",
@@ -297,7 +297,7 @@ def watch_resume(enrolment_id: int) -> Response:
         enrolment = _enrolment(session, enrolment_id)
         moment = now()
         if enrolment.status == "paused":
-            checkin.resume(checkin.Step(session, moment), enrolment, "staff", None)
+            app_services().resident_actions.resume_watch(session, enrolment, moment)
             audit.record(
                 session,
                 "watch.resume",
@@ -323,7 +323,9 @@ def watch_outcome(round_id: int) -> Response:
         if row is None:
             abort(404)
         moment = now()
-        settled = checkin.record_outcome(session, row, moment, how=how, staff=staff, note=note)
+        settled = app_services().resident_actions.settle_round(
+            session, row, moment, how=how, staff=staff, note=note
+        )
         audit.record(
             session,
             "watch.outcome",
@@ -351,7 +353,7 @@ def watch_enrol() -> Any:
         "watch/enrol.html",
         search=search,
         candidates=candidates,
-        frequencies=[(code, _(label)) for code, label in questions.FREQUENCIES],
+        frequencies=[(code, _(label)) for code, label in watch_words.FREQUENCIES],
         weekdays=_weekday_names(),
     )
 
@@ -393,7 +395,7 @@ def _enrol_posted() -> Response:
                 "Please tap a button when \u201cHow are you?\u201d arrives. Tap Watch-over in "
                 "the menu to see or change this."
             ),
-            schedule=reading.describe(resident.language, schedule),
+            schedule=schedules.describe(resident.language, schedule),
         )
         audit.record(
             session,
@@ -410,7 +412,7 @@ def _enrol_posted() -> Response:
 
 def _schedule_from_form() -> tuple[Schedule, int | None]:
     form = request.form
-    time_of_day = reading.parse_time(form.get("time", ""))
+    time_of_day = schedules.parse_time(form.get("time", ""))
     if time_of_day is None:
         abort(400, description="the time is like 8:00, between 5:00 and 22:00")
     picked = [params.number(day, 0, 6) for day in form.getlist("weekdays")]
@@ -424,9 +426,9 @@ def _schedule_from_form() -> tuple[Schedule, int | None]:
     except ValueError as error:
         abort(400, description=str(error))
     wait = form.get("wait", "standard")
-    if wait not in enrolling.WAIT_SECONDS:
+    if wait not in enrolments.WAIT_SECONDS:
         abort(400, description="the wait is standard, short or long")
-    return schedule, enrolling.WAIT_SECONDS[wait]
+    return schedule, enrolments.WAIT_SECONDS[wait]
 
 
 def _enrolment(session: Session, enrolment_id: int) -> WatchEnrolment:
@@ -437,11 +439,11 @@ def _enrolment(session: Session, enrolment_id: int) -> WatchEnrolment:
 
 
 def _schedule(enrolment: WatchEnrolment) -> str:
-    return reading.describe(language(), Schedule.of(enrolment))
+    return schedules.describe(language(), Schedule.of(enrolment))
 
 
 def _last_sign(enrolment: WatchEnrolment, moment: datetime) -> str:
-    return words.last_sign(
+    return watch_words.last_sign(
         language(), enrolment.last_sign_of_life_at, enrolment.last_sign_of_life, moment
     )
 
@@ -454,6 +456,5 @@ def _weekday_names() -> list[tuple[int, str]]:
 def _tell(
     session: Session, resident: Resident, moment: datetime, message: str, **params: Any
 ) -> None:
-    checkin.Step(session, moment).tell(
-        resident, text(gettext(resident.language, message, **params))
-    )
+    words = gettext(resident.language, message, **params)
+    outbox.enqueue(session, resident.line_user_id, [{"type": "text", "text": words}], moment)

@@ -20,7 +20,6 @@ from flows import districts, engine
 from flows.consultation_filing import file_consultation, refusal_text
 from flows.consultation_questions import (
     ABOUT,
-    CATEGORIES,
     CHECK,
     CONSENT_PURPOSE,
     CONSENT_VERSION,
@@ -30,7 +29,6 @@ from flows.consultation_questions import (
     QUESTIONS,
     UNKNOWN_DISTRICT,
     URGENCIES,
-    WHEN,
 )
 from flows.engine import Flow, FlowModel, Turn
 from flows.inputs import UserInput, normalise
@@ -38,8 +36,9 @@ from flows.messages import Button, Message, text
 from flows.phone_numbers import normalised as normalised_phone
 from flows.postback import FlowAnswer
 from flows.replies import main_menu
+from locales.consultation_choices import CATEGORIES, WHEN
 from storage import residents
-from storage.models import Conversation, District
+from storage.models import Conversation
 
 # Several messages make one worry; past these, more is not taken here (staff can ask for it).
 MAX_WORRY_CHARS = 6000
@@ -139,7 +138,7 @@ class ConsultationModel(FlowModel):
         return value == UNKNOWN_DISTRICT or districts.by_slug(self.turn.session, value) is not None
 
     def is_in_city(self, event: EventData) -> bool:
-        return self._located(event) is not None
+        return districts.of_location(self.turn.session, event.kwargs.get("location")) is not None
 
     def offers_urgency(self, event: EventData) -> bool:
         return _value(event) in dict(URGENCIES)
@@ -205,7 +204,7 @@ class ConsultationModel(FlowModel):
         self.data["located"] = False
 
     def store_location(self, event: EventData) -> None:
-        district = self._located(event)
+        district = districts.of_location(self.turn.session, event.kwargs.get("location"))
         assert district is not None  # the is_in_city condition let this transition through
         self.data["district"] = district.slug
         self.data["located"] = True
@@ -297,12 +296,6 @@ class ConsultationModel(FlowModel):
         residents.record_consent(
             turn.session, turn.resident, CONSENT_PURPOSE, CONSENT_VERSION, given, turn.now
         )
-
-    def _located(self, event: EventData) -> District | None:
-        location = event.kwargs.get("location")
-        if location is None:
-            return None
-        return districts.nearest(self.turn.session, location.latitude, location.longitude)
 
     def _say_enough(self) -> None:
         turn = self.turn

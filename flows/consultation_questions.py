@@ -9,6 +9,7 @@ from flows.engine import FlowModel
 from flows.messages import Button, LocationButton
 from flows.postback import CANCEL, Command, FlowAnswer
 from locales import N_
+from locales.consultation_choices import CATEGORIES, WHEN
 
 NAME = "consultation"
 # Bump when the consent notice's wording changes: each Consent row says which one was shown.
@@ -21,16 +22,6 @@ ABOUT = [
     ("family", N_("My family")),
     ("neighbour", N_("Neighbour or friend")),
 ]
-CATEGORIES = [
-    ("care", N_("Care and old age")),
-    ("childcare", N_("Raising children")),
-    ("disability", N_("Disability")),
-    ("money", N_("Living and money")),
-    ("housing", N_("Housing")),
-    ("mind", N_("Mind / withdrawal")),
-    ("errands", N_("A little help")),
-    ("other", N_("Other / not sure")),
-]
 URGENCIES = [
     ("today", N_("Within today")),
     ("soon", N_("In a few days")),
@@ -40,11 +31,6 @@ CONTACTS = [
     ("line", N_("By LINE")),
     ("phone", N_("By phone")),
     ("visit", N_("Please visit me")),
-]
-WHEN = [
-    ("morning", N_("Morning")),
-    ("afternoon", N_("Afternoon")),
-    ("anytime", N_("Any time")),
 ]
 UNKNOWN_DISTRICT = "unknown"
 PHOTOS = N_("Photos and files")

@@ -4,6 +4,8 @@ in what they typed, and a shared location placed in the district whose centre is
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from flows.inputs import normalise
@@ -43,6 +45,13 @@ def named_in(session: Session, typed: str) -> District | None:
         or (district.name_kana and to_hiragana(normalise(district.name_kana)) in folded)
     ]
     return max(found, key=lambda district: len(district.name), default=None)
+
+
+def of_location(session: Session, location: Any) -> District | None:
+    """The district of a location a resident shared (LINE's location message), if any."""
+    if location is None:
+        return None
+    return nearest(session, location.latitude, location.longitude)
 
 
 def nearest(session: Session, latitude: float, longitude: float) -> District | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flows import flex
 from flows.messages import Button, Message, text
 from flows.postback import SafetyAnswer
-from locales import N_, gettext
+from locales import N_, gettext, safety_kinds
 
 # The answers of the "do you need help right now?" buttons (flows.postback.SafetyAnswer).
 YES, NO = "yes", "no"
@@ -130,17 +130,6 @@ ADVICE: dict[str, Advice] = {
         ("119", "110"),
     ),
 }
-# How staff see the kind of an alarm, in notes, thread entries and LINE group alerts.
-LABELS: dict[str, str] = {
-    "suicide": N_("suicidal thoughts"),
-    "medical": N_("sudden illness or injury"),
-    "fire": N_("fire"),
-    "gas": N_("gas leak or carbon monoxide"),
-    "violence": N_("violence or a threat"),
-    "child_abuse": N_("child abuse"),
-    "elder_abuse": N_("abuse or neglect of an older person"),
-    "distress": N_("a call for help"),
-}
 
 
 def emergency(language: str, kinds: Sequence[str], closing: str) -> Message:
@@ -184,7 +173,7 @@ def received(language: str) -> Message:
 
 
 def label(kind: str, language: str) -> str:
-    return gettext(language, LABELS.get(kind, kind))
+    return gettext(language, safety_kinds.NAMES.get(kind, kind))
 
 
 def _advice(kinds: Sequence[str]) -> list[Advice]:

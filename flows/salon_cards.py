@@ -11,26 +11,12 @@ from babel.dates import format_date, get_day_names
 from flows import flex
 from flows.engine import Turn
 from flows.postback import FlowAnswer
-from locales import N_, supported
+from locales import supported
+from locales.salon_kinds import AUDIENCE_LABELS, KIND_LABELS
 from storage import salons
 from storage.models import Salon
 from storage.salon_schedule import Occurrence, Rule, time_text
 from storage.salons import Hit
-
-KIND_LABELS = {
-    "fureai": N_("Fureai salon"),
-    "kosodate": N_("Parenting salon"),
-    "kayoi": N_("Exercise group"),
-    "cafe": N_("Community café"),
-    "ibasho": N_("Drop-in place"),
-    "other": N_("Other gatherings"),
-}
-AUDIENCE_LABELS = {
-    "elderly": N_("Older people"),
-    "parents": N_("Parents with children"),
-    "disability": N_("People with disabilities"),
-    "anyone": N_("Anyone"),
-}
 
 
 def bubble(turn: Turn, hit: Hit, join: FlowAnswer) -> flex.Component:

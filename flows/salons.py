@@ -21,8 +21,9 @@ from flows.inputs import UserInput, normalise
 from flows.messages import Button, LocationButton, Message, text
 from flows.postback import FlowAnswer
 from flows.replies import main_menu
-from flows.salon_cards import KIND_LABELS, bubble, how_to_join
+from flows.salon_cards import bubble, how_to_join
 from locales import N_, supported
+from locales.salon_kinds import KIND_LABELS
 from storage import salons
 from storage.models import KINDS, District
 from storage.salon_schedule import WEEKDAY_CHARS

@@ -36,7 +36,7 @@ from flows.supporter_questions import (
 )
 from flows.watch.questions import OA_MESSAGE_URL
 from storage import supporters as store
-from storage.models import HELP_KINDS, TIME_BANDS, District, Supporter
+from storage.models import HELP_KINDS, TIME_BANDS, Supporter
 from storage.supporters import Registration
 
 # What the council's link types in for the resident.
@@ -79,7 +79,7 @@ class SupporterModel(FlowModel):
         return districts.by_slug(self.turn.session, _value(event)) is not None
 
     def is_in_city(self, event: EventData) -> bool:
-        return self._located(event) is not None
+        return districts.of_location(self.turn.session, event.kwargs.get("location")) is not None
 
     def is_day(self, event: EventData) -> bool:
         value = _value(event)
@@ -145,7 +145,7 @@ class SupporterModel(FlowModel):
         self.data["district"] = _value(event)
 
     def set_location(self, event: EventData) -> None:
-        district = self._located(event)
+        district = districts.of_location(self.turn.session, event.kwargs.get("location"))
         assert district is not None  # the is_in_city condition let this transition through
         self.data["district"] = district.slug
         turn = self.turn
@@ -266,12 +266,6 @@ class SupporterModel(FlowModel):
     def stay(self, event: EventData) -> None:
         turn = self.turn
         turn.say(text(turn._("All right, nothing has changed.")))
-
-    def _located(self, event: EventData) -> District | None:
-        location = event.kwargs.get("location")
-        if location is None:
-            return None
-        return districts.nearest(self.turn.session, location.latitude, location.longitude)
 
 
 def _value(event: EventData) -> str:

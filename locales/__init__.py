@@ -2,6 +2,10 @@
 `N_` to mark a message, `fill` for its {placeholders}, and the town's time zone.
 
 A msgid is English; `gettext(language, msgid, **params)` gives the reader's language.
+
+Beside it, the words more than one layer shows (residents in LINE, staff in the console), so
+neither takes them from the other: urgency, consultation_choices, safety_kinds, salon_kinds,
+ticket_words and watch_words.
 """
 
 from __future__ import annotations

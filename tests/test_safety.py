@@ -20,6 +20,7 @@ from bot.clock import Clock
 from flows import flex, safety
 from flows import safety_words as words
 from handlers import safety as safety_handler
+from locales import safety_kinds
 from simulator.message_rules import check_messages
 from storage import tickets
 from storage.db import Database
@@ -160,7 +161,7 @@ def _assert_emergency_answer(said: Said, kind: str) -> None:
 
 
 def test_every_kind_has_advice_numbers_and_a_label() -> None:
-    assert set(safety.kinds()) == set(words.ADVICE) == set(words.LABELS) == set(KINDS)
+    assert set(safety.kinds()) == set(words.ADVICE) == set(safety_kinds.NAMES) == set(KINDS)
     for advice in words.ADVICE.values():
         assert advice.calls and set(advice.calls) <= set(words.CALLS)
 
@@ -617,3 +618,18 @@ def test_nothing_the_resident_wrote_reaches_the_audit_log(town: Database) -> Non
     with town.transaction() as session:
         details = " ".join(str(e.detail) for e in session.scalars(select(AuditEntry)))
         assert "死にたい" not in details and "胸" not in details
+
+
+def test_the_model_threshold_is_set_on_authors_it_was_not_trained_on() -> None:
+    pytest.importorskip("sklearn")
+    from flows.safety import corpus, train
+
+    examples = corpus.load("train")
+    targets = [e.kind if e.label == "emergency" else "none" for e in examples]
+    held_back: list[int] = []
+    for trained, tested in train.author_folds(examples, targets):
+        authors_trained = {corpus.author_of(examples[i]) for i in trained}
+        authors_tested = {corpus.author_of(examples[i]) for i in tested}
+        assert not (authors_trained & authors_tested) - {None}
+        held_back += [int(i) for i in tested]
+    assert sorted(held_back) == list(range(len(examples)))

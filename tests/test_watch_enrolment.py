@@ -11,11 +11,10 @@ from sqlalchemy import select
 from watch_town import Town, buttons, texts
 
 from bot.clock import Clock
-from flows.watch import reading
 from locales import TOWN_TZ, town_date
 from storage.db import Database
 from storage.models import Consent, WatchEnrolment, WatchInvitation
-from storage.watch import enrolments
+from storage.watch import enrolments, schedules
 
 INTRO_BUTTONS = ["同意して申し込む", "いまはやめておく", "家族のコードがある", "メニュー"]
 FREQUENCY_BUTTONS = ["毎日", "2日に1回", "週2回", "週1回"]
@@ -150,7 +149,7 @@ def test_once_a_week_takes_a_typed_weekday(town: Town, db: Database) -> None:
     ],
 )
 def test_typed_times(typed: str, expected: str | None) -> None:
-    assert reading.parse_time(typed) == expected
+    assert schedules.parse_time(typed) == expected
 
 
 def test_the_enrolled_resident_sees_their_status_and_options(town: Town) -> None:

@@ -8,7 +8,8 @@ The diagram is enrolling.mmd beside this file.
 
 This module is the machine: what each input means in each state, and each step's effect on the
 enrolment. What each state asks and the invitation for family are in questions; reading
-typed times, days and dates, and saying a schedule back, in reading.
+typed days and dates in reading; reading a typed time and saying a schedule back in
+storage.watch.schedules; the limits on waits and pauses in storage.watch.enrolments.
 """
 
 from __future__ import annotations
@@ -24,25 +25,20 @@ from flows.engine import Flow, FlowModel
 from flows.inputs import UserInput, normalise
 from flows.messages import Message, text
 from flows.postback import FlowAnswer
-from flows.watch import checkin, words
+from flows.watch import checkin
 from flows.watch.questions import (
-    FREQUENCIES,
     NAME,
     PAUSES,
     QUESTIONS,
     WEEKDAYS_NEEDED,
     invitation_messages,
 )
-from flows.watch.reading import describe, parse_date, parse_time, parse_weekdays
-from locales import gettext, town_date
+from flows.watch.reading import parse_date, parse_weekdays
+from locales import gettext, town_date, watch_words
 from storage.models import WatchEnrolment, WatchFamilyLink
 from storage.watch import enrolments, linking
-from storage.watch.schedules import Schedule
+from storage.watch.schedules import Schedule, describe, parse_time
 
-# Seconds to wait for each choice in questions.WAITS, before the reminder and again
-# before alerting family; None follows the settings.
-WAIT_SECONDS = {"standard": None, "short": 3600, "long": 6 * 3600}
-MAX_PAUSE = timedelta(days=366)
 # Family members shown with buttons in the family menu (two buttons each).
 MAX_WATCHED = 5
 
@@ -79,7 +75,7 @@ class WatchModel(FlowModel):
         return self._link(str(event.kwargs.get("value", ""))) is not None
 
     def is_frequency(self, event: EventData) -> bool:
-        return event.kwargs.get("value") in dict(FREQUENCIES)
+        return event.kwargs.get("value") in dict(watch_words.FREQUENCIES)
 
     def needs_weekdays(self, event: EventData) -> bool:
         return event.kwargs.get("value") in WEEKDAYS_NEEDED
@@ -96,7 +92,7 @@ class WatchModel(FlowModel):
         return parse_time(str(event.kwargs.get("value", ""))) is not None
 
     def is_wait(self, event: EventData) -> bool:
-        return event.kwargs.get("value") in WAIT_SECONDS
+        return event.kwargs.get("value") in enrolments.WAIT_SECONDS
 
     def is_resume_day(self, event: EventData) -> bool:
         return self._resume_day(event) is not None
@@ -144,7 +140,7 @@ class WatchModel(FlowModel):
     def confirm(self, event: EventData) -> None:
         turn, data = self.turn, self.data
         schedule = self.schedule()
-        seconds = WAIT_SECONDS[data.get("wait", "standard")]
+        seconds = enrolments.WAIT_SECONDS[data.get("wait", "standard")]
         if data.get("changing") and self.enrolment is not None:
             due = checkin.reschedule(
                 checkin.Step(turn.session, turn.now), self.enrolment, schedule, seconds
@@ -154,9 +150,9 @@ class WatchModel(FlowModel):
                     turn._(
                         "Done. From now on: {schedule}. The next check-in is {next}.",
                         schedule=describe(turn.resident.language, schedule),
-                        next=words.when(turn.resident.language, due, turn.now)
+                        next=watch_words.when(turn.resident.language, due, turn.now)
                         if due - turn.now < timedelta(days=1)
-                        else words.day_of(turn.resident.language, due),
+                        else watch_words.day_of(turn.resident.language, due),
                     )
                 )
             )
@@ -177,7 +173,9 @@ class WatchModel(FlowModel):
                     "You are signed up for watch-over: {schedule}. The first check-in comes "
                     "{first}. Please tap a button when it arrives.",
                     schedule=describe(turn.resident.language, schedule),
-                    first=words.day_of(turn.resident.language, due) + " " + words.clock_time(due)
+                    first=watch_words.day_of(turn.resident.language, due)
+                    + " "
+                    + watch_words.clock_time(due)
                     if due
                     else "-",
                 )
@@ -225,7 +223,9 @@ class WatchModel(FlowModel):
             text(
                 turn._(
                     "{family} will no longer receive watch-over notices.",
-                    family=words.name_of(family, turn.resident.language, words.YOUR_FAMILY_MEMBER),
+                    family=watch_words.name_of(
+                        family, turn.resident.language, watch_words.YOUR_FAMILY_MEMBER
+                    ),
                 )
             )
         )
@@ -236,7 +236,7 @@ class WatchModel(FlowModel):
                 gettext(
                     lang,
                     "[Watch-over] {name} has removed you from their watch-over family list.",
-                    name=words.name_of(turn.resident, lang),
+                    name=watch_words.name_of(turn.resident, lang),
                 )
             ),
         )
@@ -276,7 +276,7 @@ class WatchModel(FlowModel):
             text(
                 turn._(
                     "You will no longer receive watch-over notices about {name}.",
-                    name=words.name_of(resident, turn.resident.language),
+                    name=watch_words.name_of(resident, turn.resident.language),
                 )
             )
         )
@@ -287,7 +287,7 @@ class WatchModel(FlowModel):
                 gettext(
                     lang,
                     "{family} has left your watch-over family list.",
-                    family=words.name_of(turn.resident, lang, words.A_FAMILY_MEMBER),
+                    family=watch_words.name_of(turn.resident, lang, watch_words.A_FAMILY_MEMBER),
                 )
             ),
         )
@@ -298,7 +298,7 @@ class WatchModel(FlowModel):
         if value in dict(PAUSES):
             return today + timedelta(days=int(value))
         day = parse_date(value, today)
-        if day is None or not today < day <= today + MAX_PAUSE:
+        if day is None or not today < day <= today + enrolments.MAX_PAUSE:
             return None
         return day
 

@@ -20,7 +20,7 @@ from flows.messages import Button, Message, text
 from flows.postback import FlowAnswer, WatchAnswer
 from flows.replies import menu_button
 from flows.watch import words
-from locales import gettext
+from locales import gettext, watch_words
 from storage import outbox
 from storage.models import Resident, WatchFamilyLink, WatchInvitation
 from storage.watch import linking
@@ -112,7 +112,7 @@ class FamilyLinkModel(FlowModel):
                 text(
                     turn._(
                         "You are already registered as family for {name}.",
-                        name=words.name_of(resident, turn.resident.language),
+                        name=watch_words.name_of(resident, turn.resident.language),
                     )
                 )
             )
@@ -125,7 +125,7 @@ class FamilyLinkModel(FlowModel):
                 turn._(
                     "We have asked {name} to confirm. We will let you know here as soon as they "
                     "do.",
-                    name=words.name_of(resident, turn.resident.language),
+                    name=watch_words.name_of(resident, turn.resident.language),
                 )
             )
         )
@@ -196,7 +196,7 @@ class FamilyLinkFlow(Flow):
             ]
         invitation = linking.invitation_by_code(turn.session, str(model.data.get("code")), turn.now)
         name = (
-            words.name_of(_owner(invitation), turn.resident.language)
+            watch_words.name_of(_owner(invitation), turn.resident.language)
             if invitation is not None
             else "-"
         )
@@ -229,7 +229,7 @@ def confirm_request(link: WatchFamilyLink) -> Message:
     """What the resident is asked when someone used their code."""
     resident, family = link.enrolment.resident, link.family
     lang = resident.language
-    who = words.name_of(family, lang, words.SOMEONE)
+    who = watch_words.name_of(family, lang, watch_words.SOMEONE)
     return text(
         gettext(
             lang,

@@ -18,12 +18,11 @@ from flows.engine import Turn
 from flows.messages import MAX_LABEL, Button, LinkButton, Message, text
 from flows.postback import FlowAnswer, MenuChoice
 from flows.replies import menu_button
-from flows.watch import words
-from flows.watch.reading import describe, when_ahead
-from locales import N_, supported
+from flows.watch.reading import when_ahead
+from locales import N_, supported, watch_words
 from storage.models import WatchEnrolment, WatchFamilyLink
 from storage.watch import enrolments, linking
-from storage.watch.schedules import EARLIEST, LATEST, Schedule
+from storage.watch.schedules import EARLIEST, LATEST, Schedule, describe
 
 if TYPE_CHECKING:
     # Only for hints: the machine imports this module.
@@ -31,14 +30,9 @@ if TYPE_CHECKING:
 
 NAME = "watch"
 
-# Answers offered at each step: (value stored, label shown). Order is the order of the buttons.
-FREQUENCIES = [
-    ("daily", N_("Every day")),
-    ("every2", N_("Every other day")),
-    ("twice_weekly", N_("Twice a week")),
-    ("weekly", N_("Once a week")),
-]
+# How many weekdays each frequency (locales.watch_words.FREQUENCIES) asks for.
 WEEKDAYS_NEEDED = {"twice_weekly": 2, "weekly": 1}
+# Answers offered at each step: (value stored, label shown). Order is the order of the buttons.
 TIMES = [
     ("08:00", N_("Morning 8:00")),
     ("12:00", N_("Noon 12:00")),
@@ -119,13 +113,17 @@ def _status_of_mine(model: WatchModel, enrolment: WatchEnrolment) -> str:
     lang = turn.resident.language
     lines = [turn._("Watch-over: {schedule}", schedule=describe(lang, Schedule.of(enrolment)))]
     if enrolment.status == "paused" and enrolment.paused_until is not None:
-        lines.append(turn._("Paused until {day}.", day=words.day_of(lang, enrolment.paused_until)))
+        lines.append(
+            turn._("Paused until {day}.", day=watch_words.day_of(lang, enrolment.paused_until))
+        )
     else:
         due = enrolments.next_checkin(turn.session, enrolment, turn.now)
         if due is not None:
             lines.append(turn._("Next check-in: {when}", when=when_ahead(lang, due, turn.now)))
     lines.append(
-        words.last_sign(lang, enrolment.last_sign_of_life_at, enrolment.last_sign_of_life, turn.now)
+        watch_words.last_sign(
+            lang, enrolment.last_sign_of_life_at, enrolment.last_sign_of_life, turn.now
+        )
     )
     families = linking.family_links(turn.session, enrolment)
     lines.append(turn._("Family members registered: {count}", count=len(families)))
@@ -139,12 +137,12 @@ def _family_status(model: WatchModel) -> str:
     parts = []
     for link in model.watched:
         enrolment = link.enrolment
-        line = f"{words.name_of(enrolment.resident, lang)}: " + words.last_sign(
+        line = f"{watch_words.name_of(enrolment.resident, lang)}: " + watch_words.last_sign(
             lang, enrolment.last_sign_of_life_at, enrolment.last_sign_of_life, turn.now
         )
         if enrolment.status == "paused" and enrolment.paused_until is not None:
             line += " " + turn._(
-                "(paused until {day})", day=words.day_of(lang, enrolment.paused_until)
+                "(paused until {day})", day=watch_words.day_of(lang, enrolment.paused_until)
             )
         parts.append(line)
     return "\n".join(parts)
@@ -154,7 +152,7 @@ def _family_buttons(model: WatchModel) -> list[Button]:
     turn = model.turn
     buttons = []
     for link in model.watched:
-        name = words.name_of(link.enrolment.resident, turn.resident.language)[:9]
+        name = watch_words.name_of(link.enrolment.resident, turn.resident.language)[:9]
         if link.enrolment.status == "active":
             buttons.append(
                 Button(
@@ -176,7 +174,7 @@ def _ask_frequency(model: WatchModel) -> list[Message]:
     return [
         text(
             turn._("How often should we check on you?"),
-            [_button(turn, label, "often", value) for value, label in FREQUENCIES],
+            [_button(turn, label, "often", value) for value, label in watch_words.FREQUENCIES],
         )
     ]
 
@@ -275,7 +273,8 @@ def _ask_family_list(model: WatchModel) -> list[Message]:
         )
     else:
         names = "\n".join(
-            "・" + words.name_of(link.family, turn.resident.language, words.A_FAMILY_MEMBER)
+            "・"
+            + watch_words.name_of(link.family, turn.resident.language, watch_words.A_FAMILY_MEMBER)
             for link in links
         )
         body = turn._("Family members who receive notices:\n{names}", names=names)
@@ -291,7 +290,9 @@ def _ask_family_list(model: WatchModel) -> list[Message]:
 
 
 def _short_name(turn: Turn, link: WatchFamilyLink) -> str:
-    return words.name_of(link.family, turn.resident.language, words.A_FAMILY_MEMBER)[:12]
+    return watch_words.name_of(link.family, turn.resident.language, watch_words.A_FAMILY_MEMBER)[
+        :12
+    ]
 
 
 def _ask_confirm_stop(model: WatchModel) -> list[Message]:
@@ -333,7 +334,7 @@ def invitation_messages(turn: Turn, enrolment: WatchEnrolment) -> list[Message]:
     ) or linking.new_invitation(turn.session, enrolment, turn.now)
     lang = turn.resident.language
     spaced = f"{invitation.code[:3]} {invitation.code[3:]}"
-    until = words.day_of(lang, invitation.expires_at)
+    until = watch_words.day_of(lang, invitation.expires_at)
     body = turn._(
         "Code for family: {code} (valid until {day}).\nYour family member adds this LINE "
         "account as a friend and sends the code. Then we ask you to confirm.",

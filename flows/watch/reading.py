@@ -1,8 +1,9 @@
-"""Reading what people type in the watch flow (a time, days of the week, a date) and saying a
-schedule and the next check-in back in the person's language.
+"""Reading what people type in the watch flow (days of the week, a date) and saying the next
+check-in back in the person's language.
 
 flows/watch/enrolling.py is the machine that reads with these; questions shows what
-describe and when_ahead say.
+when_ahead says. A typed time and a schedule said back in words are storage.watch.schedules'
+(parse_time, describe), as the console reads and says them too.
 """
 
 from __future__ import annotations
@@ -11,36 +12,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from babel.dates import get_day_names
-
-from flows.inputs import normalise
-from flows.watch import words
-from locales import TOWN_TZ, gettext, supported
-from storage.watch import schedules
-from storage.watch.schedules import EARLIEST, LATEST, Schedule
-
-_TIME = re.compile(
-    r"^(?P<pm>午後|ごご|pm)?(?P<hour>\d{1,2})(?:[:時じ](?P<minute>\d{1,2}|半)?分?)?(?P<pm2>pm)?$"
-)
-
-
-def parse_time(value: str) -> str | None:
-    """ "9:30", "９時半", "午後5時", "17:00" → "09:30"; None unless between 5:00 and 22:00."""
-    folded = normalise(value).replace("分", "")
-    match = _TIME.match(folded)
-    if match is None:
-        return None
-    hour = int(match["hour"])
-    minute_text = match["minute"] or "0"
-    minute = 30 if minute_text == "半" else int(minute_text)
-    if (match["pm"] or match["pm2"]) and hour < 12:
-        hour += 12
-    if not (0 <= hour < 24 and 0 <= minute < 60):
-        return None
-    if not EARLIEST <= datetime(2000, 1, 1, hour, minute).time() <= LATEST:
-        return None
-    return f"{hour:02d}:{minute:02d}"
-
+from locales import TOWN_TZ, gettext, watch_words
 
 _WEEKDAY_WORDS = {
     "月": 0, "火": 1, "水": 2, "木": 3, "金": 4, "土": 5, "日": 6,
@@ -82,26 +54,12 @@ def parse_date(value: str, today: date) -> date | None:
         return None
 
 
-def describe(language: str, schedule: Schedule) -> str:
-    """毎日 8:00 / 2日に1回 8:00 / 毎週 月・木 8:00."""
-    hour, minute = schedules.parse_time_of_day(schedule.time_of_day)
-    at = f"{hour}:{minute:02d}"
-    if schedule.frequency == "daily":
-        return gettext(language, "every day at {time}", time=at)
-    if schedule.frequency == "every2":
-        return gettext(language, "every other day at {time}", time=at)
-    names = get_day_names("abbreviated", locale=supported(language))
-    separator = "・" if supported(language) == "ja" else ", "
-    days = separator.join(names[day] for day in sorted(schedule.weekdays))
-    return gettext(language, "every {days} at {time}", days=days, time=at)
-
-
 def when_ahead(language: str, due: datetime, now: datetime) -> str:
     """A check-in still to come, said the way people count days: today, tomorrow, or its day."""
     local, today = due.astimezone(TOWN_TZ).date(), now.astimezone(TOWN_TZ).date()
-    at = words.clock_time(due)
+    at = watch_words.clock_time(due)
     if local == today:
         return gettext(language, "today {time}", time=at)
     if (local - today).days == 1:
         return gettext(language, "tomorrow {time}", time=at)
-    return f"{words.day_of(language, due)} {at}"
+    return f"{watch_words.day_of(language, due)} {at}"

@@ -5,7 +5,7 @@ Every stored time is UTC; what a step says to people lives in flows/watch/.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +24,11 @@ from storage.watch.rounds import out_by
 from storage.watch.schedules import RESUME, ROUND, Schedule, resume_key, round_key, weekly_key
 
 CONSENT_VERSION = "watch-2026-01"
+# Seconds to wait for each choice of wait (flows.watch.questions.WAITS, the console's form),
+# before the reminder and again before alerting family; None follows the settings.
+WAIT_SECONDS = {"standard": None, "short": 3600, "long": 6 * 3600}
+# The longest pause, from the resident or staff: resuming falls within a year.
+MAX_PAUSE = timedelta(days=366)
 
 
 def staff_may_see(staff: Staff) -> bool:

@@ -1,13 +1,19 @@
 """When watch-over falls due: a resident's check-in schedule, in the town's time of day, and
 the deadline kinds and keys the scheduler runs rounds, reminders, resumes and weekly summaries by.
+Also a schedule's time of day read as people type it, and the schedule said back in words, the
+same for the resident in LINE and for staff in the console.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from locales import TOWN_TZ
+from babel.dates import get_day_names
+
+from locales import TOWN_TZ, gettext, supported
 from storage.models import (
     WatchEnrolment,
 )
@@ -78,6 +84,46 @@ class Schedule:
 def parse_time_of_day(text: str) -> tuple[int, int]:
     hour, minute = text.split(":")
     return int(hour), int(minute)
+
+
+# A time of day as people type it, in the flow or the console's form.
+_TIME = re.compile(
+    r"^(?P<pm>午後|ごご|pm)?(?P<hour>\d{1,2})(?:[:時じ](?P<minute>\d{1,2}|半)?分?)?(?P<pm2>pm)?$"
+)
+
+
+def parse_time(value: str) -> str | None:
+    """ "9:30", "９時半", "午後5時", "17:00" → "09:30"; None unless between 5:00 and 22:00."""
+    # Folded as flows.inputs.normalise folds what residents type: full-width to half-width,
+    # case and spacing ignored.
+    folded = "".join(unicodedata.normalize("NFKC", value).casefold().split()).replace("分", "")
+    match = _TIME.match(folded)
+    if match is None:
+        return None
+    hour = int(match["hour"])
+    minute_text = match["minute"] or "0"
+    minute = 30 if minute_text == "半" else int(minute_text)
+    if (match["pm"] or match["pm2"]) and hour < 12:
+        hour += 12
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        return None
+    if not EARLIEST <= time(hour, minute) <= LATEST:
+        return None
+    return f"{hour:02d}:{minute:02d}"
+
+
+def describe(language: str, schedule: Schedule) -> str:
+    """A schedule as residents and staff read it: 毎日 8:00 / 2日に1回 8:00 / 毎週 月・木 8:00."""
+    hour, minute = parse_time_of_day(schedule.time_of_day)
+    at = f"{hour}:{minute:02d}"
+    if schedule.frequency == "daily":
+        return gettext(language, "every day at {time}", time=at)
+    if schedule.frequency == "every2":
+        return gettext(language, "every other day at {time}", time=at)
+    names = get_day_names("abbreviated", locale=supported(language))
+    separator = "・" if supported(language) == "ja" else ", "
+    days = separator.join(names[day] for day in sorted(schedule.weekdays))
+    return gettext(language, "every {days} at {time}", days=days, time=at)
 
 
 # Deadline keys: one recurring row per enrolment, one step row per round.
