@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot import casework_sweep
 from bot.clock import Clock
-from flows import catalog, engine
+from flows import catalog, engine, supporter_visits
 from storage import deadlines, retention, supporters
 from storage.db import Database
 from storage.retention import Retention
@@ -71,9 +71,14 @@ class Scheduler:
         self.every = every
         self.sla_warn_before = sla_warn_before
         self.conversation_idle = conversation_idle
-        # 生活応援隊 offers nobody answered in time go back to the coordinator: a deadline of
-        # its own kind, so it needs no settings and every scheduler fires it.
-        self.handlers = {supporters.OFFER_EXPIRES: supporters.expire_offers, **(handlers or {})}
+        # 生活応援隊: offers nobody answered in time go back to the coordinator, and taken
+        # requests get their reminder and their question afterwards. Kinds of their own that
+        # need no settings, so every scheduler fires them.
+        self.handlers = {
+            supporters.OFFER_EXPIRES: supporters.expire_offers,
+            **supporter_visits.HANDLERS,
+            **(handlers or {}),
+        }
         # Per kind, at most this many in one transaction; kinds not named take BATCH. Kinds
         # handled a row at a time need fewer (an escalation opens a ticket and alerts family,
         # 15-40 ms each): 100 escalations in one transaction held SQLite's lock for seconds,

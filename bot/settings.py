@@ -12,6 +12,8 @@ from typing import Any
 from dotenv import dotenv_values
 
 from bot.durations import parse_duration
+from storage.care_net import BESIDE as CARE_NET_BESIDE
+from storage.care_net import MODES as CARE_NET_MODES
 from storage.retention import KINDS as RETENTION_KINDS
 from storage.retention import Retention
 
@@ -41,6 +43,9 @@ class Settings:
     checkin_remind_after: timedelta = timedelta(hours=3)
     checkin_escalate_after: timedelta = timedelta(hours=3)
     sla_warn_before: timedelta = timedelta(hours=1)
+    # When an unanswered check-in asks the resident's ケアネット neighbours to look in
+    # (MADOGUCHI_CARE_NET): before (with the reminder), beside (with the family's alert), off.
+    care_net: str = CARE_NET_BESIDE
     allow_clock: bool = False
     # Set our rich menu as the channel's default at start-up; off keeps one made elsewhere.
     rich_menu: bool = True
@@ -141,6 +146,10 @@ class Settings:
             values["trusted_proxies"] = positive_int(
                 env["MADOGUCHI_TRUSTED_PROXIES"], "MADOGUCHI_TRUSTED_PROXIES"
             )
+        if env.get("MADOGUCHI_CARE_NET"):
+            values["care_net"] = one_of(
+                env["MADOGUCHI_CARE_NET"], CARE_NET_MODES, "MADOGUCHI_CARE_NET"
+            )
         if env.get("MADOGUCHI_SEND_CONCURRENCY"):
             values["send_concurrency"] = positive_int(
                 env["MADOGUCHI_SEND_CONCURRENCY"], "MADOGUCHI_SEND_CONCURRENCY"
@@ -181,6 +190,13 @@ def positive_int(text: str, name: str) -> int:
         value = 0
     if value < 1:
         raise ValueError(f"{name} must be a whole number of 1 or more, not {text!r}")
+    return value
+
+
+def one_of(text: str, choices: tuple[str, ...], name: str) -> str:
+    value = text.strip().lower()
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {text!r}")
     return value
 
 

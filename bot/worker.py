@@ -43,7 +43,9 @@ class Worker:
         self.sender = Sender(
             db, gateway, clock, lease=settings.send_lease, concurrency=settings.send_concurrency
         )
-        timings = checkin.Timings(settings.checkin_remind_after, settings.checkin_escalate_after)
+        timings = checkin.Timings(
+            settings.checkin_remind_after, settings.checkin_escalate_after, settings.care_net
+        )
         every = sweep_interval(settings.checkin_remind_after, settings.checkin_escalate_after)
         self.scheduler = Scheduler(
             db,

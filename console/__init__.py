@@ -20,9 +20,11 @@ from console import (
     audit_log,
     auth,
     canned,
+    care_net,
     erase,
     params,
     reports,
+    requests,
     salons,
     supporters,
     watch,
@@ -69,7 +71,9 @@ def create_blueprint() -> Blueprint:
     reports.register(blueprint)
     salons.register(blueprint)
     watch.register(blueprint)
+    care_net.register(blueprint)
     supporters.register(blueprint)
+    requests.register(blueprint)
     erase.register(blueprint)
     blueprint.after_request(_secure_headers)
     blueprint.register_error_handler(CSRFError, _csrf_refused)

@@ -12,7 +12,7 @@ it, 422 a step the ticket's state or the input does not allow.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import wraps
 from typing import Any
@@ -22,14 +22,28 @@ from sqlalchemy.orm import Session
 
 import locales
 from console import casework_with_words, labels, openapi, params
+from console import requests as help_requests
 from console.context import services_of
+from console.forms import FormError
 from locales import N_
-from storage import casework, contacts, districts, routing, staff_accounts, tickets
+from storage import (
+    casework,
+    contacts,
+    districts,
+    routing,
+    staff_accounts,
+    supporter_matching,
+    supporters,
+    tickets,
+)
 from storage.models import (
     CONTACT_METHODS,
     URGENCIES,
     District,
+    HelpOffer,
+    HelpRequest,
     Staff,
+    Supporter,
     Team,
     Ticket,
     TicketContact,
@@ -339,6 +353,166 @@ def close_ticket(call: Call, reference: str) -> Response:
     ticket = _visible_ticket(call, reference)
     casework_with_words.close(call.session, call.staff, ticket, outcome, note, call.now)
     return jsonify(ticket=_summary(ticket, call.now))
+
+
+# --- 生活応援隊 help requests (the console's requests board, console/requests.py) ------------
+
+
+@blueprint.get("/help-requests")
+@authenticated
+def list_help_requests(call: Call) -> Response:
+    _coordinating(call)
+    status = request.args.get("status", "")
+    if status and status not in supporters.BOARD_STATUSES:
+        raise _Answer(
+            400, N_("Choose one of: {choices}."), choices=", ".join(supporters.BOARD_STATUSES)
+        )
+    shown = supporters.board(
+        call.session,
+        [status] if status else supporters.BOARD_STATUSES,
+        _limit(request.args.get("limit")),
+    )
+    return jsonify(help_requests=[_help_request(found) for found in shown])
+
+
+@blueprint.post("/help-requests")
+@authenticated
+def enter_help_request(call: Call) -> Response:
+    """A help request for a resident: of a ticket the caller sees (`resident_of`), the
+    console's form (console/requests.py) checks and audits it the same way."""
+    _coordinating(call)
+    data = _json()
+    reference = _string(data, "resident_of")
+    district = _string(data, "district", required=False)
+    fields = {key: _string(data, key, required=False) for key in _HELP_FIELDS}
+    ticket = casework.get_visible(call.session, call.staff, reference)
+    if ticket is None:
+        raise Refused(N_("No ticket of your teams has that reference number."), field="resident_of")
+    district_id = str(_district_id(call.session, district)) if district else ""
+    try:
+        entered = help_requests.entered_from(
+            kind=_string(data, "kind"),
+            district=district_id,
+            day=_string(data, "day"),
+            start=_string(data, "start"),
+            session=call.session,
+            **fields,
+        )
+    except FormError as refused:
+        raise _Answer(422, str(refused)) from refused
+    made = help_requests.create(call.session, call.staff, ticket.resident, entered, ticket.id)
+    return _created(help_request=_help_request(made))
+
+
+_HELP_FIELDS = ("end", "first_name", "phone", "note")
+
+
+@blueprint.get("/help-requests/<id:request_id>")
+@authenticated
+def read_help_request(call: Call, request_id: int) -> Response:
+    """The request, its offers and answers, and the supporters who could take it, best first."""
+    _coordinating(call)
+    found = _help_request_or_404(call, request_id)
+    offerable = found.status in supporters.OFFERABLE
+    matches = supporter_matching.ranked(call.session, found, call.now) if offerable else []
+    help_requests.audit_view(
+        call.session, call.staff, "help_request.view", {"help_request": found.id}
+    )
+    return jsonify(
+        help_request={
+            **_help_request(found),
+            "note": found.note,
+            "first_name": found.first_name,
+            "offers": [_help_offer(o) for o in supporters.offers_of(call.session, found)],
+            "matches": [_match(m) for m in matches],
+        }
+    )
+
+
+@blueprint.post("/help-requests/<id:request_id>/offers")
+@authenticated
+def offer_help_request(call: Call, request_id: int) -> Response:
+    """声をかける: offer the request to these supporters (among its matches, not asked before);
+    each gets the offer in LINE."""
+    _coordinating(call)
+    chosen = _json().get("supporters")
+    # bool is an int in Python, but true is no one's id.
+    if not isinstance(chosen, list) or not all(
+        isinstance(one, int) and not isinstance(one, bool) for one in chosen
+    ):
+        raise _Answer(400, N_("Send {name} as a list of numbers."), name="supporters")
+    found = _help_request_or_404(call, request_id)
+    if found.status not in supporters.OFFERABLE:
+        raise Conflict(N_("This request is not waiting for a supporter."))
+    if not all(1 <= one <= params.DB_INT_MAX for one in chosen):
+        raise Refused(N_("Choose at least one of the supporters listed."), field="supporters")
+    try:
+        offers = help_requests.offer_to(
+            call.session, call.staff, found, list(dict.fromkeys(chosen))
+        )
+    except ValueError as refused:
+        raise Refused(
+            N_("Choose at least one of the supporters listed."), field="supporters"
+        ) from refused
+    return _created(offers=[_help_offer(o) for o in offers], help_request=_help_request(found))
+
+
+def _coordinating(call: Call) -> None:
+    # Anyone else learns nothing, not even that the requests exist.
+    if not supporters.staff_may_coordinate(call.staff):
+        raise _Answer(404, N_("There is no such help request."))
+
+
+def _help_request_or_404(call: Call, request_id: int) -> HelpRequest:
+    found = supporters.request_by_id(call.session, request_id)
+    if found is None:
+        raise _Answer(404, N_("There is no such help request."))
+    return found
+
+
+def _help_request(found: HelpRequest) -> dict[str, Any]:
+    return {
+        "id": found.id,
+        "kind": found.kind,
+        "status": found.status,
+        "district": _district(found.district),
+        "wanted_from": _time(found.wanted_from),
+        "wanted_until": _time(found.wanted_until),
+        "ticket_id": found.ticket_id,
+        "taken_by": _supporter(found.taken_by) if found.taken_by is not None else None,
+        "created_at": _time(found.created_at),
+    }
+
+
+def _help_offer(offer: HelpOffer) -> dict[str, Any]:
+    return {
+        "id": offer.id,
+        "supporter": _supporter(offer.supporter),
+        "sent_at": _time(offer.sent_at),
+        "answer": offer.answer,
+        "answered_at": _time(offer.answered_at),
+    }
+
+
+def _match(match: supporter_matching.Match) -> dict[str, Any]:
+    return {
+        "supporter": _supporter(match.supporter),
+        "place": match.place,
+        "asked": match.asked,
+        "taken_last_30_days": match.taken_lately,
+        "reasons": [
+            {key: value for key, value in asdict(reason).items() if value is not None}
+            for reason in match.reasons
+        ],
+    }
+
+
+def _supporter(supporter: Supporter) -> dict[str, Any]:
+    return {
+        "id": supporter.id,
+        "first_name": supporter.first_name,
+        "district": _district(supporter.district),
+    }
 
 
 # --- what the answers look like ----------------------------------------------------------

@@ -152,6 +152,10 @@ ACTIONS: Mapping[str, str] = {
     "supporter.approve": N_("Supporter approved"),
     "supporter.pause": N_("Supporter paused"),
     "supporter.resume": N_("Supporter resumed"),
+    "help_request.board": N_("Help requests board viewed"),
+    "help_request.view": N_("Help request viewed"),
+    "help_request.create": N_("Help request entered"),
+    "help_request.offer": N_("Help request put to supporters"),
 }
 # Each detail's name; a key not here is shown as it is (a new one should be added).
 KEYS: Mapping[str, str] = {
@@ -213,6 +217,8 @@ KEYS: Mapping[str, str] = {
     "resident": N_("Record of resident"),
     "contact": N_("Emergency contact"),
     "supporter": N_("Supporter"),
+    "help_request": N_("Help request"),
+    "supporters": N_("Supporters asked"),
 }
 PERIOD: Mapping[str, str] = {"from": N_("From"), "to": N_("To")}
 # Whose doing, when it was not a staff member's.
@@ -240,6 +246,7 @@ RECORD_KEYS = {
     "resident",
     "contact",
     "supporter",
+    "help_request",
 }
 SAFETY_ACTIONS = {"safety_alarm", "safety_possible", "safety_repeat", "safety_concern"}
 

@@ -36,6 +36,9 @@ NAV: list[Entry] = [
     Entry(
         "console.supporter_list", N_("Supporters"), active=("console.supporter",), coordinates=True
     ),
+    Entry(
+        "console.request_board", N_("Help requests"), active=("console.request_",), coordinates=True
+    ),
     Entry("console.report", N_("Reports"), ("admin", "supervisor"), ("console.report",)),
     Entry(
         "console.canned_list", N_("Canned responses"), ("admin", "supervisor"), ("console.canned",)

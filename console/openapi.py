@@ -9,16 +9,22 @@ from __future__ import annotations
 from typing import Any
 
 from console.labels import CATEGORIES
+from console.params import DB_INT_MAX
 from storage.casework import SETTABLE_STATUSES, VIEWS
 from storage.contacts import MAX_NOTE as MAX_CONTACT_NOTE
 from storage.models import (
     CHANNELS,
     CONTACT_METHODS,
     CONTACT_OUTCOMES,
+    HELP_KINDS,
+    OFFER_ANSWERS,
     OUTCOMES,
+    REQUEST_STATUSES,
     STATUSES,
     URGENCIES,
 )
+from storage.supporter_matching import REASONS
+from storage.supporters import BOARD_STATUSES
 from storage.tickets import ABOUT, MAX_NAME, MAX_PHONE, MAX_WORRY, STAFF_CHANNELS
 
 VERSION = "1.0.0"
@@ -220,6 +226,89 @@ SCHEMAS: dict[str, Any] = {
             ),
         ]
     },
+}
+
+# 生活応援隊 help requests (console/requests.py is the console's page of the same).
+_HELPER = _object(
+    ["id", "first_name", "district"],
+    id={"type": "integer"},
+    first_name=_nullable({**_STRING, "description": "Null once they left."}),
+    district=_nullable_object(_DISTRICT),
+)
+_HELP_KIND = {"type": "string", "enum": [code for code, _label in HELP_KINDS]}
+SCHEMAS["HelpRequest"] = _object(
+    [
+        "id",
+        "kind",
+        "status",
+        "district",
+        "wanted_from",
+        "wanted_until",
+        "ticket_id",
+        "taken_by",
+        "created_at",
+    ],
+    id={"type": "integer"},
+    kind=_HELP_KIND,
+    status={"type": "string", "enum": list(REQUEST_STATUSES)},
+    district=_nullable_object(_DISTRICT),
+    wanted_from=_TIME,
+    wanted_until=_nullable(_TIME),
+    ticket_id={"type": "integer", "nullable": True},
+    taken_by=_nullable_object(_HELPER),
+    created_at=_TIME,
+)
+SCHEMAS["HelpOffer"] = _object(
+    ["id", "supporter", "sent_at", "answer", "answered_at"],
+    id={"type": "integer"},
+    supporter=_HELPER,
+    sent_at=_TIME,
+    answer={
+        "type": "string",
+        "enum": [*OFFER_ANSWERS, None],
+        "nullable": True,
+        "description": "Null while it waits; too_late: someone else took it, or it expired.",
+    },
+    answered_at=_nullable(_TIME),
+)
+SCHEMAS["HelpMatch"] = _object(
+    ["supporter", "place", "asked", "taken_last_30_days", "reasons"],
+    supporter=_HELPER,
+    place={
+        "type": "string",
+        "enum": ["same", "near", "far", "unknown"],
+        "description": "Their district to the request's: the same, within the distance they "
+        "said they would go, further, or not known.",
+    },
+    asked={"type": "boolean", "description": "Asked already: cannot be asked again."},
+    taken_last_30_days={"type": "integer"},
+    reasons={
+        "type": "array",
+        "items": _object(
+            ["code"],
+            code={"type": "string", "enum": list(REASONS)},
+            weekday={"type": "integer", "description": "Monday = 0."},
+            band={"type": "string"},
+            count={"type": "integer"},
+            km={"type": "number"},
+        ),
+    },
+)
+SCHEMAS["HelpRequestDetail"] = {
+    "allOf": [
+        _ref("HelpRequest"),
+        _object(
+            ["note", "first_name", "offers", "matches"],
+            note=_STRING,
+            first_name=_STRING,
+            offers={"type": "array", "items": _ref("HelpOffer")},
+            matches={
+                "type": "array",
+                "items": _ref("HelpMatch"),
+                "description": "Best first; empty once nobody may be asked (taken, done).",
+            },
+        ),
+    ]
 }
 
 
@@ -538,6 +627,130 @@ PATHS: dict[str, Any] = {
     ),
 }
 
+_NOT_COORDINATING = {
+    "404": _answer(
+        "No such help request, or the caller does not coordinate 生活応援隊 (the tasukeai "
+        "team and admins do): the two are not told apart. A number that is no row id at all "
+        "matches no route: that answer has no message.",
+        _object(
+            ["error", "reason"],
+            error={"type": "integer"},
+            reason={"type": "string", "description": "What went wrong, in English."},
+            message={"type": "string", "description": "The same, in Accept-Language."},
+        ),
+    )
+}
+_HELP_NUMBER = {
+    "name": "request_id",
+    "in": "path",
+    "required": True,
+    "description": "The help request's number (its id).",
+    "schema": {"type": "integer", "minimum": 1, "maximum": DB_INT_MAX},
+    "example": 42,
+}
+_NEW_HELP_REQUEST = _object(
+    ["resident_of", "kind", "day", "start"],
+    resident_of={
+        "type": "string",
+        "description": "The reference of a ticket of the person helped, one the caller sees.",
+    },
+    kind=_HELP_KIND,
+    district={"type": "string", "description": "A district slug; default the resident's."},
+    day={**_DAY, "description": "The day the help is wanted: yyyy-mm-dd, town time."},
+    start={"type": "string", "example": "10:00", "description": "From HH:MM, town time."},
+    end={"type": "string", "example": "12:00", "description": "Until HH:MM (optional)."},
+    first_name={"type": "string", "description": "Whom the supporter calls (at most 40)."},
+    phone={"type": "string", "description": "Their phone (at most 20 characters)."},
+    note={"type": "string", "description": "For the supporter who takes it (at most 1,000)."},
+)
+PATHS["/api/v1/help-requests"] = {
+    "get": {
+        "summary": "生活応援隊 help requests on the coordinator's board, the newest first.",
+        "parameters": [
+            _query("status", "Only these.", {"type": "string", "enum": list(BOARD_STATUSES)}),
+            _query("limit", "At most this many.", {"type": "integer", "minimum": 1}),
+        ],
+        "responses": {
+            "200": _answer(
+                "Help requests.",
+                _object(
+                    ["help_requests"],
+                    help_requests={"type": "array", "items": _ref("HelpRequest")},
+                ),
+            ),
+            "400": _problem("A filter is not valid."),
+            **_UNAUTHORISED,
+            **_NOT_COORDINATING,
+        },
+    },
+    "post": {
+        "summary": "Enter a help request for the person of one of the caller's tickets "
+        "(audited). It waits, open, until supporters are asked.",
+        "requestBody": {"required": True, "content": _json(_NEW_HELP_REQUEST)},
+        "responses": {
+            "201": _answer(
+                "The request entered.", _object(["help_request"], help_request=_ref("HelpRequest"))
+            ),
+            **_BAD_INPUT,
+            **_UNAUTHORISED,
+            **_NOT_COORDINATING,
+            "422": _problem("A field is not valid."),
+        },
+    },
+}
+PATHS["/api/v1/help-requests/{request_id}"] = {
+    "get": {
+        "summary": "A help request with its offers and answers, and the supporters who could "
+        "take it, best first, with the reasons (the read is audited).",
+        "parameters": [_HELP_NUMBER],
+        "responses": {
+            "200": _answer(
+                "The request.",
+                _object(["help_request"], help_request=_ref("HelpRequestDetail")),
+            ),
+            "400": _problem("A query value that cannot be read."),
+            **_UNAUTHORISED,
+            **_NOT_COORDINATING,
+        },
+    }
+}
+PATHS["/api/v1/help-requests/{request_id}/offers"] = {
+    "post": {
+        "summary": "声をかける: offer the request to these supporters, each among its matches "
+        "and not asked before; each gets the offer in LINE, with 引き受ける / 今回は無理. "
+        "Audited.",
+        "parameters": [_HELP_NUMBER],
+        "requestBody": {
+            "required": True,
+            "content": _json(
+                _object(
+                    ["supporters"],
+                    supporters={
+                        "type": "array",
+                        "items": {"type": "integer"},
+                        "description": "Supporter ids (as in HelpMatch).",
+                    },
+                )
+            ),
+        },
+        "responses": {
+            "201": _answer(
+                "The offers made.",
+                _object(
+                    ["offers", "help_request"],
+                    offers={"type": "array", "items": _ref("HelpOffer")},
+                    help_request=_ref("HelpRequest"),
+                ),
+            ),
+            **_BAD_INPUT,
+            **_UNAUTHORISED,
+            **_NOT_COORDINATING,
+            "409": _problem("The request is taken, done or cancelled: nobody may be asked."),
+            "422": _problem("A supporter who is not among the request's matches, or none."),
+        },
+    }
+}
+
 
 def document(server: str = "") -> dict[str, Any]:
     """The whole document; `server` is the base URL callers reach this app at."""
@@ -550,7 +763,8 @@ def document(server: str = "") -> dict[str, Any]:
                 "Casework for the welfare council's staff: queues, claiming, assigning, replies "
                 "into LINE, notes, a contact log of calls, visits and letters, tickets for "
                 "consultations by phone, at the desk, on a home visit or from a 民生委員, "
-                "transfer, referral and closing. Make a token with `madoguchi staff token EMAIL`."
+                "transfer, referral and closing; for 生活応援隊's coordinators, help requests "
+                "and offers to supporters. Make a token with `madoguchi staff token EMAIL`."
             ),
         },
         "servers": [{"url": server or "/"}],

@@ -1,4 +1,5 @@
-"""Reports for supervisors: per team, tickets opened and closed, outcomes, median first response.
+"""Reports for supervisors: per team, tickets opened and closed, outcomes, median first response;
+and 生活応援隊: help done, hours given, people helped, and what they said of it.
 
 The CSV export is written to the audit log: it carries the team's numbers out of the console.
 """
@@ -20,8 +21,8 @@ from console.auth import requires
 from console.context import client_ip, now, work
 from console.i18n import _, duration
 from locales import TOWN_TZ, start_of_town_day
-from storage import audit, casework, csv_cells, tickets
-from storage.models import CHANNELS, OUTCOMES, Team
+from storage import audit, casework, csv_cells, help_visits, tickets
+from storage.models import CHANNELS, FEEDBACK, OUTCOMES, Team
 
 # Longer ranges make one slow query for little use; a year covers the annual report.
 MAX_DAYS = 366
@@ -113,9 +114,14 @@ def report_page() -> str:
         chosen = _teams(staff, request.args.get("team"))
         reports = build(session, chosen, first, last)
         team_choices = [(team.slug, team.name) for team in teams]
+        help_given = help_visits.summary(
+            session, start_of_town_day(first), start_of_town_day(last + timedelta(days=1))
+        )
     return render_template(
         "console/reports.html",
         reports=reports,
+        help_given=help_given,
+        feedback_columns=[(code, _(label)) for code, label in FEEDBACK],
         outcome_columns=_columns(),
         channel_columns=_channel_columns(),
         first=first,

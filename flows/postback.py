@@ -25,6 +25,8 @@ _START = "start"
 _CLAIM = "claim"
 # A supporter's answers to a 生活応援隊 offer (`OfferAnswer.answer`).
 ACCEPT, DECLINE = "accept", "decline"
+# A supporter's report on help they took on (`HelpReport.outcome`).
+DONE, NOT_DONE = "done", "failed"
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,9 @@ class ResumeChoice:
 @dataclass(frozen=True)
 class WatchAnswer:
     """A watch-over tap: the `answer` to the question `about` names (flows.watch.words:
-    check-in, unwell follow-up, family alert, link request, summary choice), with the family
-    link or the check-in round it is about. Wire: `w=…&a=…[&l=…][&r=…]`."""
+    check-in, unwell follow-up, family alert, link request, summary choice; and
+    flows.watch.neighbours: a ケアネット neighbour asked to look in), with the family link or
+    the check-in round it is about. Wire: `w=…&a=…[&l=…][&r=…]`."""
 
     about: str
     answer: str
@@ -108,6 +111,24 @@ class OfferAnswer:
     answer: str
 
 
+@dataclass(frozen=True)
+class HelpReport:
+    """A supporter's report on the 生活応援隊 request `request_id`: DONE or NOT_DONE, then
+    how long it took or why not (`detail`, empty on the first tap). Wire: `help=…&o=…[&d=…]`."""
+
+    request_id: str
+    outcome: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class HelpFeedback:
+    """How the person helped found the help on request `request_id`. Wire: `thanks=…&a=…`."""
+
+    request_id: str
+    answer: str
+
+
 Postback = (
     FlowAnswer
     | MenuChoice
@@ -118,6 +139,8 @@ Postback = (
     | SafetyAnswer
     | ClaimTicket
     | OfferAnswer
+    | HelpReport
+    | HelpFeedback
 )
 
 
@@ -156,6 +179,10 @@ def _fields(postback: Postback) -> list[tuple[str, str]]:
             return [("action", _CLAIM), ("ref", reference)]
         case OfferAnswer(offer_id, answer):
             return [("offer", offer_id), ("a", answer)]
+        case HelpReport(request_id, outcome, detail):
+            return [("help", request_id), ("o", outcome), *_optional("d", detail)]
+        case HelpFeedback(request_id, answer):
+            return [("thanks", request_id), ("a", answer)]
     raise TypeError(f"not a postback: {postback!r}")
 
 
@@ -191,4 +218,8 @@ def parse(data: str) -> Postback | None:
         return ClaimTicket(fields["ref"])
     if get("offer"):
         return OfferAnswer(fields["offer"], get("a", ""))
+    if get("help"):
+        return HelpReport(fields["help"], get("o", ""), get("d", ""))
+    if get("thanks"):
+        return HelpFeedback(fields["thanks"], get("a", ""))
     return None

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from flows.engine import Turn
 from flows.messages import Button, Message, text
 from flows.postback import ACCEPT, DECLINE, OfferAnswer
-from flows.watch.words import clock_time, day_of
 from locales import TOWN_TZ, gettext, supported
-from storage import outbox
+from locales.watch_words import clock_time, day_of
+from storage import help_visits, outbox
 from storage import supporters as store
 from storage.models import HELP_KINDS, HelpOffer, HelpRequest, Supporter
 
@@ -52,7 +52,7 @@ def offer_message(offer: HelpOffer) -> Message:
     body = gettext(
         lang,
         "[生活応援隊] Could you help?\n{kind}\nWhere: around {district}\nWhen: {when}",
-        kind=_kind(lang, request.kind),
+        kind=kind_name(lang, request.kind),
         district=district,
         when=when_wanted(lang, request),
     )
@@ -96,6 +96,7 @@ def answer(turn: Turn, tapped: OfferAnswer) -> None:
         turn.say(_for_the_supporter(turn, offer.request))
         if outcome == "accepted":
             _tell_the_person_helped(session, offer, now)
+            help_visits.plan_visit(session, offer.request, now)
     elif outcome == "taken":
         turn.say(
             text(
@@ -129,9 +130,9 @@ def _for_the_supporter(turn: Turn, request: HelpRequest) -> Message:
         turn._(
             "Thank you for taking this on!\n{kind}, {when}\nPlease call {name} at {phone} "
             "beforehand.",
-            kind=_kind(lang, request.kind),
+            kind=kind_name(lang, request.kind),
             when=when_wanted(lang, request),
-            name=_named(lang, request.first_name),
+            name=named(lang, request.first_name),
             phone=request.phone or "-",
         )
     ]
@@ -151,8 +152,8 @@ def _tell_the_person_helped(session: Session, offer: HelpOffer, now: datetime) -
             lang,
             "[生活応援隊] {name} will help you: {kind}, {when}. They will call you "
             "beforehand. Their phone: {phone}",
-            name=_named(lang, supporter.first_name or ""),
-            kind=_kind(lang, request.kind),
+            name=named(lang, supporter.first_name or ""),
+            kind=kind_name(lang, request.kind),
             when=when_wanted(lang, request),
             phone=supporter.phone or "-",
         )
@@ -160,12 +161,12 @@ def _tell_the_person_helped(session: Session, offer: HelpOffer, now: datetime) -
     outbox.enqueue(session, to=resident.line_user_id, messages=[message], now=now)
 
 
-def _kind(language: str, kind: str) -> str:
+def kind_name(language: str, kind: str) -> str:
     label = KIND_LABELS.get(kind)
     return gettext(language, label) if label else kind
 
 
-def _named(language: str, first_name: str) -> str:
+def named(language: str, first_name: str) -> str:
     if not first_name:
         return gettext(language, "the person")
     return f"{first_name}さん" if supported(language) == "ja" else first_name

@@ -18,8 +18,8 @@ from flows.engine import Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import text
 from flows.postback import WatchAnswer
-from flows.watch import alerts, checkin, family_link, words
-from locales import N_, gettext
+from flows.watch import alerts, checkin, family_link, neighbours, words
+from locales import N_, gettext, watch_words
 from storage import outbox, tickets
 from storage.models import Resident, Ticket, WatchEnrolment
 from storage.watch import enrolments, linking, rounds
@@ -115,6 +115,9 @@ def _answer_tap(turn: Turn, step: checkin.Step, tapped: WatchAnswer) -> bool:
     elif tapped.about == words.FAMILY_ALERT:
         round_id = int(tapped.round_id) if tapped.round_id.isdigit() else 0
         checkin.family_action(step, turn.resident, round_id, tapped.answer)
+    elif tapped.about == neighbours.NEIGHBOUR:
+        round_id = int(tapped.round_id) if tapped.round_id.isdigit() else 0
+        neighbours.answer(step, turn.resident, round_id, tapped.answer)
     elif tapped.about == words.LINK:
         _answer_link_request(turn, tapped.link_id, tapped.answer)
     elif tapped.about == words.SUMMARY:
@@ -169,7 +172,9 @@ def _answer_link_request(turn: Turn, link_id: str, answer: str) -> None:
         turn.say(text(turn._("Sorry, this button can no longer be used.")))
         return
     family = link.family
-    family_name = words.name_of(family, turn.resident.language, words.YOUR_FAMILY_MEMBER)
+    family_name = watch_words.name_of(
+        family, turn.resident.language, watch_words.YOUR_FAMILY_MEMBER
+    )
     lang = family.language
     if answer == "yes":
         linking.confirm_link(link, turn.now)
@@ -186,7 +191,7 @@ def _answer_link_request(turn: Turn, link_id: str, answer: str) -> None:
             lang,
             "{name} has confirmed: you are now registered for watch-over. When all is well, "
             "how would you like to hear about it?",
-            name=words.name_of(turn.resident, lang),
+            name=watch_words.name_of(turn.resident, lang),
         )
         outbox.enqueue(
             turn.session,
@@ -205,7 +210,7 @@ def _answer_link_request(turn: Turn, link_id: str, answer: str) -> None:
                 gettext(
                     lang,
                     "{name} did not confirm the registration. Please talk with them directly.",
-                    name=words.name_of(turn.resident, lang),
+                    name=watch_words.name_of(turn.resident, lang),
                 )
             )
         ],
@@ -229,5 +234,7 @@ def _choose_summary(turn: Turn, link_id: str, summary: str) -> None:
         "none": N_("All right: you will hear from us only if something is wrong."),
     }[summary]
     turn.say(
-        text(turn._(said, name=words.name_of(link.enrolment.resident, turn.resident.language)))
+        text(
+            turn._(said, name=watch_words.name_of(link.enrolment.resident, turn.resident.language))
+        )
     )

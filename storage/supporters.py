@@ -279,6 +279,51 @@ def request_by_id(session: Session, request_id: int) -> HelpRequest | None:
     return session.get(HelpRequest, request_id)
 
 
+# The coordinator's board: requests still to be put to someone, waiting, back, or taken.
+BOARD_STATUSES = ("open", "offered", "returned", "taken")
+
+
+def board(session: Session, statuses: Sequence[str], limit: int) -> list[HelpRequest]:
+    """Requests in these statuses, the newest first (the need just raised on top)."""
+    return list(
+        session.scalars(
+            select(HelpRequest)
+            .options(
+                selectinload(HelpRequest.district),
+                selectinload(HelpRequest.resident),
+                selectinload(HelpRequest.taken_by),
+            )
+            .where(HelpRequest.status.in_(statuses))
+            .order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def board_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(HelpRequest.status, func.count())
+        .where(HelpRequest.status.in_(BOARD_STATUSES))
+        .group_by(HelpRequest.status)
+    )
+    found = {status: count for status, count in rows}
+    return {status: found.get(status, 0) for status in BOARD_STATUSES}
+
+
+def supporters_by_ids(session: Session, ids: Sequence[int]) -> list[Supporter]:
+    """These supporters (those that exist), in id order, with their residents loaded."""
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(Supporter)
+            .options(selectinload(Supporter.resident))
+            .where(Supporter.id.in_(set(ids)))
+            .order_by(Supporter.id)
+        )
+    )
+
+
 # Offers.
 
 

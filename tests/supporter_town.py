@@ -102,3 +102,36 @@ def messages_to(db: Database, user: str) -> list[dict[str, Any]]:
             select(OutboxMessage).where(OutboxMessage.to == user).order_by(OutboxMessage.id)
         ).all()
         return [message for row in rows for message in row.messages]
+
+
+def make_neighbour(
+    session: Any,
+    number: int,
+    staff: Staff,
+    *,
+    district: str = "hayakawa",
+    kinds: tuple[str, ...] = ("rubbish",),
+    weekdays: tuple[int, ...] = (5,),
+    bands: tuple[str, ...] = ("morning",),
+    reach_km: float | None = None,
+) -> Supporter:
+    """An approved supporter with their own kinds, district, days and reach (for matching)."""
+    place = by_slug(session, district)
+    assert place is not None
+    supporter = store.register(
+        session,
+        make_resident(session, f"近所 {number}"),
+        Registration(
+            kinds=list(kinds),
+            district_id=place.id,
+            weekdays=list(weekdays),
+            time_bands=list(bands),
+            first_name=f"近所{number}",
+            phone=f"090-1111-{number:04d}",
+        ),
+        NOW,
+    )
+    supporter.reach_km = reach_km
+    store.approve(session, supporter, staff, NOW)
+    session.flush()
+    return supporter

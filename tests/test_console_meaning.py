@@ -319,7 +319,7 @@ def town(db: Database) -> Town:
         load_salons(session, NOW)
         session.flush()
         residents = _resident_records(session, office, references, watch_ticket)
-        _supporters(session, session.get(Staff, office.staff["boss"]))
+        request_id = _supporters(session, session.get(Staff, office.staff["boss"]))
         values = {
             "enrolment_id": enrolment_id,
             "round_id": round_id,
@@ -330,13 +330,15 @@ def town(db: Database) -> Town:
             "salon_id": session.scalars(select(Salon.id).limit(1)).one(),
             "attachment_id": session.scalars(select(TicketAttachment.id).limit(1)).one(),
             "resident_ids": residents,
+            "request_id": request_id,
         }
     return Town(console_app(db, NOW + timedelta(minutes=5)), db, office, references, values)
 
 
-def _supporters(session: Any, boss: Staff) -> None:
+def _supporters(session: Any, boss: Staff) -> int:
     """生活応援隊: an applicant, one approved who has helped, one paused, one who left; the
-    approving and pausing audited as the console does."""
+    approving and pausing audited as the console does; a request put to the one helping,
+    who declined, with the board's audit entries. The request's id."""
     hayakawa = session.scalars(select(District).where(District.slug == "hayakawa")).one()
     made = []
     for number in range(1, 5):
@@ -367,6 +369,19 @@ def _supporters(session: Any, boss: Staff) -> None:
             staff=boss,
             detail={"supporter": helping.id, "from": was, "to": now_is},
         )
+    request = supporters.new_request(
+        session, make_resident(session), "rubbish", NOW, NOW, district_id=hayakawa.id
+    )
+    (offer,) = supporters.offer(session, request, [helping], NOW)
+    supporters.decline(session, offer, NOW)
+    for action, detail in (
+        ("help_request.board", {}),
+        ("help_request.create", {"help_request": request.id, "resident": request.resident_id}),
+        ("help_request.view", {"help_request": request.id}),
+        ("help_request.offer", {"help_request": request.id, "supporters": [helping.id]}),
+    ):
+        audit.record(session, action, NOW, staff=boss, detail=detail)
+    return request.id
 
 
 def _resident_records(
@@ -420,6 +435,7 @@ QUERIES: dict[str, list[dict[str, str]]] = {
     "console.watch_list": [{}, {"today": "escalated"}],
     "console.watch_enrol": [{}, {"q": "見守"}],
     "console.supporter_list": [{}, {"status": "applied"}, {"status": "paused"}, {"status": "left"}],
+    "console.request_board": [{}, {"status": "returned"}],
     "console.erase_form": [{"who": "{safety}"}],
     "console.report": [{}, {"team": "marugoto"}],
     "console.canned_list": [{}, {"team": "marugoto"}],
@@ -473,6 +489,7 @@ def test_no_page_shows_a_raw_key_a_code_or_a_utc_time(town: Town, language: str)
     assert seen >= 40, seen
     assert "/console/residents" in opened, "the resident records were walked"
     assert "/console/supporters" in opened, "the supporters page was walked"
+    assert "/console/requests" in opened, "the requests board was walked"
     assert not found, "\n".join(dict.fromkeys(found))
 
 

@@ -440,6 +440,10 @@ def test_roles(
         elif endpoint == "console.supporter_list" and role != "admin":
             # 生活応援隊's coordinating team's page (tests/test_supporters_console.py).
             assert answer.status_code == 403, (role, path)
+        elif endpoint.startswith("console.request_") and role != "admin":
+            # The requests board: the coordinators', not there for anyone else
+            # (tests/test_requests_board.py).
+            assert answer.status_code == 404, (role, path)
         else:
             allowed = {200, 302}
             if unknown_arguments(app, endpoint, ids):

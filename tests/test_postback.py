@@ -19,6 +19,8 @@ from flows.postback import (
     ClaimTicket,
     Command,
     FlowAnswer,
+    HelpFeedback,
+    HelpReport,
     MenuChoice,
     OfferAnswer,
     Postback,
@@ -46,6 +48,7 @@ WIRE: list[tuple[Postback, str]] = [
     (WatchAnswer("ci", "fine"), "w=ci&a=fine"),
     (WatchAnswer("lk", "yes", link_id="12"), "w=lk&a=yes&l=12"),
     (WatchAnswer("fa", "reached", round_id="7"), "w=fa&a=reached&r=7"),
+    (WatchAnswer("nb", "go", round_id="7"), "w=nb&a=go&r=7"),
     (TicketAnswer("resolve", "C-2026-000123"), "ticket=resolve&ref=C-2026-000123"),
     (TicketAnswer("same", "C-2026-000123"), "ticket=same&ref=C-2026-000123"),
     (TicketAnswer("new", "C-2026-000123", ""), "ticket=new&ref=C-2026-000123&m="),
@@ -53,6 +56,9 @@ WIRE: list[tuple[Postback, str]] = [
     (SafetyAnswer("yes", "medical"), "safety=yes&k=medical"),
     (ClaimTicket("W-2026-000001"), "action=claim&ref=W-2026-000001"),
     (OfferAnswer("42", postback.ACCEPT), "offer=42&a=accept"),
+    (HelpReport("7", postback.DONE), "help=7&o=done"),
+    (HelpReport("7", postback.DONE, "60"), "help=7&o=done&d=60"),
+    (HelpFeedback("7", "good"), "thanks=7&a=good"),
 ]
 
 
@@ -79,6 +85,8 @@ _ANY_KIND = st.one_of(
     st.builds(SafetyAnswer, _FIELD, _OPTIONAL),
     st.builds(ClaimTicket, _FIELD),
     st.builds(OfferAnswer, _FIELD, _OPTIONAL),
+    st.builds(HelpReport, _FIELD, _OPTIONAL, _OPTIONAL),
+    st.builds(HelpFeedback, _FIELD, _OPTIONAL),
 )
 
 

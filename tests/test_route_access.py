@@ -101,6 +101,9 @@ ROUTES: dict[str, str] = {
     "console.watch_list": WATCH_PAGE,
     "console.watch_enrol": WATCH_PAGE,
     "console.watch_detail": WATCH_RECORD,
+    "console.care_net_page": WATCH_RECORD,
+    "console.care_net_link": WATCH_RECORD,
+    "console.care_net_unlink": WATCH_RECORD,
     "console.watch_schedule": WATCH_RECORD,
     "console.watch_pause": WATCH_RECORD,
     "console.watch_resume": WATCH_RECORD,
@@ -109,6 +112,11 @@ ROUTES: dict[str, str] = {
     "console.supporter_approve": SUPPORTER_RECORD,
     "console.supporter_pause": SUPPORTER_RECORD,
     "console.supporter_resume": SUPPORTER_RECORD,
+    # The requests board: the same people; anyone else 404, the board itself too.
+    "console.request_board": SUPPORTER_RECORD,
+    "console.request_new": SUPPORTER_RECORD,
+    "console.request_page": SUPPORTER_RECORD,
+    "console.request_offer": SUPPORTER_RECORD,
     "console.report": SUPERVISOR,
     "console.report_csv": SUPERVISOR,
     "console.canned_list": SUPERVISOR,
@@ -145,6 +153,10 @@ ROUTES: dict[str, str] = {
     "api.transfer_ticket": TEAM,
     "api.refer_ticket": TEAM,
     "api.close_ticket": TEAM,
+    "api.list_help_requests": SUPPORTER_RECORD,
+    "api.enter_help_request": SUPPORTER_RECORD,
+    "api.read_help_request": SUPPORTER_RECORD,
+    "api.offer_help_request": SUPPORTER_RECORD,
 }
 
 # What a request carries beyond its path (query for GET, form or JSON for POST): enough to
@@ -295,6 +307,7 @@ def _records(session: Any, office: Office) -> dict[str, Any]:
         ),
         NOW,
     )
+    help_request = supporters.new_request(session, ticket.resident, "rubbish", NOW, NOW)
     session.flush()
     return {
         "reference": ticket.reference,
@@ -309,6 +322,7 @@ def _records(session: Any, office: Office) -> dict[str, Any]:
         "salon_id": session.scalars(select(Salon.id).limit(1)).one(),
         "filename": "console.css",
         "supporter_id": supporter.id,
+        "request_id": help_request.id,
     }
 
 

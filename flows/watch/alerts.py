@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from flows.messages import Button, Message, text
 from flows.postback import WatchAnswer
 from flows.watch import words
-from locales import DEFAULT_LANGUAGE, gettext
+from locales import DEFAULT_LANGUAGE, gettext, watch_words
 from locales.urgency import urgency_in
 from storage import casework, outbox, routing, tickets
 from storage.models import (
@@ -84,8 +84,8 @@ def unwell_side_effects(
                         family_lang,
                         "[Watch-over] {name} answered \u201cNot feeling well\u201d ({time}). "
                         "We have told the watch-over staff.",
-                        name=words.name_of(resident, family_lang),
-                        time=words.clock_time(step.now),
+                        name=watch_words.name_of(resident, family_lang),
+                        time=watch_words.clock_time(step.now),
                     )
                 ),
             )
@@ -156,9 +156,9 @@ def no_answer_alert(
             "[Watch-over] {name} has not answered the check-in sent at {time}, nor the "
             "reminder. {last}\nCould you check on them, by phone for example? Please tap a "
             "button to tell us how it went.",
-            name=words.name_of(resident, language),
-            time=words.when(language, row.sent_at or row.due_at, now),
-            last=words.last_sign(
+            name=watch_words.name_of(resident, language),
+            time=watch_words.when(language, row.sent_at or row.due_at, now),
+            last=watch_words.last_sign(
                 language, enrolment.last_sign_of_life_at, enrolment.last_sign_of_life, now
             ),
         ),
@@ -174,8 +174,8 @@ def help_alert(
             language,
             "[Watch-over] {name} tapped \u201cI need help\u201d ({time}). Please contact them "
             "now. If you cannot reach them or it is urgent, call 119.",
-            name=words.name_of(resident, language),
-            time=words.clock_time(now),
+            name=watch_words.name_of(resident, language),
+            time=watch_words.clock_time(now),
         ),
         alarm_buttons(language, row),
     )
@@ -193,8 +193,8 @@ def send_daily_summaries(step: Step, model: RoundModel) -> None:
                 gettext(
                     lang,
                     "[Watch-over] {name} answered \u201cI'm fine\u201d at {time}.",
-                    name=words.name_of(model.resident, lang),
-                    time=words.clock_time(step.now),
+                    name=watch_words.name_of(model.resident, lang),
+                    time=watch_words.clock_time(step.now),
                 )
             ),
             quiet=True,
@@ -214,12 +214,12 @@ def weekly_summary(step: Step, link: WatchFamilyLink) -> Message:
             lang,
             "[Watch-over] This week for {name}: {answered} of {asked} check-ins answered "
             "({fine} \u201cI'm fine\u201d), {alarms} alert(s).\n{last}",
-            name=words.name_of(enrolment.resident, lang),
+            name=watch_words.name_of(enrolment.resident, lang),
             answered=len(answered),
             asked=len(asked),
             fine=len(fine),
             alarms=len(alarms),
-            last=words.last_sign(
+            last=watch_words.last_sign(
                 lang, enrolment.last_sign_of_life_at, enrolment.last_sign_of_life, step.now
             ),
         )
@@ -249,7 +249,7 @@ def link_between(
 
 
 def paused_words(language: str, name: str, enrolment: WatchEnrolment, mine: bool) -> str:
-    until = words.day_of(language, enrolment.paused_until) if enrolment.paused_until else "-"
+    until = watch_words.day_of(language, enrolment.paused_until) if enrolment.paused_until else "-"
     if mine:
         return gettext(
             language,
@@ -291,7 +291,9 @@ def tell_everyone(
     people = [resident, *families_of(step.session, enrolment)]
     for person in people:
         mine = person.id == resident.id
-        body = words_for(person.language, words.name_of(resident, person.language), enrolment, mine)
+        body = words_for(
+            person.language, watch_words.name_of(resident, person.language), enrolment, mine
+        )
         if by_person is not None and person.id == by_person.id and step.reply is not None:
             step.reply.append(text(body))
         else:
@@ -374,15 +376,20 @@ def note_on_ticket(step: Step, row: CheckinRound, body: str) -> None:
         tickets.add_message(step.session, ticket, author="system", now=step.now, body=body)
 
 
-def staff_no_answer(model: RoundModel, families: int) -> str:
+def staff_no_answer(model: RoundModel, families: int, neighbours: int = 0) -> str:
     enrolment, row = model.enrolment, model.row
-    return gettext(
+    said = gettext(
         STAFF_LANGUAGE,
         "No answer to the check-in sent at {time}, nor to the reminder.\n{last}\n"
         "Family members alerted: {families}.",
-        time=words.when(STAFF_LANGUAGE, row.sent_at or row.due_at, model.now),
-        last=words.last_sign(
+        time=watch_words.when(STAFF_LANGUAGE, row.sent_at or row.due_at, model.now),
+        last=watch_words.last_sign(
             STAFF_LANGUAGE, enrolment.last_sign_of_life_at, enrolment.last_sign_of_life, model.now
         ),
         families=families,
     )
+    if neighbours:
+        said += "\n" + gettext(
+            STAFF_LANGUAGE, "Care-net neighbours asked to look in: {count}.", count=neighbours
+        )
+    return said

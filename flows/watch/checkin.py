@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 from transitions import EventData, Machine
 
 from flows.messages import Message, text
-from flows.watch import alerts, words
-from locales import N_, gettext
-from storage import deadlines, outbox, tickets
+from flows.watch import alerts, neighbours, words
+from locales import N_, gettext, watch_words
+from storage import care_net, deadlines, outbox, tickets
 from storage.models import CheckinRound, Resident, Staff, WatchEnrolment
 from storage.models.watch import ROUND_STATES, WAITING_ROUND_STATES
 from storage.watch import enrolments, rounds, schedules
@@ -87,10 +87,12 @@ class ChosenWaits(Protocol):
 
 @dataclass(frozen=True)
 class Timings:
-    """The settings' waits; an enrolment may choose its own."""
+    """The settings' waits (an enrolment may choose its own), and when the round asks the
+    resident's ケアネット neighbours to look in (storage.care_net.MODES)."""
 
     remind_after: timedelta = timedelta(hours=3)
     escalate_after: timedelta = timedelta(hours=3)
+    care_net: str = care_net.BESIDE
 
     def remind(self, enrolment: ChosenWaits) -> timedelta:
         seconds = enrolment.remind_after_s
@@ -168,20 +170,31 @@ class RoundModel:
     def send_reminder(self, event: EventData) -> None:
         self.row.reminded_at = self.now
         self.step.tell(self.resident, words.reminder(self.language))
+        if self.step.timings.care_net == care_net.BEFORE:
+            neighbours.ask(self.step, self)
 
     def raise_alarm(self, event: EventData) -> None:
         enrolment, now = self.enrolment, self.now
         self.row.escalated_at = now
         self.row.last_sign_of_life_at = enrolment.last_sign_of_life_at
         families = alerts.alert_families(self.step, self, alerts.no_answer_alert)
-        self.row.ticket_id = alerts.open_watch_ticket(
-            self.step,
-            self.resident,
-            urgency="today",
-            reason="no_answer",
-            round_row=self.row,
-            note=alerts.staff_no_answer(self, families),
-        )
+        asked = 0
+        if self.step.timings.care_net == care_net.BESIDE:
+            asked = neighbours.ask(self.step, self)
+        note = alerts.staff_no_answer(self, families, asked)
+        existing = alerts.ticket_of(self.step, self.row)
+        if existing is not None and existing.is_open:
+            # A neighbour asked with the reminder answered already, on a ticket of its own.
+            alerts.raise_urgency(self.step, existing, "today", note)
+        else:
+            self.row.ticket_id = alerts.open_watch_ticket(
+                self.step,
+                self.resident,
+                urgency="today",
+                reason="no_answer",
+                round_row=self.row,
+                note=note,
+            )
         self.step.tell(self.resident, words.escalated_notice(self.language))
 
     # Answers from the resident.
@@ -211,7 +224,7 @@ class RoundModel:
         body = gettext(
             alerts.STAFF_LANGUAGE,
             "The resident got in touch ({when}). The alarm is over.",
-            when=words.when(alerts.STAFF_LANGUAGE, self.now, self.now),
+            when=watch_words.when(alerts.STAFF_LANGUAGE, self.now, self.now),
         )
         if event.kwargs.get("by_answer"):
             # A check-in answer (元気です, 少し調子が悪い): the alarm's ticket is resolved.
@@ -227,8 +240,8 @@ class RoundModel:
                     gettext(
                         lang,
                         "[Watch-over] {name} got in touch ({time}). Thank you for your care.",
-                        name=words.name_of(self.resident, lang),
-                        time=words.clock_time(self.now),
+                        name=watch_words.name_of(self.resident, lang),
+                        time=watch_words.clock_time(self.now),
                     )
                 ),
             )
@@ -255,7 +268,9 @@ class RoundModel:
             gettext(
                 alerts.STAFF_LANGUAGE,
                 "Family member {family} reached the resident.",
-                family=words.name_of(reporter, alerts.STAFF_LANGUAGE, words.A_FAMILY_MEMBER),
+                family=watch_words.name_of(
+                    reporter, alerts.STAFF_LANGUAGE, watch_words.A_FAMILY_MEMBER
+                ),
             ),
         )
         self._tell_other_families(
@@ -272,7 +287,9 @@ class RoundModel:
         body = gettext(
             alerts.STAFF_LANGUAGE,
             "Family member {family} could not reach the resident. Raised to emergency.",
-            family=words.name_of(reporter, alerts.STAFF_LANGUAGE, words.A_FAMILY_MEMBER),
+            family=watch_words.name_of(
+                reporter, alerts.STAFF_LANGUAGE, watch_words.A_FAMILY_MEMBER
+            ),
         )
         if ticket is not None:
             alerts.raise_urgency(self.step, ticket, "emergency", body)
@@ -293,8 +310,8 @@ class RoundModel:
             reported = gettext(
                 lang,
                 message,
-                family=words.name_of(reporter, lang, words.ANOTHER_FAMILY_MEMBER),
-                name=words.name_of(self.resident, lang),
+                family=watch_words.name_of(reporter, lang, watch_words.ANOTHER_FAMILY_MEMBER),
+                name=watch_words.name_of(self.resident, lang),
             )
             self.step.tell(family, text(reported))
 
@@ -317,7 +334,7 @@ class RoundModel:
             }.get(how, N_("[Watch-over] The watch-over staff have dealt with {name}'s check-in."))
             self.step.tell(
                 family,
-                text(gettext(lang, message, name=words.name_of(self.resident, lang))),
+                text(gettext(lang, message, name=watch_words.name_of(self.resident, lang))),
             )
 
     def stop_steps(self, event: EventData) -> None:
@@ -339,6 +356,8 @@ class RoundModel:
         self.row.answer = answer
         self.row.answered_at = self.now
         deadlines.cancel(self.step.session, schedules.step_key(self.row.id))
+        if answer != words.HELP:
+            neighbours.settle_early_ticket(self.step, self.row)
 
     def _resolved(self, by: str, resolution: str) -> None:
         self.row.resolved_at = self.now
@@ -421,7 +440,7 @@ def family_action(step: Step, family: Resident, round_id: int, action: str) -> N
         step.tell_resident(family, text(gettext(lang, "Sorry, this button can no longer be used.")))
         return
     model = model_of(step, row)
-    name = words.name_of(model.resident, lang)
+    name = watch_words.name_of(model.resident, lang)
     if action == "reached" and fire(model, "reached", family=family):
         step.tell_resident(
             family,
@@ -492,7 +511,7 @@ def record_outcome(
                 body=gettext(
                     alerts.STAFF_LANGUAGE,
                     "Round settled by staff: {how}.",
-                    how=gettext(alerts.STAFF_LANGUAGE, words.SIGN_WORDS.get(how, how)),
+                    how=gettext(alerts.STAFF_LANGUAGE, watch_words.SIGN_WORDS.get(how, how)),
                 ),
             )
     return done
@@ -556,7 +575,7 @@ def blocked(step: Step, resident: Resident, enrolment: WatchEnrolment) -> None:
             alerts.STAFF_LANGUAGE,
             "The resident blocked the LINE account while enrolled in watch-over, so check-ins "
             "can no longer reach them. {last}",
-            last=words.last_sign(
+            last=watch_words.last_sign(
                 alerts.STAFF_LANGUAGE,
                 enrolment.last_sign_of_life_at,
                 enrolment.last_sign_of_life,
@@ -573,7 +592,7 @@ def blocked(step: Step, resident: Resident, enrolment: WatchEnrolment) -> None:
                     lang,
                     "[Watch-over] Check-ins can no longer reach {name} in LINE (the account "
                     "was blocked). We have told the watch-over staff.",
-                    name=words.name_of(resident, lang),
+                    name=watch_words.name_of(resident, lang),
                 )
             ),
         )

@@ -6,6 +6,7 @@ the tests compare the migrations against.
 
 from storage.models.attachments import ATTACHMENT_STATUSES, TicketAttachment
 from storage.models.base import Base
+from storage.models.care_net import CareNetLink
 from storage.models.console import ConsoleSession
 from storage.models.contacts import CONTACT_METHODS, CONTACT_OUTCOMES, TicketContact
 from storage.models.core import (
@@ -33,7 +34,10 @@ from storage.models.staff import (
     Team,
 )
 from storage.models.supporters import (
+    FEEDBACK,
     HELP_KINDS,
+    HELP_MINUTES,
+    NOT_DONE_REASONS,
     OFFER_ANSWERS,
     REQUEST_STATUSES,
     SUPPORTER_STATUSES,
@@ -74,8 +78,11 @@ __all__ = [
     "CHANNELS",
     "CONTACT_METHODS",
     "CONTACT_OUTCOMES",
+    "FEEDBACK",
     "HELP_KINDS",
+    "HELP_MINUTES",
     "KINDS",
+    "NOT_DONE_REASONS",
     "OFFER_ANSWERS",
     "OPEN_ROUND_STATES",
     "OPEN_STATUSES",
@@ -93,6 +100,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CannedResponse",
+    "CareNetLink",
     "CheckinRound",
     "ClockOffset",
     "Consent",

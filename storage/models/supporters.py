@@ -39,6 +39,25 @@ SUPPORTER_STATUSES = ("applied", "active", "paused", "left")
 # open (nobody asked yet), offered (waiting for a supporter), taken, done, failed (it could
 # not be done), cancelled, returned (nobody took it in time: back to the coordinator).
 REQUEST_STATUSES = ("open", "offered", "taken", "done", "failed", "cancelled", "returned")
+# How long a supporter says the help took: (minutes stored, label), for their one tap.
+HELP_MINUTES: tuple[tuple[int, str], ...] = (
+    (30, N_("About 30 min")),
+    (60, N_("About 1 hour")),
+    (120, N_("About 2 hours")),
+    (180, N_("3 hours or more")),
+)
+# Why it could not be done, for the coordinator who follows it up: (code, label).
+NOT_DONE_REASONS: tuple[tuple[str, str], ...] = (
+    ("away", N_("Nobody was home")),
+    ("time", N_("The time did not suit")),
+    ("changed", N_("No longer needed")),
+    ("other", N_("Other: please call me")),
+)
+# How the person helped found it: (code, label).
+FEEDBACK: tuple[tuple[str, str], ...] = (
+    ("good", N_("It helped, thank you")),
+    ("so_so", N_("Not quite")),
+)
 # An offer's answer; None while it waits. too_late: someone else took the request first, or
 # it went back to the coordinator.
 OFFER_ANSWERS = ("accepted", "declined", "too_late")
@@ -117,6 +136,14 @@ class HelpRequest(Base):
         ForeignKey("supporters.id", name="fk_help_requests_taken_by_id")
     )
     taken_at: Mapped[datetime | None]
+    # What the supporter reported once it was done (done) or could not be (failed): how
+    # long it took, or why not (a code of NOT_DONE_REASONS); and when.
+    minutes: Mapped[int | None]
+    not_done_reason: Mapped[str | None] = mapped_column(String(12))
+    reported_at: Mapped[datetime | None]
+    # How the person helped found it (a code of FEEDBACK), asked once it was done.
+    feedback: Mapped[str | None] = mapped_column(String(10))
+    feedback_at: Mapped[datetime | None]
     # The consultation it came from, if any.
     ticket_id: Mapped[int | None] = mapped_column(
         ForeignKey("tickets.id", name="fk_help_requests_ticket_id")

@@ -1,0 +1,159 @@
+"""A watch-over resident's ケアネット: the two or three neighbours (生活応援隊 supporters) asked to
+look in when a check-in goes unanswered. Staff link one, with the resident's consent (a box
+they tick to record it), or unlink one. Every view and change is audited.
+
+Like the watch-over pages (console/watch.py) these are the watch-over team's and admins':
+anyone else gets 404, as for a resident who is not enrolled, before a view reads anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from console import labels
+from console.context import client_ip, now, work
+from console.i18n import _, local_date, reason
+from console.watch import may_see
+from locales import N_
+from storage import audit, supporters
+from storage import care_net as store
+from storage.models import CareNetLink, Supporter, WatchEnrolment
+from storage.refusals import Refused
+from storage.watch import enrolments
+
+
+def register(blueprint: Blueprint) -> None:
+    rules: list[tuple[str, str, Any, list[str]]] = [
+        ("/watch/<id:enrolment_id>/neighbours", "care_net_page", care_net_page, ["GET"]),
+        ("/watch/<id:enrolment_id>/neighbours/link", "care_net_link", care_net_link, ["POST"]),
+        (
+            "/watch/<id:enrolment_id>/neighbours/unlink",
+            "care_net_unlink",
+            care_net_unlink,
+            ["POST"],
+        ),
+    ]
+    for path, endpoint, view, methods in rules:
+        blueprint.add_url_rule(path, endpoint, _team_only(view), methods=methods)
+
+
+def _team_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if not may_see():
+            abort(404)
+        return view(*args, **kwargs)
+
+    return checked
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """One linked neighbour, in the reader's words."""
+
+    link_id: int
+    position: int
+    name: str
+    status: str
+    district: str
+    linked: str
+    consent_by: str
+
+
+def care_net_page(enrolment_id: int) -> str:
+    with work() as (session, staff):
+        enrolment = _enrolment(session, enrolment_id)
+        audit.record(
+            session,
+            "care_net.view",
+            now(),
+            staff=staff,
+            detail={"enrolment": enrolment.id},
+            ip=client_ip(),
+        )
+        linked = [_neighbour(link) for link in store.links_of(session, enrolment)]
+        choices = [
+            (supporter.id, _choice(supporter)) for supporter in store.candidates(session, enrolment)
+        ]
+        context = {
+            "enrolment": enrolment,
+            "name": enrolment.resident.display_name or _("(no name)"),
+            "neighbours": linked,
+            "choices": choices,
+            "full": len(linked) >= store.MAX_NEIGHBOURS,
+            "most": store.MAX_NEIGHBOURS,
+        }
+    return render_template("watch/neighbours.html", **context)
+
+
+def care_net_link(enrolment_id: int) -> Response:
+    chosen = request.form.get("supporter", "")
+    consent = request.form.get("consent") == "yes"
+    try:
+        with work() as (session, staff):
+            _enrolment(session, enrolment_id)
+            supporter = (
+                supporters.supporter_by_id(session, int(chosen), lock=True)
+                if chosen.isdigit() and len(chosen) < 10
+                else None
+            )
+            if supporter is None:
+                raise Refused(N_("Choose a supporter to link."), field="supporter")
+            store.link(
+                session, enrolment_id, supporter, staff, now(), consent=consent, ip=client_ip()
+            )
+    except Refused as refused:
+        flash(reason(refused), "error")
+    else:
+        flash(
+            _("Linked. They will be asked to look in when a check-in goes unanswered."), "success"
+        )
+    return redirect(url_for("console.care_net_page", enrolment_id=enrolment_id))
+
+
+def care_net_unlink(enrolment_id: int) -> Response:
+    """Unlink the neighbour of form field `link`; one unlinked already (a second click) is
+    said so, not an error page."""
+    chosen = request.form.get("link", "")
+    link_id = int(chosen) if chosen.isdigit() and len(chosen) < 10 else 0
+    with work() as (session, staff):
+        _enrolment(session, enrolment_id)
+        done = store.unlink(session, enrolment_id, link_id, staff, now(), ip=client_ip())
+    if done:
+        flash(_("Unlinked. They will no longer be asked."), "success")
+    else:
+        flash(_("This neighbour is not linked any more."), "error")
+    return redirect(url_for("console.care_net_page", enrolment_id=enrolment_id))
+
+
+def _enrolment(session: Session, enrolment_id: int) -> WatchEnrolment:
+    enrolment = enrolments.by_id(session, enrolment_id)
+    if enrolment is None:
+        abort(404)
+    return enrolment
+
+
+def _neighbour(link: CareNetLink) -> Neighbour:
+    supporter = link.supporter
+    return Neighbour(
+        link_id=link.id,
+        position=link.position,
+        name=supporter.first_name or _("(left: name deleted)"),
+        status=labels.label(labels.SUPPORTER_STATUSES, supporter.status),
+        district=supporter.district.name if supporter.district is not None else "",
+        linked=local_date(link.created_at),
+        consent_by=link.consent_recorded_by.name,
+    )
+
+
+def _choice(supporter: Supporter) -> str:
+    district = supporter.district.name if supporter.district is not None else ""
+    name = supporter.first_name or "-"
+    return f"{name} ({district})" if district else name
