@@ -117,6 +117,21 @@ def test_an_emergency_number_on_its_own_asks() -> None:
     assert level("119") == "possible"
 
 
+# How a consultation begins: a worry about family, not an emergency. Asking these people
+# "do you need help right now?" would frighten them and teach them to ignore the question.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "母が一人暮らしで、",
+        "叔父が一人暮らしです",
+        "祖父がひとりで住んでいて、",
+        "My uncle lives alone and",
+    ],
+)
+def test_the_start_of_an_ordinary_worry_raises_nothing(text: str) -> None:
+    assert level(text) is None
+
+
 @pytest.mark.parametrize("text", ["", "   ", "👍😀", "スタンプ", "ok"])
 def test_empty_and_odd_messages_raise_nothing(text: str) -> None:
     assert level(text) is None
