@@ -1,9 +1,10 @@
 """Watch-over in every chat, whatever flow a person is in.
 
 Before anything else looks at a message or a tap: it is a sign of life for an enrolled
-resident; a check-in answer, a family member's answer to an alert, or a resident's answer to
-a link request is handled here (and the conversation the person was in stays where it was);
-and a family code typed outside a flow starts the family link.
+resident; a check-in answer, a family member's answer to an alert, a resident's answer to a
+link request and a ケアネット neighbour's report on their visit are handled here (and the
+conversation the person was in stays where it was); and a family code typed outside a flow
+starts the family link.
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ def intercept(turn: Turn, given: UserInput) -> bool:
     if enrolment is not None and given.kind != "unknown":
         checkin.sign_of_life(step, resident, enrolment)
     if tapped is not None and _answer_tap(turn, step, tapped):
+        return True
+    # A ケアネット neighbour who said 見てきます was asked to tell us in this chat how it went.
+    if given.kind == "text" and neighbours.take_report(step, resident, given.text):
         return True
     if _is_code_outside_a_flow(turn, given):
         family_link.begin_with(turn, given)

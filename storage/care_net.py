@@ -10,9 +10,9 @@ Rules every function here keeps:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from locales import N_
@@ -26,6 +26,13 @@ MAX_NEIGHBOURS = 3
 # before the family hear; at the escalation, beside the family; or never.
 BEFORE, BESIDE, OFF = "before", "beside", "off"
 MODES = (BEFORE, BESIDE, OFF)
+# A neighbour's answer to being asked (CareNetLink.answer): 見てきます, 今は無理; then, after
+# 見てきます, what they told us (REPORTED) or that we told them it is no longer needed.
+GOING, NOT_NOW, REPORTED, STOOD_DOWN = "go", "no", "told", "off"
+# How long after 見てきます what the neighbour types is taken as their report on the visit,
+# and how long after a report a further message is taken as more of it.
+REPORT_WINDOW = timedelta(hours=6)
+FOLLOW_UP_WINDOW = timedelta(minutes=15)
 
 
 def links_of(session: Session, enrolment: WatchEnrolment) -> list[CareNetLink]:
@@ -40,13 +47,6 @@ def links_of(session: Session, enrolment: WatchEnrolment) -> list[CareNetLink]:
     )
 
 
-def neighbours_of(session: Session, enrolment: WatchEnrolment) -> list[Supporter]:
-    """The neighbours to ask: linked, and still active supporters (a paused one is not asked)."""
-    return [
-        link.supporter for link in links_of(session, enrolment) if link.supporter.status == "active"
-    ]
-
-
 def link_of(session: Session, enrolment_id: int, resident: Resident) -> CareNetLink | None:
     """`resident`'s link in force to the enrolment, if they are one of its neighbours."""
     return session.scalars(
@@ -58,6 +58,68 @@ def link_of(session: Session, enrolment_id: int, resident: Resident) -> CareNetL
             Supporter.resident_id == resident.id,
         )
     ).first()
+
+
+def links_to_ask(session: Session, enrolment: WatchEnrolment) -> list[CareNetLink]:
+    """The links whose neighbour is asked: in force, to a supporter still active (a paused
+    one is not asked)."""
+    return [link for link in links_of(session, enrolment) if link.supporter.status == "active"]
+
+
+def mark_asked(link: CareNetLink, round_id: int) -> None:
+    link.asked_round_id = round_id
+    link.answer = None
+    link.answered_at = None
+
+
+def record_answer(link: CareNetLink, round_id: int, given: str, now: datetime) -> bool:
+    """Keep the neighbour's answer to the round; False when it says nothing new (the same
+    button tapped again, or 見てきます after their report), so that it is noted once."""
+    if link.asked_round_id == round_id and (
+        link.answer == given or (given == GOING and link.answer == REPORTED)
+    ):
+        return False
+    link.asked_round_id = round_id
+    link.answer = given
+    link.answered_at = now
+    return True
+
+
+def reporting_link(session: Session, neighbour: Resident, now: datetime) -> CareNetLink | None:
+    """The link whose round `neighbour` is reporting on, if what they type now is their report:
+    within REPORT_WINDOW of saying 見てきます, or FOLLOW_UP_WINDOW of their last report."""
+    for row in session.scalars(
+        select(CareNetLink)
+        .join(Supporter, Supporter.id == CareNetLink.supporter_id)
+        .where(
+            Supporter.resident_id == neighbour.id,
+            CareNetLink.ended_at.is_(None),
+            CareNetLink.asked_round_id.is_not(None),
+            CareNetLink.answer.in_((GOING, REPORTED)),
+        )
+        .order_by(CareNetLink.answered_at.desc())
+    ):
+        window = REPORT_WINDOW if row.answer == GOING else FOLLOW_UP_WINDOW
+        if row.answered_at is not None and now - row.answered_at <= window:
+            return row
+    return None
+
+
+def asked_about(session: Session, round_id: int) -> list[CareNetLink]:
+    """The links whose neighbour was asked about the round and has not said 今は無理 or been
+    told already: those to tell that it is no longer needed."""
+    return list(
+        session.scalars(
+            select(CareNetLink)
+            .options(selectinload(CareNetLink.supporter).selectinload(Supporter.resident))
+            .where(
+                CareNetLink.asked_round_id == round_id,
+                CareNetLink.ended_at.is_(None),
+                or_(CareNetLink.answer.is_(None), CareNetLink.answer.in_((GOING, REPORTED))),
+            )
+            .order_by(CareNetLink.position, CareNetLink.id)
+        )
+    )
 
 
 def candidates(session: Session, enrolment: WatchEnrolment) -> list[Supporter]:

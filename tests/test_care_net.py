@@ -102,8 +102,8 @@ def test_up_to_three_active_supporters_are_linked_in_order_with_consent(db: Data
     town = make_town(db, linked=(2, 0, 1))
     with db.transaction() as session:
         enrolment = session.scalars(select(WatchEnrolment)).one()
-        found = care_net.neighbours_of(session, enrolment)
-        assert [s.id for s in found] == [town.supporter_ids[n] for n in (2, 0, 1)]
+        found = care_net.links_to_ask(session, enrolment)
+        assert [link.supporter_id for link in found] == [town.supporter_ids[n] for n in (2, 0, 1)]
         staff = session.get_one(Staff, town.staff_id)
         fourth = session.get_one(Supporter, town.supporter_ids[3])
         with pytest.raises(Conflict):
@@ -308,6 +308,74 @@ def test_only_a_linked_neighbour_may_answer(db: Database) -> None:
     assert "もう必要なくなりました" in texts(first.postback(data))
     (ticket,) = town.tickets()
     assert not any("支援1" in message.body for message in ticket.messages)
+
+
+def test_tapping_going_twice_notes_the_ticket_once(db: Database) -> None:
+    town = make_town(db, care_net.BESIDE)
+    escalated(town)
+    first = town.neighbours[0]
+    first.inbox()
+    first.tap("見てきます")
+    (ticket,) = town.tickets()
+    notes = len(ticket.messages)
+    assert texts(first.tap("見てきます")) == "ありがとうございます。お返事はもう伺っています。"
+    (ticket,) = town.tickets()
+    assert len(ticket.messages) == notes
+
+
+def test_what_a_going_neighbour_types_reaches_the_ticket(db: Database) -> None:
+    town = make_town(db, care_net.BESIDE)
+    escalated(town)
+    first = town.neighbours[0]
+    first.inbox()
+    first.tap("見てきます")
+    assert texts(first.say("お元気でした。電話の電池が切れていたそうです")) == (
+        "ありがとうございます。担当者に伝えました。"
+    )
+    (ticket,) = town.tickets()
+    assert ticket.messages[-1].body == (
+        "ケアネットの支援1さんからの報告: お元気でした。電話の電池が切れていたそうです"
+    )
+    # A second line soon after is more of the same report.
+    first.say("明日また寄ってみます")
+    (ticket,) = town.tickets()
+    assert ticket.messages[-1].body.endswith("明日また寄ってみます")
+    # The neighbour who said 今は無理 is not reporting: their message goes the usual way.
+    second = town.neighbours[1]
+    second.inbox()
+    second.tap("今は無理")
+    second.say("こんにちは")
+    (ticket,) = town.tickets()
+    assert not any("こんにちは" in message.body for message in ticket.messages)
+
+
+def test_a_report_long_after_going_is_an_ordinary_message(db: Database) -> None:
+    town = make_town(db, care_net.BESIDE)
+    escalated(town)
+    first = town.neighbours[0]
+    first.inbox()
+    first.tap("見てきます")
+    town.clock.advance(care_net.REPORT_WINDOW + timedelta(minutes=1))
+    assert "担当者に伝えました" not in texts(first.say("こんにちは"))
+    (ticket,) = town.tickets()
+    assert not any("こんにちは" in message.body for message in ticket.messages)
+
+
+def test_neighbours_on_their_way_are_told_when_the_resident_answers(db: Database) -> None:
+    town = make_town(db, care_net.BEFORE)
+    reminded(town)
+    first, second = town.neighbours[0], town.neighbours[1]
+    first.inbox()
+    second.inbox()
+    first.tap("見てきます")
+    second.tap("今は無理")
+    town.resident.tap("元気です")
+    told = "【ケアネット】山田花子さんから返事がありました。様子を見に行っていただかなくても大丈夫です。"
+    assert told in texts(first.inbox())
+    assert told not in texts(second.inbox()), "who said 今は無理 need not hear it"
+    # Told once, however the round is settled after.
+    town.wait(60)
+    assert told not in texts(first.inbox())
 
 
 def _postback_of(person: Person, label: str) -> str:

@@ -358,12 +358,14 @@ class RoundModel:
         deadlines.cancel(self.step.session, schedules.step_key(self.row.id))
         if answer != words.HELP:
             neighbours.settle_early_ticket(self.step, self.row)
+            neighbours.stand_down(self.step, self.row)
 
     def _resolved(self, by: str, resolution: str) -> None:
         self.row.resolved_at = self.now
         self.row.resolved_by = by
         self.row.resolution = resolution
         deadlines.cancel(self.step.session, schedules.step_key(self.row.id))
+        neighbours.stand_down(self.step, self.row)
 
 
 machine = Machine(

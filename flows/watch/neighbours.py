@@ -25,17 +25,18 @@ if TYPE_CHECKING:
 # What a neighbour's tap answers (flows.postback.WatchAnswer.about), beside flows.watch.words'.
 NEIGHBOUR = "nb"
 # A neighbour's answers: 見てきます, 今は無理.
-GOING, NOT_NOW = "go", "no"
+GOING, NOT_NOW = care_net.GOING, care_net.NOT_NOW
 A_NEIGHBOUR = N_("a neighbour")
 
 
 def ask(step: Step, model: RoundModel) -> int:
     """Ask each active neighbour who follows the account to look in; returns how many."""
     asked = 0
-    for supporter in care_net.neighbours_of(step.session, model.enrolment):
-        person = supporter.resident
+    for link in care_net.links_to_ask(step.session, model.enrolment):
+        person = link.supporter.resident
         if not person.following or not person.line_user_id:
             continue
+        care_net.mark_asked(link, model.row.id)
         step.tell(person, ask_message(person.language, model.resident, model.row))
         asked += 1
     return asked
@@ -79,6 +80,10 @@ def answer(step: Step, neighbour: Resident, round_id: int, given: str) -> None:
     if row.state not in OPEN_ROUND_STATES:
         _say(step, neighbour, _settled_words(lang, row))
         return
+    if not care_net.record_answer(link, round_id, given, step.now):
+        # The same button tapped again: thanked, and the ticket not noted twice.
+        _say(step, neighbour, gettext(lang, "Thank you. We have your answer already."))
+        return
     if given == GOING:
         _say(
             step,
@@ -93,6 +98,51 @@ def answer(step: Step, neighbour: Resident, round_id: int, given: str) -> None:
         _say(step, neighbour, gettext(lang, "All right. Thank you for letting us know."))
         note = N_("Care-net neighbour {neighbour} cannot look in right now.")
     _note(step, row, gettext(alerts.STAFF_LANGUAGE, note, neighbour=_first_name(link.supporter)))
+
+
+def take_report(step: Step, neighbour: Resident, words_typed: str) -> bool:
+    """What a neighbour types after 見てきます is their report on the visit: it goes to the
+    round's ticket, for the staff who watch it. False if they are not reporting on one."""
+    link = care_net.reporting_link(step.session, neighbour, step.now)
+    row = rounds.lock_round(step.session, link.asked_round_id) if link is not None else None
+    if link is None or row is None:
+        return False
+    ticket = alerts.ticket_of(step, row)
+    if row.state not in OPEN_ROUND_STATES and (ticket is None or not ticket.is_open):
+        return False
+    link.answer = care_net.REPORTED
+    link.answered_at = step.now
+    body = gettext(
+        alerts.STAFF_LANGUAGE,
+        "Care-net neighbour {neighbour} reports: {report}",
+        neighbour=_first_name(link.supporter),
+        report=words_typed,
+    )
+    _note(step, row, body)
+    _say(step, neighbour, gettext(neighbour.language, "Thank you. We have told the staff."))
+    return True
+
+
+def stand_down(step: Step, row: CheckinRound) -> None:
+    """The resident answered or staff settled the round: the neighbours asked about it who
+    may be on their way are told it is no longer needed, once."""
+    for link in care_net.asked_about(step.session, row.id):
+        link.answer = care_net.STOOD_DOWN
+        link.answered_at = step.now
+        person = link.supporter.resident
+        if not person.following or not person.line_user_id:
+            continue
+        step.tell(
+            person,
+            text(
+                gettext(
+                    person.language,
+                    "[Care net] {name} has answered. There is no need to look in now. "
+                    "Thank you very much.",
+                    name=watch_words.name_of(row.enrolment.resident, person.language),
+                )
+            ),
+        )
 
 
 def _settled_words(language: str, row: CheckinRound) -> str:

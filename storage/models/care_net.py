@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, text
+from sqlalchemy import ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
@@ -50,6 +50,12 @@ class CareNetLink(Base):
     consent_at: Mapped[datetime]
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+    # The check-in round this neighbour was last asked to look in for, their answer to it
+    # (storage.care_net.GOING, NOT_NOW, REPORTED, or STOOD_DOWN once told it is no longer
+    # needed; None while unanswered), and when that answer or their last report came.
+    asked_round_id: Mapped[int | None] = mapped_column(Integer)
+    answer: Mapped[str | None] = mapped_column(String(8))
+    answered_at: Mapped[datetime | None]
 
     enrolment: Mapped[WatchEnrolment] = relationship()
     supporter: Mapped[Supporter] = relationship()
