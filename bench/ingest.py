@@ -32,7 +32,7 @@ from harness import (
     serve_timed_simulator,
 )
 
-from simulator import events as line_events
+from simulator.events import message_event, text_content, webhook_body
 from simulator.ids import new_opaque_token
 from simulator.signature import sign
 from simulator.webhook import encode_body
@@ -94,11 +94,11 @@ def make_webhooks(destination: str, senders: list[tuple[str, str]]) -> list[Webh
     """One signed single-event body per (userId, replyToken), in LINE's own event shape."""
     prepared = []
     for number, (user_id, reply_token) in enumerate(senders):
-        message = line_events.text_content(
+        message = text_content(
             str(468_100_000_000_000_000 + number), TEXTS[number % len(TEXTS)], new_opaque_token()
         )
-        event = line_events.message_event(user_id, reply_token, message)
-        body = encode_body(line_events.webhook_body(destination, [event]))
+        event = message_event(user_id, reply_token, message)
+        body = encode_body(webhook_body(destination, [event]))
         prepared.append(Webhook(body, sign(SECRET, body)))
     return prepared
 

@@ -38,7 +38,7 @@ from harness import (
     serve_timed_simulator,
 )
 
-from simulator import events as line_events
+from simulator.events import follow_event, message_event, text_content, webhook_body
 from simulator.ids import new_opaque_token
 from simulator.signature import sign
 from simulator.webhook import encode_body
@@ -117,15 +117,15 @@ def make_messages(sim_port: int, residents: list[str], count: int, kind: str) ->
     messages = []
     for number, (user, token) in enumerate(zip(order, tokens, strict=True)):
         if kind == "follow":
-            event = line_events.follow_event(user, token, is_unblocked=False)
+            event = follow_event(user, token, is_unblocked=False)
         else:
-            content = line_events.text_content(
+            content = text_content(
                 str(468_200_000_000_000_000 + number),
                 TEXTS[number % len(TEXTS)],
                 new_opaque_token(),
             )
-            event = line_events.message_event(user, token, content)
-        body = encode_body(line_events.webhook_body(destination, [event]))
+            event = message_event(user, token, content)
+        body = encode_body(webhook_body(destination, [event]))
         messages.append(Message(user, token, body, sign(SECRET, body)))
     return messages
 

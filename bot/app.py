@@ -19,8 +19,7 @@ from bot.durations import parse_duration
 from bot.group_commit import InboxWriter
 from bot.services import Services, services
 from bot.settings import Settings
-from console import api as staff_api
-from console import auth as console_auth
+from console import api, auth
 from console import init_app as init_console
 from console.context import EXTENSION, Viewer, client_ip, session_now
 from console.i18n import gettext
@@ -80,7 +79,7 @@ def create_app(
         )
     app.register_blueprint(webhook.blueprint)
     init_console(app)
-    app.register_blueprint(staff_api.blueprint)
+    app.register_blueprint(api.blueprint)
     if settings.clock_route_enabled:
         _add_clock_route(app, settings)
     app.register_error_handler(HTTPException, _http_error)
@@ -113,7 +112,7 @@ def _console_admin(view: Callable[[], Response]) -> Callable[[], Response]:
             return _problem(503, "the console needs MADOGUCHI_SECRET_KEY to be set")
         # The console's own check of its session cookie; a sign-in still waiting for its
         # second factor is no sign-in here.
-        found = console_auth.signed_in()
+        found = auth.signed_in()
         if not isinstance(found, Viewer):
             return _refusal(401, N_("Sign in to the console as an admin first."))
         g.viewer = found
@@ -121,7 +120,7 @@ def _console_admin(view: Callable[[], Response]) -> Callable[[], Response]:
             return _refusal(403, N_("Only an admin may move the bot's clock."))
         if request.method == "POST":
             # A CSRFError is a 400 with its reason, like any other bad request here.
-            console_auth.csrf.protect()
+            auth.csrf.protect()
         return view()
 
     return checked

@@ -16,8 +16,7 @@ import click
 from waitress import create_server
 
 import locales
-from bot import backup as backups
-from bot import richmenu, staff_cli, worker_process
+from bot import backup, richmenu, staff_cli, worker_process
 from bot.app import create_app
 from bot.clock import Clock, ClockOutOfRange
 from bot.gateway import LineGateway
@@ -369,18 +368,18 @@ def clock_reset() -> None:
 
 @main.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def backup(file: Path) -> None:
+def backup_database(file: Path) -> None:
     """Copy the database to FILE while the bot runs (SQLite's online backup API); on
     PostgreSQL, print the pg_dump command to use instead."""
     url = Settings.from_env().database_url
     try:
-        result = backups.backup(url, file)
-    except backups.UsePgDump as use:
+        result = backup.backup(url, file)
+    except backup.UsePgDump as use:
         click.echo("madoguchi backs up SQLite only; for PostgreSQL run (password from ~/.pgpass")
         click.echo("or PGPASSWORD, never on the command line):")
         click.echo(f"  {use.command}")
         sys.exit(1)
-    except backups.BackupFailed as error:
+    except backup.BackupFailed as error:
         raise click.ClickException(str(error)) from None
     click.echo(result)
 

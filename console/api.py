@@ -21,8 +21,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy.orm import Session
 
 import locales
-from console import casework_with_words, labels, openapi, params
-from console import requests as help_requests
+from console import casework_with_words, labels, openapi, params, requests
 from console.context import services_of
 from console.forms import FormError
 from locales import N_
@@ -390,7 +389,7 @@ def enter_help_request(call: Call) -> Response:
         raise Refused(N_("No ticket of your teams has that reference number."), field="resident_of")
     district_id = str(_district_id(call.session, district)) if district else ""
     try:
-        entered = help_requests.entered_from(
+        entered = requests.entered_from(
             kind=_string(data, "kind"),
             district=district_id,
             day=_string(data, "day"),
@@ -400,7 +399,7 @@ def enter_help_request(call: Call) -> Response:
         )
     except FormError as refused:
         raise _Answer(422, str(refused)) from refused
-    made = help_requests.create(call.session, call.staff, ticket.resident, entered, ticket.id)
+    made = requests.create(call.session, call.staff, ticket.resident, entered, ticket.id)
     return _created(help_request=_help_request(made))
 
 
@@ -415,9 +414,7 @@ def read_help_request(call: Call, request_id: int) -> Response:
     found = _help_request_or_404(call, request_id)
     offerable = found.status in supporters.OFFERABLE
     matches = supporter_matching.ranked(call.session, found, call.now) if offerable else []
-    help_requests.audit_view(
-        call.session, call.staff, "help_request.view", {"help_request": found.id}
-    )
+    requests.audit_view(call.session, call.staff, "help_request.view", {"help_request": found.id})
     return jsonify(
         help_request={
             **_help_request(found),
@@ -447,9 +444,7 @@ def offer_help_request(call: Call, request_id: int) -> Response:
     if not all(1 <= one <= params.DB_INT_MAX for one in chosen):
         raise Refused(N_("Choose at least one of the supporters listed."), field="supporters")
     try:
-        offers = help_requests.offer_to(
-            call.session, call.staff, found, list(dict.fromkeys(chosen))
-        )
+        offers = requests.offer_to(call.session, call.staff, found, list(dict.fromkeys(chosen)))
     except ValueError as refused:
         raise Refused(
             N_("Choose at least one of the supporters listed."), field="supporters"

@@ -22,8 +22,7 @@ from console.context import client_ip, now, work
 from console.i18n import _, local_date, reason
 from console.watch import may_see
 from locales import N_
-from storage import audit, supporters
-from storage import care_net as store
+from storage import audit, care_net, supporters
 from storage.models import CareNetLink, Supporter, WatchEnrolment
 from storage.refusals import Refused
 from storage.watch import enrolments
@@ -78,17 +77,18 @@ def care_net_page(enrolment_id: int) -> str:
             detail={"enrolment": enrolment.id},
             ip=client_ip(),
         )
-        linked = [_neighbour(link) for link in store.links_of(session, enrolment)]
+        linked = [_neighbour(link) for link in care_net.links_of(session, enrolment)]
         choices = [
-            (supporter.id, _choice(supporter)) for supporter in store.candidates(session, enrolment)
+            (supporter.id, _choice(supporter))
+            for supporter in care_net.candidates(session, enrolment)
         ]
         context = {
             "enrolment": enrolment,
             "name": enrolment.resident.display_name or _("(no name)"),
             "neighbours": linked,
             "choices": choices,
-            "full": len(linked) >= store.MAX_NEIGHBOURS,
-            "most": store.MAX_NEIGHBOURS,
+            "full": len(linked) >= care_net.MAX_NEIGHBOURS,
+            "most": care_net.MAX_NEIGHBOURS,
         }
     return render_template("watch/neighbours.html", **context)
 
@@ -106,7 +106,7 @@ def care_net_link(enrolment_id: int) -> Response:
             )
             if supporter is None:
                 raise Refused(N_("Choose a supporter to link."), field="supporter")
-            store.link(
+            care_net.link(
                 session, enrolment_id, supporter, staff, now(), consent=consent, ip=client_ip()
             )
     except Refused as refused:
@@ -125,7 +125,7 @@ def care_net_unlink(enrolment_id: int) -> Response:
     link_id = int(chosen) if chosen.isdigit() and len(chosen) < 10 else 0
     with work() as (session, staff):
         _enrolment(session, enrolment_id)
-        done = store.unlink(session, enrolment_id, link_id, staff, now(), ip=client_ip())
+        done = care_net.unlink(session, enrolment_id, link_id, staff, now(), ip=client_ip())
     if done:
         flash(_("Unlinked. They will no longer be asked."), "success")
     else:

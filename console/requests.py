@@ -22,14 +22,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from console import forms, params, supporters
+from console import forms, params
 from console.context import app_services, client_ip, now, visible_ticket, work
 from console.i18n import _, gettext, language, local_time
+from console.supporters import may_coordinate
 from locales import N_, TOWN_TZ
-from storage import audit, districts
-from storage import resident_record as records
-from storage import supporter_matching as matching
-from storage import supporters as store
+from storage import audit, districts, resident_record, supporter_matching, supporters
 from storage.models import (
     HELP_KINDS,
     TIME_BANDS,
@@ -83,7 +81,7 @@ class OfferHelp(Protocol):
         self,
         session: Session,
         request: HelpRequest,
-        supporters: Sequence[Supporter],
+        volunteers: Sequence[Supporter],
         now: datetime,
     ) -> list[HelpOffer]: ...
 
@@ -108,7 +106,7 @@ def register(blueprint: Blueprint) -> None:
 def _coordinators_only(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
-        if not supporters.may_coordinate():
+        if not may_coordinate():
             abort(404)
         return view(*args, **kwargs)
 
@@ -132,7 +130,7 @@ def answer_label(answer: str | None) -> str:
     return gettext(label) if label else str(answer)
 
 
-def reason_words(reason: matching.Reason) -> str:
+def reason_words(reason: supporter_matching.Reason) -> str:
     label = REASONS.get(reason.code)
     if label is None:
         return reason.code
@@ -166,18 +164,18 @@ def offer_to(
     """Offer the request to these supporters, if each is among its matches and not asked
     before; sends the LINE offers, audits, and wakes the sender. ValueError: a supporter
     chosen who may not be asked, or a request nobody may be asked about now."""
-    if help_request.status not in store.OFFERABLE or help_request.taken_by_id is not None:
+    if help_request.status not in supporters.OFFERABLE or help_request.taken_by_id is not None:
         raise ValueError("not offerable")
     open_ids = {
         match.supporter.id
-        for match in matching.ranked(session, help_request, now())
+        for match in supporter_matching.ranked(session, help_request, now())
         if not match.asked
     }
     if not chosen or not set(chosen) <= open_ids:
         raise ValueError("not a match")
     services = cast(HelpServices, app_services())
     offers = services.offer_help(
-        session, help_request, store.supporters_by_ids(session, chosen), now()
+        session, help_request, supporters.supporters_by_ids(session, chosen), now()
     )
     audit.record(
         session,
@@ -219,14 +217,18 @@ class Line:
 
 def board() -> str:
     wanted = request.args.get("status", "")
-    if wanted and wanted not in store.BOARD_STATUSES:
+    if wanted and wanted not in supporters.BOARD_STATUSES:
         abort(400, description="unknown status")
     with work() as (session, staff):
-        shown = store.board(session, [wanted] if wanted else store.BOARD_STATUSES, LIST_LIMIT)
+        shown = supporters.board(
+            session, [wanted] if wanted else supporters.BOARD_STATUSES, LIST_LIMIT
+        )
         lines = [_line(help_request) for help_request in shown]
-        counts = store.board_counts(session)
+        counts = supporters.board_counts(session)
         audit_view(session, staff, "help_request.board", {})
-    filters = [(status, status_label(status), counts[status]) for status in store.BOARD_STATUSES]
+    filters = [
+        (status, status_label(status), counts[status]) for status in supporters.BOARD_STATUSES
+    ]
     return render_template(
         "console/requests/board.html", lines=lines, filters=filters, wanted=wanted
     )
@@ -269,13 +271,13 @@ class OfferLine:
 def page(request_id: int) -> str:
     with work() as (session, staff):
         help_request = _request_or_404(session, request_id)
-        offerable = help_request.status in store.OFFERABLE
+        offerable = help_request.status in supporters.OFFERABLE
         suggestions = (
-            [_suggestion(m) for m in matching.ranked(session, help_request, now())]
+            [_suggestion(m) for m in supporter_matching.ranked(session, help_request, now())]
             if offerable
             else []
         )
-        offers = [_offer_line(o) for o in store.offers_of(session, help_request)]
+        offers = [_offer_line(o) for o in supporters.offers_of(session, help_request)]
         audit_view(session, staff, "help_request.view", {"help_request": help_request.id})
         details = {
             "id": help_request.id,
@@ -298,13 +300,13 @@ def page(request_id: int) -> str:
 
 
 def _request_or_404(session: Session, request_id: int) -> HelpRequest:
-    found = store.request_by_id(session, request_id)
+    found = supporters.request_by_id(session, request_id)
     if found is None:
         abort(404)
     return found
 
 
-def _suggestion(match: matching.Match) -> Suggestion:
+def _suggestion(match: supporter_matching.Match) -> Suggestion:
     supporter = match.supporter
     return Suggestion(
         id=supporter.id,
@@ -332,7 +334,7 @@ def offer(request_id: int) -> Response:
         abort(400)
     with work() as (session, staff):
         help_request = _request_or_404(session, request_id)
-        if help_request.status not in store.OFFERABLE:
+        if help_request.status not in supporters.OFFERABLE:
             abort(409, description="this request is not waiting for a supporter")
         try:
             offers = offer_to(session, staff, help_request, chosen)
@@ -411,7 +413,7 @@ def _resident_from_form(session: Session, staff: Staff) -> tuple[Resident, int |
     )
     if resident_id is None:
         raise forms.FormError(_("Give the resident's number or a ticket number."))
-    resident = records.open_for(session, staff, resident_id)
+    resident = resident_record.open_for(session, staff, resident_id)
     if resident is None:
         raise forms.FormError(_("There is no resident with that number you may see."))
     return resident, None
@@ -462,7 +464,7 @@ def create(
     session: Session, staff: Staff, resident: Resident, entered: Entered, ticket_id: int | None
 ) -> HelpRequest:
     """Enter the request for `resident` and audit it (no note or name in the audit)."""
-    made = store.new_request(
+    made = supporters.new_request(
         session,
         resident,
         entered.kind,

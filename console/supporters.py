@@ -22,8 +22,7 @@ from werkzeug.wrappers import Response
 from console import labels
 from console.context import app_services, client_ip, now, viewer, work
 from console.i18n import _, gettext, language, local_date
-from storage import audit, staff_accounts
-from storage import supporters as store
+from storage import audit, staff_accounts, supporters
 from storage.models import HELP_KINDS, TIME_BANDS, Staff, Supporter
 
 KIND_NAMES = dict(HELP_KINDS)
@@ -49,7 +48,7 @@ def may_coordinate() -> bool:
     if "coordinates" not in g:
         with app_services().db.reading() as session:
             staff = staff_accounts.by_id(session, viewer().staff_id)
-            g.coordinates = staff is not None and store.staff_may_coordinate(staff)
+            g.coordinates = staff is not None and supporters.staff_may_coordinate(staff)
     return bool(g.coordinates)
 
 
@@ -83,8 +82,8 @@ def supporter_list() -> str:
     if wanted and wanted not in labels.SUPPORTER_STATUSES:
         abort(400, description="unknown status")
     with work() as (session, _staff):
-        lines = [_line(supporter) for supporter in store.listing(session, wanted, LIST_LIMIT)]
-        counts = store.counts_by_status(session)
+        lines = [_line(supporter) for supporter in supporters.listing(session, wanted, LIST_LIMIT)]
+        counts = supporters.counts_by_status(session)
     filters = [
         (status, _(label), counts.get(status, 0))
         for status, label in labels.SUPPORTER_STATUSES.items()
@@ -119,7 +118,7 @@ def approve(supporter_id: int) -> Response:
     def step(session: Session, supporter: Supporter, staff: Staff) -> None:
         if supporter.status != "applied":
             abort(409, description="only a supporter waiting for approval is approved")
-        store.approve(session, supporter, staff, now())
+        supporters.approve(session, supporter, staff, now())
 
     return _change(
         supporter_id, "supporter.approve", step, _("Approved: offers can now go to them.")
@@ -130,7 +129,7 @@ def pause(supporter_id: int) -> Response:
     def step(session: Session, supporter: Supporter, _staff: Staff) -> None:
         if supporter.status not in ("applied", "active"):
             abort(409, description="only a supporter waiting or taking offers is paused")
-        store.pause(session, supporter, now())
+        supporters.pause(session, supporter, now())
 
     return _change(supporter_id, "supporter.pause", step, _("Paused: no offers until resumed."))
 
@@ -139,7 +138,7 @@ def resume(supporter_id: int) -> Response:
     def step(session: Session, supporter: Supporter, _staff: Staff) -> None:
         if supporter.status != "paused":
             abort(409, description="only a paused supporter is resumed")
-        store.resume(session, supporter, now())
+        supporters.resume(session, supporter, now())
 
     return _change(supporter_id, "supporter.resume", step, _("Resumed."))
 
@@ -149,7 +148,7 @@ def _change(
 ) -> Response:
     """Lock the supporter, make the change, and audit it in the same transaction."""
     with work() as (session, staff):
-        supporter = store.supporter_by_id(session, supporter_id, lock=True)
+        supporter = supporters.supporter_by_id(session, supporter_id, lock=True)
         if supporter is None:
             abort(404)
         was = supporter.status

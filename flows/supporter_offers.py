@@ -23,19 +23,18 @@ from flows.messages import Button, Message, text
 from flows.postback import ACCEPT, DECLINE, OfferAnswer
 from locales import TOWN_TZ, gettext, supported
 from locales.watch_words import clock_time, day_of
-from storage import help_visits, outbox
-from storage import supporters as store
+from storage import help_visits, outbox, supporters
 from storage.models import HELP_KINDS, HelpOffer, HelpRequest, Supporter
 
 KIND_LABELS = dict(HELP_KINDS)
 
 
 def send(
-    session: Session, request: HelpRequest, supporters: Sequence[Supporter], now: datetime
+    session: Session, request: HelpRequest, volunteers: Sequence[Supporter], now: datetime
 ) -> list[HelpOffer]:
     """Put the request to these supporters, each in their own language; the offers made (none
     for a supporter who is not active or was asked before)."""
-    offers = store.offer(session, request, supporters, now)
+    offers = supporters.offer(session, request, volunteers, now)
     for offer in offers:
         resident = offer.supporter.resident
         if resident.line_user_id and resident.following:
@@ -85,13 +84,13 @@ def answer(turn: Turn, tapped: OfferAnswer) -> None:
         turn.say(text(turn._("Sorry, this request is no longer available. Thank you.")))
         return
     if tapped.answer == DECLINE:
-        store.decline(session, offer, now)
+        supporters.decline(session, offer, now)
         turn.say(text(turn._("Thank you for letting us know. We will ask you another time.")))
         return
     if tapped.answer != ACCEPT:
         turn.say(text(turn._("Sorry, this request is no longer available. Thank you.")))
         return
-    outcome = store.accept(session, offer, now)
+    outcome = supporters.accept(session, offer, now)
     if outcome in ("accepted", "yours"):
         turn.say(_for_the_supporter(turn, offer.request))
         if outcome == "accepted":
@@ -118,7 +117,7 @@ def _offer_of(turn: Turn, tapped: OfferAnswer) -> HelpOffer | None:
     """The offer tapped, if it was made to this very resident."""
     if not tapped.offer_id.isdigit():
         return None
-    offer = store.offer_by_id(turn.session, int(tapped.offer_id))
+    offer = supporters.offer_by_id(turn.session, int(tapped.offer_id))
     if offer is None or offer.supporter.resident_id != turn.resident.id:
         return None
     return offer

@@ -35,7 +35,7 @@ from flows.supporter_questions import (
     supporter_answers,
 )
 from flows.watch.questions import OA_MESSAGE_URL
-from storage import supporters as store
+from storage import supporters
 from storage.models import HELP_KINDS, TIME_BANDS, Supporter
 from storage.supporters import Registration
 
@@ -50,7 +50,7 @@ class SupporterModel(FlowModel):
 
     @cached_property
     def supporter(self) -> Supporter | None:
-        return store.registered(self.turn.session, self.turn.resident, lock=True)
+        return supporters.registered(self.turn.session, self.turn.resident, lock=True)
 
     # Conditions.
 
@@ -217,10 +217,10 @@ class SupporterModel(FlowModel):
             phone=str(data.get("phone") or "") or None,
         )
         if self.supporter is not None:
-            store.change(turn.session, self.supporter, given, turn.now)
+            supporters.change(turn.session, self.supporter, given, turn.now)
             turn.say(text(turn._("Saved. Thank you.")))
             return
-        store.register(turn.session, turn.resident, given, turn.now)
+        supporters.register(turn.session, turn.resident, given, turn.now)
         if district is not None and turn.resident.district_id is None:
             turn.resident.district_id = district.id
         turn.say(
@@ -234,7 +234,7 @@ class SupporterModel(FlowModel):
 
     def do_pause(self, event: EventData) -> None:
         assert self.supporter is not None
-        store.pause(self.turn.session, self.supporter, self.turn.now)
+        supporters.pause(self.turn.session, self.supporter, self.turn.now)
         turn = self.turn
         turn.say(
             text(turn._("Taking a break: no requests will come. To start again, type 生活応援隊."))
@@ -243,7 +243,7 @@ class SupporterModel(FlowModel):
     def do_resume(self, event: EventData) -> None:
         supporter = self.supporter
         assert supporter is not None
-        store.resume(self.turn.session, supporter, self.turn.now)
+        supporters.resume(self.turn.session, supporter, self.turn.now)
         turn = self.turn
         if supporter.status == "active":
             turn.say(text(turn._("Welcome back. Requests can come to you again.")))
@@ -252,7 +252,7 @@ class SupporterModel(FlowModel):
 
     def do_leave(self, event: EventData) -> None:
         assert self.supporter is not None
-        store.leave(self.turn.session, self.supporter, self.turn.now)
+        supporters.leave(self.turn.session, self.supporter, self.turn.now)
         turn = self.turn
         turn.say(
             text(

@@ -33,8 +33,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from flows import answer_time, engine, safety
-from flows import safety_words as words
+from flows import answer_time, engine, safety, safety_words
 from flows.engine import Turn
 from flows.flex import readable
 from flows.inputs import UserInput
@@ -100,7 +99,7 @@ def _typed_answer(turn: Turn, given: UserInput) -> tuple[str, str] | None:
     asked = turn.conversation.data.get(ASKED)
     if given.kind != "text" or not asked:
         return None
-    answer = words.TYPED_ANSWERS.get(given.normalised.rstrip("。.!！"))
+    answer = safety_words.TYPED_ANSWERS.get(given.normalised.rstrip("。.!！"))
     if answer is None or turn.now - datetime.fromisoformat(asked["at"]) > REPEAT_WINDOW:
         return None
     return answer, str(asked.get("kind", ""))
@@ -111,7 +110,7 @@ def _has_words(message: str) -> bool:
     a code (a family code may hold 119 or 110), not a cry for help — unless it is an emergency
     number on its own."""
     folded = unicodedata.normalize("NFKC", message).strip()
-    return any(char.isalpha() for char in folded) or folded in words.CALLS
+    return any(char.isalpha() for char in folded) or folded in safety_words.CALLS
 
 
 def _emergency(
@@ -148,7 +147,7 @@ def _emergency(
             _alert_team(session, ticket, alarm.kind, now)
     closing = _told_staff(turn, ticket.team if ticket else None)
     kinds = alarm.kinds or (alarm.kind,)
-    _answer(turn, ticket, words.emergency(turn.resident.language, kinds, closing))
+    _answer(turn, ticket, safety_words.emergency(turn.resident.language, kinds, closing))
 
 
 def _possible(turn: Turn, alarm: safety.Alarm, given: UserInput) -> list[Message]:
@@ -170,7 +169,7 @@ def _possible(turn: Turn, alarm: safety.Alarm, given: UserInput) -> list[Message
             )
             _add(session, ticket, "note", now, body)
         audit.record(session, "safety_possible", now, ticket=ticket, detail={"kind": kind})
-    question = words.possible(turn.resident.language, kind)
+    question = safety_words.possible(turn.resident.language, kind)
     _in_thread(turn, ticket, question)
     conversation = turn.conversation
     conversation.data = {**conversation.data, ASKED: {"kind": kind, "at": now.isoformat()}}
@@ -183,7 +182,7 @@ def _answered(turn: Turn, answer: str, kind: str) -> None:
     conversation = turn.conversation
     if ASKED in conversation.data:
         conversation.data = {k: v for k, v in conversation.data.items() if k != ASKED}
-    if answer == words.YES:
+    if answer == safety_words.YES:
         note = _staff(N_("The resident answered that they need help right now ({what})."), kind)
         _emergency(turn, safety.Alarm(kind, EMERGENCY, (kind,)), None, note)
     else:
@@ -193,7 +192,7 @@ def _answered(turn: Turn, answer: str, kind: str) -> None:
                 N_("The resident answered that they are all right for now ({what})."), kind
             )
             _add(turn.session, ticket, "note", turn.now, note)
-        _answer(turn, ticket, words.all_right(turn.resident.language))
+        _answer(turn, ticket, safety_words.all_right(turn.resident.language))
     engine.ask_again(turn)
 
 
@@ -252,7 +251,7 @@ def _repeat(turn: Turn, ticket: Ticket | None, kind: str) -> None:
     """Staff have the message already (it is in the thread): one short line, no second alert."""
     if ticket is not None:
         audit.record(turn.session, "safety_repeat", turn.now, ticket=ticket, detail={"kind": kind})
-    _answer(turn, ticket, words.received(turn.resident.language))
+    _answer(turn, ticket, safety_words.received(turn.resident.language))
 
 
 def _answer(turn: Turn, ticket: Ticket | None, message: Message) -> None:
@@ -277,7 +276,7 @@ def _alert_team(session: Session, ticket: Ticket, kind: str, now: datetime) -> N
         DEFAULT_LANGUAGE,
         "Emergency {reference}: {what}. Please open it in the console now.",
         reference=ticket.reference,
-        what=words.label(kind, DEFAULT_LANGUAGE),
+        what=safety_words.label(kind, DEFAULT_LANGUAGE),
     )
     outbox.alert_team(session, ticket.team, [text(body)], now)
 
@@ -324,4 +323,4 @@ def _mark_concern(turn: Turn, alarm: safety.Alarm) -> None:
 
 def _staff(message: str, kind: str) -> str:
     # Notes and thread entries are stored for staff, in the council's language.
-    return gettext(DEFAULT_LANGUAGE, message, what=words.label(kind, DEFAULT_LANGUAGE))
+    return gettext(DEFAULT_LANGUAGE, message, what=safety_words.label(kind, DEFAULT_LANGUAGE))

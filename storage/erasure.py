@@ -23,8 +23,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage import attachments as kept_attachments
-from storage import audit, contacts, outbox, resident_record, residents, supporters
+from storage import attachments, audit, contacts, outbox, resident_record, residents, supporters
 from storage.models import (
     OPEN_STATUSES,
     CheckinRound,
@@ -226,7 +225,7 @@ def _forget_tickets(
     for ticket in found:
         theirs = [entry.id for entry in ticket.messages if entry.author == "resident"]
         if theirs:
-            kept_attachments.delete_of_messages(session, theirs)
+            attachments.delete_of_messages(session, theirs)
             session.execute(delete(TicketMessage).where(TicketMessage.id.in_(theirs)))
         session.expire(ticket, ["messages"])
         for entry in ticket.messages:
@@ -316,11 +315,11 @@ def _said(part: dict[str, Any]) -> list[str]:
     ]
 
 
-def _place_words(attachments: list[Any] | None) -> list[str]:
+def _place_words(items: list[Any] | None) -> list[str]:
     """A shared location's name and address, as a thread entry keeps them."""
     return [
         str(item.get(key) or "")
-        for item in attachments or []
+        for item in items or []
         if isinstance(item, dict)
         for key in ("title", "address")
     ]

@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from locales import N_
-from storage import attachments as kept_attachments
 from storage import audit, business_time, routing
+from storage.attachments import FETCHED_KINDS, attach
 from storage.models import (
     CHANNELS,
     OPEN_STATUSES,
@@ -305,10 +305,10 @@ def add_message(
     )
     session.add(message)
     ticket.updated_at = now
-    if any(item.get("type") in kept_attachments.FETCHED_KINDS for item in attachments or []):
+    if any(item.get("type") in FETCHED_KINDS for item in attachments or []):
         # Photos and files are fetched from LINE later; their rows wait for that here.
         session.flush()
-        kept_attachments.attach(session, message, now)
+        attach(session, message, now)
     return message
 
 

@@ -14,7 +14,7 @@ from casework_data import NOW, make_office, make_resident
 from sqlalchemy import select
 
 from flows import supporter_offers
-from storage import supporters as store
+from storage import supporters
 from storage.db import Database
 from storage.districts import by_slug
 from storage.models import HelpRequest, OutboxMessage, Resident, Staff, Supporter
@@ -38,7 +38,7 @@ def make_supporter(session: Any, number: int, staff: Staff, *, status: str = "ac
     resident = make_resident(session, f"応援 {number}")
     hayakawa = by_slug(session, "hayakawa")
     assert hayakawa is not None
-    supporter = store.register(
+    supporter = supporters.register(
         session,
         resident,
         Registration(
@@ -52,19 +52,19 @@ def make_supporter(session: Any, number: int, staff: Staff, *, status: str = "ac
         NOW,
     )
     if status != "applied":
-        store.approve(session, supporter, staff, NOW)
+        supporters.approve(session, supporter, staff, NOW)
     if status == "paused":
-        store.pause(session, supporter, NOW)
+        supporters.pause(session, supporter, NOW)
     return resident
 
 
-def make_town(db: Database, supporters: int = 3, *, offer: bool = True) -> People:
+def make_town(db: Database, volunteers: int = 3, *, offer: bool = True) -> People:
     """Approved supporters in 早川 and one request for ゴミ出し, offered to all of them."""
     office = make_office(db)
     with db.transaction() as session:
         coordinator = session.get_one(Staff, office.staff["aoki"])
         helped = make_resident(session, "小田 トメ")
-        people = [make_supporter(session, n + 1, coordinator) for n in range(supporters)]
+        people = [make_supporter(session, n + 1, coordinator) for n in range(volunteers)]
         request = new_request(session, helped)
         if offer:
             supporter_offers.send(session, request, all_supporters(session), NOW)
@@ -78,7 +78,7 @@ def make_town(db: Database, supporters: int = 3, *, offer: bool = True) -> Peopl
 def new_request(session: Any, helped: Resident) -> HelpRequest:
     hayakawa = by_slug(session, "hayakawa")
     assert hayakawa is not None
-    return store.new_request(
+    return supporters.new_request(
         session,
         helped,
         "rubbish",
@@ -118,7 +118,7 @@ def make_neighbour(
     """An approved supporter with their own kinds, district, days and reach (for matching)."""
     place = by_slug(session, district)
     assert place is not None
-    supporter = store.register(
+    supporter = supporters.register(
         session,
         make_resident(session, f"近所 {number}"),
         Registration(
@@ -132,6 +132,6 @@ def make_neighbour(
         NOW,
     )
     supporter.reach_km = reach_km
-    store.approve(session, supporter, staff, NOW)
+    supporters.approve(session, supporter, staff, NOW)
     session.flush()
     return supporter

@@ -143,3 +143,53 @@ def test_only_bot_and_the_simulator_speak_to_the_line_sdk() -> None:
         for file in files
     }
     assert not users, sorted(users)
+
+
+# A project module is imported under its own name (`from storage import supporters`, then
+# `supporters.approve`), never renamed to tell it apart (`supporters as store`): the reader
+# meets one name for one module everywhere. Renaming a function or class on import is fine.
+_RENAME_CHECKED = (*PACKAGES, "bench", "tests")
+
+
+def _project_modules() -> set[str]:
+    """Dotted names of the modules and packages under the checked folders."""
+    found: set[str] = set()
+    for folder in _RENAME_CHECKED:
+        for path in (ROOT / folder).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            found.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return found
+
+
+def _renamed_modules(path: Path, modules: set[str]) -> list[str]:
+    """`path`'s imports that give a project module a name other than its own last name. A
+    file in a folder that is not a package (tests, bench) also imports its siblings by their
+    bare names (`from test_consultation_e2e import …`)."""
+    known = set(modules)
+    if not (path.parent / "__init__.py").exists():
+        known |= {sibling.stem for sibling in path.parent.glob("*.py")}
+    renamed = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            pairs = [(alias.name, alias.asname) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            pairs = [(f"{node.module}.{alias.name}", alias.asname) for alias in node.names]
+        else:
+            continue
+        renamed += [
+            f"{path.relative_to(ROOT)}:{node.lineno}: {name} as {asname}"
+            for name, asname in pairs
+            if asname and name in known and asname != name.rsplit(".", 1)[-1]
+        ]
+    return renamed
+
+
+def test_no_project_module_is_imported_under_another_name() -> None:
+    modules = _project_modules()
+    renamed = [
+        line
+        for folder in _RENAME_CHECKED
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for line in _renamed_modules(path, modules)
+    ]
+    assert not renamed, renamed

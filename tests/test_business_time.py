@@ -9,8 +9,7 @@ import pytest
 
 from flows.answer_time import outside_hours_note, phrase
 from locales import TOWN_TZ
-from storage import business_time as bt
-from storage import tickets
+from storage import business_time, tickets
 from storage.db import Database
 from storage.models import Resident, Team, Ticket
 
@@ -62,35 +61,40 @@ def at_tokyo(moment: datetime) -> str:
 def test_open_on_weekdays_closed_on_weekends_holidays_and_the_year_end(
     moment: str, is_open: bool
 ) -> None:
-    assert bt.is_open(team(), tokyo(moment)) is is_open
+    assert business_time.is_open(team(), tokyo(moment)) is is_open
 
 
 def test_a_team_open_on_holidays_works_them_by_its_weekday_hours() -> None:
     open_team = team(open_on_holidays=True)
-    assert bt.is_open(open_team, tokyo("2026-11-23 10:00"))
-    assert bt.is_open(open_team, tokyo("2026-12-30 10:00"))
-    assert not bt.is_open(open_team, tokyo("2026-11-29 10:00"))  # still closed on Sundays
+    assert business_time.is_open(open_team, tokyo("2026-11-23 10:00"))
+    assert business_time.is_open(open_team, tokyo("2026-12-30 10:00"))
+    assert not business_time.is_open(
+        open_team, tokyo("2026-11-29 10:00")
+    )  # still closed on Sundays
 
 
 def test_hours_with_a_lunch_break_and_a_saturday_morning() -> None:
     split = team(hours=[[["09:00", "12:00"], ["13:00", "17:00"]]] * 5 + [[["09:00", "12:00"]], []])
-    assert not bt.is_open(split, tokyo("2026-11-30 12:30"))
-    assert at_tokyo(bt.next_opening(split, tokyo("2026-11-30 12:30"))) == "2026-11-30 13:00"
-    assert bt.is_open(split, tokyo("2026-11-28 11:00"))
+    assert not business_time.is_open(split, tokyo("2026-11-30 12:30"))
+    assert (
+        at_tokyo(business_time.next_opening(split, tokyo("2026-11-30 12:30"))) == "2026-11-30 13:00"
+    )
+    assert business_time.is_open(split, tokyo("2026-11-28 11:00"))
     # 2 h before lunch, 1 h after it.
     assert (
-        at_tokyo(bt.add_business_hours(split, tokyo("2026-11-30 10:00"), 3)) == "2026-11-30 14:00"
+        at_tokyo(business_time.add_business_hours(split, tokyo("2026-11-30 10:00"), 3))
+        == "2026-11-30 14:00"
     )
 
 
 def test_a_team_without_hours_gets_the_councils_weekday_hours() -> None:
-    assert bt.is_open(team(hours=[]), tokyo("2026-11-30 10:00"))
-    assert not bt.is_open(team(hours=[[]] * 7), tokyo("2026-11-28 10:00"))
+    assert business_time.is_open(team(hours=[]), tokyo("2026-11-30 10:00"))
+    assert not business_time.is_open(team(hours=[[]] * 7), tokyo("2026-11-28 10:00"))
 
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
-        bt.is_open(team(), datetime(2026, 11, 30, 10, 0))
+        business_time.is_open(team(), datetime(2026, 11, 30, 10, 0))
 
 
 # --- next opening -----------------------------------------------------------------------------
@@ -109,11 +113,11 @@ def test_naive_datetimes_are_refused() -> None:
     ],
 )
 def test_next_opening(moment: str, opens: str) -> None:
-    assert at_tokyo(bt.next_opening(team(), tokyo(moment))) == opens
+    assert at_tokyo(business_time.next_opening(team(), tokyo(moment))) == opens
 
 
 def test_results_are_aware_utc() -> None:
-    opens = bt.next_opening(team(), tokyo("2026-11-27 17:30"))
+    opens = business_time.next_opening(team(), tokyo("2026-11-27 17:30"))
     assert opens == datetime(2026, 11, 29, 23, 30, tzinfo=UTC)
     assert opens.tzinfo is UTC
 
@@ -134,7 +138,7 @@ def test_results_are_aware_utc() -> None:
     ],
 )
 def test_add_business_hours(start: str, hours: float, due: str) -> None:
-    assert at_tokyo(bt.add_business_hours(team(), tokyo(start), hours)) == due
+    assert at_tokyo(business_time.add_business_hours(team(), tokyo(start), hours)) == due
 
 
 @pytest.mark.parametrize(
@@ -147,21 +151,25 @@ def test_add_business_hours(start: str, hours: float, due: str) -> None:
     ],
 )
 def test_sla_due_for_each_urgency(urgency: str, due: str) -> None:
-    assert at_tokyo(bt.sla_due(team(), urgency, tokyo("2026-11-30 10:00"))) == due
+    assert at_tokyo(business_time.sla_due(team(), urgency, tokyo("2026-11-30 10:00"))) == due
 
 
 def test_an_emergency_never_waits_for_monday() -> None:
     saturday_night = tokyo("2026-11-28 23:00")
-    assert at_tokyo(bt.sla_due(team(), "emergency", saturday_night)) == "2026-11-29 00:00"
+    assert (
+        at_tokyo(business_time.sla_due(team(), "emergency", saturday_night)) == "2026-11-29 00:00"
+    )
 
 
 def test_missing_or_nonsense_sla_hours_fall_back_to_defaults() -> None:
     monday = tokyo("2026-11-30 10:00")
-    assert bt.sla_due(team(sla_hours={}), "today", monday) == bt.sla_due(team(), "today", monday)
-    assert bt.sla_hours(team(sla_hours={"today": "soon", "soon": -3}), "today") == 4
-    assert bt.sla_hours(team(sla_hours={"soon": -3}), "soon") == 16
-    assert bt.sla_hours(team(sla_hours={"today": 2}), "today") == 2
-    assert bt.sla_hours(team(), "unknown") == 40
+    assert business_time.sla_due(team(sla_hours={}), "today", monday) == business_time.sla_due(
+        team(), "today", monday
+    )
+    assert business_time.sla_hours(team(sla_hours={"today": "soon", "soon": -3}), "today") == 4
+    assert business_time.sla_hours(team(sla_hours={"soon": -3}), "soon") == 16
+    assert business_time.sla_hours(team(sla_hours={"today": 2}), "today") == 2
+    assert business_time.sla_hours(team(), "unknown") == 40
 
 
 def test_opening_a_ticket_sets_its_sla_from_the_teams_business_hours(db: Database) -> None:
@@ -200,7 +208,7 @@ def test_opening_a_ticket_sets_its_sla_from_the_teams_business_hours(db: Databas
 
 
 def test_expected_answer_today_is_a_time() -> None:
-    answer = bt.expected_answer(team(), "today", tokyo("2026-11-30 13:15"))
+    answer = business_time.expected_answer(team(), "today", tokyo("2026-11-30 13:15"))
     assert (answer.day, answer.by, answer.part, answer.relative) == (
         date(2026, 11, 30),
         time(17, 15),
@@ -211,14 +219,16 @@ def test_expected_answer_today_is_a_time() -> None:
 
 
 def test_expected_answer_on_a_later_day_is_a_part_of_the_day() -> None:
-    answer = bt.expected_answer(team(sla_hours={"today": 2}), "today", tokyo("2026-11-29 10:00"))
+    answer = business_time.expected_answer(
+        team(sla_hours={"today": 2}), "today", tokyo("2026-11-29 10:00")
+    )
     assert (answer.day, answer.part, answer.relative) == (date(2026, 11, 30), "morning", "tomorrow")
     assert not answer.open_now
     assert at_tokyo(answer.opens_at) == "2026-11-30 08:30"
 
 
 def test_expected_answer_rounds_up_to_the_quarter_hour() -> None:
-    answer = bt.expected_answer(team(), "today", tokyo("2026-11-30 10:07"))
+    answer = business_time.expected_answer(team(), "today", tokyo("2026-11-30 10:07"))
     assert answer.by == time(14, 15)
 
 
@@ -244,17 +254,17 @@ def test_expected_answer_rounds_up_to_the_quarter_hour() -> None:
     ],
 )
 def test_phrases_in_japanese_and_english(now: str, sla: dict[str, int], ja: str, en: str) -> None:
-    answer = bt.expected_answer(team(sla_hours=sla), "today", tokyo(now))
+    answer = business_time.expected_answer(team(sla_hours=sla), "today", tokyo(now))
     assert phrase("ja", answer) == ja
     assert phrase("en", answer) == en
 
 
 def test_every_shape_of_answer_has_a_phrase() -> None:
-    base = bt.expected_answer(team(), "today", tokyo("2026-11-30 10:00"))
+    base = business_time.expected_answer(team(), "today", tokyo("2026-11-30 10:00"))
     seen = set()
     for relative in ("today", "tomorrow", None):
         for part in ("morning", "afternoon", None):
-            answer = bt.ExpectedAnswer(
+            answer = business_time.ExpectedAnswer(
                 due=base.due,
                 day=date(2026, 12, 1),
                 by=time(9, 45),

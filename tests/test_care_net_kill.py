@@ -11,23 +11,29 @@ answering.
 from __future__ import annotations
 
 import random
-import signal
-import time
-from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from casework_data import make_staff
+from kill_harness import (
+    ALERT,
+    ASK,
+    CHECKIN,
+    NOTICE,
+    REMINDER,
+    clean_run,
+    deadlines_now,
+    delivered,
+    kill_through_days,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stack import Stack, running
-from test_watch_kill import _next_day, _started, deadlines_now
 
-from storage import care_net, deadlines, routing
-from storage import supporters as supporter_store
+from storage import care_net, deadlines, routing, supporters
 from storage.db import Database
-from storage.models import CheckinRound, OutboxMessage, OutboxMulticast, Resident, Ticket
+from storage.models import Resident, Ticket
 from storage.sample_town import load_town
 from storage.supporters import Registration
 from storage.watch import enrolments, linking, schedules
@@ -38,11 +44,6 @@ pytestmark = pytest.mark.slow
 RESIDENTS = 40
 NEIGHBOURS = 2
 DAYS = 2
-CHECKIN = "お元気ですか？\n下のボタン"
-REMINDER = "もう一度お送りしました"
-NOTICE = "ご家族と見守りの担当者にお知らせしました"
-ALERT = "お返事がありません"
-ASK = "お宅の様子を見ていただけますか"
 
 
 def _people(stack: Stack) -> dict[str, list[str]]:
@@ -75,7 +76,7 @@ def _enrol(db: Database, people: dict[str, list[str]]) -> None:
             linking.confirm_link(link, now)
             for k in range(NEIGHBOURS):
                 user = people["neighbours"][n * NEIGHBOURS + k]
-                supporter = supporter_store.register(
+                supporter = supporters.register(
                     session,
                     _resident(session, user, now),
                     Registration(
@@ -88,7 +89,7 @@ def _enrol(db: Database, people: dict[str, list[str]]) -> None:
                     ),
                     now,
                 )
-                supporter_store.approve(session, supporter, staff, now)
+                supporters.approve(session, supporter, staff, now)
                 care_net.link(session, enrolment.id, supporter, staff, now, consent=True)
             # Due in a moment rather than at 9:00; the next one falls on the next 9:00.
             deadlines.schedule(
@@ -108,22 +109,6 @@ def _resident(session: Session, user: str, now: datetime) -> Resident:
     return person
 
 
-def _state(db: Database) -> tuple[int, int]:
-    """Rounds escalated, and messages still waiting to go out."""
-    with db.transaction() as session:
-        escalated = session.scalar(
-            select(func.count()).select_from(CheckinRound).where(CheckinRound.state == "escalated")
-        )
-        pending = session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
-        ) + session.scalar(
-            select(func.count())
-            .select_from(OutboxMulticast)
-            .where(OutboxMulticast.status == "pending")
-        )
-    return escalated or 0, pending or 0
-
-
 def test_sigkilled_workers_ask_every_neighbour_exactly_once_per_escalation(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -141,47 +126,17 @@ def test_sigkilled_workers_ask_every_neighbour_exactly_once_per_escalation(
             MADOGUCHI_CARE_NET="beside",
         )
         log = tmp_path / "worker.log"
-        kills = 0
-        for day in range(1, DAYS + 1):
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                escalated, pending = _state(db)
-                if escalated == RESIDENTS * day and pending == 0:
-                    break
-                worker = _started(env, log)
-                # A random moment once it is working: mid-sweep, mid-send, between the two.
-                time.sleep(rng.uniform(0.2, 3.0))
-                worker.send_signal(signal.SIGKILL)
-                worker.wait(timeout=10)
-                kills += 1
-            else:
-                pytest.fail(f"day {day} did not finish: {_state(db)}; see {log}")
-            if day < DAYS:
-                _next_day(db)
+        kills = kill_through_days(db, env, log, rng, RESIDENTS, DAYS)
         stack.control("DELETE", "/faults")
-        # A last, clean run: anything still leased by a killed worker goes out now, once.
-        worker = _started(env, log)
-        time.sleep(4.0)
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=10)
+        clean_run(env, log)
 
         assert kills >= DAYS * 3, "too few kills to prove anything"
         for neighbour in people["neighbours"]:
-            assert _delivered(stack, neighbour) == {ASK: DAYS}, neighbour
+            assert delivered(stack, neighbour) == {ASK: DAYS}, neighbour
         for family in people["families"]:
-            assert _delivered(stack, family) == {ALERT: DAYS}, family
+            assert delivered(stack, family) == {ALERT: DAYS}, family
         for resident in people["residents"]:
-            counts = _delivered(stack, resident)
+            counts = delivered(stack, resident)
             assert counts == {CHECKIN: DAYS, REMINDER: DAYS, NOTICE: DAYS}, (resident, counts)
         with db.transaction() as session:
             assert session.scalar(select(func.count()).select_from(Ticket)) == RESIDENTS * DAYS
-
-
-def _delivered(stack: Stack, user: str) -> dict[str, int]:
-    """How many times each kind of watch-over message reached this person."""
-    counts: Counter[str] = Counter()
-    for text in stack.bot_texts(user):
-        for marker in (CHECKIN, REMINDER, NOTICE, ALERT, ASK):
-            if marker in text:
-                counts[marker] += 1
-    return dict(counts)

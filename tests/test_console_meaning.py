@@ -39,7 +39,7 @@ from werkzeug.routing import Rule
 import locales
 from bot.scheduler import Scheduler
 from console import labels
-from flows.safety import rules as safety_rules
+from flows.safety import rules
 from flows.watch import checkin, checkin_sweep
 from storage import (
     attachments,
@@ -127,7 +127,7 @@ def codes(db: Database) -> set[str]:
         dict(TIME_BANDS),
     ):
         found |= set(table)
-    found |= set(safety_rules.kinds())
+    found |= set(rules.kinds())
     found |= {"unwell", "help", "no_answer", "blocked", "fine", "escalated", "possible"}
     with db.transaction() as session:
         found |= set(session.scalars(select(Team.slug)))
@@ -445,8 +445,8 @@ NOT_PAGES = {"console.static", "console.sign_out", "console.ticket_attachment"}
 
 def pages(town: Town) -> Iterator[str]:
     """Every GET page of the console, its path filled in with real records (each ticket)."""
-    rules: list[Rule] = sorted(town.app.url_map.iter_rules(), key=lambda rule: rule.rule)
-    for rule in rules:
+    routes: list[Rule] = sorted(town.app.url_map.iter_rules(), key=lambda rule: rule.rule)
+    for rule in routes:
         if not rule.rule.startswith("/console") or "GET" not in (rule.methods or set()):
             continue
         if rule.endpoint in NOT_PAGES:

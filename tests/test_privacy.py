@@ -25,8 +25,7 @@ from bot.cli import main
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from flows import consultation
-from storage import attachments as kept_attachments
-from storage import casework, inbox, outbox, retention
+from storage import attachments, casework, inbox, outbox, retention
 from storage.db import Database
 from storage.models import (
     AuditEntry,
@@ -299,7 +298,7 @@ def _attachment(session: Any, ticket: Ticket, made: datetime) -> int:
     )
     session.add(entry)
     session.flush()
-    (kept,) = kept_attachments.attach(session, entry, made)
+    (kept,) = attachments.attach(session, entry, made)
     kept.content, kept.status = b"photo", "stored"
     session.flush()
     return kept.id
@@ -345,7 +344,7 @@ def test_each_kind_of_record_goes_after_its_period_and_younger_ones_stay(db: Dat
                 created_at=NOW - 31 * day,
             )
         )
-        attachments = {
+        photos = {
             "old": _attachment(session, young_ticket, NOW - 366 * day),
             "young": _attachment(session, young_ticket, NOW - 364 * day),
             "gone_with_ticket": _attachment(session, old_ticket, NOW - 1830 * day),
@@ -366,7 +365,7 @@ def test_each_kind_of_record_goes_after_its_period_and_younger_ones_stay(db: Dat
         assert present(InboxEvent, events) == {"young", "pending", "parked"}
         assert present(OutboxMessage, rows) == {"young", "pending", "reply"}
         assert present(OutboxMulticast, multicasts) == {"pending"}
-        assert present(TicketAttachment, attachments) == {"young"}
+        assert present(TicketAttachment, photos) == {"young"}
         assert present(Ticket, tickets) == {"young", "open"}
         assert present(AuditEntry, audits) == {"young"}
         # A staff reply's row keeps its delivered mark, not its copy of the words.

@@ -19,8 +19,7 @@ from supporter_town import make_neighbour, messages_to, new_request
 from test_api import Api
 from test_api_fuzz import CHECKS, MODES, OPERATIONS
 
-from storage import staff_accounts
-from storage import supporters as store
+from storage import staff_accounts, supporters
 from storage.db import Database
 from storage.models import AuditEntry, HelpOffer, HelpRequest, Staff, Supporter
 
@@ -29,7 +28,7 @@ from storage.models import AuditEntry, HelpOffer, HelpRequest, Staff, Supporter
 def office(db: Database) -> Office:
     found = make_office(db)
     with db.transaction() as session:
-        tanaka = make_staff(session, "tanaka", [store.COORDINATING_TEAM])
+        tanaka = make_staff(session, "tanaka", [supporters.COORDINATING_TEAM])
     return Office(teams=found.teams, staff={**found.staff, "tanaka": tanaka.id})
 
 
@@ -91,14 +90,14 @@ def test_the_board_lists_requests_newest_first_with_their_status(
 ) -> None:
     first, ids, _lines = town(db, office)
     with db.transaction() as session:
-        later = store.new_request(
+        later = supporters.new_request(
             session,
             make_resident(session, "大窪 ハナ"),
             "shopping",
             NOW + timedelta(days=3),
             NOW + timedelta(minutes=5),
         )
-        store.offer(session, later, [session.get_one(Supporter, ids["shops"])], NOW)
+        supporters.offer(session, later, [session.get_one(Supporter, ids["shops"])], NOW)
         second = later.id
     page = signed_in(app, db, office, "tanaka").get("/console/requests").text
     assert page.index(f'data-request="{second}"') < page.index(f'data-request="{first}"')
@@ -151,7 +150,7 @@ def test_asking_two_sends_the_offer_to_exactly_those_two(
     with db.transaction() as session:
         request = session.get_one(HelpRequest, request_id)
         assert request.status == "offered"
-        asked = {offer.supporter_id for offer in store.offers_of(session, request)}
+        asked = {offer.supporter_id for offer in supporters.offers_of(session, request)}
         assert asked == {ids["same"], ids["near"]}
         entry = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "help_request.offer")
@@ -185,8 +184,8 @@ def test_answers_show_in_words_and_no_one_outside_the_matches_is_asked(
     )
     with db.transaction() as session:
         offers = {o.supporter_id: o for o in session.scalars(select(HelpOffer))}
-        store.decline(session, offers[ids["near"]], NOW)
-        assert store.accept(session, offers[ids["same"]], NOW) == "accepted"
+        supporters.decline(session, offers[ids["near"]], NOW)
+        assert supporters.accept(session, offers[ids["same"]], NOW) == "accepted"
     page = browser.get(f"/console/requests/{request_id}").text
     assert "引き受け" in page and "今回は無理" in page and "期限切れ" in page
     assert "声をかける" not in page, "a taken request is asked of nobody"
@@ -205,7 +204,7 @@ def test_staff_enter_a_request_for_a_resident_they_may_see(
 ) -> None:
     with db.transaction() as session:
         resident = make_resident(session, "小田 トメ")
-        ticket = make_ticket(session, office.teams[store.COORDINATING_TEAM], resident=resident)
+        ticket = make_ticket(session, office.teams[supporters.COORDINATING_TEAM], resident=resident)
         unseen = make_resident(session, "見えない 人")
         reference, resident_id, unseen_id = ticket.reference, resident.id, unseen.id
     browser = signed_in(app, db, office, "tanaka")
@@ -264,7 +263,7 @@ def test_the_api_lists_reads_enters_and_offers(app: Flask, db: Database, office:
     with db.transaction() as session:
         resident = make_resident(session, "小田 トメ")
         reference = make_ticket(
-            session, office.teams[store.COORDINATING_TEAM], resident=resident
+            session, office.teams[supporters.COORDINATING_TEAM], resident=resident
         ).reference
     given = tokens(db, office)
     api = Api(app.test_client(), given["tanaka"])

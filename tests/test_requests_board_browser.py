@@ -15,8 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stack import Stack, running
 
-from storage import districts, migrate, staff_accounts
-from storage import supporters as store
+from storage import districts, migrate, staff_accounts, supporters
 from storage.models import OutboxMessage, Resident, Staff
 from storage.sample_town import load_town
 
@@ -44,7 +43,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
                 name="田中 悠",
                 password=PASSWORD,
                 role="staff",
-                team_slugs=[store.COORDINATING_TEAM],
+                team_slugs=[supporters.COORDINATING_TEAM],
                 now=the_stack.clock.now(),
             )
         yield the_stack
@@ -70,10 +69,10 @@ def _a_request_and_three_supporters(stack: Stack) -> int:
         assert hayakawa is not None
         coordinator = session.scalars(select(Staff).where(Staff.email == EMAIL)).one()
         for number in (1, 2, 3):
-            supporter = store.register(
+            supporter = supporters.register(
                 session,
                 _person(session, 100 + number, now),
-                store.Registration(
+                supporters.Registration(
                     kinds=["rubbish"],
                     district_id=hayakawa.id,
                     weekdays=list(range(7)),
@@ -83,10 +82,10 @@ def _a_request_and_three_supporters(stack: Stack) -> int:
                 ),
                 now,
             )
-            store.approve(session, supporter, coordinator, now)
+            supporters.approve(session, supporter, coordinator, now)
         helped = _person(session, 200, now)
         session.flush()
-        request = store.new_request(
+        request = supporters.new_request(
             session, helped, "rubbish", now + timedelta(days=2), now, district_id=hayakawa.id
         )
         return request.id

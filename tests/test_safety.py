@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 from watch_town import Town, texts
 
 from bot.clock import Clock
-from flows import flex, safety
-from flows import safety_words as words
-from handlers import safety as safety_handler
+from flows import flex, safety, safety_words
+from handlers.safety import REPEAT_WINDOW
 from locales import safety_kinds
 from simulator.message_rules import check_messages
 from storage import tickets
@@ -161,9 +160,9 @@ def _assert_emergency_answer(said: Said, kind: str) -> None:
 
 
 def test_every_kind_has_advice_numbers_and_a_label() -> None:
-    assert set(safety.kinds()) == set(words.ADVICE) == set(safety_kinds.NAMES) == set(KINDS)
-    for advice in words.ADVICE.values():
-        assert advice.calls and set(advice.calls) <= set(words.CALLS)
+    assert set(safety.kinds()) == set(safety_words.ADVICE) == set(safety_kinds.NAMES) == set(KINDS)
+    for advice in safety_words.ADVICE.values():
+        assert advice.calls and set(advice.calls) <= set(safety_words.CALLS)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -176,10 +175,10 @@ def test_the_messages_these_tests_use_raise_their_kind(kind: str) -> None:
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_every_answer_follows_lines_rules_and_its_spec(kind: str, language: str) -> None:
     messages = [
-        words.emergency(language, [kind], "スタッフにもすぐに伝えました。"),
-        *words.possible(language, kind),
-        words.received(language),
-        words.all_right(language),
+        safety_words.emergency(language, [kind], "スタッフにもすぐに伝えました。"),
+        *safety_words.possible(language, kind),
+        safety_words.received(language),
+        safety_words.all_right(language),
     ]
     assert check_messages(messages[:5]) == []
     validate_api_request(
@@ -196,7 +195,7 @@ def test_every_answer_follows_lines_rules_and_its_spec(kind: str, language: str)
 
 
 def test_several_kinds_lead_with_the_most_pressing_and_dial_every_number() -> None:
-    card = words.emergency("ja", ["suicide", "violence"], "スタッフにもすぐに伝えました。")
+    card = safety_words.emergency("ja", ["suicide", "violence"], "スタッフにもすぐに伝えました。")
     lines = flex.readable(card).splitlines()
     assert lines[0].startswith(FIRST_LINES["suicide"])
     assert "すぐに110番に電話してください。" in lines
@@ -383,7 +382,7 @@ def test_the_same_alarm_after_the_window_gets_the_numbers_again(town: Database) 
     chat = Dialogue(town, clock)
     chat.follow()
     chat.say("火事です")
-    clock.advance(safety_handler.REPEAT_WINDOW + timedelta(minutes=1))
+    clock.advance(REPEAT_WINDOW + timedelta(minutes=1))
     _assert_emergency_answer(chat.say("火事です"), "fire")
     with town.transaction() as session:
         assert len(_audit(session, "safety_alarm")) == 2

@@ -21,8 +21,7 @@ from supporter_town import (
 
 from bot.clock import Clock
 from flows import supporter_offers
-from storage import erasure
-from storage import supporters as store
+from storage import erasure, supporters
 from storage.db import Database
 from storage.models import HelpOffer, HelpRequest, Resident, Staff, Supporter
 
@@ -126,8 +125,8 @@ def test_nobody_accepting_in_time_returns_it_and_a_late_tap_is_told_so(
 ) -> None:
     tap(db, clock, town.supporters[0], "今回は無理")
     with db.transaction() as session:
-        assert store.return_unanswered(session, NOW + WAIT - timedelta(seconds=1), WAIT) == []
-        returned = store.return_unanswered(session, NOW + WAIT, WAIT)
+        assert supporters.return_unanswered(session, NOW + WAIT - timedelta(seconds=1), WAIT) == []
+        returned = supporters.return_unanswered(session, NOW + WAIT, WAIT)
         assert [r.id for r in returned] == [town.request_id]
     assert request(db, town).status == "returned"
     assert answers(db) == ["declined", "too_late", "too_late"]
@@ -141,11 +140,11 @@ def test_a_returned_request_is_not_put_again_to_those_asked_before(
     db: Database, clock: Clock, town: People
 ) -> None:
     with db.transaction() as session:
-        store.return_unanswered(session, NOW + WAIT, WAIT)
+        supporters.return_unanswered(session, NOW + WAIT, WAIT)
         again = session.get_one(HelpRequest, town.request_id)
         fresh = list(session.scalars(select(Supporter).order_by(Supporter.id)))
         # Those asked before are not asked twice.
-        assert store.offer(session, again, fresh, NOW + WAIT) == []
+        assert supporters.offer(session, again, fresh, NOW + WAIT) == []
     assert request(db, town).status == "returned"
 
 
@@ -161,7 +160,7 @@ def test_an_offer_made_to_someone_else_cannot_be_answered(
 
 
 def test_paused_and_waiting_supporters_get_no_offers(db: Database) -> None:
-    make_town(db, supporters=1, offer=False)
+    make_town(db, volunteers=1, offer=False)
     with db.transaction() as session:
         coordinator = session.scalars(select(Staff).order_by(Staff.id)).first()
         assert coordinator is not None
@@ -180,7 +179,7 @@ def test_leaving_declines_waiting_offers_and_returns_what_they_had_taken(
     tap(db, clock, town.supporters[0], "引き受ける")
     with db.transaction() as session:
         supporter = session.get_one(Supporter, request(db, town).taken_by_id)
-        returned = store.leave(session, supporter, NOW)
+        returned = supporters.leave(session, supporter, NOW)
         assert [r.id for r in returned] == [town.request_id]
     after = request(db, town)
     assert after.status == "returned" and after.taken_by_id is None

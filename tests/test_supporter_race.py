@@ -15,7 +15,7 @@ from casework_data import NOW
 from sqlalchemy import select
 from supporter_town import make_town
 
-from storage import supporters as store
+from storage import supporters
 from storage.db import Database
 from storage.models import HelpOffer, HelpRequest, Resident, Staff, Supporter
 from storage.supporters import AcceptOutcome
@@ -27,22 +27,22 @@ ROUNDS = 5
 def test_twenty_supporters_accepting_one_request_at_once_give_it_to_exactly_one(
     db_url: str, db: Database
 ) -> None:
-    make_town(db, supporters=SUPPORTERS, offer=False)
+    make_town(db, volunteers=SUPPORTERS, offer=False)
     with db.transaction() as session:
-        supporters = list(session.scalars(select(Supporter).order_by(Supporter.id)))
+        volunteers = list(session.scalars(select(Supporter).order_by(Supporter.id)))
         helped = session.scalars(select(Resident).where(Resident.display_name == "小田 トメ")).one()
         assert session.scalars(select(Staff)).first() is not None
         requests = []
         for _ in range(ROUNDS):
-            request = store.new_request(session, helped, "shopping", NOW, NOW)
-            store.offer(session, request, supporters, NOW)
+            request = supporters.new_request(session, helped, "shopping", NOW, NOW)
+            supporters.offer(session, request, volunteers, NOW)
             requests.append(request.id)
         # Each supporter's offer of each request, by (supporter, request).
         offer_of = {
             (offer.supporter_id, offer.request_id): offer.id
             for offer in session.scalars(select(HelpOffer))
         }
-        people = [supporter.id for supporter in supporters]
+        people = [supporter.id for supporter in volunteers]
 
     barrier = threading.Barrier(SUPPORTERS)
     got: dict[tuple[int, int], AcceptOutcome] = {}
@@ -56,7 +56,7 @@ def test_twenty_supporters_accepting_one_request_at_once_give_it_to_exactly_one(
                 barrier.wait(timeout=120)
                 with own.transaction() as session:
                     offer = session.get_one(HelpOffer, offer_of[(person, request_id)])
-                    outcome = store.accept(session, offer, NOW)
+                    outcome = supporters.accept(session, offer, NOW)
                 with lock:
                     got[(person, request_id)] = outcome
         except BaseException as error:  # reported below, with the thread's own traceback

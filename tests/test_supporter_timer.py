@@ -13,7 +13,7 @@ from supporter_town import People, all_supporters, make_town
 
 from bot.clock import Clock
 from bot.scheduler import Scheduler
-from storage import supporters as store
+from storage import supporters
 from storage.db import Database
 from storage.models import Deadline, HelpOffer, HelpRequest
 
@@ -55,13 +55,13 @@ def timer(db: Database, request_id: int) -> Deadline:
 def test_an_offer_nobody_answers_goes_back_to_the_coordinator_once_its_time_passes(
     db: Database, town: People
 ) -> None:
-    hands = Hands(NOW + store.OFFER_WAIT - timedelta(seconds=1))
+    hands = Hands(NOW + supporters.OFFER_WAIT - timedelta(seconds=1))
     scheduler = Scheduler(db, hands)
     scheduler.fire_deadlines()
     assert status(db, town.request_id)[0] == "offered"
     assert answers(db) == [None, None, None]
 
-    hands.at = NOW + store.OFFER_WAIT
+    hands.at = NOW + supporters.OFFER_WAIT
     assert scheduler.fire_deadlines() == 1
     state, returned_at = status(db, town.request_id)
     assert state == "returned" and returned_at == hands.at
@@ -76,8 +76,8 @@ def test_an_offer_nobody_answers_goes_back_to_the_coordinator_once_its_time_pass
 
 def test_a_process_killed_before_the_time_finds_the_wait_again(db: Database, town: People) -> None:
     # Nothing in memory carries the wait: a new scheduler (a restarted process) fires it.
-    assert timer(db, town.request_id).due_at == NOW + store.OFFER_WAIT
-    Scheduler(db, Hands(NOW + store.OFFER_WAIT + timedelta(hours=1))).fire_deadlines()
+    assert timer(db, town.request_id).due_at == NOW + supporters.OFFER_WAIT
+    Scheduler(db, Hands(NOW + supporters.OFFER_WAIT + timedelta(hours=1))).fire_deadlines()
     assert status(db, town.request_id)[0] == "returned"
 
 
@@ -85,9 +85,9 @@ def test_a_taken_request_stays_taken_and_its_timer_is_stopped(db: Database, town
     with db.transaction() as session:
         first = session.scalars(select(HelpOffer).order_by(HelpOffer.id)).first()
         assert first is not None
-        assert store.accept(session, first, NOW + timedelta(minutes=5)) == "accepted"
+        assert supporters.accept(session, first, NOW + timedelta(minutes=5)) == "accepted"
     assert timer(db, town.request_id).status == "cancelled"
-    Scheduler(db, Hands(NOW + store.OFFER_WAIT * 3)).fire_deadlines()
+    Scheduler(db, Hands(NOW + supporters.OFFER_WAIT * 3)).fire_deadlines()
     assert status(db, town.request_id)[0] == "taken"
     assert answers(db) == ["accepted", "too_late", "too_late"]
 
@@ -97,12 +97,12 @@ def test_offering_again_sets_the_time_from_the_last_offer(db: Database) -> None:
     with db.transaction() as session:
         request = session.get_one(HelpRequest, town.request_id)
         everyone = all_supporters(session)
-        store.offer(session, request, everyone[:1], NOW)
-        store.offer(session, request, everyone[1:], NOW + timedelta(hours=1))
-    hands = Hands(NOW + store.OFFER_WAIT)
+        supporters.offer(session, request, everyone[:1], NOW)
+        supporters.offer(session, request, everyone[1:], NOW + timedelta(hours=1))
+    hands = Hands(NOW + supporters.OFFER_WAIT)
     scheduler = Scheduler(db, hands)
     assert scheduler.fire_deadlines() == 0
     assert status(db, town.request_id)[0] == "offered"
-    hands.at = NOW + timedelta(hours=1) + store.OFFER_WAIT
+    hands.at = NOW + timedelta(hours=1) + supporters.OFFER_WAIT
     assert scheduler.fire_deadlines() == 1
     assert status(db, town.request_id)[0] == "returned"

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from supporter_town import make_supporter, messages_to, new_request
 
 from flows import supporter_offers
-from storage import supporters as store
+from storage import supporters
 from storage.db import Database
 from storage.models import AuditEntry, HelpOffer, Resident, Staff, Supporter
 
@@ -25,7 +25,7 @@ def office(db: Database) -> Office:
     found = make_office(db)
     # The page is the coordinating team's (and admins'): tanaka works in it.
     with db.transaction() as session:
-        tanaka = make_staff(session, "tanaka", [store.COORDINATING_TEAM])
+        tanaka = make_staff(session, "tanaka", [supporters.COORDINATING_TEAM])
     return Office(teams=found.teams, staff={**found.staff, "tanaka": tanaka.id})
 
 
@@ -40,7 +40,7 @@ def signed_in(app: Flask, db: Database, office: Office, who: str) -> Browser:
     return browser
 
 
-def supporters(db: Database, office: Office) -> dict[str, int]:
+def four_supporters(db: Database, office: Office) -> dict[str, int]:
     """An applicant, an active supporter who has helped, a paused one, and one who left."""
     with db.transaction() as session:
         aoki = session.get_one(Staff, office.staff["aoki"])
@@ -51,13 +51,13 @@ def supporters(db: Database, office: Office) -> dict[str, int]:
             "left": make_supporter(session, 4, aoki),
         }
         ids = {name: supporter_of(session, resident).id for name, resident in made.items()}
-        store.leave(session, session.get_one(Supporter, ids["left"]), NOW)
+        supporters.leave(session, session.get_one(Supporter, ids["left"]), NOW)
         session.get_one(Supporter, ids["active"]).last_helped_at = NOW - timedelta(days=3)
         return ids
 
 
 def supporter_of(session: Any, resident: Resident) -> Supporter:
-    found = store.of_resident(session, resident)
+    found = supporters.of_resident(session, resident)
     assert found is not None
     return found
 
@@ -70,7 +70,7 @@ def row_of(page: str, name: str) -> str:
 def test_the_table_says_who_what_where_and_when_in_words(
     app: Flask, db: Database, office: Office
 ) -> None:
-    supporters(db, office)
+    four_supporters(db, office)
     page = signed_in(app, db, office, "tanaka").get("/console/supporters").get_data(as_text=True)
     assert page.index("支援1") < page.index("支援2") < page.index("支援3"), "applicants first"
     applied = row_of(page, "支援1")
@@ -95,7 +95,7 @@ def test_the_table_says_who_what_where_and_when_in_words(
 def test_a_coordinator_approves_an_applicant_who_then_receives_offers(
     app: Flask, db: Database, office: Office
 ) -> None:
-    ids = supporters(db, office)
+    ids = four_supporters(db, office)
     browser = signed_in(app, db, office, "tanaka")
     browser.get("/console/supporters")
     response = browser.post(f"/console/supporters/{ids['applied']}/approve")
@@ -124,7 +124,7 @@ def test_a_coordinator_approves_an_applicant_who_then_receives_offers(
 def test_pausing_withdraws_waiting_offers_and_resuming_brings_them_back(
     app: Flask, db: Database, office: Office
 ) -> None:
-    ids = supporters(db, office)
+    ids = four_supporters(db, office)
     with db.transaction() as session:
         active = session.get_one(Supporter, ids["active"])
         request = new_request(session, make_resident(session, "小田 トメ"))
@@ -145,7 +145,7 @@ def test_pausing_withdraws_waiting_offers_and_resuming_brings_them_back(
 def test_other_teams_staff_are_refused_and_change_nothing(
     app: Flask, db: Database, office: Office
 ) -> None:
-    ids = supporters(db, office)
+    ids = four_supporters(db, office)
     aoki = signed_in(app, db, office, "aoki")
     assert aoki.get("/console/supporters").status_code == 403
     assert aoki.post(f"/console/supporters/{ids['applied']}/approve").status_code == 404

@@ -10,15 +10,21 @@ jumps to the next check-in, which the worker processes pick up as they start.
 from __future__ import annotations
 
 import random
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from kill_harness import (
+    ALERT,
+    CHECKIN,
+    NOTICE,
+    REMINDER,
+    clean_run,
+    deadlines_now,
+    delivered,
+    kill_through_days,
+)
 from sqlalchemy import func, select
 from stack import Stack, running
 
@@ -26,9 +32,6 @@ from storage import deadlines
 from storage.db import Database
 from storage.models import (
     CheckinRound,
-    Deadline,
-    OutboxMessage,
-    OutboxMulticast,
     Resident,
     Ticket,
 )
@@ -40,31 +43,6 @@ pytestmark = pytest.mark.slow
 
 RESIDENTS = 100
 DAYS = 2
-CHECKIN = "お元気ですか？\n下のボタン"
-REMINDER = "もう一度お送りしました"
-NOTICE = "ご家族と見守りの担当者にお知らせしました"
-ALERT = "お返事がありません"
-
-
-def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[str]:
-    with log.open("a") as output:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot", "worker"],
-            env=env,
-            text=True,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def _started(env: dict[str, str], log: Path) -> subprocess.Popen[str]:
-    """A worker that has finished starting (importing takes seconds on a busy machine)."""
-    before = log.read_text().count("worker started") if log.exists() else 0
-    worker = _worker(env, log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and log.read_text().count("worker started") == before:
-        time.sleep(0.05)
-    return worker
 
 
 def _people(stack: Stack) -> tuple[list[str], list[str]]:
@@ -104,39 +82,6 @@ def _enrol(db: Database, residents: list[str], families: list[str]) -> None:
             )
 
 
-def deadlines_now(db: Database) -> datetime:
-    """The bot's time as the workers see it: real time plus the shared offset."""
-    with db.transaction() as session:
-        return datetime.now(UTC) + deadlines.clock_offset(session)
-
-
-def _state(db: Database) -> tuple[int, int]:
-    """Rounds escalated, and messages still waiting to go out."""
-    with db.transaction() as session:
-        escalated = session.scalar(
-            select(func.count()).select_from(CheckinRound).where(CheckinRound.state == "escalated")
-        )
-        pending = session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
-        ) + session.scalar(
-            select(func.count())
-            .select_from(OutboxMulticast)
-            .where(OutboxMulticast.status == "pending")
-        )
-    return escalated or 0, pending or 0
-
-
-def _next_day(db: Database) -> None:
-    """Jump the shared clock to the next check-in (every worker reads it from the database)."""
-    with db.transaction() as session:
-        due = session.scalar(
-            select(func.min(Deadline.due_at)).where(Deadline.kind == schedules.ROUND)
-        )
-    now = deadlines_now(db)
-    with db.transaction() as session:
-        deadlines.advance_clock(session, due - now + timedelta(seconds=1))
-
-
 def test_sigkilled_workers_and_a_failing_line_deliver_every_escalation_exactly_once(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -153,50 +98,20 @@ def test_sigkilled_workers_and_a_failing_line_deliver_every_escalation_exactly_o
             MADOGUCHI_OUTBOX_LEASE="2s",
         )
         log = tmp_path / "worker.log"
-        kills = 0
-        for day in range(1, DAYS + 1):
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                escalated, pending = _state(db)
-                if escalated == RESIDENTS * day and pending == 0:
-                    break
-                worker = _started(env, log)
-                # A random moment once it is working: mid-sweep, mid-send, between the two.
-                time.sleep(rng.uniform(0.2, 3.0))
-                worker.send_signal(signal.SIGKILL)
-                worker.wait(timeout=10)
-                kills += 1
-            else:
-                pytest.fail(f"day {day} did not finish: {_state(db)}; see {log}")
-            if day < DAYS:
-                _next_day(db)
+        kills = kill_through_days(db, env, log, rng, RESIDENTS, DAYS)
         stack.control("DELETE", "/faults")
-        # A last, clean run: anything still leased by a killed worker goes out now, once.
-        worker = _started(env, log)
-        time.sleep(4.0)
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=10)
+        clean_run(env, log)
 
         assert kills >= DAYS * 3, "too few kills to prove anything"
         faults = Counter(r["status"] for r in stack.api_requests() if r.get("fault"))
         assert faults[500] and faults[429], f"the simulator injected too few failures: {faults}"
         for resident in residents:
-            counts = _delivered(stack, resident)
+            counts = delivered(stack, resident)
             assert counts == {CHECKIN: DAYS, REMINDER: DAYS, NOTICE: DAYS}, (resident, counts)
         for family in families:
-            assert _delivered(stack, family) == {ALERT: DAYS}, family
+            assert delivered(stack, family) == {ALERT: DAYS}, family
         with db.transaction() as session:
             assert session.scalar(select(func.count()).select_from(Ticket)) == RESIDENTS * DAYS
             assert session.scalar(select(func.count()).select_from(CheckinRound)) == (
                 RESIDENTS * DAYS
             )
-
-
-def _delivered(stack: Stack, user: str) -> dict[str, int]:
-    """How many times each kind of watch-over message reached this person."""
-    counts: Counter[str] = Counter()
-    for text in stack.bot_texts(user):
-        for marker in (CHECKIN, REMINDER, NOTICE, ALERT):
-            if marker in text:
-                counts[marker] += 1
-    return dict(counts)

@@ -23,7 +23,7 @@ from bot.clock import Clock
 from bot.services import services
 from bot.settings import Settings
 from bot.worker import Worker
-from handlers import events as handlers
+from handlers import events
 from storage import inbox
 from storage.db import Database
 from storage.models import InboxEvent
@@ -127,9 +127,9 @@ def test_unknown_event_types_are_stored_not_refused(client: FlaskClient, db: Dat
         "membership", replyToken="r", membership={"type": "joined", "membershipId": 3}
     )
     unknown_message = make_event("message", message={"type": "hologram", "id": "9"})
-    events = [make_event("somethingNew"), membership, unknown_message]
-    assert post(client, {"events": events}).status_code == 200
-    assert statuses(db) == {event["webhookEventId"]: inbox.PENDING for event in events}
+    batch = [make_event("somethingNew"), membership, unknown_message]
+    assert post(client, {"events": batch}).status_code == 200
+    assert statuses(db) == {event["webhookEventId"]: inbox.PENDING for event in batch}
 
 
 def test_the_wrong_method_is_a_4xx_with_a_reason(client: FlaskClient) -> None:
@@ -256,7 +256,7 @@ def test_the_good_events_beside_a_refused_one_are_handled_as_usual(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     handled: list[str] = []
-    monkeypatch.setattr(handlers, "handle", lambda context, event: handled.append(event["type"]))
+    monkeypatch.setattr(events, "handle", lambda context, event: handled.append(event["type"]))
     good = [make_event("follow"), text_event("こんにちは"), postback_event("menu")]
     bad = dict(text_event(SECRET_WORRY), source="U" + "0" * 32)
     assert post(client, {"events": [good[0], bad, *good[1:]]}).status_code == 200
@@ -273,11 +273,11 @@ def test_a_bad_event_fails_no_other_request_in_its_group_commit(
     writer = services(app).inbox_writer
     real_store, release, rounds = inbox.store, threading.Event(), []
 
-    def store(session: Any, events: list[dict[str, Any]], now: Any) -> None:
-        rounds.append(len(events))
+    def store(session: Any, batch: list[dict[str, Any]], now: Any) -> None:
+        rounds.append(len(batch))
         if len(rounds) == 1:
             assert release.wait(10)
-        real_store(session, events, now)
+        real_store(session, batch, now)
 
     monkeypatch.setattr(inbox, "store", store)
     bad = dict(text_event(SECRET_WORRY), timestamp=9 * 10**18)
@@ -337,12 +337,12 @@ def test_lines_deepest_event_is_well_inside_the_depth_limit(
 
 
 def test_more_events_than_the_limit_is_413_with_a_reason(client: FlaskClient, db: Database) -> None:
-    events = [text_event(f"{n}") for n in range(webhook.MAX_EVENTS + 1)]
-    response = post(client, {"events": events})
+    batch = [text_event(f"{n}") for n in range(webhook.MAX_EVENTS + 1)]
+    response = post(client, {"events": batch})
     assert response.status_code == 413
     assert str(webhook.MAX_EVENTS) in response.get_json()["reason"]
     assert stored(db) == 0
-    assert post(client, {"events": events[:-1]}).status_code == 200
+    assert post(client, {"events": batch[:-1]}).status_code == 200
     assert stored(db) == webhook.MAX_EVENTS
 
 

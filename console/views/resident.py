@@ -21,8 +21,7 @@ from console.context import client_ip, now, work
 from console.i18n import _, local_date, local_time, reason
 from console.views.rows import watch_status
 from locales import N_
-from storage import erasure
-from storage import resident_record as record
+from storage import erasure, resident_record
 from storage.models import RECORD_FIELDS, CheckinRound, Resident, ResidentDetail, Staff
 
 # The fields the details form edits, in its order; the household note has a form of its own.
@@ -62,7 +61,7 @@ def url_of(resident_id: int) -> str:
 
 
 def _resident(session: Session, staff: Staff, resident_id: int) -> Resident:
-    found = record.open_for(session, staff, resident_id)
+    found = resident_record.open_for(session, staff, resident_id)
     if found is None:
         abort(404)
     return found
@@ -74,19 +73,19 @@ def _resident(session: Session, staff: Staff, resident_id: int) -> Resident:
 def resident_page(resident_id: int) -> str:
     with work() as (session, staff):
         resident = _resident(session, staff, resident_id)
-        record.viewed(session, staff, resident, now(), ip=client_ip())
+        resident_record.viewed(session, staff, resident, now(), ip=client_ip())
         return _render(session, staff, resident)
 
 
 def _render(session: Session, staff: Staff, resident: Resident) -> str:
-    fields = record.fields_of(session, staff, resident)
-    contacts = record.contacts_of(session, resident)
+    fields = resident_record.fields_of(session, staff, resident)
+    contacts = resident_record.contacts_of(session, resident)
     ids = {field.kept.staff_id for field in fields if field.kept and field.kept.staff_id}
     ids |= {contact.staff_id for contact in contacts if contact.staff_id}
-    names = record.staff_names(session, ids)
+    names = resident_record.staff_names(session, ids)
     by_field = {field.field: field for field in fields}
-    tickets = record.tickets_of(session, staff, resident)
-    enrolment = record.enrolment_of(session, resident)
+    tickets = resident_record.tickets_of(session, staff, resident)
+    enrolment = resident_record.enrolment_of(session, resident)
     heading = by_field["name"].value or resident.display_name or _("Resident")
     return render_template(
         "console/resident.html",
@@ -96,10 +95,10 @@ def _render(session: Session, staff: Staff, resident: Resident) -> str:
         profile=_profile(session, resident),
         fields=[_field(by_field[name], names) for name in DETAIL_FIELDS],
         household=_field(by_field["household"], names),
-        limits=record.LIMITS,
+        limits=resident_record.LIMITS,
         family=[
             {"name": member.name or _("A family member"), "since": local_date(member.since)}
-            for member in record.family_on_line(session, resident)
+            for member in resident_record.family_on_line(session, resident)
         ],
         contacts=[
             {
@@ -117,10 +116,10 @@ def _render(session: Session, staff: Staff, resident: Resident) -> str:
             for contact in contacts
         ],
         contact_limits={
-            "name": record.CONTACT_NAME_MAX,
-            "relation": record.CONTACT_RELATION_MAX,
-            "phone": record.CONTACT_PHONE_MAX,
-            "note": record.CONTACT_NOTE_MAX,
+            "name": resident_record.CONTACT_NAME_MAX,
+            "relation": resident_record.CONTACT_RELATION_MAX,
+            "phone": resident_record.CONTACT_PHONE_MAX,
+            "note": resident_record.CONTACT_NOTE_MAX,
         },
         tickets=[
             {
@@ -145,7 +144,7 @@ def _render(session: Session, staff: Staff, resident: Resident) -> str:
         watch_url=url_for("console.watch_detail", enrolment_id=enrolment.id)
         if enrolment is not None and watch.may_see()
         else "",
-        rounds=[_round(row) for row in record.checkins_of(session, resident)],
+        rounds=[_round(row) for row in resident_record.checkins_of(session, resident)],
     )
 
 
@@ -163,13 +162,13 @@ def _profile(session: Session, resident: Resident) -> list[tuple[str, str]]:
     rows = [
         (_("Name (LINE)"), resident.display_name or "") if resident.line_user_id else ("", ""),
         (_("Language"), labels.label(labels.LANGUAGE_NAMES, resident.language)),
-        (_("District"), record.district_name(session, resident)),
+        (_("District"), resident_record.district_name(session, resident)),
         (_("LINE"), line),
     ]
     return [(question, answer) for question, answer in rows if question and answer]
 
 
-def _field(field: record.Field, names: dict[int, str]) -> dict[str, Any]:
+def _field(field: resident_record.Field, names: dict[int, str]) -> dict[str, Any]:
     suggestion = field.suggestion
     return {
         "name": field.field,
@@ -259,7 +258,9 @@ def save_details(resident_id: int) -> Response:
         anchor = "household" if "household" in changes else "details"
         try:
             with session.begin_nested():
-                changed = record.save(session, staff, resident, changes, now(), ip=client_ip())
+                changed = resident_record.save(
+                    session, staff, resident, changes, now(), ip=client_ip()
+                )
         except ValueError as refused:
             flash(reason(refused), "error")
             return _back(resident_id, anchor)
@@ -274,11 +275,11 @@ def adopt(resident_id: int) -> Response:
     with work() as (session, staff):
         resident = _resident(session, staff, resident_id)
         field = request.form.get("field", "")
-        if field not in record.SUGGESTED:
+        if field not in resident_record.SUGGESTED:
             abort(400, description="choose a field a ticket can suggest")
         try:
             with session.begin_nested():
-                record.adopt(session, staff, resident, field, now(), ip=client_ip())
+                resident_record.adopt(session, staff, resident, field, now(), ip=client_ip())
         except ValueError as refused:
             flash(reason(refused), "error")
             return _back(resident_id, "details")
@@ -295,7 +296,7 @@ def add_contact(resident_id: int) -> Response:
         form = request.form
         try:
             with session.begin_nested():
-                record.add_contact(
+                resident_record.add_contact(
                     session,
                     staff,
                     resident,
@@ -319,7 +320,9 @@ def remove_contact(resident_id: int) -> Response:
         contact_id = params.form_id("contact")
         if contact_id is None:
             abort(400, description="which contact")
-        removed = record.remove_contact(session, staff, resident, contact_id, now(), ip=client_ip())
+        removed = resident_record.remove_contact(
+            session, staff, resident, contact_id, now(), ip=client_ip()
+        )
     if removed:
         flash(_("The contact is removed."), "success")
     else:
