@@ -17,6 +17,7 @@ from bot import webhook
 from bot.clock import MAX_MOVE, MAX_OFFSET, Clock, ClockOutOfRange
 from bot.durations import parse_duration
 from bot.group_commit import InboxWriter
+from bot.resident_actions import ResidentActions
 from bot.services import Services, services
 from bot.settings import Settings
 from console import api, auth
@@ -70,6 +71,7 @@ def create_app(
         inbox_writer=InboxWriter(db, clock.now),
         wake=wake or (lambda: None),
         session_clock=session_clock,
+        resident_actions=ResidentActions(settings.offer_wait),
     )
     if settings.trusted_proxies:
         # Werkzeug's own fix: request.remote_addr becomes the client the proxies name.

@@ -3,24 +3,18 @@ and the flow steps the console runs for staff."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from flask import Flask
 from linebot.v3.webhook import SignatureValidator
-from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.group_commit import InboxWriter
-from bot.resident_actions import WatchActions
+from bot.resident_actions import ResidentActions
 from bot.settings import Settings
 from console.context import EXTENSION
-from flows import supporter_offers
 from storage.db import Database
-from storage.models import HelpOffer, HelpRequest, Supporter
-
-OfferHelp = Callable[[Session, HelpRequest, Sequence[Supporter], datetime], list[HelpOffer]]
 
 
 @dataclass
@@ -35,10 +29,7 @@ class Services:
     # reminder go out must not sign staff out. Tests that move time move this one too.
     session_clock: Clock = field(default_factory=Clock)
     # Staff actions the console runs as flow steps (console.context.ResidentActions).
-    resident_actions: WatchActions = field(default_factory=WatchActions)
-    # The console's 声をかける: puts a 生活応援隊 request to supporters and sends each the LINE
-    # offer (flows' own step, handed over so the console imports no flows).
-    offer_help: OfferHelp = field(default=supporter_offers.send)
+    resident_actions: ResidentActions = field(default_factory=ResidentActions)
 
 
 def services(app: Flask) -> Services:

@@ -16,6 +16,7 @@ from storage.care_net import BESIDE as CARE_NET_BESIDE
 from storage.care_net import MODES as CARE_NET_MODES
 from storage.retention import KINDS as RETENTION_KINDS
 from storage.retention import Retention
+from storage.supporters import OFFER_WAIT
 
 DEFAULT_API_BASE_URL = "https://api.line.me"
 SECRET_VARIABLE = "LINE_CHANNEL_SECRET"
@@ -46,6 +47,9 @@ class Settings:
     # When an unanswered check-in asks the resident's ケアネット neighbours to look in
     # (MADOGUCHI_CARE_NET): before (with the reminder), beside (with the family's alert), off.
     care_net: str = CARE_NET_BESIDE
+    # How long a 生活応援隊 request offered to supporters waits for one of them to take it
+    # before it goes back to the coordinators (MADOGUCHI_OFFER_WAIT).
+    offer_wait: timedelta = OFFER_WAIT
     allow_clock: bool = False
     # Set our rich menu as the channel's default at start-up; off keeps one made elsewhere.
     rich_menu: bool = True
@@ -161,6 +165,7 @@ class Settings:
             "checkin_escalate_after",
             "sla_warn_before",
             "outbox_lease",
+            "offer_wait",
         ):
             raw = env.get(f"MADOGUCHI_{name.upper()}")
             if raw:

@@ -7,7 +7,7 @@ The console is handed its services by the app that registers it (bot.app puts th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 
 from storage import casework, staff_accounts
 from storage.db import Database
-from storage.models import CheckinRound, Staff, Ticket, WatchEnrolment
+from storage.models import (
+    CheckinRound,
+    HelpOffer,
+    HelpRequest,
+    Staff,
+    Supporter,
+    Ticket,
+    WatchEnrolment,
+)
 from storage.watch.schedules import Schedule
 
 # The key under which the app keeps its services (bot.services registers them there).
@@ -36,10 +44,11 @@ class Clock(Protocol):
 
 
 class ResidentActions(Protocol):
-    """Staff changes to a resident's watch-over that run the check-in flow's own steps: a
-    check-in made ahead is withdrawn, the resident and their family are told, a settled
-    round's ticket says so. The app implements them (bot.resident_actions), as only it may
-    use flows; each runs in the caller's transaction."""
+    """Staff actions that reach a resident in LINE, run as the flows' own steps. Watch-over:
+    a check-in made ahead is withdrawn, the resident and their family are told, a settled
+    round's ticket says so. 生活応援隊: a request offered to supporters, a supporter told
+    they were approved. The app implements them (bot.resident_actions), as only it may use
+    flows; each runs in the caller's transaction."""
 
     def reschedule_watch(
         self,
@@ -69,6 +78,21 @@ class ResidentActions(Protocol):
         note: str,
     ) -> bool:
         """A round settled after a visit or a call; False if it was settled already."""
+        ...
+
+    def offer_help(
+        self,
+        session: Session,
+        request: HelpRequest,
+        volunteers: Sequence[Supporter],
+        now: datetime,
+    ) -> list[HelpOffer]:
+        """声をかける: the request put to these supporters, each sent the LINE offer; the
+        offers made (none for a supporter who is not active or was asked before)."""
+        ...
+
+    def welcome_supporter(self, session: Session, supporter: Supporter, now: datetime) -> None:
+        """A supporter just approved hears it in LINE."""
         ...
 
 

@@ -6,7 +6,7 @@ to the chosen ones in LINE at once; a form for staff to enter a request.
 The same people as the supporters page use it (console.supporters.may_coordinate); anyone
 else gets 404, the check running before a view reads anything. Every view and change is
 audited. The LINE offer is flows' own step, handed to the console by the app
-(`AppServices`-style: the `offer_help` service, see OfferHelp), so the console imports no flows.
+(console.context.ResidentActions.offer_help), so the console imports no flows.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
-from typing import Any, Protocol, cast
+from typing import Any
 
 from babel.dates import get_day_names
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -72,24 +72,6 @@ REASONS: Mapping[str, str] = {
 }
 # Form fields' sizes (the columns of storage.models.HelpRequest).
 NAME_LIMIT, PHONE_LIMIT, NOTE_LIMIT = 40, 20, 1000
-
-
-class OfferHelp(Protocol):
-    """Puts `request` to these supporters and sends each the LINE offer; the offers made."""
-
-    def __call__(
-        self,
-        session: Session,
-        request: HelpRequest,
-        volunteers: Sequence[Supporter],
-        now: datetime,
-    ) -> list[HelpOffer]: ...
-
-
-class HelpServices(Protocol):
-    # The app's service for 声をかける (bot.services.Services.offer_help).
-    offer_help: OfferHelp
-    wake: Callable[[], None]
 
 
 def register(blueprint: Blueprint) -> None:
@@ -173,8 +155,7 @@ def offer_to(
     }
     if not chosen or not set(chosen) <= open_ids:
         raise ValueError("not a match")
-    services = cast(HelpServices, app_services())
-    offers = services.offer_help(
+    offers = app_services().resident_actions.offer_help(
         session, help_request, supporters.supporters_by_ids(session, chosen), now()
     )
     audit.record(
@@ -191,7 +172,7 @@ def offer_to(
 
 def wake_sender() -> None:
     # The offers wait in the outbox; wake the sender instead of letting it poll.
-    cast(HelpServices, app_services()).wake()
+    app_services().wake()
 
 
 def audit_view(session: Session, staff: Staff, action: str, detail: dict[str, Any]) -> None:

@@ -119,10 +119,13 @@ def approve(supporter_id: int) -> Response:
         if supporter.status != "applied":
             abort(409, description="only a supporter waiting for approval is approved")
         supporters.approve(session, supporter, staff, now())
+        app_services().resident_actions.welcome_supporter(session, supporter, now())
 
-    return _change(
+    done = _change(
         supporter_id, "supporter.approve", step, _("Approved: offers can now go to them.")
     )
+    app_services().wake()  # the supporter's welcome waits in the outbox
+    return done
 
 
 def pause(supporter_id: int) -> Response:

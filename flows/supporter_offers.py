@@ -14,7 +14,7 @@ and the steps.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -30,11 +30,15 @@ KIND_LABELS = dict(HELP_KINDS)
 
 
 def send(
-    session: Session, request: HelpRequest, volunteers: Sequence[Supporter], now: datetime
+    session: Session,
+    request: HelpRequest,
+    volunteers: Sequence[Supporter],
+    now: datetime,
+    wait: timedelta = supporters.OFFER_WAIT,
 ) -> list[HelpOffer]:
     """Put the request to these supporters, each in their own language; the offers made (none
     for a supporter who is not active or was asked before)."""
-    offers = supporters.offer(session, request, volunteers, now)
+    offers = supporters.offer(session, request, volunteers, now, wait)
     for offer in offers:
         resident = offer.supporter.resident
         if resident.line_user_id and resident.following:

@@ -15,10 +15,12 @@ supporter_questions.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy.orm import Session
 from transitions import EventData
 
 from flows import districts, engine, postback
@@ -35,7 +37,8 @@ from flows.supporter_questions import (
     supporter_answers,
 )
 from flows.watch.questions import OA_MESSAGE_URL
-from storage import supporters
+from locales import gettext
+from storage import outbox, supporters
 from storage.models import HELP_KINDS, TIME_BANDS, Supporter
 from storage.supporters import Registration
 
@@ -418,6 +421,21 @@ def sign_up_link(basic_id: str) -> str:
     return OA_MESSAGE_URL.format(
         account=quote(basic_id, safe=""), text=quote(SIGN_UP_WORD, safe="")
     )
+
+
+def tell_approved(session: Session, supporter: Supporter, now: datetime) -> None:
+    """A coordinator approved the supporter: they hear it in LINE, and what comes next."""
+    resident = supporter.resident
+    if not resident.line_user_id or not resident.following:
+        return
+    words = gettext(
+        resident.language,
+        "[生活応援隊] Your registration is confirmed. Thank you! When someone nearby needs help "
+        "you can give, we will ask you here. To pause, change or leave, send 「{word}」 at any "
+        "time.",
+        word=SIGN_UP_WORD,
+    )
+    outbox.enqueue(session, to=resident.line_user_id, messages=[text(words)], now=now)
 
 
 FLOW = SupporterFlow()

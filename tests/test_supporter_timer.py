@@ -5,6 +5,7 @@ before that loses nothing (the wait is a deadline row, written with the offers).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from casework_data import NOW
@@ -12,7 +13,9 @@ from sqlalchemy import select
 from supporter_town import People, all_supporters, make_town
 
 from bot.clock import Clock
+from bot.resident_actions import ResidentActions
 from bot.scheduler import Scheduler
+from bot.settings import Settings
 from storage import supporters
 from storage.db import Database
 from storage.models import Deadline, HelpOffer, HelpRequest
@@ -105,4 +108,18 @@ def test_offering_again_sets_the_time_from_the_last_offer(db: Database) -> None:
     assert status(db, town.request_id)[0] == "offered"
     hands.at = NOW + timedelta(hours=1) + supporters.OFFER_WAIT
     assert scheduler.fire_deadlines() == 1
+    assert status(db, town.request_id)[0] == "returned"
+
+
+def test_the_council_sets_how_long_an_offer_waits(db: Database) -> None:
+    settings = Settings.from_env({"MADOGUCHI_OFFER_WAIT": "30m"}, dotenv=Path("/nonexistent"))
+    assert settings.offer_wait == timedelta(minutes=30)
+    town = make_town(db, offer=False)
+    with db.transaction() as session:
+        request = session.get_one(HelpRequest, town.request_id)
+        ResidentActions(settings.offer_wait).offer_help(
+            session, request, all_supporters(session), NOW
+        )
+    assert timer(db, town.request_id).due_at == NOW + timedelta(minutes=30)
+    Scheduler(db, Hands(NOW + timedelta(minutes=30))).fire_deadlines()
     assert status(db, town.request_id)[0] == "returned"

@@ -109,11 +109,16 @@ def test_a_coordinator_approves_an_applicant_who_then_receives_offers(
         ).one()
         assert entry.staff_id == office.staff["tanaka"]
         assert entry.detail == {"supporter": ids["applied"], "from": "applied", "to": "active"}
+        user = str(approved.resident.line_user_id)
+    # The supporter hears it in LINE, once, with how to pause or leave.
+    (welcome,) = [m["text"] for m in messages_to(db, user) if "ご登録を確認しました" in m["text"]]
+    assert "「生活応援隊」と送ってください" in welcome
+    with db.transaction() as session:
+        approved = session.get_one(Supporter, ids["applied"])
         request = new_request(session, make_resident(session, "小田 トメ"))
         offers = supporter_offers.send(session, request, [approved], NOW)
         assert [offer.supporter_id for offer in offers] == [ids["applied"]]
-        user = str(approved.resident.line_user_id)
-    assert any("生活応援隊" in message["text"] for message in messages_to(db, user))
+    assert any("お手伝い" in m["text"] and "ご登録" not in m["text"] for m in messages_to(db, user))
     # Approving twice is refused, and changes nothing.
     assert browser.post(f"/console/supporters/{ids['applied']}/approve").status_code == 409
     # The audit page says it in words.
