@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from locales import N_
@@ -85,20 +85,25 @@ def record_answer(link: CareNetLink, round_id: int, given: str, now: datetime) -
     return True
 
 
+# Built once: every text message anyone sends is checked against it (handlers/watch.py), and
+# building the statement cost more than running it.
+_REPORTING = (
+    select(CareNetLink)
+    .join(Supporter, Supporter.id == CareNetLink.supporter_id)
+    .where(
+        Supporter.resident_id == bindparam("resident_id"),
+        CareNetLink.ended_at.is_(None),
+        CareNetLink.asked_round_id.is_not(None),
+        CareNetLink.answer.in_((GOING, REPORTED)),
+    )
+    .order_by(CareNetLink.answered_at.desc())
+)
+
+
 def reporting_link(session: Session, neighbour: Resident, now: datetime) -> CareNetLink | None:
     """The link whose round `neighbour` is reporting on, if what they type now is their report:
     within REPORT_WINDOW of saying 見てきます, or FOLLOW_UP_WINDOW of their last report."""
-    for row in session.scalars(
-        select(CareNetLink)
-        .join(Supporter, Supporter.id == CareNetLink.supporter_id)
-        .where(
-            Supporter.resident_id == neighbour.id,
-            CareNetLink.ended_at.is_(None),
-            CareNetLink.asked_round_id.is_not(None),
-            CareNetLink.answer.in_((GOING, REPORTED)),
-        )
-        .order_by(CareNetLink.answered_at.desc())
-    ):
+    for row in session.scalars(_REPORTING, {"resident_id": neighbour.id}):
         window = REPORT_WINDOW if row.answer == GOING else FOLLOW_UP_WINDOW
         if row.answered_at is not None and now - row.answered_at <= window:
             return row
