@@ -275,6 +275,16 @@ def new_request(
     return request
 
 
+def requests_of_ticket(session: Session, ticket_id: int) -> list[HelpRequest]:
+    """The help requests made from a ticket (a consultation, or staff from its page), oldest
+    first."""
+    return list(
+        session.scalars(
+            select(HelpRequest).where(HelpRequest.ticket_id == ticket_id).order_by(HelpRequest.id)
+        )
+    )
+
+
 def request_by_id(session: Session, request_id: int) -> HelpRequest | None:
     return session.get(HelpRequest, request_id)
 

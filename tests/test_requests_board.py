@@ -208,7 +208,12 @@ def test_staff_enter_a_request_for_a_resident_they_may_see(
         unseen = make_resident(session, "見えない 人")
         reference, resident_id, unseen_id = ticket.reference, resident.id, unseen.id
     browser = signed_in(app, db, office, "tanaka")
-    assert browser.get(f"/console/requests/new?ticket={reference}").status_code == 200
+    # From the ticket's page, one link: the form with the ticket filled in.
+    ticket_page = browser.get(f"/console/tickets/{reference}").text
+    assert f'href="/console/requests/new?ticket={reference}"' in ticket_page
+    assert "生活応援隊に依頼する" in ticket_page
+    new_form = browser.get(f"/console/requests/new?ticket={reference}")
+    assert new_form.status_code == 200 and f'value="{reference}"' in new_form.text
     form = {
         "ticket": reference,
         "kind": "light_bulb",
@@ -232,6 +237,9 @@ def test_staff_enter_a_request_for_a_resident_they_may_see(
             select(AuditEntry).where(AuditEntry.action == "help_request.create")
         ).one()
         assert entry.detail == {"help_request": made.id, "resident": resident_id}
+        made_id = made.id
+    # The ticket's page lists the request made from it.
+    assert f"依頼 {made_id}</a>: 電球の交換" in browser.get(f"/console/tickets/{reference}").text
     # A resident whose tickets they cannot see is refused; a bad time too; nothing made.
     refused = browser.post("/console/requests/new", {**form, "ticket": "", "resident": unseen_id})
     assert refused.status_code == 200 and "見られる住民はいません" in refused.text

@@ -22,7 +22,7 @@ from flask import (
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from console import casework_with_words, labels, params
+from console import casework_with_words, labels, params, requests
 from console.auth import safe_next
 from console.context import app_services, client_ip, now, visible_ticket, work
 from console.i18n import _, local_time, reason
@@ -37,7 +37,15 @@ from console.views.rows import (
     watch_alert,
     watch_status,
 )
-from storage import attachments, audit, casework, resident_record, residents, routing
+from storage import (
+    attachments,
+    audit,
+    casework,
+    resident_record,
+    residents,
+    routing,
+    supporters,
+)
 from storage.models import OPEN_STATUSES, URGENCIES, Staff, Ticket, TicketAttachment, TicketMessage
 from storage.watch import enrolments
 
@@ -152,7 +160,28 @@ def _render(
         reply_max=REPLY_MAX,
         note_max=NOTE_MAX,
         short_max=SHORT_MAX,
+        help_requests=_help_requests(session, staff, ticket),
     )
+
+
+@dataclass(frozen=True)
+class HelpRequestLine:
+    request_id: int
+    kind: str
+    status: str
+
+
+def _help_requests(session: Session, staff: Staff, ticket: Ticket) -> list[HelpRequestLine] | None:
+    """The 生活応援隊 requests made from this ticket, for the staff who coordinate them (None
+    for others: they see no request section)."""
+    if not supporters.staff_may_coordinate(staff):
+        return None
+    return [
+        HelpRequestLine(
+            found.id, requests.kind_label(found.kind), requests.status_label(found.status)
+        )
+        for found in supporters.requests_of_ticket(session, ticket.id)
+    ]
 
 
 @dataclass(frozen=True)
