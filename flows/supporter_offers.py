@@ -18,12 +18,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from flows import outgoing
 from flows.engine import Turn
 from flows.messages import Button, Message, text
 from flows.postback import ACCEPT, DECLINE, OfferAnswer
 from locales import TOWN_TZ, gettext, supported
 from locales.watch_words import clock_time, day_of
-from storage import help_visits, outbox, supporters
+from storage import help_visits, supporters
 from storage.models import HELP_KINDS, HelpOffer, HelpRequest, Supporter
 
 KIND_LABELS = dict(HELP_KINDS)
@@ -40,11 +41,7 @@ def send(
     for a supporter who is not active or was asked before)."""
     offers = supporters.offer(session, request, volunteers, now, wait)
     for offer in offers:
-        resident = offer.supporter.resident
-        if resident.line_user_id and resident.following:
-            outbox.enqueue(
-                session, to=resident.line_user_id, messages=[offer_message(offer)], now=now
-            )
+        outgoing.push(session, offer.supporter.resident, [offer_message(offer)], now)
     return offers
 
 
@@ -147,8 +144,6 @@ def _for_the_supporter(turn: Turn, request: HelpRequest) -> Message:
 def _tell_the_person_helped(session: Session, offer: HelpOffer, now: datetime) -> None:
     request, supporter = offer.request, offer.supporter
     resident = request.resident
-    if not resident.line_user_id or not resident.following:
-        return  # staff met them by phone or at the desk: the coordinator calls them
     lang = resident.language
     message = text(
         gettext(
@@ -161,7 +156,7 @@ def _tell_the_person_helped(session: Session, offer: HelpOffer, now: datetime) -
             phone=supporter.phone or "-",
         )
     )
-    outbox.enqueue(session, to=resident.line_user_id, messages=[message], now=now)
+    outgoing.push(session, resident, [message], now)
 
 
 def kind_name(language: str, kind: str) -> str:

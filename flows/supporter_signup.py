@@ -23,7 +23,7 @@ from urllib.parse import quote
 from sqlalchemy.orm import Session
 from transitions import EventData
 
-from flows import districts, engine, postback
+from flows import districts, engine, outgoing, postback
 from flows.engine import Flow, FlowModel
 from flows.inputs import UserInput, normalise
 from flows.messages import Message, text
@@ -38,7 +38,7 @@ from flows.supporter_questions import (
 )
 from flows.watch.questions import OA_MESSAGE_URL
 from locales import gettext
-from storage import outbox, supporters
+from storage import supporters
 from storage.models import HELP_KINDS, TIME_BANDS, Supporter
 from storage.supporters import Registration
 
@@ -426,8 +426,6 @@ def sign_up_link(basic_id: str) -> str:
 def tell_approved(session: Session, supporter: Supporter, now: datetime) -> None:
     """A coordinator approved the supporter: they hear it in LINE, and what comes next."""
     resident = supporter.resident
-    if not resident.line_user_id or not resident.following:
-        return
     words = gettext(
         resident.language,
         "[生活応援隊] Your registration is confirmed. Thank you! When someone nearby needs help "
@@ -435,7 +433,7 @@ def tell_approved(session: Session, supporter: Supporter, now: datetime) -> None
         "time.",
         word=SIGN_UP_WORD,
     )
-    outbox.enqueue(session, to=resident.line_user_id, messages=[text(words)], now=now)
+    outgoing.push(session, resident, [text(words)], now)
 
 
 FLOW = SupporterFlow()

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from flows import outgoing
 from flows.engine import Turn
 from flows.messages import Button, Message, text
 from flows.postback import DONE, NOT_DONE, HelpFeedback, HelpReport
@@ -81,7 +82,7 @@ def ask_report(session: Session, due: Sequence[deadlines.Due], now: datetime) ->
                 Button(gettext(lang, "Could not do it"), HelpReport(str(request.id), NOT_DONE)),
             ],
         )
-        _send(session, resident, message, now)
+        outgoing.push(session, resident, [message], now)
 
 
 # How a tap finds its request: the supporter's (taken by them) or the person helped's.
@@ -163,7 +164,7 @@ def _ask_feedback(session: Session, request: HelpRequest, now: datetime) -> None
             for code, label in FEEDBACK
         ],
     )
-    _send(session, resident, message, now)
+    outgoing.push(session, resident, [message], now)
 
 
 def _tell_coordinators(session: Session, request: HelpRequest, now: datetime) -> None:
@@ -187,10 +188,4 @@ def _request(turn: Turn, request_id: str, find: Finder) -> HelpRequest | None:
 
 
 def _tell(session: Session, resident: Resident, words: str, now: datetime) -> None:
-    _send(session, resident, text(words), now)
-
-
-def _send(session: Session, resident: Resident, message: Message, now: datetime) -> None:
-    # Staff met them by phone or at the desk: the coordinator calls them instead.
-    if resident.line_user_id and resident.following:
-        outbox.enqueue(session, to=resident.line_user_id, messages=[message], now=now)
+    outgoing.push(session, resident, [text(words)], now)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flows import outgoing
 from flows.messages import Button, Message, text
 from flows.postback import WatchAnswer
 from flows.watch import alerts
@@ -34,7 +35,7 @@ def ask(step: Step, model: RoundModel) -> int:
     asked = 0
     for link in care_net.links_to_ask(step.session, model.enrolment):
         person = link.supporter.resident
-        if not person.following or not person.line_user_id:
+        if not outgoing.reachable(person):
             continue
         care_net.mark_asked(link, model.row.id)
         step.tell(person, ask_message(person.language, model.resident, model.row))
@@ -130,7 +131,7 @@ def stand_down(step: Step, row: CheckinRound) -> None:
         link.answer = care_net.STOOD_DOWN
         link.answered_at = step.now
         person = link.supporter.resident
-        if not person.following or not person.line_user_id:
+        if not outgoing.reachable(person):
             continue
         step.tell(
             person,
