@@ -6,7 +6,8 @@ step is done through storage.casework (visibility, audit, the one claim path), a
 is built, all in it. Errors are JSON `{"error": status, "reason": English, "message": in the
 caller's language}`: 400 malformed input, 401 no or bad token, 404 a ticket or team outside
 the caller's teams (indistinguishable from one that does not exist), 409 someone else took
-it, 422 a step the ticket's state or the input does not allow.
+it (or a supporter's status does not allow the step), 422 a step the ticket's state or the
+input does not allow.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import locales
 from console import casework_with_words, labels, openapi, params, requests
 from console.context import services_of
 from console.forms import FormError
+from console.supporters import change_supporter
 from locales import N_
 from storage import (
     casework,
@@ -37,6 +39,7 @@ from storage import (
 )
 from storage.models import (
     CONTACT_METHODS,
+    SUPPORTER_STATUSES,
     URGENCIES,
     District,
     HelpOffer,
@@ -507,6 +510,78 @@ def _supporter(supporter: Supporter) -> dict[str, Any]:
         "id": supporter.id,
         "first_name": supporter.first_name,
         "district": _district(supporter.district),
+    }
+
+
+# --- 生活応援隊 supporters (the console's supporters page, console/supporters.py) ------------
+
+# Those the coordinator works with; one who left keeps no name and is not listed.
+LISTED_SUPPORTERS = tuple(status for status in SUPPORTER_STATUSES if status != "left")
+
+
+@blueprint.get("/supporters")
+@authenticated
+def list_supporters(call: Call) -> Response:
+    """Applicants first, then active, then on a break; within each, in the order they applied
+    (the console's table; no phone: a coordinator sees it only on a taken request)."""
+    _coordinating_supporters(call)
+    status = request.args.get("status", "")
+    if status and status not in LISTED_SUPPORTERS:
+        raise _Answer(400, N_("Choose one of: {choices}."), choices=", ".join(LISTED_SUPPORTERS))
+    shown = supporters.listing(call.session, status or None, _limit(request.args.get("limit")))
+    return jsonify(supporters=[_supporter_line(found) for found in shown])
+
+
+@blueprint.post("/supporters/<id:supporter_id>/approve")
+@authenticated
+def approve_supporter(call: Call, supporter_id: int) -> Response:
+    """A coordinator has met the applicant: offers may come to them; they hear it in LINE."""
+    return _change_supporter(call, supporter_id, "approve")
+
+
+@blueprint.post("/supporters/<id:supporter_id>/pause")
+@authenticated
+def pause_supporter(call: Call, supporter_id: int) -> Response:
+    """No offers until resumed; offers waiting for their answer are declined for them."""
+    return _change_supporter(call, supporter_id, "pause")
+
+
+@blueprint.post("/supporters/<id:supporter_id>/resume")
+@authenticated
+def resume_supporter(call: Call, supporter_id: int) -> Response:
+    """Back to taking offers, or to waiting for approval if never approved."""
+    return _change_supporter(call, supporter_id, "resume")
+
+
+def _change_supporter(call: Call, supporter_id: int, step: str) -> Response:
+    # The same step, checks and audit as the console's buttons; `authenticated` wakes the
+    # sender for approve's welcome.
+    _coordinating_supporters(call)
+    changed = change_supporter(call.session, call.staff, supporter_id, step, call.now)
+    if changed is None:
+        raise _Answer(404, _NO_SUPPORTER)
+    return jsonify(supporter=_supporter_line(changed))
+
+
+_NO_SUPPORTER = N_("There is no such supporter.")
+
+
+def _coordinating_supporters(call: Call) -> None:
+    # Anyone else learns nothing, not even that the supporters exist.
+    if not supporters.staff_may_coordinate(call.staff):
+        raise _Answer(404, _NO_SUPPORTER)
+
+
+def _supporter_line(supporter: Supporter) -> dict[str, Any]:
+    return {
+        **_supporter(supporter),
+        "status": supporter.status,
+        "kinds": list(supporter.kinds or []),
+        "weekdays": list(supporter.weekdays or []),
+        "time_bands": list(supporter.time_bands or []),
+        "applied_at": _time(supporter.consent_at or supporter.created_at),
+        "approved_at": _time(supporter.approved_at),
+        "last_helped_at": _time(supporter.last_helped_at),
     }
 
 

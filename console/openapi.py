@@ -21,6 +21,8 @@ from storage.models import (
     OUTCOMES,
     REQUEST_STATUSES,
     STATUSES,
+    SUPPORTER_STATUSES,
+    TIME_BANDS,
     URGENCIES,
 )
 from storage.supporter_matching import REASONS
@@ -752,6 +754,127 @@ PATHS["/api/v1/help-requests/{request_id}/offers"] = {
 }
 
 
+# 生活応援隊 supporters (console/supporters.py is the console's page of the same).
+# One who left keeps no name and is not listed (as on the console's page).
+_SUPPORTER_STATUSES = [status for status in SUPPORTER_STATUSES if status != "left"]
+_STATUS_WORDS = (
+    "applied (waiting for a coordinator's approval), active (taking offers), paused (on a "
+    "break: no offers)."
+)
+SCHEMAS["Supporter"] = {
+    "allOf": [
+        {**_HELPER, "description": "No phone: a coordinator sees it only on a taken request."},
+        _object(
+            [
+                "status",
+                "kinds",
+                "weekdays",
+                "time_bands",
+                "applied_at",
+                "approved_at",
+                "last_helped_at",
+            ],
+            status={"type": "string", "enum": _SUPPORTER_STATUSES, "description": _STATUS_WORDS},
+            kinds={"type": "array", "items": _HELP_KIND, "description": "What they can do."},
+            weekdays={
+                "type": "array",
+                "items": {"type": "integer", "minimum": 0, "maximum": 6},
+                "description": "The days they can help; Monday = 0.",
+            },
+            time_bands={
+                "type": "array",
+                "items": {"type": "string", "enum": [code for code, _label in TIME_BANDS]},
+                "description": "The times of day they can help.",
+            },
+            applied_at={**_TIME, "description": "When they signed up (and consented)."},
+            approved_at=_nullable({**_TIME, "description": "Null until a coordinator approves."}),
+            last_helped_at=_nullable(
+                {
+                    **_TIME,
+                    "description": "When they last took a request on; matching shares work by it.",
+                }
+            ),
+        ),
+    ]
+}
+_NOT_COORDINATING_SUPPORTERS = {
+    "404": _answer(
+        "No such supporter, or the caller does not coordinate 生活応援隊 (the tasukeai team "
+        "and admins do): the two are not told apart. A number that is no row id at all "
+        "matches no route: that answer has no message.",
+        _NOT_COORDINATING["404"]["content"]["application/json"]["schema"],
+    )
+}
+_SUPPORTER_NUMBER = {
+    "name": "supporter_id",
+    "in": "path",
+    "required": True,
+    "description": "The supporter's number (their id).",
+    "schema": {"type": "integer", "minimum": 1, "maximum": DB_INT_MAX},
+    "example": 7,
+}
+PATHS["/api/v1/supporters"] = {
+    "get": {
+        "summary": "生活応援隊 supporters, as on the coordinator's supporters page: applicants "
+        "first, then active, then on a break; within each, in the order they applied. Those "
+        "who left are not listed.",
+        "parameters": [
+            _query(
+                "status",
+                "Only these. " + _STATUS_WORDS,
+                {"type": "string", "enum": _SUPPORTER_STATUSES},
+            ),
+            _query("limit", "At most this many.", {"type": "integer", "minimum": 1}),
+        ],
+        "responses": {
+            "200": _answer(
+                "Supporters.",
+                _object(["supporters"], supporters={"type": "array", "items": _ref("Supporter")}),
+            ),
+            "400": _problem("A filter is not valid."),
+            **_UNAUTHORISED,
+            **_NOT_COORDINATING_SUPPORTERS,
+        },
+    }
+}
+
+
+def _supporter_step(summary: str, conflict: str) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": summary + " Audited, with the status before and after.",
+            "parameters": [_SUPPORTER_NUMBER],
+            "responses": {
+                "200": _answer(
+                    "The supporter after the step.",
+                    _object(["supporter"], supporter=_ref("Supporter")),
+                ),
+                "400": _problem("A query value that cannot be read."),
+                **_UNAUTHORISED,
+                **_NOT_COORDINATING_SUPPORTERS,
+                "409": _problem(conflict),
+            },
+        }
+    }
+
+
+PATHS["/api/v1/supporters/{supporter_id}/approve"] = _supporter_step(
+    "Approve an applicant a coordinator has met: offers may now go to them, and they hear "
+    "it in LINE.",
+    "Not waiting for approval (approved already, on a break, or left).",
+)
+PATHS["/api/v1/supporters/{supporter_id}/pause"] = _supporter_step(
+    "Put a supporter on a break: no offers until resumed; offers waiting for their answer "
+    "are declined for them.",
+    "Neither waiting for approval nor taking offers (on a break already, or left).",
+)
+PATHS["/api/v1/supporters/{supporter_id}/resume"] = _supporter_step(
+    "Resume a supporter on a break: back to taking offers, or to waiting for approval if "
+    "never approved.",
+    "Not on a break.",
+)
+
+
 def document(server: str = "") -> dict[str, Any]:
     """The whole document; `server` is the base URL callers reach this app at."""
     return {
@@ -763,8 +886,9 @@ def document(server: str = "") -> dict[str, Any]:
                 "Casework for the welfare council's staff: queues, claiming, assigning, replies "
                 "into LINE, notes, a contact log of calls, visits and letters, tickets for "
                 "consultations by phone, at the desk, on a home visit or from a 民生委員, "
-                "transfer, referral and closing; for 生活応援隊's coordinators, help requests "
-                "and offers to supporters. Make a token with `madoguchi staff token EMAIL`."
+                "transfer, referral and closing; for 生活応援隊's coordinators, help requests, "
+                "offers to supporters, and approving, pausing and resuming supporters. Make a "
+                "token with `madoguchi staff token EMAIL`."
             ),
         },
         "servers": [{"url": server or "/"}],

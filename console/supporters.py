@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -22,8 +23,10 @@ from werkzeug.wrappers import Response
 from console import labels
 from console.context import app_services, client_ip, now, viewer, work
 from console.i18n import _, gettext, language, local_date
+from locales import N_
 from storage import audit, staff_accounts, supporters
 from storage.models import HELP_KINDS, TIME_BANDS, Staff, Supporter
+from storage.refusals import Conflict
 
 KIND_NAMES = dict(HELP_KINDS)
 BAND_NAMES = dict(TIME_BANDS)
@@ -115,54 +118,85 @@ def _named(table: dict[str, str], code: str) -> str:
 
 
 def approve(supporter_id: int) -> Response:
-    def step(session: Session, supporter: Supporter, staff: Staff) -> None:
-        if supporter.status != "applied":
-            abort(409, description="only a supporter waiting for approval is approved")
-        supporters.approve(session, supporter, staff, now())
-        app_services().resident_actions.welcome_supporter(session, supporter, now())
-
-    done = _change(
-        supporter_id, "supporter.approve", step, _("Approved: offers can now go to them.")
-    )
+    done = _change(supporter_id, "approve", _("Approved: offers can now go to them."))
     app_services().wake()  # the supporter's welcome waits in the outbox
     return done
 
 
 def pause(supporter_id: int) -> Response:
-    def step(session: Session, supporter: Supporter, _staff: Staff) -> None:
-        if supporter.status not in ("applied", "active"):
-            abort(409, description="only a supporter waiting or taking offers is paused")
-        supporters.pause(session, supporter, now())
-
-    return _change(supporter_id, "supporter.pause", step, _("Paused: no offers until resumed."))
+    return _change(supporter_id, "pause", _("Paused: no offers until resumed."))
 
 
 def resume(supporter_id: int) -> Response:
-    def step(session: Session, supporter: Supporter, _staff: Staff) -> None:
-        if supporter.status != "paused":
-            abort(409, description="only a paused supporter is resumed")
-        supporters.resume(session, supporter, now())
-
-    return _change(supporter_id, "supporter.resume", step, _("Resumed."))
+    return _change(supporter_id, "resume", _("Resumed."))
 
 
-def _change(
-    supporter_id: int, action: str, step: Callable[[Session, Supporter, Staff], None], done: str
-) -> Response:
-    """Lock the supporter, make the change, and audit it in the same transaction."""
+def _change(supporter_id: int, step: str, done: str) -> Response:
     with work() as (session, staff):
-        supporter = supporters.supporter_by_id(session, supporter_id, lock=True)
-        if supporter is None:
+        if change_supporter(session, staff, supporter_id, step, now()) is None:
             abort(404)
-        was = supporter.status
-        step(session, supporter, staff)
-        audit.record(
-            session,
-            action,
-            now(),
-            staff=staff,
-            detail={"supporter": supporter.id, "from": was, "to": supporter.status},
-            ip=client_ip(),
-        )
     flash(done, "success")
     return redirect(url_for("console.supporter_list", status=request.args.get("status") or None))
+
+
+# Steps shared with the API (console/api.py).
+
+
+@dataclass(frozen=True)
+class Change:
+    """Approving, pausing or resuming: the statuses it is allowed from, and why not otherwise."""
+
+    action: str
+    allowed_from: tuple[str, ...]
+    refusal: str
+
+
+CHANGES: dict[str, Change] = {
+    "approve": Change(
+        "supporter.approve",
+        ("applied",),
+        N_("Only a supporter waiting for approval can be approved."),
+    ),
+    "pause": Change(
+        "supporter.pause",
+        ("applied", "active"),
+        N_("Only a supporter waiting for approval or taking offers can be put on a break."),
+    ),
+    "resume": Change(
+        "supporter.resume",
+        ("paused",),
+        N_("Only a supporter on a break can be resumed."),
+    ),
+}
+
+
+def change_supporter(
+    session: Session, staff: Staff, supporter_id: int, step: str, when: datetime
+) -> Supporter | None:
+    """Lock the supporter, approve, pause or resume them (a key of CHANGES), and audit it in
+    the same transaction; approving welcomes them in LINE (the caller wakes the sender).
+    None: no such supporter. Conflict: their status does not allow the step (nothing done)."""
+    rule = CHANGES[step]
+    supporter = supporters.supporter_by_id(session, supporter_id, lock=True)
+    if supporter is None:
+        return None
+    was = supporter.status
+    if was not in rule.allowed_from:
+        raise Conflict(rule.refusal)
+    if step == "approve":
+        supporters.approve(session, supporter, staff, when)
+        app_services().resident_actions.welcome_supporter(session, supporter, when)
+    elif step == "pause":
+        # Offers waiting for their answer are declined for them.
+        supporters.pause(session, supporter, when)
+    else:
+        supporters.resume(session, supporter, when)
+    audit.record(
+        session,
+        rule.action,
+        when,
+        staff=staff,
+        detail={"supporter": supporter.id, "from": was, "to": supporter.status},
+        ip=client_ip(),
+    )
+    return supporter

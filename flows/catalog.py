@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flows import consultation, language, salons, supporter_signup
+from flows import consultation, help_request, language, salons, supporter_signup
 from flows.engine import Flow
 from flows.watch import enrolling, family_link
 
@@ -19,5 +19,6 @@ FLOWS: tuple[Flow, ...] = (
     family_link.FLOW,
     language.FLOW,
     supporter_signup.FLOW,
+    help_request.FLOW,
 )
 BY_NAME: Mapping[str, Flow] = {flow.name: flow for flow in FLOWS}

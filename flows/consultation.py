@@ -16,7 +16,7 @@ from typing import Any
 
 from transitions import EventData
 
-from flows import districts, engine
+from flows import districts, engine, help_request
 from flows.consultation_filing import file_consultation, refusal_text
 from flows.consultation_questions import (
     ABOUT,
@@ -290,6 +290,11 @@ class ConsultationModel(FlowModel):
     def file_ticket(self, event: EventData) -> None:
         file_consultation(self)
 
+    def offer_volunteer(self, event: EventData) -> None:
+        # 「ちょっとした手助け」: a volunteer of 生活応援隊 is offered next, in a flow of its own.
+        if "errands" in self.data.get("categories", []):
+            help_request.follow_consultation(self)
+
     # Helpers.
     def _record_consent(self, given: bool) -> None:
         turn = self.turn
@@ -423,7 +428,13 @@ class ConsultationFlow(Flow):
         {"trigger": "back", "source": "when", "dest": "phone", "conditions": "contact_is_phone"},
         {"trigger": "back", "source": "when", "dest": "contact"},
         # The summary: send, correct an item, or go back.
-        {"trigger": "submit", "source": "summary", "dest": engine.FINAL, "before": "file_ticket"},
+        {
+            "trigger": "submit",
+            "source": "summary",
+            "dest": engine.FINAL,
+            "before": "file_ticket",
+            "after": "offer_volunteer",
+        },
         {"trigger": "correct", "source": "summary", "dest": "correcting"},
         {"trigger": "back", "source": "summary", "dest": "when"},
         *[

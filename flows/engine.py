@@ -145,6 +145,10 @@ def advance(turn: Turn, given: UserInput) -> None:
         turn.say(*sorry, *flow.ask(model))
         conversation.updated_at = turn.now
         return
+    if conversation.flow != flow.name:
+        # The step handed the conversation to another flow (`start` in a callback, as a filed
+        # consultation hands on to 生活応援隊): that flow holds it now and has asked.
+        return
     conversation.state = model.state
     conversation.data = model.data
     conversation.updated_at = turn.now

@@ -157,6 +157,10 @@ ROUTES: dict[str, str] = {
     "api.enter_help_request": SUPPORTER_RECORD,
     "api.read_help_request": SUPPORTER_RECORD,
     "api.offer_help_request": SUPPORTER_RECORD,
+    "api.list_supporters": SUPPORTER_RECORD,
+    "api.approve_supporter": SUPPORTER_RECORD,
+    "api.pause_supporter": SUPPORTER_RECORD,
+    "api.resume_supporter": SUPPORTER_RECORD,
 }
 
 # What a request carries beyond its path (query for GET, form or JSON for POST): enough to
