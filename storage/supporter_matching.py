@@ -7,7 +7,8 @@ after another (the next decides only between equals):
 1. place: the same district; else within the distance they said they would go (district
    centre to district centre, storage/geo.py); else further away (shown, ranked last: the
    coordinator may know better);
-2. availability: the request's weekday and part of the day both among theirs, then one;
+2. availability: the request's weekday and part of the day both among theirs, then one (a
+   request for a window of several days, as 今週中 or 来週: any day of it, any part of the day);
 3. fairness: fewer requests taken in the last 30 days, then longer since the last one (never
    helped comes first), so the work is shared rather than always going to the keenest.
 
@@ -115,10 +116,8 @@ def _eligible(request: HelpRequest, supporter: Supporter, facts: Facts) -> bool:
 
 
 def _match(request: HelpRequest, supporter: Supporter, facts: Facts) -> Match:
-    weekday, band = weekday_of(request.wanted_from), band_of(request.wanted_from)
+    weekday, band, day_ok, band_ok = _when(request, supporter)
     place, km = place_of(request, supporter)
-    day_ok = weekday in (supporter.weekdays or [])
-    band_ok = band in (supporter.time_bands or [])
     taken = facts.taken_lately.get(supporter.id, 0)
     reasons = [_place_reason(place, km)]
     if day_ok and band_ok:
@@ -139,6 +138,29 @@ def _match(request: HelpRequest, supporter: Supporter, facts: Facts) -> Match:
         asked=supporter.id in facts.asked,
         reasons=tuple(reasons),
     )
+
+
+def _when(request: HelpRequest, supporter: Supporter) -> tuple[int, str, bool, bool]:
+    """The weekday and part of the day to name in the reasons, and whether each is theirs.
+
+    A request at one time is matched on that time. One for a window of several days (今週中,
+    来週: a resident's request from a consultation) is matched on the first day of it the
+    supporter is free, at a part of the day they give."""
+    weekday, band = weekday_of(request.wanted_from), band_of(request.wanted_from)
+    days, bands = supporter.weekdays or [], supporter.time_bands or []
+    window = window_weekdays(request)
+    if len(window) == 1:
+        return weekday, band, weekday in days, band in bands
+    day = next((d for d in window if d in days), weekday)
+    return day, band if band in bands else next(iter(bands), band), day in days, bool(bands)
+
+
+def window_weekdays(request: HelpRequest) -> list[int]:
+    """The weekdays of the town days the request's window covers, in order (at most seven)."""
+    first = request.wanted_from.astimezone(TOWN_TZ).date()
+    until = request.wanted_until
+    last = until.astimezone(TOWN_TZ).date() if until is not None else first
+    return [(first + timedelta(days=n)).weekday() for n in range(min((last - first).days, 6) + 1)]
 
 
 def place_of(request: HelpRequest, supporter: Supporter) -> tuple[Place, float | None]:

@@ -135,3 +135,26 @@ def test_a_request_with_no_district_still_ranks_by_time_and_fairness(db: Databas
         matches = supporter_matching.ranked(session, request, NOW)
         assert numbers(matches) == ["近所2", "近所1"]
         assert matches[0].reasons[0] == supporter_matching.Reason("district_unknown")
+
+
+def test_a_request_for_a_week_matches_any_day_of_it(db: Database) -> None:
+    # 来週 from a consultation: Monday 9:00 to Sunday 18:00, town time.
+    aoki, _ = setting(db)
+    with db.transaction() as session:
+        staff = session.get_one(Staff, aoki)
+        make_neighbour(session, 1, staff, weekdays=(5,), bands=("afternoon",))
+        make_neighbour(session, 2, staff, weekdays=(), bands=("morning",))
+        request = request_in(session)
+        monday = request.wanted_from - timedelta(days=5)
+        request.wanted_from, request.wanted_until = monday, monday + timedelta(days=6, hours=8)
+        matches = supporter_matching.ranked(session, request, NOW)
+        assert numbers(matches) == ["近所1", "近所2"]
+        assert matches[0].reasons[1] == supporter_matching.Reason(
+            "free", weekday=5, band="afternoon"
+        )
+        assert matches[1].reasons[1].code == "free_band_only"
+        # The same request for one morning: the Saturday-afternoon supporter is not free then.
+        request.wanted_until = None
+        matches = supporter_matching.ranked(session, request, NOW)
+        assert matches[0].supporter.first_name == "近所2"
+        assert {m.reasons[1].code for m in matches} == {"free_band_only", "not_free"}
