@@ -49,7 +49,7 @@ def intercept(turn: Turn, given: UserInput) -> bool:
     """Handle what belongs to watch-over; True when nothing else should see this event."""
     session, resident = turn.session, turn.resident
     tapped = given.postback if isinstance(given.postback, WatchAnswer) else None
-    step = checkin.Step(session, turn.now, reply=turn.out)
+    step = checkin.Step.of(turn)
     enrolment = enrolments.running_enrolment(session, resident, lock=True)
     if tapped is not None and tapped.about == words.CHECKIN:
         checkin.answer(step, resident, enrolment, tapped.answer)
@@ -76,7 +76,7 @@ def sign_of_life(turn: Turn, given: UserInput) -> None:
     otherwise take (an answer to the safety question)."""
     enrolment = enrolments.running_enrolment(turn.session, turn.resident, lock=True)
     if enrolment is not None and given.kind != "unknown":
-        step = checkin.Step(turn.session, turn.now, reply=turn.out)
+        step = checkin.Step.of(turn)
         checkin.sign_of_life(step, turn.resident, enrolment)
 
 
@@ -140,7 +140,7 @@ def _is_code_outside_a_flow(turn: Turn, given: UserInput) -> bool:
 
 def _unwell_follow_up(turn: Turn, choice: str) -> None:
     ticket = _open_watch_ticket(turn.resident, turn)
-    step = checkin.Step(turn.session, turn.now, reply=turn.out)
+    step = checkin.Step.of(turn)
     if choice == "call":
         turn.say(text(turn._("All right. Someone from the council will call you soon.")))
         if ticket is not None:

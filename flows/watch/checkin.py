@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 from transitions import EventData, Machine
 
+from flows.engine import Turn
 from flows.messages import Message, text
 from flows.watch import alerts, neighbours, words
 from locales import N_, gettext, watch_words
@@ -120,6 +121,11 @@ class Step:
     checkins: dict[tuple[str, datetime], list[str]] = field(
         default_factory=lambda: defaultdict(list)
     )
+
+    @classmethod
+    def of(cls, turn: Turn) -> Step:
+        """The step a resident's own event drives: what they are answered goes back by reply."""
+        return cls(turn.session, turn.now, reply=turn.out)
 
     def tell(self, person: Resident, *messages: Message, quiet: bool = False) -> None:
         """Push to `person`; `quiet` ones arrive without a sound (a summary, never an alert)."""

@@ -195,12 +195,12 @@ class WatchModel(FlowModel):
 
     def do_resume(self, event: EventData) -> None:
         assert self.enrolment is not None
-        step = checkin.Step(self.turn.session, self.turn.now, reply=self.turn.out)
+        step = checkin.Step.of(self.turn)
         checkin.resume(step, self.enrolment, "resident", self.turn.resident)
 
     def do_pause(self, event: EventData) -> None:
         assert self.enrolment is not None
-        step = checkin.Step(self.turn.session, self.turn.now, reply=self.turn.out)
+        step = checkin.Step.of(self.turn)
         day = self._resume_day(event)
         assert day is not None
         checkin.pause(step, self.enrolment, day, "resident", self.turn.resident)
@@ -243,7 +243,7 @@ class WatchModel(FlowModel):
 
     def do_stop(self, event: EventData) -> None:
         assert self.enrolment is not None
-        step = checkin.Step(self.turn.session, self.turn.now, reply=self.turn.out)
+        step = checkin.Step.of(self.turn)
         checkin.stop(step, self.enrolment, self.turn.resident)
 
     def keep(self, event: EventData) -> None:
@@ -263,7 +263,7 @@ class WatchModel(FlowModel):
             return
         enrolment = enrolments.enrolment_of(turn.session, link.enrolment.resident, lock=True)
         assert enrolment is not None
-        step = checkin.Step(turn.session, turn.now, reply=turn.out)
+        step = checkin.Step.of(turn)
         checkin.pause(step, enrolment, day, "family", turn.resident)
 
     def unlink_as_family(self, event: EventData) -> None:
