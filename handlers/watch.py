@@ -14,14 +14,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from flows import engine
+from flows import engine, outgoing
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import text
 from flows.postback import WatchAnswer
 from flows.watch import alerts, checkin, family_link, neighbours, words
 from locales import N_, gettext, watch_words
-from storage import outbox, tickets
+from storage import tickets
 from storage.models import Resident, Ticket, WatchEnrolment
 from storage.watch import enrolments, linking, rounds
 
@@ -197,29 +197,16 @@ def _answer_link_request(turn: Turn, link_id: str, answer: str) -> None:
             "how would you like to hear about it?",
             name=watch_words.name_of(turn.resident, lang),
         )
-        outbox.enqueue(
-            turn.session,
-            to=family.line_user_id,
-            messages=[family_link.summary_choice(link, lead)],
-            now=turn.now,
-        )
+        outgoing.push(turn.session, family, [family_link.summary_choice(link, lead)], turn.now)
         return
     linking.decline_link(link, turn.now)
     turn.say(text(turn._("All right, {family} was not registered.", family=family_name)))
-    outbox.enqueue(
-        turn.session,
-        to=family.line_user_id,
-        messages=[
-            text(
-                gettext(
-                    lang,
-                    "{name} did not confirm the registration. Please talk with them directly.",
-                    name=watch_words.name_of(turn.resident, lang),
-                )
-            )
-        ],
-        now=turn.now,
+    not_confirmed = gettext(
+        lang,
+        "{name} did not confirm the registration. Please talk with them directly.",
+        name=watch_words.name_of(turn.resident, lang),
     )
+    outgoing.push(turn.session, family, [text(not_confirmed)], turn.now)
 
 
 def _choose_summary(turn: Turn, link_id: str, summary: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from transitions import EventData
 
-from flows import engine
+from flows import engine, outgoing
 from flows.engine import Flow, FlowModel, Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
@@ -21,7 +21,6 @@ from flows.postback import FlowAnswer, WatchAnswer
 from flows.replies import menu_button
 from flows.watch import words
 from locales import gettext, watch_words
-from storage import outbox
 from storage.models import Resident, WatchFamilyLink, WatchInvitation
 from storage.watch import linking
 
@@ -117,9 +116,7 @@ class FamilyLinkModel(FlowModel):
                 )
             )
             return
-        outbox.enqueue(
-            turn.session, to=resident.line_user_id, messages=[confirm_request(link)], now=turn.now
-        )
+        outgoing.push(turn.session, resident, [confirm_request(link)], turn.now)
         turn.say(
             text(
                 turn._(
