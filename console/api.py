@@ -6,8 +6,8 @@ step is done through storage.casework (visibility, audit, the one claim path), a
 is built, all in it. Errors are JSON `{"error": status, "reason": English, "message": in the
 caller's language}`: 400 malformed input, 401 no or bad token, 404 a ticket or team outside
 the caller's teams (indistinguishable from one that does not exist), 409 someone else took
-it (or a supporter's status does not allow the step), 422 a step the ticket's state or the
-input does not allow.
+it (or a supporter's status does not allow the step, or a neighbour is linked already), 422
+a step the ticket's state or the input does not allow.
 """
 
 from __future__ import annotations
@@ -23,11 +23,13 @@ from sqlalchemy.orm import Session
 
 import locales
 from console import casework_with_words, labels, openapi, params, requests
+from console.care_net import link_neighbour, unlink_neighbour, view_neighbours
 from console.context import services_of
 from console.forms import FormError
-from console.supporters import change_supporter
+from console.supporters import Record, change_supporter, supporter_record
 from locales import N_
 from storage import (
+    care_net,
     casework,
     contacts,
     districts,
@@ -37,10 +39,12 @@ from storage import (
     supporters,
     tickets,
 )
+from storage.help_visits import Helped
 from storage.models import (
     CONTACT_METHODS,
     SUPPORTER_STATUSES,
     URGENCIES,
+    CareNetLink,
     District,
     HelpOffer,
     HelpRequest,
@@ -50,9 +54,11 @@ from storage.models import (
     Ticket,
     TicketContact,
     TicketMessage,
+    WatchEnrolment,
 )
 from storage.refusals import Conflict, Refused
 from storage.storable import storable
+from storage.watch import enrolments
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -532,6 +538,19 @@ def list_supporters(call: Call) -> Response:
     return jsonify(supporters=[_supporter_line(found) for found in shown])
 
 
+@blueprint.get("/supporters/<id:supporter_id>")
+@authenticated
+def read_supporter(call: Call, supporter_id: int) -> Response:
+    """One supporter as on their console page: with their phone, their history (each request
+    offered to them, newest first, and how it went), totals, and their ケアネット links (the
+    residents named only to the watch-over team). The read is audited."""
+    _coordinating_supporters(call)
+    record = supporter_record(call.session, call.staff, supporter_id, call.now)
+    if record is None:
+        raise _Answer(404, _NO_SUPPORTER)
+    return jsonify(supporter=_supporter_record(record))
+
+
 @blueprint.post("/supporters/<id:supporter_id>/approve")
 @authenticated
 def approve_supporter(call: Call, supporter_id: int) -> Response:
@@ -582,6 +601,125 @@ def _supporter_line(supporter: Supporter) -> dict[str, Any]:
         "applied_at": _time(supporter.consent_at or supporter.created_at),
         "approved_at": _time(supporter.approved_at),
         "last_helped_at": _time(supporter.last_helped_at),
+    }
+
+
+def _supporter_record(record: Record) -> dict[str, Any]:
+    found = record.supporter
+    links = record.links
+    return {
+        **_supporter_line(found),
+        "phone": found.phone,
+        "reach_km": found.reach_km,
+        "approved_by": _person(record.approved_by),
+        "history": [_past_offer(offer) for offer in record.offers],
+        "totals": {"last_30_days": _helped(record.recent), "all": _helped(record.overall)},
+        "care_net": {
+            "count": len(links),
+            "residents": [
+                {
+                    "enrolment_id": link.enrolment_id,
+                    "display_name": link.enrolment.resident.display_name,
+                }
+                for link in links
+            ]
+            if record.residents_shown
+            else None,
+        },
+    }
+
+
+def _past_offer(offer: HelpOffer) -> dict[str, Any]:
+    asked = offer.request
+    took = offer.answer == "accepted"
+    return {
+        "offer_id": offer.id,
+        "help_request": asked.id,
+        "kind": asked.kind,
+        "sent_at": _time(offer.sent_at),
+        "answer": offer.answer,
+        "answered_at": _time(offer.answered_at),
+        "took": took,
+        # How it went: only for a request they took.
+        "status": asked.status if took else None,
+        "minutes": asked.minutes if took else None,
+        "not_done_reason": asked.not_done_reason if took else None,
+        "feedback": asked.feedback if took else None,
+    }
+
+
+def _helped(helped: Helped) -> dict[str, Any]:
+    return {"taken": helped.taken, "done": helped.done, "hours": helped.hours}
+
+
+# --- ケアネット (the console's neighbours page, console/care_net.py) --------------------------
+
+
+# One rule for both methods: two rules on one path would answer a bad id with 405, not 404.
+@blueprint.route("/watch/<id:enrolment_id>/neighbours", methods=["GET", "POST"])
+@authenticated
+def neighbours(call: Call, enrolment_id: int) -> Response:
+    """GET: the neighbours linked to a watch-over resident, in the order they are asked, and
+    the active supporters who could be linked (the read is audited). POST: link a supporter,
+    with the resident's consent (recorded as the caller's), audited."""
+    enrolment = _watched(call, enrolment_id)
+    if request.method == "POST":
+        return _link(call, enrolment)
+    links, candidates = view_neighbours(call.session, call.staff, enrolment, call.now)
+    return jsonify(
+        neighbours=[_neighbour(link) for link in links],
+        candidates=[_supporter(supporter) for supporter in candidates],
+        most=care_net.MAX_NEIGHBOURS,
+    )
+
+
+def _link(call: Call, enrolment: WatchEnrolment) -> Response:
+    data = _json()
+    chosen, consent = data.get("supporter"), data.get("consent")
+    # bool is an int in Python, but true is no one's id.
+    if isinstance(chosen, bool) or not isinstance(chosen, int):
+        raise _Answer(400, N_("Send {name} as a supporter's id (a number)."), name="supporter")
+    if not isinstance(consent, bool):
+        raise _Answer(400, N_("Send {name} as true or false."), name="consent")
+    supporter_id = chosen if 1 <= chosen <= params.DB_INT_MAX else None
+    made = link_neighbour(
+        call.session, call.staff, enrolment.id, supporter_id, call.now, consent=consent
+    )
+    return _created(neighbour=_neighbour(made))
+
+
+@blueprint.delete("/watch/<id:enrolment_id>/neighbours/<id:link_id>")
+@authenticated
+def unlink_neighbour_link(call: Call, enrolment_id: int, link_id: int) -> Response:
+    """End a link: the neighbour is no longer asked. Audited."""
+    enrolment = _watched(call, enrolment_id)
+    if not unlink_neighbour(call.session, call.staff, enrolment.id, link_id, call.now):
+        raise _Answer(404, N_("This neighbour is not linked any more."))
+    return jsonify(
+        neighbours=[_neighbour(link) for link in care_net.links_of(call.session, enrolment)]
+    )
+
+
+def _watched(call: Call, enrolment_id: int) -> WatchEnrolment:
+    # Outside the watch-over team (and admins), as for a resident who is not enrolled.
+    if not enrolments.staff_may_see(call.staff):
+        raise _Answer(404, _NOT_WATCHED)
+    found = enrolments.by_id(call.session, enrolment_id)
+    if found is None:
+        raise _Answer(404, _NOT_WATCHED)
+    return found
+
+
+_NOT_WATCHED = N_("There is no such resident in watch-over.")
+
+
+def _neighbour(link: CareNetLink) -> dict[str, Any]:
+    return {
+        "link_id": link.id,
+        "position": link.position,
+        "supporter": {**_supporter(link.supporter), "status": link.supporter.status},
+        "linked_at": _time(link.created_at),
+        "consent_by": _person(link.consent_recorded_by),
     }
 
 

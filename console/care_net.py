@@ -4,12 +4,14 @@ they tick to record it), or unlink one. Every view and change is audited.
 
 Like the watch-over pages (console/watch.py) these are the watch-over team's and admins':
 anyone else gets 404, as for a resident who is not enrolled, before a view reads anything.
+The API (console/api.py) does the same through the steps at the end of this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -23,7 +25,7 @@ from console.i18n import _, local_date, reason
 from console.watch import may_see
 from locales import N_
 from storage import audit, care_net, supporters
-from storage.models import CareNetLink, Supporter, WatchEnrolment
+from storage.models import CareNetLink, Staff, Supporter, WatchEnrolment
 from storage.refusals import Refused
 from storage.watch import enrolments
 
@@ -69,19 +71,9 @@ class Neighbour:
 def care_net_page(enrolment_id: int) -> str:
     with work() as (session, staff):
         enrolment = _enrolment(session, enrolment_id)
-        audit.record(
-            session,
-            "care_net.view",
-            now(),
-            staff=staff,
-            detail={"enrolment": enrolment.id},
-            ip=client_ip(),
-        )
-        linked = [_neighbour(link) for link in care_net.links_of(session, enrolment)]
-        choices = [
-            (supporter.id, _choice(supporter))
-            for supporter in care_net.candidates(session, enrolment)
-        ]
+        links, candidates = view_neighbours(session, staff, enrolment, now())
+        linked = [_neighbour(link) for link in links]
+        choices = [(supporter.id, _choice(supporter)) for supporter in candidates]
         context = {
             "enrolment": enrolment,
             "name": enrolment.resident.display_name or _("(no name)"),
@@ -99,16 +91,8 @@ def care_net_link(enrolment_id: int) -> Response:
     try:
         with work() as (session, staff):
             _enrolment(session, enrolment_id)
-            supporter = (
-                supporters.supporter_by_id(session, int(chosen), lock=True)
-                if chosen.isdigit() and len(chosen) < 10
-                else None
-            )
-            if supporter is None:
-                raise Refused(N_("Choose a supporter to link."), field="supporter")
-            care_net.link(
-                session, enrolment_id, supporter, staff, now(), consent=consent, ip=client_ip()
-            )
+            supporter_id = int(chosen) if chosen.isdigit() and len(chosen) < 10 else None
+            link_neighbour(session, staff, enrolment_id, supporter_id, now(), consent=consent)
     except Refused as refused:
         flash(reason(refused), "error")
     else:
@@ -125,7 +109,7 @@ def care_net_unlink(enrolment_id: int) -> Response:
     link_id = int(chosen) if chosen.isdigit() and len(chosen) < 10 else 0
     with work() as (session, staff):
         _enrolment(session, enrolment_id)
-        done = care_net.unlink(session, enrolment_id, link_id, staff, now(), ip=client_ip())
+        done = unlink_neighbour(session, staff, enrolment_id, link_id, now())
     if done:
         flash(_("Unlinked. They will no longer be asked."), "success")
     else:
@@ -157,3 +141,54 @@ def _choice(supporter: Supporter) -> str:
     district = supporter.district.name if supporter.district is not None else ""
     name = supporter.first_name or "-"
     return f"{name} ({district})" if district else name
+
+
+# Steps shared with the API (console/api.py). The caller has checked that `staff` may use
+# the watch-over pages, and found the enrolment.
+
+
+def view_neighbours(
+    session: Session, staff: Staff, enrolment: WatchEnrolment, when: datetime
+) -> tuple[list[CareNetLink], list[Supporter]]:
+    """The neighbours linked to the resident, in order, and the supporters who could be
+    linked; the view audited in the same transaction."""
+    audit.record(
+        session,
+        "care_net.view",
+        when,
+        staff=staff,
+        detail={"enrolment": enrolment.id},
+        ip=client_ip(),
+    )
+    return care_net.links_of(session, enrolment), care_net.candidates(session, enrolment)
+
+
+def link_neighbour(
+    session: Session,
+    staff: Staff,
+    enrolment_id: int,
+    supporter_id: int | None,
+    when: datetime,
+    *,
+    consent: bool,
+) -> CareNetLink:
+    """Link the supporter (None: none chosen) with the resident's consent, audited.
+    Refused: no such supporter, no consent, not active, the resident; Conflict: linked
+    already, or the resident has as many neighbours as they may (storage.care_net.link)."""
+    supporter = (
+        supporters.supporter_by_id(session, supporter_id, lock=True)
+        if supporter_id is not None
+        else None
+    )
+    if supporter is None:
+        raise Refused(N_("Choose a supporter to link."), field="supporter")
+    return care_net.link(
+        session, enrolment_id, supporter, staff, when, consent=consent, ip=client_ip()
+    )
+
+
+def unlink_neighbour(
+    session: Session, staff: Staff, enrolment_id: int, link_id: int, when: datetime
+) -> bool:
+    """End the link, audited; False if it is not one of this resident's links in force."""
+    return care_net.unlink(session, enrolment_id, link_id, staff, when, ip=client_ip())

@@ -10,13 +10,17 @@ from typing import Any
 
 from console.labels import CATEGORIES
 from console.params import DB_INT_MAX
+from storage.care_net import MAX_NEIGHBOURS
 from storage.casework import SETTABLE_STATUSES, VIEWS
 from storage.contacts import MAX_NOTE as MAX_CONTACT_NOTE
 from storage.models import (
     CHANNELS,
     CONTACT_METHODS,
     CONTACT_OUTCOMES,
+    FEEDBACK,
     HELP_KINDS,
+    HELP_MINUTES,
+    NOT_DONE_REASONS,
     OFFER_ANSWERS,
     OUTCOMES,
     REQUEST_STATUSES,
@@ -874,6 +878,260 @@ PATHS["/api/v1/supporters/{supporter_id}/resume"] = _supporter_step(
     "Not on a break.",
 )
 
+# One supporter's own page (console/supporters.py `supporter_page`).
+_HELPED = _object(
+    ["taken", "done", "hours"],
+    taken={"type": "integer", "description": "Requests they took on (done or not)."},
+    done={"type": "integer", "description": "Of them, done."},
+    hours={"type": "number", "description": "Hours given, as they reported them."},
+)
+SCHEMAS["PastOffer"] = _object(
+    [
+        "offer_id",
+        "help_request",
+        "kind",
+        "sent_at",
+        "answer",
+        "answered_at",
+        "took",
+        "status",
+        "minutes",
+        "not_done_reason",
+        "feedback",
+    ],
+    offer_id={"type": "integer"},
+    help_request={"type": "integer", "description": "The help request's number."},
+    kind=_HELP_KIND,
+    sent_at=_TIME,
+    answer={
+        "type": "string",
+        "enum": [*OFFER_ANSWERS, None],
+        "nullable": True,
+        "description": "accepted (引き受けた), declined (今回は無理), too_late (someone else "
+        "took it, or the time ran out); null: no answer.",
+    },
+    answered_at=_nullable(_TIME),
+    took={"type": "boolean", "description": "They took it on; the fields below say how it went."},
+    status={
+        "type": "string",
+        "enum": [*REQUEST_STATUSES, None],
+        "nullable": True,
+        "description": "taken (not reported yet), done, failed (could not be done), returned, "
+        "cancelled; null for a request they did not take.",
+    },
+    minutes={
+        "type": "integer",
+        "enum": [*(minutes for minutes, _label in HELP_MINUTES), None],
+        "nullable": True,
+        "description": "About how long it took, as they reported it.",
+    },
+    not_done_reason={
+        "type": "string",
+        "enum": [*(code for code, _label in NOT_DONE_REASONS), None],
+        "nullable": True,
+        "description": "Why it could not be done.",
+    },
+    feedback={
+        "type": "string",
+        "enum": [*(code for code, _label in FEEDBACK), None],
+        "nullable": True,
+        "description": "What the person helped said.",
+    },
+)
+SCHEMAS["SupporterRecord"] = {
+    "allOf": [
+        _HELPER,
+        _object(
+            [
+                "status",
+                "kinds",
+                "weekdays",
+                "time_bands",
+                "applied_at",
+                "approved_at",
+                "last_helped_at",
+                "phone",
+                "reach_km",
+                "approved_by",
+                "history",
+                "totals",
+                "care_net",
+            ],
+            status={
+                "type": "string",
+                "enum": list(SUPPORTER_STATUSES),
+                "description": _STATUS_WORDS + " left (name and phone deleted).",
+            },
+            kinds={"type": "array", "items": _HELP_KIND},
+            weekdays={"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6}},
+            time_bands={
+                "type": "array",
+                "items": {"type": "string", "enum": [code for code, _label in TIME_BANDS]},
+            },
+            applied_at=_TIME,
+            approved_at=_nullable(_TIME),
+            last_helped_at=_nullable(_TIME),
+            phone=_nullable({**_STRING, "description": "For the coordinator to call them."}),
+            reach_km=_nullable(
+                {"type": "number", "description": "How far they go; null: their district only."}
+            ),
+            approved_by=_nullable_object(_PERSON),
+            history={
+                "type": "array",
+                "items": _ref("PastOffer"),
+                "description": "Each request offered to them, the newest first (at most 200).",
+            },
+            totals=_object(
+                ["last_30_days", "all"],
+                last_30_days={**_HELPED, "description": "Requests taken in the last 30 days."},
+                all=_HELPED,
+            ),
+            care_net=_object(
+                ["count", "residents"],
+                count={"type": "integer", "description": "ケアネット residents they look in on."},
+                residents={
+                    "type": "array",
+                    "nullable": True,
+                    "items": _object(
+                        ["enrolment_id", "display_name"],
+                        enrolment_id={"type": "integer"},
+                        display_name=_nullable(_STRING),
+                    ),
+                    "description": "Who they are; null unless the caller is of the watch-over "
+                    "team (or an admin).",
+                },
+            ),
+        ),
+    ]
+}
+PATHS["/api/v1/supporters/{supporter_id}"] = {
+    "get": {
+        "summary": "One supporter, as on their console page: with their phone, their history "
+        "(each request offered to them and how it went), totals, and their ケアネット links. "
+        "The read is audited.",
+        "parameters": [_SUPPORTER_NUMBER],
+        "responses": {
+            "200": _answer(
+                "The supporter.", _object(["supporter"], supporter=_ref("SupporterRecord"))
+            ),
+            "400": _problem("A query value that cannot be read."),
+            **_UNAUTHORISED,
+            **_NOT_COORDINATING_SUPPORTERS,
+        },
+    }
+}
+
+# ケアネット (console/care_net.py is the console's page of the same).
+SCHEMAS["Neighbour"] = _object(
+    ["link_id", "position", "supporter", "linked_at", "consent_by"],
+    link_id={"type": "integer", "description": "The link's number, to unlink it."},
+    position={"type": "integer", "minimum": 1, "maximum": MAX_NEIGHBOURS},
+    supporter={
+        "allOf": [
+            _HELPER,
+            _object(["status"], status={"type": "string", "enum": list(SUPPORTER_STATUSES)}),
+        ]
+    },
+    linked_at=_TIME,
+    consent_by={**_PERSON, "description": "Who recorded the resident's consent."},
+)
+_NOT_WATCHED = {
+    "404": _answer(
+        "No such watch-over resident, or the caller is not of the watch-over team (nor an "
+        "admin): the two are not told apart. A number that is no row id at all matches no "
+        "route: that answer has no message.",
+        _NOT_COORDINATING["404"]["content"]["application/json"]["schema"],
+    )
+}
+_ENROLMENT_NUMBER = {
+    "name": "enrolment_id",
+    "in": "path",
+    "required": True,
+    "description": "The watch-over enrolment's number.",
+    "schema": {"type": "integer", "minimum": 1, "maximum": DB_INT_MAX},
+    "example": 3,
+}
+_NEIGHBOURS = {"type": "array", "items": _ref("Neighbour")}
+PATHS["/api/v1/watch/{enrolment_id}/neighbours"] = {
+    "get": {
+        "summary": "ケアネット: the neighbours linked to a watch-over resident, in the order "
+        "they are asked, and the active supporters who could be linked. The read is audited.",
+        "parameters": [_ENROLMENT_NUMBER],
+        "responses": {
+            "200": _answer(
+                "The neighbours.",
+                _object(
+                    ["neighbours", "candidates", "most"],
+                    neighbours=_NEIGHBOURS,
+                    candidates={"type": "array", "items": _HELPER},
+                    most={"type": "integer", "description": "How many may be linked at once."},
+                ),
+            ),
+            "400": _problem("A query value that cannot be read."),
+            **_UNAUTHORISED,
+            **_NOT_WATCHED,
+        },
+    },
+    "post": {
+        "summary": "Link a neighbour, with the resident's consent (recorded as the caller's). "
+        "Audited.",
+        "parameters": [_ENROLMENT_NUMBER],
+        "requestBody": {
+            "required": True,
+            "content": _json(
+                _object(
+                    ["supporter", "consent"],
+                    supporter={"type": "integer", "description": "The supporter's id."},
+                    consent={
+                        "type": "boolean",
+                        "description": "The resident consents to this neighbour.",
+                    },
+                )
+            ),
+        },
+        "responses": {
+            "201": _answer("The link made.", _object(["neighbour"], neighbour=_ref("Neighbour"))),
+            **_BAD_INPUT,
+            **_UNAUTHORISED,
+            **_NOT_WATCHED,
+            "409": _problem(
+                f"Linked already, or the resident has {MAX_NEIGHBOURS} neighbours already."
+            ),
+            "422": _problem(
+                "No consent, no such supporter, one not active, the resident themself, or a "
+                "resident no longer enrolled."
+            ),
+        },
+    },
+}
+PATHS["/api/v1/watch/{enrolment_id}/neighbours/{link_id}"] = {
+    "delete": {
+        "summary": "Unlink a neighbour: they are no longer asked. Audited.",
+        "parameters": [
+            _ENROLMENT_NUMBER,
+            {
+                "name": "link_id",
+                "in": "path",
+                "required": True,
+                "description": "The link's number (Neighbour.link_id).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": DB_INT_MAX},
+                "example": 5,
+            },
+        ],
+        "responses": {
+            "200": _answer(
+                "The neighbours still linked.", _object(["neighbours"], neighbours=_NEIGHBOURS)
+            ),
+            **_UNAUTHORISED,
+            "404": _answer(
+                _NOT_WATCHED["404"]["description"] + " Or the link is not in force (unlinked "
+                "already).",
+                _NOT_COORDINATING["404"]["content"]["application/json"]["schema"],
+            ),
+        },
+    }
+}
+
 
 def document(server: str = "") -> dict[str, Any]:
     """The whole document; `server` is the base URL callers reach this app at."""
@@ -887,7 +1145,8 @@ def document(server: str = "") -> dict[str, Any]:
                 "into LINE, notes, a contact log of calls, visits and letters, tickets for "
                 "consultations by phone, at the desk, on a home visit or from a 民生委員, "
                 "transfer, referral and closing; for 生活応援隊's coordinators, help requests, "
-                "offers to supporters, and approving, pausing and resuming supporters. Make a "
+                "offers to supporters, approving, pausing and resuming supporters and each "
+                "one's history; for the watch-over team, ケアネット neighbours. Make a "
                 "token with `madoguchi staff token EMAIL`."
             ),
         },

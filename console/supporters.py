@@ -1,6 +1,8 @@
 """The 生活応援隊 coordinator's supporters page: who has signed up, what they can do, where and
 when, when they last helped; approving an applicant, pausing and resuming. Every change is
-audited.
+audited. One supporter's own page adds their phone, their history (each request offered to
+them, their answer, and for those they took how it went) with totals, and the ケアネット
+residents they look in on; every view of it is audited.
 
 Only the coordinating team (storage.supporters.COORDINATING_TEAM) and admins use this page:
 anyone else gets 403 for the list and 404 for a supporter, exactly as for one that does not
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -24,13 +26,45 @@ from console import labels
 from console.context import app_services, client_ip, now, viewer, work
 from console.i18n import _, gettext, language, local_date
 from locales import N_
-from storage import audit, staff_accounts, supporters
-from storage.models import HELP_KINDS, TIME_BANDS, Staff, Supporter
+from storage import audit, help_visits, staff_accounts, supporters
+from storage.models import (
+    FEEDBACK,
+    HELP_KINDS,
+    HELP_MINUTES,
+    NOT_DONE_REASONS,
+    TIME_BANDS,
+    CareNetLink,
+    HelpOffer,
+    Staff,
+    Supporter,
+)
 from storage.refusals import Conflict
+from storage.watch import enrolments
 
 KIND_NAMES = dict(HELP_KINDS)
 BAND_NAMES = dict(TIME_BANDS)
 LIST_LIMIT = 500
+# The most offers one supporter's page lists (the totals count them all).
+HISTORY_LIMIT = 200
+# The recent period of the totals.
+RECENT = timedelta(days=30)
+# An offer's answer, as the supporter's history says it (storage.models.OFFER_ANSWERS; None:
+# they never answered, or the offer still waits).
+ANSWERS: dict[str | None, str] = {
+    None: N_("No answer"),
+    "accepted": N_("Took it on"),
+    "declined": N_("Not this time"),
+    "too_late": N_("Too late (someone else took it, or the time ran out)"),
+}
+# What became of a request they took, beside done and could not be done.
+TAKEN_STATUSES: dict[str, str] = {
+    "taken": N_("Not reported yet"),
+    "returned": N_("Back to the coordinator"),
+    "cancelled": N_("Cancelled"),
+}
+MINUTE_NAMES = dict(HELP_MINUTES)
+REASON_NAMES = dict(NOT_DONE_REASONS)
+FEEDBACK_NAMES = dict(FEEDBACK)
 # What someone outside the coordinating team gets: a closed page, or a supporter not there.
 PAGE, RECORD = 403, 404
 
@@ -38,6 +72,7 @@ PAGE, RECORD = 403, 404
 def register(blueprint: Blueprint) -> None:
     rules: list[tuple[str, str, Any, list[str], int]] = [
         ("/supporters", "supporter_list", supporter_list, ["GET"], PAGE),
+        ("/supporters/<id:supporter_id>", "supporter_page", supporter_page, ["GET"], RECORD),
         ("/supporters/<id:supporter_id>/approve", "supporter_approve", approve, ["POST"], RECORD),
         ("/supporters/<id:supporter_id>/pause", "supporter_pause", pause, ["POST"], RECORD),
         ("/supporters/<id:supporter_id>/resume", "supporter_resume", resume, ["POST"], RECORD),
@@ -112,9 +147,122 @@ def _line(supporter: Supporter) -> Line:
     )
 
 
-def _named(table: dict[str, str], code: str) -> str:
+def _named(table: dict[Any, str], code: Any) -> str:
     # A code no table knows (written by a newer version) is shown as a dash, not as itself.
     return gettext(table[code]) if code in table else "-"
+
+
+@dataclass(frozen=True)
+class Past:
+    """One request offered to the supporter, in the reader's words."""
+
+    offered: str
+    kind: str
+    answer: str
+    took: bool
+    outcome: str
+    minutes: str
+    feedback: str
+
+
+@dataclass(frozen=True)
+class Total:
+    """Requests taken, of them done, and hours given, in a period."""
+
+    period: str
+    taken: int
+    done: int
+    hours: str
+
+
+@dataclass(frozen=True)
+class Watched:
+    """A ケアネット resident the supporter looks in on (shown to the watch-over team only)."""
+
+    enrolment_id: int
+    name: str
+
+
+def supporter_page(supporter_id: int) -> str:
+    with work() as (session, staff):
+        record = supporter_record(session, staff, supporter_id, now())
+        if record is None:
+            abort(404)
+        found = record.supporter
+        line = _line(found)
+        context = {
+            "line": line,
+            "phone": found.phone or "",
+            "reach": _reach(found),
+            "approved": _approved(record),
+            "history": [_past(offer) for offer in record.offers],
+            "more": len(record.offers) >= HISTORY_LIMIT,
+            "totals": [
+                Total(
+                    _("Last 30 days"),
+                    record.recent.taken,
+                    record.recent.done,
+                    _hours(record.recent),
+                ),
+                Total(
+                    _("In all"), record.overall.taken, record.overall.done, _hours(record.overall)
+                ),
+            ],
+            "watched": [
+                Watched(link.enrolment_id, link.enrolment.resident.display_name or _("(no name)"))
+                for link in record.links
+            ]
+            if record.residents_shown
+            else [],
+            "watched_count": len(record.links),
+            "residents_shown": record.residents_shown,
+        }
+    return render_template("supporters/page.html", **context)
+
+
+def _reach(supporter: Supporter) -> str:
+    if supporter.reach_km is None:
+        return _("Their district only")
+    km = format(supporter.reach_km, "g")
+    return _("Up to {km} km from their district", km=km)
+
+
+def _approved(record: Record) -> str:
+    when = record.supporter.approved_at
+    if when is None:
+        return _("Not yet")
+    if record.approved_by is None:
+        return local_date(when)
+    return _("{date}, by {name}", date=local_date(when), name=record.approved_by.name)
+
+
+def _hours(helped: help_visits.Helped) -> str:
+    return f"{helped.hours:g}"
+
+
+def _past(offer: HelpOffer) -> Past:
+    asked = offer.request
+    took = offer.answer == "accepted"
+    outcome = minutes = feedback = ""
+    if took:
+        if asked.status == "done":
+            outcome = _("Done")
+            minutes = _named(MINUTE_NAMES, asked.minutes) if asked.minutes else ""
+            feedback = _named(FEEDBACK_NAMES, asked.feedback) if asked.feedback else ""
+        elif asked.status == "failed":
+            why = asked.not_done_reason
+            outcome = _("Could not: {reason}", reason=_named(REASON_NAMES, why) if why else "-")
+        else:
+            outcome = _named(TAKEN_STATUSES, asked.status)
+    return Past(
+        offered=local_date(offer.sent_at),
+        kind=_named(KIND_NAMES, asked.kind),
+        answer=gettext(ANSWERS[offer.answer]) if offer.answer in ANSWERS else "-",
+        took=took,
+        outcome=outcome,
+        minutes=minutes,
+        feedback=feedback,
+    )
 
 
 def approve(supporter_id: int) -> Response:
@@ -136,6 +284,8 @@ def _change(supporter_id: int, step: str, done: str) -> Response:
         if change_supporter(session, staff, supporter_id, step, now()) is None:
             abort(404)
     flash(done, "success")
+    if request.form.get("back") == "page":
+        return redirect(url_for("console.supporter_page", supporter_id=supporter_id))
     return redirect(url_for("console.supporter_list", status=request.args.get("status") or None))
 
 
@@ -200,3 +350,46 @@ def change_supporter(
         ip=client_ip(),
     )
     return supporter
+
+
+@dataclass(frozen=True)
+class Record:
+    """One supporter as their page and the API show them: who approved them, the requests
+    offered to them (newest first), what they took on lately and in all, and their ケアネット
+    links; whether the viewer may see the residents of those links (the watch-over team's)."""
+
+    supporter: Supporter
+    approved_by: Staff | None
+    offers: list[HelpOffer]
+    recent: help_visits.Helped
+    overall: help_visits.Helped
+    links: list[CareNetLink]
+    residents_shown: bool
+
+
+def supporter_record(
+    session: Session, staff: Staff, supporter_id: int, when: datetime
+) -> Record | None:
+    """The supporter's record, the view audited in the same transaction; None: no such
+    supporter (nothing audited). The caller has checked that `staff` coordinates."""
+    supporter = supporters.supporter_by_id(session, supporter_id)
+    if supporter is None:
+        return None
+    audit.record(
+        session,
+        "supporter.view",
+        when,
+        staff=staff,
+        detail={"supporter": supporter.id},
+        ip=client_ip(),
+    )
+    approver = supporter.approved_by_id
+    return Record(
+        supporter=supporter,
+        approved_by=staff_accounts.by_id(session, approver) if approver is not None else None,
+        offers=help_visits.offers_to(session, supporter.id, HISTORY_LIMIT),
+        recent=help_visits.helped_by(session, supporter.id, when - RECENT),
+        overall=help_visits.helped_by(session, supporter.id),
+        links=supporters.care_net_links(session, supporter.id),
+        residents_shown=enrolments.staff_may_see(staff),
+    )

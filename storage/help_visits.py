@@ -18,11 +18,18 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from locales import start_of_town_day, town_date
 from storage import deadlines
-from storage.models import FEEDBACK, HELP_MINUTES, NOT_DONE_REASONS, HelpRequest, Resident
+from storage.models import (
+    FEEDBACK,
+    HELP_MINUTES,
+    NOT_DONE_REASONS,
+    HelpOffer,
+    HelpRequest,
+    Resident,
+)
 
 # The deadline kinds: the day-before reminder, and asking the supporter how it went.
 REMIND = "supporters.remind"
@@ -167,6 +174,49 @@ def summary(session: Session, start: datetime, end: datetime) -> Summary:
         supporters=int(row[4]),
         feedback={code: int(said.get(code, 0)) for code, _label in FEEDBACK},
     )
+
+
+def offers_to(session: Session, supporter_id: int, limit: int) -> list[HelpOffer]:
+    """The requests offered to a supporter, with their answers: the newest offer first, at
+    most `limit` of them, each with its request loaded (a supporter's history)."""
+    return list(
+        session.scalars(
+            select(HelpOffer)
+            .options(selectinload(HelpOffer.request))
+            .where(HelpOffer.supporter_id == supporter_id)
+            .order_by(HelpOffer.sent_at.desc(), HelpOffer.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Helped:
+    """What one supporter took on: requests taken, of them done, and the minutes given."""
+
+    taken: int
+    done: int
+    minutes: int
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)
+
+
+def helped_by(session: Session, supporter_id: int, since: datetime | None = None) -> Helped:
+    """The requests the supporter still holds as taken (taken, done or could not be done),
+    those taken at or after `since` if given; how many were done and in how many minutes."""
+    conditions = [HelpRequest.taken_by_id == supporter_id]
+    if since is not None:
+        conditions.append(HelpRequest.taken_at >= since)
+    row = session.execute(
+        select(
+            func.count(),
+            func.count().filter(HelpRequest.status == "done"),
+            func.coalesce(func.sum(HelpRequest.minutes).filter(HelpRequest.status == "done"), 0),
+        ).where(*conditions)
+    ).one()
+    return Helped(taken=int(row[0]), done=int(row[1]), minutes=int(row[2]))
 
 
 def _report(

@@ -27,7 +27,16 @@ from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage import deadlines, outbox
-from storage.models import SUPPORTER_STATUSES, HelpOffer, HelpRequest, Resident, Staff, Supporter
+from storage.models import (
+    SUPPORTER_STATUSES,
+    CareNetLink,
+    HelpOffer,
+    HelpRequest,
+    Resident,
+    Staff,
+    Supporter,
+    WatchEnrolment,
+)
 
 # What `accept` did: took it; someone else has it; it is no longer wanted of anyone (back to
 # the coordinator, cancelled); this supporter has it already (a second tap); or this
@@ -97,6 +106,19 @@ def counts_by_status(session: Session) -> dict[str, int]:
     rows = session.execute(select(Supporter.status, func.count()).group_by(Supporter.status))
     found = {status: count for status, count in rows}
     return {status: found.get(status, 0) for status in SUPPORTER_STATUSES}
+
+
+def care_net_links(session: Session, supporter_id: int) -> list[CareNetLink]:
+    """The ケアネット links in force of this supporter, with each watch-over resident loaded,
+    the oldest first (whom they are asked to look in on)."""
+    return list(
+        session.scalars(
+            select(CareNetLink)
+            .options(selectinload(CareNetLink.enrolment).selectinload(WatchEnrolment.resident))
+            .where(CareNetLink.supporter_id == supporter_id, CareNetLink.ended_at.is_(None))
+            .order_by(CareNetLink.created_at, CareNetLink.id)
+        )
+    )
 
 
 def of_resident(session: Session, resident: Resident, *, lock: bool = False) -> Supporter | None:

@@ -33,7 +33,7 @@ from werkzeug.test import TestResponse
 
 from console.params import DB_INT_MAX, IdConverter
 from locales import town_date
-from storage import attachments, routing, staff_accounts, supporters, tickets
+from storage import attachments, care_net, routing, staff_accounts, supporters, tickets
 from storage.db import Database
 from storage.models import (
     AuditEntry,
@@ -109,6 +109,7 @@ ROUTES: dict[str, str] = {
     "console.watch_resume": WATCH_RECORD,
     "console.watch_outcome": WATCH_RECORD,
     "console.supporter_list": SUPPORTERS_PAGE,
+    "console.supporter_page": SUPPORTER_RECORD,
     "console.supporter_approve": SUPPORTER_RECORD,
     "console.supporter_pause": SUPPORTER_RECORD,
     "console.supporter_resume": SUPPORTER_RECORD,
@@ -158,9 +159,13 @@ ROUTES: dict[str, str] = {
     "api.read_help_request": SUPPORTER_RECORD,
     "api.offer_help_request": SUPPORTER_RECORD,
     "api.list_supporters": SUPPORTER_RECORD,
+    "api.read_supporter": SUPPORTER_RECORD,
     "api.approve_supporter": SUPPORTER_RECORD,
     "api.pause_supporter": SUPPORTER_RECORD,
     "api.resume_supporter": SUPPORTER_RECORD,
+    # ケアネット, as on the console's neighbours page: the watch-over team's.
+    "api.neighbours": WATCH_RECORD,
+    "api.unlink_neighbour_link": WATCH_RECORD,
 }
 
 # What a request carries beyond its path (query for GET, form or JSON for POST): enough to
@@ -214,6 +219,8 @@ SENT: dict[str, dict[str, Any]] = {
     "api.close_ticket": {"outcome": "solved", "note": ""},
     "api.open_ticket": {"channel": "phone", "name": "x", "worry": "x"},
     "api.log_contact": {"kind": "phone", "outcome": "reached"},
+    # Linking without consent (GET ignores it): the rightful caller is told so (422).
+    "api.neighbours": {"supporter": 1, "consent": False},
 }
 
 # Who is who. Records (the ticket, its attachment, the canned response) are 福祉まるごと相談's.
@@ -312,6 +319,23 @@ def _records(session: Any, office: Office) -> dict[str, Any]:
         NOW,
     )
     help_request = supporters.new_request(session, ticket.resident, "rubbish", NOW, NOW)
+    # A neighbour linked to the enrolled resident: the rightful caller unlinks them.
+    neighbour = supporters.register(
+        session,
+        make_resident(session, "近所 二"),
+        supporters.Registration(
+            kinds=["company"],
+            district_id=None,
+            weekdays=[1],
+            time_bands=["afternoon"],
+            first_name="二",
+            phone="090-0000-0002",
+        ),
+        NOW,
+    )
+    boss = session.get(Staff, office.staff["boss"])
+    supporters.approve(session, neighbour, boss, NOW)
+    link = care_net.link(session, enrolment.id, neighbour, boss, NOW, consent=True)
     session.flush()
     return {
         "reference": ticket.reference,
@@ -327,6 +351,7 @@ def _records(session: Any, office: Office) -> dict[str, Any]:
         "filename": "console.css",
         "supporter_id": supporter.id,
         "request_id": help_request.id,
+        "link_id": link.id,
     }
 
 
@@ -386,7 +411,7 @@ def calls(town: Town, values: dict[str, Any] | None = None) -> Iterator[Call]:
             key: value.format(**filled) if isinstance(value, str) else value
             for key, value in SENT.get(rule.endpoint, {}).items()
         }
-        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+        for method in sorted((rule.methods or set()) & {"GET", "POST", "DELETE"}):
             yield Call(rule.endpoint, method, path, data)
 
 
@@ -419,6 +444,8 @@ def send_api(app: Flask, call: Call, headers: dict[str, str] | None = None) -> T
     client = app.test_client()
     if call.method == "GET":
         return client.get(call.path, query_string=call.data, headers=headers or {}, buffered=True)
+    if call.method == "DELETE":
+        return client.delete(call.path, headers=headers or {}, buffered=True)
     return client.post(call.path, json=call.data, headers=headers or {}, buffered=True)
 
 
