@@ -24,6 +24,7 @@ from console import api, auth
 from console import init_app as init_console
 from console.context import EXTENSION, Viewer, client_ip, session_now
 from console.i18n import gettext
+from flows import supporter_signup
 from locales import N_, fill
 from storage import audit
 from storage.db import Database
@@ -72,6 +73,9 @@ def create_app(
         wake=wake or (lambda: None),
         session_clock=session_clock,
         resident_actions=ResidentActions(settings.offer_wait),
+        supporter_sign_up_link=(
+            supporter_signup.sign_up_link(settings.basic_id) if settings.basic_id else ""
+        ),
     )
     if settings.trusted_proxies:
         # Werkzeug's own fix: request.remote_addr becomes the client the proxies name.

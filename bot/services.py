@@ -30,6 +30,9 @@ class Services:
     session_clock: Clock = field(default_factory=Clock)
     # Staff actions the console runs as flow steps (console.context.ResidentActions).
     resident_actions: ResidentActions = field(default_factory=ResidentActions)
+    # The link (and QR code) that opens the chat with 生活応援隊 typed in, for the council's
+    # leaflets; empty without the account's LINE ID (LINE_BOT_BASIC_ID).
+    supporter_sign_up_link: str = ""
 
 
 def services(app: Flask) -> Services:

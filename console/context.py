@@ -104,6 +104,8 @@ class AppServices(Protocol):
     session_clock: Clock
     wake: Callable[[], None]
     resident_actions: ResidentActions
+    # 生活応援隊's sign-up link for leaflets and QR codes ("" without the account's LINE ID).
+    supporter_sign_up_link: str
 
 
 def services_of(app: Flask) -> AppServices:

@@ -17,8 +17,10 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
+import segno
 from babel.dates import get_day_names
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -126,7 +128,21 @@ def supporter_list() -> str:
         (status, _(label), counts.get(status, 0))
         for status, label in labels.SUPPORTER_STATUSES.items()
     ]
-    return render_template("supporters/list.html", lines=lines, filters=filters, wanted=wanted)
+    link = app_services().supporter_sign_up_link
+    return render_template(
+        "supporters/list.html",
+        lines=lines,
+        filters=filters,
+        wanted=wanted,
+        sign_up_link=link,
+        sign_up_qr=_qr(link) if link else None,
+    )
+
+
+def _qr(link: str) -> Markup:
+    # segno writes only paths and attributes (as for two-factor enrolment): safe as it is, and
+    # drawn here, so nothing about the council's account goes to a QR service.
+    return Markup(segno.make(link, error="m").svg_inline(scale=5, light="#fff"))
 
 
 def _line(supporter: Supporter) -> Line:

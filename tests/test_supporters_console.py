@@ -160,3 +160,16 @@ def test_other_teams_staff_are_refused_and_change_nothing(
         assert session.get_one(Supporter, ids["active"]).status == "active"
     # Admins may.
     assert signed_in(app, db, office, "boss").get("/console/supporters").status_code == 200
+
+
+def test_the_page_gives_the_sign_up_link_and_qr_code_for_leaflets(
+    db: Database, office: Office
+) -> None:
+    app = console_app(db, NOW + timedelta(minutes=1), basic_id="@123abcde")
+    page = signed_in(app, db, office, "tanaka").get("/console/supporters").text
+    link = "https://line.me/R/oaMessage/%40123abcde/?%E7%94%9F%E6%B4%BB%E5%BF%9C%E6%8F%B4%E9%9A%8A"
+    assert f'href="{link}"' in page
+    assert "<svg" in page and "送信を押すだけで登録が始まります" in page
+    # Without the account's LINE ID there is no link to give: the page says what to set.
+    bare = signed_in(console_app(db, NOW), db, office, "tanaka").get("/console/supporters").text
+    assert "<svg" not in bare and "LINE_BOT_BASIC_ID" in bare
