@@ -633,27 +633,41 @@ PATHS: dict[str, Any] = {
     ),
 }
 
-_NOT_COORDINATING = {
-    "404": _answer(
-        "No such help request, or the caller does not coordinate 生活応援隊 (the tasukeai "
-        "team and admins do): the two are not told apart. A number that is no row id at all "
-        "matches no route: that answer has no message.",
-        _object(
-            ["error", "reason"],
-            error={"type": "integer"},
-            reason={"type": "string", "description": "What went wrong, in English."},
-            message={"type": "string", "description": "The same, in Accept-Language."},
-        ),
-    )
-}
-_HELP_NUMBER = {
-    "name": "request_id",
-    "in": "path",
-    "required": True,
-    "description": "The help request's number (its id).",
-    "schema": {"type": "integer", "minimum": 1, "maximum": DB_INT_MAX},
-    "example": 42,
-}
+_REFUSAL = _object(
+    ["error", "reason"],
+    error={"type": "integer"},
+    reason={"type": "string", "description": "What went wrong, in English."},
+    message={"type": "string", "description": "The same, in Accept-Language."},
+)
+# Said of every 404 that hides whether a row exists from those who may not see it.
+_NOT_TOLD_APART = (
+    "the two are not told apart. A number that is no row id at all matches no route: that "
+    "answer has no message."
+)
+
+
+def _not_found(what: str) -> dict[str, Any]:
+    """The 404 of a row the caller may not see, or that does not exist: `what`, then why."""
+    return {"404": _answer(f"{what}: {_NOT_TOLD_APART}", _REFUSAL)}
+
+
+def _number(name: str, description: str, example: int) -> dict[str, Any]:
+    """A row's number in the path."""
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "integer", "minimum": 1, "maximum": DB_INT_MAX},
+        "example": example,
+    }
+
+
+_NOT_COORDINATING = _not_found(
+    "No such help request, or the caller does not coordinate 生活応援隊 (the tasukeai team and "
+    "admins do)"
+)
+_HELP_NUMBER = _number("request_id", "The help request's number (its id).", 42)
 _NEW_HELP_REQUEST = _object(
     ["resident_of", "kind", "day", "start"],
     resident_of={
@@ -801,22 +815,11 @@ SCHEMAS["Supporter"] = {
         ),
     ]
 }
-_NOT_COORDINATING_SUPPORTERS = {
-    "404": _answer(
-        "No such supporter, or the caller does not coordinate 生活応援隊 (the tasukeai team "
-        "and admins do): the two are not told apart. A number that is no row id at all "
-        "matches no route: that answer has no message.",
-        _NOT_COORDINATING["404"]["content"]["application/json"]["schema"],
-    )
-}
-_SUPPORTER_NUMBER = {
-    "name": "supporter_id",
-    "in": "path",
-    "required": True,
-    "description": "The supporter's number (their id).",
-    "schema": {"type": "integer", "minimum": 1, "maximum": DB_INT_MAX},
-    "example": 7,
-}
+_NOT_COORDINATING_SUPPORTERS = _not_found(
+    "No such supporter, or the caller does not coordinate 生活応援隊 (the tasukeai team and "
+    "admins do)"
+)
+_SUPPORTER_NUMBER = _number("supporter_id", "The supporter's number (their id).", 7)
 PATHS["/api/v1/supporters"] = {
     "get": {
         "summary": "生活応援隊 supporters, as on the coordinator's supporters page: applicants "
@@ -1035,22 +1038,11 @@ SCHEMAS["Neighbour"] = _object(
     linked_at=_TIME,
     consent_by={**_PERSON, "description": "Who recorded the resident's consent."},
 )
-_NOT_WATCHED = {
-    "404": _answer(
-        "No such watch-over resident, or the caller is not of the watch-over team (nor an "
-        "admin): the two are not told apart. A number that is no row id at all matches no "
-        "route: that answer has no message.",
-        _NOT_COORDINATING["404"]["content"]["application/json"]["schema"],
-    )
-}
-_ENROLMENT_NUMBER = {
-    "name": "enrolment_id",
-    "in": "path",
-    "required": True,
-    "description": "The watch-over enrolment's number.",
-    "schema": {"type": "integer", "minimum": 1, "maximum": DB_INT_MAX},
-    "example": 3,
-}
+_NOT_WATCHED_WHO = (
+    "No such watch-over resident, or the caller is not of the watch-over team (nor an admin)"
+)
+_NOT_WATCHED = _not_found(_NOT_WATCHED_WHO)
+_ENROLMENT_NUMBER = _number("enrolment_id", "The watch-over enrolment's number.", 3)
 _NEIGHBOURS = {"type": "array", "items": _ref("Neighbour")}
 PATHS["/api/v1/watch/{enrolment_id}/neighbours"] = {
     "get": {
@@ -1109,25 +1101,14 @@ PATHS["/api/v1/watch/{enrolment_id}/neighbours/{link_id}"] = {
         "summary": "Unlink a neighbour: they are no longer asked. Audited.",
         "parameters": [
             _ENROLMENT_NUMBER,
-            {
-                "name": "link_id",
-                "in": "path",
-                "required": True,
-                "description": "The link's number (Neighbour.link_id).",
-                "schema": {"type": "integer", "minimum": 1, "maximum": DB_INT_MAX},
-                "example": 5,
-            },
+            _number("link_id", "The link's number (Neighbour.link_id).", 5),
         ],
         "responses": {
             "200": _answer(
                 "The neighbours still linked.", _object(["neighbours"], neighbours=_NEIGHBOURS)
             ),
             **_UNAUTHORISED,
-            "404": _answer(
-                _NOT_WATCHED["404"]["description"] + " Or the link is not in force (unlinked "
-                "already).",
-                _NOT_COORDINATING["404"]["content"]["application/json"]["schema"],
-            ),
+            **_not_found(_NOT_WATCHED_WHO + ", or the link is not in force (unlinked already)"),
         },
     }
 }

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from casework_data import NOW, make_office, make_resident
+from casework_data import NOW, Office, make_office, make_resident, make_staff
 from sqlalchemy import select
 
 from flows import supporter_offers
@@ -135,3 +135,11 @@ def make_neighbour(
     supporters.approve(session, supporter, staff, NOW)
     session.flush()
     return supporter
+
+
+def coordinating_office(db: Database) -> Office:
+    """The sample office, and tanaka, who works in the team that coordinates the supporters."""
+    found = make_office(db)
+    with db.transaction() as session:
+        tanaka = make_staff(session, "tanaka", [supporters.COORDINATING_TEAM])
+    return Office(teams=found.teams, staff={**found.staff, "tanaka": tanaka.id})

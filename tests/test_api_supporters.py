@@ -9,16 +9,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from casework_data import NOW, Office, make_office, make_resident, make_staff
+from casework_data import NOW, Office, make_resident
 from console_client import Browser, console_app, give_password
 from flask import Flask
 from sqlalchemy import func, select
-from supporter_town import messages_to, new_request
+from supporter_town import coordinating_office, messages_to, new_request
 from test_api import Api
 from test_supporters_console import four_supporters
 
 from flows import supporter_offers
-from storage import staff_accounts, supporters
+from storage import staff_accounts
 from storage.db import Database
 from storage.models import AuditEntry, HelpOffer, Staff, Supporter
 
@@ -38,10 +38,7 @@ FIELDS = {
 
 @pytest.fixture
 def office(db: Database) -> Office:
-    found = make_office(db)
-    with db.transaction() as session:
-        tanaka = make_staff(session, "tanaka", [supporters.COORDINATING_TEAM])
-    return Office(teams=found.teams, staff={**found.staff, "tanaka": tanaka.id})
+    return coordinating_office(db)
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from casework_data import NOW, Office, make_office, make_resident, make_staff, make_ticket
+from casework_data import NOW, Office, make_resident, make_ticket
 from console_client import Browser, console_app, give_password
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from supporter_town import make_neighbour, messages_to, new_request
+from supporter_town import coordinating_office, make_neighbour, messages_to, new_request
 from test_api import Api
 from test_api_fuzz import CHECKS, MODES, OPERATIONS
 
@@ -26,10 +26,7 @@ from storage.models import AuditEntry, HelpOffer, HelpRequest, Staff, Supporter
 
 @pytest.fixture
 def office(db: Database) -> Office:
-    found = make_office(db)
-    with db.transaction() as session:
-        tanaka = make_staff(session, "tanaka", [supporters.COORDINATING_TEAM])
-    return Office(teams=found.teams, staff={**found.staff, "tanaka": tanaka.id})
+    return coordinating_office(db)
 
 
 @pytest.fixture

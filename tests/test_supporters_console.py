@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from casework_data import NOW, Office, make_office, make_resident, make_staff
+from casework_data import NOW, Office, make_resident
 from console_client import Browser, console_app, give_password
 from flask import Flask
 from sqlalchemy import select
-from supporter_town import make_supporter, messages_to, new_request
+from supporter_town import coordinating_office, make_supporter, messages_to, new_request
 
 from flows import supporter_offers
 from storage import supporters
@@ -22,11 +22,7 @@ from storage.models import AuditEntry, HelpOffer, Resident, Staff, Supporter
 
 @pytest.fixture
 def office(db: Database) -> Office:
-    found = make_office(db)
-    # The page is the coordinating team's (and admins'): tanaka works in it.
-    with db.transaction() as session:
-        tanaka = make_staff(session, "tanaka", [supporters.COORDINATING_TEAM])
-    return Office(teams=found.teams, staff={**found.staff, "tanaka": tanaka.id})
+    return coordinating_office(db)
 
 
 @pytest.fixture
