@@ -6,8 +6,9 @@ step is done through storage.casework (visibility, audit, the one claim path), a
 is built, all in it. Errors are JSON `{"error": status, "reason": English, "message": in the
 caller's language}`: 400 malformed input, 401 no or bad token, 404 a ticket or team outside
 the caller's teams (indistinguishable from one that does not exist), 409 someone else took
-it (or a supporter's status does not allow the step, or a neighbour is linked already), 422
-a step the ticket's state or the input does not allow.
+it (or a supporter's status does not allow the step, a neighbour is linked already, a help
+request to correct is out to supporters already), 422 a step the ticket's state or the input
+does not allow.
 """
 
 from __future__ import annotations
@@ -391,20 +392,13 @@ def enter_help_request(call: Call) -> Response:
     _coordinating(call)
     data = _json()
     reference = _string(data, "resident_of")
-    district = _string(data, "district", required=False)
-    fields = {key: _string(data, key, required=False) for key in _HELP_FIELDS}
+    typed = _typed_help(call, data, required=("kind", "day", "start"))
     ticket = casework.get_visible(call.session, call.staff, reference)
     if ticket is None:
         raise Refused(N_("No ticket of your teams has that reference number."), field="resident_of")
-    district_id = str(_district_id(call.session, district)) if district else ""
     try:
         entered = requests.entered_from(
-            kind=_string(data, "kind"),
-            district=district_id,
-            day=_string(data, "day"),
-            start=_string(data, "start"),
-            session=call.session,
-            **fields,
+            session=call.session, **{**dict.fromkeys(requests.FIELDS, ""), **typed}
         )
     except FormError as refused:
         raise _Answer(422, str(refused)) from refused
@@ -412,27 +406,61 @@ def enter_help_request(call: Call) -> Response:
     return _created(help_request=_help_request(made))
 
 
-_HELP_FIELDS = ("end", "first_name", "phone", "note")
-
-
-@blueprint.get("/help-requests/<id:request_id>")
+# One rule for reading and correcting: with a rule for each, an id that is no row id (0, or
+# one too large) would be answered 405 for the method of the one werkzeug tried second, not 404.
+@blueprint.route("/help-requests/<id:request_id>", methods=["GET", "PATCH"])
 @authenticated
-def read_help_request(call: Call, request_id: int) -> Response:
+def help_request(call: Call, request_id: int) -> Response:
+    if request.method == "PATCH":
+        return _change_help_request(call, request_id)
+    return _read_help_request(call, request_id)
+
+
+def _read_help_request(call: Call, request_id: int) -> Response:
     """The request, its offers and answers, and the supporters who could take it, best first."""
     _coordinating(call)
     found = _help_request_or_404(call, request_id)
+    requests.audit_view(call.session, call.staff, "help_request.view", {"help_request": found.id})
+    return jsonify(help_request=_help_request_detail(call, found))
+
+
+def _change_help_request(call: Call, request_id: int) -> Response:
+    """直す: correct a request not yet out to supporters (open or returned); only the fields
+    given change, checked as when it was entered (console/requests.py `change`)."""
+    _coordinating(call)
+    found = _help_request_or_404(call, request_id, lock=True)
+    typed = _typed_help(call, _json(), required=())
+    try:
+        changed = requests.change(call.session, call.staff, found, typed)
+    except FormError as refused:
+        raise _Answer(422, str(refused)) from refused
+    return jsonify(help_request=_help_request_detail(call, found), changed=changed)
+
+
+def _typed_help(call: Call, data: dict[str, Any], required: tuple[str, ...]) -> dict[str, str]:
+    """The request's fields (requests.FIELDS) given in `data`, as the console's form has them
+    typed: those `required` must be strings; of the others, null is blank; the district is
+    sent as its slug."""
+    typed = {
+        name: _string(data, name, required=name in required)
+        for name in requests.FIELDS
+        if name in data or name in required
+    }
+    if typed.get("district"):
+        typed["district"] = str(_district_id(call.session, typed["district"]))
+    return typed
+
+
+def _help_request_detail(call: Call, found: HelpRequest) -> dict[str, Any]:
     offerable = found.status in supporters.OFFERABLE
     matches = supporter_matching.ranked(call.session, found, call.now) if offerable else []
-    requests.audit_view(call.session, call.staff, "help_request.view", {"help_request": found.id})
-    return jsonify(
-        help_request={
-            **_help_request(found),
-            "note": found.note,
-            "first_name": found.first_name,
-            "offers": [_help_offer(o) for o in supporters.offers_of(call.session, found)],
-            "matches": [_match(m) for m in matches],
-        }
-    )
+    return {
+        **_help_request(found),
+        "note": found.note,
+        "first_name": found.first_name,
+        "offers": [_help_offer(o) for o in supporters.offers_of(call.session, found)],
+        "matches": [_match(m) for m in matches],
+    }
 
 
 @blueprint.post("/help-requests/<id:request_id>/offers")
@@ -467,8 +495,8 @@ def _coordinating(call: Call) -> None:
         raise _Answer(404, N_("There is no such help request."))
 
 
-def _help_request_or_404(call: Call, request_id: int) -> HelpRequest:
-    found = supporters.request_by_id(call.session, request_id)
+def _help_request_or_404(call: Call, request_id: int, *, lock: bool = False) -> HelpRequest:
+    found = supporters.request_by_id(call.session, request_id, lock=lock)
     if found is None:
         raise _Answer(404, N_("There is no such help request."))
     return found

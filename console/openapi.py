@@ -668,21 +668,34 @@ _NOT_COORDINATING = _not_found(
     "admins do)"
 )
 _HELP_NUMBER = _number("request_id", "The help request's number (its id).", 42)
+# What staff give of a request, entering it or correcting it (console/requests.py FIELDS).
+_HELP_FIELDS: dict[str, Any] = {
+    "kind": _HELP_KIND,
+    "district": {"type": "string", "description": "A district slug; default the resident's."},
+    "day": {**_DAY, "description": "The day the help is wanted: yyyy-mm-dd, town time."},
+    "start": {"type": "string", "example": "10:00", "description": "From HH:MM, town time."},
+    "end": {"type": "string", "example": "12:00", "description": "Until HH:MM (optional)."},
+    "first_name": {"type": "string", "description": "Whom the supporter calls (at most 40)."},
+    "phone": {"type": "string", "description": "Their phone (at most 20 characters)."},
+    "note": {"type": "string", "description": "For the supporter who takes it (at most 1,000)."},
+}
 _NEW_HELP_REQUEST = _object(
     ["resident_of", "kind", "day", "start"],
     resident_of={
         "type": "string",
         "description": "The reference of a ticket of the person helped, one the caller sees.",
     },
-    kind=_HELP_KIND,
-    district={"type": "string", "description": "A district slug; default the resident's."},
-    day={**_DAY, "description": "The day the help is wanted: yyyy-mm-dd, town time."},
-    start={"type": "string", "example": "10:00", "description": "From HH:MM, town time."},
-    end={"type": "string", "example": "12:00", "description": "Until HH:MM (optional)."},
-    first_name={"type": "string", "description": "Whom the supporter calls (at most 40)."},
-    phone={"type": "string", "description": "Their phone (at most 20 characters)."},
-    note={"type": "string", "description": "For the supporter who takes it (at most 1,000)."},
+    **_HELP_FIELDS,
 )
+_HELP_CORRECTION = {
+    # No field is required (OpenAPI 3.0 allows no empty `required`).
+    "type": "object",
+    "properties": _HELP_FIELDS,
+    "description": "Only the fields given change; null or empty clears an optional one (no "
+    "district: the resident's own). day, start and end make the time wanted: those not given "
+    "keep theirs, but a window of several days has no end time to keep, so giving one of "
+    "them makes it a single day.",
+}
 PATHS["/api/v1/help-requests"] = {
     "get": {
         "summary": "生活応援隊 help requests on the coordinator's board, the newest first.",
@@ -732,7 +745,48 @@ PATHS["/api/v1/help-requests/{request_id}"] = {
             **_UNAUTHORISED,
             **_NOT_COORDINATING,
         },
-    }
+    },
+    "patch": {
+        "summary": "直す: correct a request not yet out to supporters (open or returned): the "
+        "first name the supporter will be told, the day and time agreed with the resident, the "
+        "note. Checked as when it was entered; audited with the names of the fields that "
+        "changed, never their values.",
+        "parameters": [_HELP_NUMBER],
+        "requestBody": {"required": True, "content": _json(_HELP_CORRECTION)},
+        "responses": {
+            "200": _answer(
+                "The request as it is now, with the supporters who could take it now.",
+                _object(
+                    ["help_request", "changed"],
+                    help_request=_ref("HelpRequestDetail"),
+                    changed={
+                        "type": "array",
+                        "items": {
+                            "type": "string",
+                            "enum": [
+                                "kind",
+                                "district",
+                                "wanted_from",
+                                "wanted_until",
+                                "first_name",
+                                "phone",
+                                "note",
+                            ],
+                        },
+                        "description": "The fields that changed (none: it was so already).",
+                    },
+                ),
+            ),
+            **_BAD_INPUT,
+            **_UNAUTHORISED,
+            **_NOT_COORDINATING,
+            "409": _problem(
+                "The request is out to supporters already (offered, taken, done or cancelled): "
+                "it can no longer be corrected."
+            ),
+            "422": _problem("A field is not valid."),
+        },
+    },
 }
 PATHS["/api/v1/help-requests/{request_id}/offers"] = {
     "post": {

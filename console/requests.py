@@ -5,14 +5,16 @@ to the chosen ones in LINE at once; a form for staff to enter a request.
 
 The same people as the supporters page use it (console.supporters.may_coordinate); anyone
 else gets 404, the check running before a view reads anything. Every view and change is
-audited. The LINE offer is flows' own step, handed to the console by the app
+audited. A request not yet out to supporters may be corrected (直す): the first name the
+supporter will be told, the day and time agreed with the resident, the note. The LINE
+offer is flows' own step, handed to the console by the app
 (console.context.ResidentActions.offer_help), so the console imports no flows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import wraps
 from typing import Any
@@ -37,6 +39,7 @@ from storage.models import (
     Staff,
     Supporter,
 )
+from storage.refusals import Conflict
 
 KIND_NAMES = dict(HELP_KINDS)
 BAND_NAMES = dict(TIME_BANDS)
@@ -70,8 +73,14 @@ REASONS: Mapping[str, str] = {
     "not_free": N_("Not free on {day}, {band}"),
     "taken_lately": N_("{count} in the last 30 days"),
 }
+# Why a request may not be corrected any more (console and API alike: 409).
+NOT_CHANGEABLE = N_("This request is out to supporters already: it can no longer be corrected.")
 # Form fields' sizes (the columns of storage.models.HelpRequest).
 NAME_LIMIT, PHONE_LIMIT, NOTE_LIMIT = 40, 20, 1000
+# What staff type for a request, in the form and the API alike (`entered_from` checks it).
+FIELDS = ("kind", "district", "day", "start", "end", "first_name", "phone", "note")
+# Of those, the ones that make the time it is wanted.
+TIME_FIELDS = ("day", "start", "end")
 
 
 def register(blueprint: Blueprint) -> None:
@@ -80,6 +89,7 @@ def register(blueprint: Blueprint) -> None:
         ("/requests/new", "request_new", new, ["GET", "POST"]),
         ("/requests/<id:request_id>", "request_page", page, ["GET"]),
         ("/requests/<id:request_id>/offer", "request_offer", offer, ["POST"]),
+        ("/requests/<id:request_id>/edit", "request_edit", edit, ["GET", "POST"]),
     ]
     for path, endpoint, view, methods in rules:
         blueprint.add_url_rule(path, endpoint, _coordinators_only(view), methods=methods)
@@ -179,6 +189,11 @@ def audit_view(session: Session, staff: Staff, action: str, detail: dict[str, An
     audit.record(session, action, now(), staff=staff, detail=detail, ip=client_ip())
 
 
+def may_change(help_request: HelpRequest) -> bool:
+    """Whether its details may still be corrected: not yet out to supporters, not taken."""
+    return help_request.status in supporters.CHANGEABLE and help_request.taken_by_id is None
+
+
 # Pages.
 
 
@@ -271,17 +286,19 @@ def page(request_id: int) -> str:
             "first_name": help_request.first_name,
             "resident_id": help_request.resident_id,
         }
+        changeable = may_change(help_request)
     return render_template(
         "console/requests/page.html",
         details=details,
         suggestions=suggestions,
         offers=offers,
         offerable=offerable,
+        changeable=changeable,
     )
 
 
-def _request_or_404(session: Session, request_id: int) -> HelpRequest:
-    found = supporters.request_by_id(session, request_id)
+def _request_or_404(session: Session, request_id: int, *, lock: bool = False) -> HelpRequest:
+    found = supporters.request_by_id(session, request_id, lock=lock)
     if found is None:
         abort(404)
     return found
@@ -346,42 +363,89 @@ class Entered:
 
 
 def new() -> Response | str:
+    return _form_page(
+        "console/requests/new.html",
+        save=_create_from_form,
+        saved=N_("Request entered. Choose whom to ask."),
+        shown=lambda _session, _staff: request.args,
+    )
+
+
+def edit(request_id: int) -> Response | str:
+    """直す: the request's details, while it is not yet out to supporters (409 after)."""
+    return _form_page(
+        "console/requests/edit.html",
+        save=lambda: _change_from_form(request_id),
+        saved=N_("Request corrected."),
+        shown=lambda session, staff: _shown_for_change(session, staff, request_id),
+        request_id=request_id,
+    )
+
+
+def _form_page(
+    template: str,
+    *,
+    save: Callable[[], int],
+    saved: str,
+    shown: Callable[[Session, Staff], Mapping[str, str]],
+    **context: Any,
+) -> Response | str:
+    """A request's form, entering or correcting: on POST `save` (the request's id, or
+    FormError with the reason, shown over the form as typed), then the request's page; else
+    the form filled with `shown`."""
     error = None
     if request.method == "POST":
         try:
-            made = _create_from_form()
+            request_id = save()
         except forms.FormError as refused:
             error = str(refused)
         else:
-            flash(_("Request entered. Choose whom to ask."), "success")
-            return redirect(url_for("console.request_page", request_id=made))
-    with work() as (session, _staff):
+            flash(gettext(saved), "success")
+            return redirect(url_for("console.request_page", request_id=request_id))
+    with work() as (session, staff):
+        filled = shown(session, staff)
         places = [(str(d.id), d.name) for d in districts.all_districts(session)]
     kinds = [(code, gettext(label)) for code, label in HELP_KINDS]
     return render_template(
-        "console/requests/new.html",
+        template,
         error=error,
         places=places,
         kinds=kinds,
-        form=request.form if request.method == "POST" else request.args,
+        form=request.form if request.method == "POST" else filled,
+        shown=filled,
+        **context,
     )
+
+
+def _typed() -> dict[str, str]:
+    """The request's fields as posted, trimmed (`entered_from` checks them)."""
+    return {name: request.form.get(name, "").strip() for name in FIELDS}
 
 
 def _create_from_form() -> int:
     with work() as (session, staff):
         resident, ticket_id = _resident_from_form(session, staff)
-        entered = entered_from(
-            kind=request.form.get("kind", ""),
-            district=request.form.get("district", ""),
-            day=request.form.get("day", ""),
-            start=request.form.get("start", ""),
-            end=request.form.get("end", ""),
-            first_name=forms.text("first_name", NAME_LIMIT),
-            phone=forms.text("phone", PHONE_LIMIT),
-            note=forms.text("note", NOTE_LIMIT),
-            session=session,
-        )
+        entered = entered_from(session=session, **_typed())
         return create(session, staff, resident, entered, ticket_id).id
+
+
+def _shown_for_change(session: Session, staff: Staff, request_id: int) -> dict[str, str]:
+    help_request = _request_or_404(session, request_id)
+    if not may_change(help_request):
+        raise Conflict(NOT_CHANGEABLE)
+    # The form shows the phone, which the request's page does not: a view of its own.
+    audit_view(session, staff, "help_request.view", {"help_request": help_request.id})
+    typed = typed_now(help_request)
+    # A window of several days has no end time on the form: said above it, as it is now.
+    several_days = help_request.wanted_until is not None and not typed["end"]
+    return {**typed, "when": when_words(help_request) if several_days else ""}
+
+
+def _change_from_form(request_id: int) -> int:
+    with work() as (session, staff):
+        help_request = _request_or_404(session, request_id, lock=True)
+        change(session, staff, help_request, _typed())
+        return help_request.id
 
 
 def _resident_from_form(session: Session, staff: Staff) -> tuple[Resident, int | None]:
@@ -415,6 +479,9 @@ def entered_from(
     """Check what was typed (a form or the API): FormError with a reason staff can act on."""
     if kind not in KIND_NAMES:
         raise forms.FormError(_("Choose the kind of help."))
+    for value, limit in ((first_name, NAME_LIMIT), (phone, PHONE_LIMIT), (note, NOTE_LIMIT)):
+        if len(value) > limit:
+            raise forms.FormError(_("Too long: at most {limit} characters.", limit=limit))
     district_id = None
     if district:
         number = params.positive_id(district)
@@ -467,3 +534,69 @@ def create(
         ip=client_ip(),
     )
     return made
+
+
+# Correcting a request.
+
+
+def typed_now(help_request: HelpRequest) -> dict[str, str]:
+    """The request as its form would have it typed (`FIELDS`). A window of several days has
+    no end time on its day: the end is left blank."""
+    start = help_request.wanted_from.astimezone(TOWN_TZ)
+    until = help_request.wanted_until
+    end = until.astimezone(TOWN_TZ) if until is not None else None
+    return {
+        "kind": help_request.kind,
+        "district": str(help_request.district_id or ""),
+        "day": start.strftime("%Y-%m-%d"),
+        "start": start.strftime("%H:%M"),
+        "end": end.strftime("%H:%M") if end is not None and end.date() == start.date() else "",
+        "first_name": help_request.first_name,
+        "phone": help_request.phone,
+        "note": help_request.note,
+    }
+
+
+def change(
+    session: Session, staff: Staff, help_request: HelpRequest, given: Mapping[str, str]
+) -> list[str]:
+    """Correct the request with what is given of `FIELDS` (the form gives all; the API those
+    it names), checked as when it was entered; the rest stays. The day and times change only
+    if one of them does, so a window of several days stays as it was unless they do.
+
+    Audited with the names of the fields that changed, never their values (names and phones
+    are personal data). FormError: what was typed; Conflict: the request is out to
+    supporters already (another coordinator may have just offered it)."""
+    if not may_change(help_request):
+        raise Conflict(NOT_CHANGEABLE)
+    before = typed_now(help_request)
+    typed = {**before, **given}
+    entered = entered_from(session=session, **typed)
+    if all(typed[name] == before[name] for name in TIME_FIELDS):
+        entered = replace(
+            entered, wanted_from=help_request.wanted_from, wanted_until=help_request.wanted_until
+        )
+    changed = supporters.change_request(
+        session,
+        help_request,
+        now(),
+        kind=entered.kind,
+        district_id=entered.district_id,
+        wanted_from=entered.wanted_from,
+        wanted_until=entered.wanted_until,
+        first_name=entered.first_name,
+        phone=entered.phone,
+        note=entered.note,
+    )
+    if changed is None:
+        raise Conflict(NOT_CHANGEABLE)
+    if changed:
+        audit.record(
+            session,
+            "help_request.change",
+            now(),
+            staff=staff,
+            detail={"help_request": help_request.id, "fields": changed},
+            ip=client_ip(),
+        )
+    return changed

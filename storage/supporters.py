@@ -44,6 +44,8 @@ from storage.models import (
 AcceptOutcome = Literal["accepted", "taken", "gone", "yours", "answered"]
 # A request that may be put to supporters: never offered, or back from an offer nobody took.
 OFFERABLE = ("open", "returned", "offered")
+# A request whose details a coordinator may still correct: not yet out to supporters, not taken.
+CHANGEABLE = ("open", "returned")
 # Longer than anyone takes over the sign-up (a conversation left idle starts over sooner).
 SIGN_UP_TIME = timedelta(days=1)
 # How long supporters have to answer an offer before it goes back to the coordinator.
@@ -307,8 +309,61 @@ def requests_of_ticket(session: Session, ticket_id: int) -> list[HelpRequest]:
     )
 
 
-def request_by_id(session: Session, request_id: int) -> HelpRequest | None:
-    return session.get(HelpRequest, request_id)
+def request_by_id(session: Session, request_id: int, *, lock: bool = False) -> HelpRequest | None:
+    """The request; with `lock`, its row locked until the transaction ends and read afresh."""
+    if not lock:
+        return session.get(HelpRequest, request_id)
+    return session.scalars(
+        select(HelpRequest)
+        .where(HelpRequest.id == request_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+
+
+def change_request(
+    session: Session,
+    request: HelpRequest,
+    now: datetime,
+    *,
+    kind: str,
+    district_id: int | None,
+    wanted_from: datetime,
+    wanted_until: datetime | None,
+    first_name: str,
+    phone: str,
+    note: str,
+) -> list[str] | None:
+    """A coordinator corrects the request before it goes out: all of it as given (no
+    district: the resident's own, as in `new_request`). The names of the fields that
+    changed (district, not district_id), in this order.
+
+    The row is locked first and read afresh: a request no longer CHANGEABLE (another
+    coordinator has just offered it, or it was taken or cancelled) is refused, None, and
+    nothing changes.
+    """
+    locked = request_by_id(session, request.id, lock=True)
+    if locked is None or locked.status not in CHANGEABLE or locked.taken_by_id is not None:
+        return None
+    given = {
+        "kind": kind,
+        "district_id": district_id if district_id is not None else locked.resident.district_id,
+        "wanted_from": wanted_from,
+        "wanted_until": wanted_until,
+        "first_name": first_name,
+        "phone": phone,
+        "note": note,
+    }
+    changed = [name for name, value in given.items() if getattr(locked, name) != value]
+    for name in changed:
+        setattr(locked, name, given[name])
+    if changed:
+        locked.updated_at = now
+        session.flush()
+    if "district_id" in changed:
+        # The district read before is another's now: read again when next asked for.
+        session.expire(locked, ["district"])
+    return [name.removesuffix("_id") for name in changed]
 
 
 # The coordinator's board: requests still to be put to someone, waiting, back, or taken.

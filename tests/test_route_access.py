@@ -118,6 +118,7 @@ ROUTES: dict[str, str] = {
     "console.request_new": SUPPORTER_RECORD,
     "console.request_page": SUPPORTER_RECORD,
     "console.request_offer": SUPPORTER_RECORD,
+    "console.request_edit": SUPPORTER_RECORD,
     "console.report": SUPERVISOR,
     "console.report_csv": SUPERVISOR,
     "console.canned_list": SUPERVISOR,
@@ -156,7 +157,8 @@ ROUTES: dict[str, str] = {
     "api.close_ticket": TEAM,
     "api.list_help_requests": SUPPORTER_RECORD,
     "api.enter_help_request": SUPPORTER_RECORD,
-    "api.read_help_request": SUPPORTER_RECORD,
+    # Read (GET) and corrected (PATCH): one rule, so a bad id is a 404 for either.
+    "api.help_request": SUPPORTER_RECORD,
     "api.offer_help_request": SUPPORTER_RECORD,
     "api.list_supporters": SUPPORTER_RECORD,
     "api.read_supporter": SUPPORTER_RECORD,
@@ -219,6 +221,8 @@ SENT: dict[str, dict[str, Any]] = {
     "api.close_ticket": {"outcome": "solved", "note": ""},
     "api.open_ticket": {"channel": "phone", "name": "x", "worry": "x"},
     "api.log_contact": {"kind": "phone", "outcome": "reached"},
+    # The request is open: the rightful coordinator corrects its note (GET ignores it).
+    "api.help_request": {"note": "x"},
     # Linking without consent (GET ignores it): the rightful caller is told so (422).
     "api.neighbours": {"supporter": 1, "consent": False},
 }
@@ -411,7 +415,7 @@ def calls(town: Town, values: dict[str, Any] | None = None) -> Iterator[Call]:
             key: value.format(**filled) if isinstance(value, str) else value
             for key, value in SENT.get(rule.endpoint, {}).items()
         }
-        for method in sorted((rule.methods or set()) & {"GET", "POST", "DELETE"}):
+        for method in sorted((rule.methods or set()) & {"GET", "POST", "PATCH", "DELETE"}):
             yield Call(rule.endpoint, method, path, data)
 
 
@@ -446,6 +450,8 @@ def send_api(app: Flask, call: Call, headers: dict[str, str] | None = None) -> T
         return client.get(call.path, query_string=call.data, headers=headers or {}, buffered=True)
     if call.method == "DELETE":
         return client.delete(call.path, headers=headers or {}, buffered=True)
+    if call.method == "PATCH":
+        return client.patch(call.path, json=call.data, headers=headers or {}, buffered=True)
     return client.post(call.path, json=call.data, headers=headers or {}, buffered=True)
 
 
