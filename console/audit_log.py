@@ -156,6 +156,21 @@ ACTIONS: Mapping[str, str] = {
     "help_request.view": N_("Help request viewed"),
     "help_request.create": N_("Help request entered"),
     "help_request.offer": N_("Help request put to supporters"),
+    "help_request.change": N_("Help request corrected"),
+    "supporter.view": N_("Supporter's page viewed"),
+    "care_net.view": N_("Care-net neighbours viewed"),
+    "care_net.link": N_("Care-net neighbour linked"),
+    "care_net.unlink": N_("Care-net neighbour unlinked"),
+}
+# The fields of a help request a coordinator corrected (never their values).
+REQUEST_FIELDS: Mapping[str, str] = {
+    "kind": N_("Kind of help"),
+    "district": N_("District"),
+    "wanted_from": N_("From"),
+    "wanted_until": N_("Until"),
+    "first_name": N_("First name"),
+    "phone": N_("Phone"),
+    "note": N_("Note"),
 }
 # Each detail's name; a key not here is shown as it is (a new one should be added).
 KEYS: Mapping[str, str] = {
@@ -219,6 +234,7 @@ KEYS: Mapping[str, str] = {
     "supporter": N_("Supporter"),
     "help_request": N_("Help request"),
     "supporters": N_("Supporters asked"),
+    "link": N_("Care-net link"),
 }
 PERIOD: Mapping[str, str] = {"from": N_("From"), "to": N_("To")}
 # Whose doing, when it was not a staff member's.
@@ -356,6 +372,8 @@ def _word(action: str, key: str, text: str, names: Names) -> str | None:
         return labels.label(labels.CHANNEL_NAMES, text)
     if key == "fields" and action.startswith("resident."):
         return labels.label(labels.RECORD_FIELDS, text)
+    if key == "fields" and action == "help_request.change":
+        return labels.label(REQUEST_FIELDS, text)
     if key == "how":
         return labels.label(_watch_outcomes(), text)
     if key in ("report", "consent", "password"):

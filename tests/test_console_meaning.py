@@ -319,7 +319,7 @@ def town(db: Database) -> Town:
         load_salons(session, NOW)
         session.flush()
         residents = _resident_records(session, office, references, watch_ticket)
-        request_id = _supporters(session, session.get(Staff, office.staff["boss"]))
+        request_id, supporter_id = _supporters(session, session.get(Staff, office.staff["boss"]))
         values = {
             "enrolment_id": enrolment_id,
             "round_id": round_id,
@@ -331,11 +331,12 @@ def town(db: Database) -> Town:
             "attachment_id": session.scalars(select(TicketAttachment.id).limit(1)).one(),
             "resident_ids": residents,
             "request_id": request_id,
+            "supporter_id": supporter_id,
         }
     return Town(console_app(db, NOW + timedelta(minutes=5)), db, office, references, values)
 
 
-def _supporters(session: Any, boss: Staff) -> int:
+def _supporters(session: Any, boss: Staff) -> tuple[int, int]:
     """生活応援隊: an applicant, one approved who has helped, one paused, one who left; the
     approving and pausing audited as the console does; a request put to the one helping,
     who declined, with the board's audit entries. The request's id."""
@@ -379,9 +380,12 @@ def _supporters(session: Any, boss: Staff) -> int:
         ("help_request.create", {"help_request": request.id, "resident": request.resident_id}),
         ("help_request.view", {"help_request": request.id}),
         ("help_request.offer", {"help_request": request.id, "supporters": [helping.id]}),
+        ("help_request.change", {"help_request": request.id, "fields": ["first_name", "note"]}),
+        ("supporter.view", {"supporter": helping.id}),
+        ("care_net.link", {"enrolment": 1, "supporter": helping.id, "link": 1}),
     ):
         audit.record(session, action, NOW, staff=boss, detail=detail)
-    return request.id
+    return request.id, helping.id
 
 
 def _resident_records(
