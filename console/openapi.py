@@ -6,6 +6,7 @@ the same operations and validates real answers of every route against these sche
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from console.labels import CATEGORIES
@@ -46,6 +47,15 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _object(required: list[str], **properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": properties}
+
+
+def _nullable_enum(
+    values: Iterable[Any], description: str = "", kind: str = "string"
+) -> dict[str, Any]:
+    """One of `values`, or null. In OpenAPI 3.0.3 `nullable` only widens the type and an
+    enum still applies to a null, so null is listed among the values as well."""
+    schema: dict[str, Any] = {"type": kind, "enum": [*values, None], "nullable": True}
+    return {**schema, "description": description} if description else schema
 
 
 _TIME = {"type": "string", "format": "date-time"}
@@ -167,12 +177,10 @@ SCHEMAS: dict[str, Any] = {
         body=_STRING,
         attachments={"type": "array", "items": {"type": "object"}},
         created_at=_TIME,
-        delivery={
-            "type": "string",
-            "enum": ["pending", "delivered", "failed", None],
-            "nullable": True,
-            "description": "For staff replies: whether LINE delivered it. Null otherwise.",
-        },
+        delivery=_nullable_enum(
+            ["pending", "delivered", "failed"],
+            "For staff replies: whether LINE delivered it. Null otherwise.",
+        ),
     ),
     "TicketDetail": {
         "allOf": [
@@ -194,7 +202,7 @@ SCHEMAS: dict[str, Any] = {
                 about=_nullable(_STRING),
                 intake={"type": "object"},
                 contact={"type": "object"},
-                outcome={"type": "string", "enum": [*OUTCOMES, None], "nullable": True},
+                outcome=_nullable_enum(OUTCOMES),
                 outcome_note=_nullable(_STRING),
                 referral={"type": "object"},
                 resident=_object(
@@ -269,12 +277,9 @@ SCHEMAS["HelpOffer"] = _object(
     id={"type": "integer"},
     supporter=_HELPER,
     sent_at=_TIME,
-    answer={
-        "type": "string",
-        "enum": [*OFFER_ANSWERS, None],
-        "nullable": True,
-        "description": "Null while it waits; too_late: someone else took it, or it expired.",
-    },
+    answer=_nullable_enum(
+        OFFER_ANSWERS, "Null while it waits; too_late: someone else took it, or it expired."
+    ),
     answered_at=_nullable(_TIME),
 )
 SCHEMAS["HelpMatch"] = _object(
@@ -436,6 +441,21 @@ def _query(name: str, description: str, schema: dict[str, Any] | None = None) ->
     }
 
 
+# Every list route takes `limit`; its answers start with these (`_listed`).
+_LIMIT = _query("limit", "At most this many.", {"type": "integer", "minimum": 1})
+
+
+def _listed(description: str, key: str, schema: str) -> dict[str, Any]:
+    """A list route's first answers: 200 with the `schema`s as an array under `key`, 400 for
+    a filter it cannot read, 401; the route adds its own refusals after these."""
+    listed = {key: {"type": "array", "items": _ref(schema)}}
+    return {
+        "200": _answer(description, _object([key], **listed)),
+        "400": _problem("A filter is not valid."),
+        **_UNAUTHORISED,
+    }
+
+
 PATHS: dict[str, Any] = {
     "/api/v1/openapi.json": {
         "get": {
@@ -468,15 +488,10 @@ PATHS: dict[str, Any] = {
                 _query("district", "A district slug."),
                 _query("status", "A status.", {"type": "string", "enum": list(STATUSES)}),
                 _query("q", "Part of a reference or of the resident's name."),
-                _query("limit", "At most this many.", {"type": "integer", "minimum": 1}),
+                _LIMIT,
             ],
             "responses": {
-                "200": _answer(
-                    "Tickets.",
-                    _object(["tickets"], tickets={"type": "array", "items": _ref("TicketSummary")}),
-                ),
-                "400": _problem("A filter is not valid."),
-                **_UNAUTHORISED,
+                **_listed("Tickets.", "tickets", "TicketSummary"),
                 "404": _problem("No such team among the caller's."),
                 "422": _problem("A filter is not valid."),
             },
@@ -701,18 +716,10 @@ PATHS["/api/v1/help-requests"] = {
         "summary": "生活応援隊 help requests on the coordinator's board, the newest first.",
         "parameters": [
             _query("status", "Only these.", {"type": "string", "enum": list(BOARD_STATUSES)}),
-            _query("limit", "At most this many.", {"type": "integer", "minimum": 1}),
+            _LIMIT,
         ],
         "responses": {
-            "200": _answer(
-                "Help requests.",
-                _object(
-                    ["help_requests"],
-                    help_requests={"type": "array", "items": _ref("HelpRequest")},
-                ),
-            ),
-            "400": _problem("A filter is not valid."),
-            **_UNAUTHORISED,
+            **_listed("Help requests.", "help_requests", "HelpRequest"),
             **_NOT_COORDINATING,
         },
     },
@@ -833,31 +840,32 @@ _STATUS_WORDS = (
     "applied (waiting for a coordinator's approval), active (taking offers), paused (on a "
     "break: no offers)."
 )
+# What a supporter's list entry (Supporter) and own page (SupporterRecord) both say of them;
+# the list describes each field, the page adds its own fields after these.
+_SUPPORTER_FIELDS = [
+    "status",
+    "kinds",
+    "weekdays",
+    "time_bands",
+    "applied_at",
+    "approved_at",
+    "last_helped_at",
+]
+_KIND_LIST = {"type": "array", "items": _HELP_KIND}
+_WEEKDAYS = {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6}}
+_TIME_BANDS = {
+    "type": "array",
+    "items": {"type": "string", "enum": [code for code, _label in TIME_BANDS]},
+}
 SCHEMAS["Supporter"] = {
     "allOf": [
         {**_HELPER, "description": "No phone: a coordinator sees it only on a taken request."},
         _object(
-            [
-                "status",
-                "kinds",
-                "weekdays",
-                "time_bands",
-                "applied_at",
-                "approved_at",
-                "last_helped_at",
-            ],
+            _SUPPORTER_FIELDS,
             status={"type": "string", "enum": _SUPPORTER_STATUSES, "description": _STATUS_WORDS},
-            kinds={"type": "array", "items": _HELP_KIND, "description": "What they can do."},
-            weekdays={
-                "type": "array",
-                "items": {"type": "integer", "minimum": 0, "maximum": 6},
-                "description": "The days they can help; Monday = 0.",
-            },
-            time_bands={
-                "type": "array",
-                "items": {"type": "string", "enum": [code for code, _label in TIME_BANDS]},
-                "description": "The times of day they can help.",
-            },
+            kinds={**_KIND_LIST, "description": "What they can do."},
+            weekdays={**_WEEKDAYS, "description": "The days they can help; Monday = 0."},
+            time_bands={**_TIME_BANDS, "description": "The times of day they can help."},
             applied_at={**_TIME, "description": "When they signed up (and consented)."},
             approved_at=_nullable({**_TIME, "description": "Null until a coordinator approves."}),
             last_helped_at=_nullable(
@@ -885,15 +893,10 @@ PATHS["/api/v1/supporters"] = {
                 "Only these. " + _STATUS_WORDS,
                 {"type": "string", "enum": _SUPPORTER_STATUSES},
             ),
-            _query("limit", "At most this many.", {"type": "integer", "minimum": 1}),
+            _LIMIT,
         ],
         "responses": {
-            "200": _answer(
-                "Supporters.",
-                _object(["supporters"], supporters={"type": "array", "items": _ref("Supporter")}),
-            ),
-            "400": _problem("A filter is not valid."),
-            **_UNAUTHORISED,
+            **_listed("Supporters.", "supporters", "Supporter"),
             **_NOT_COORDINATING_SUPPORTERS,
         },
     }
@@ -960,53 +963,34 @@ SCHEMAS["PastOffer"] = _object(
     help_request={"type": "integer", "description": "The help request's number."},
     kind=_HELP_KIND,
     sent_at=_TIME,
-    answer={
-        "type": "string",
-        "enum": [*OFFER_ANSWERS, None],
-        "nullable": True,
-        "description": "accepted (引き受けた), declined (今回は無理), too_late (someone else "
-        "took it, or the time ran out); null: no answer.",
-    },
+    answer=_nullable_enum(
+        OFFER_ANSWERS,
+        "accepted (引き受けた), declined (今回は無理), too_late (someone else took it, or the "
+        "time ran out); null: no answer.",
+    ),
     answered_at=_nullable(_TIME),
     took={"type": "boolean", "description": "They took it on; the fields below say how it went."},
-    status={
-        "type": "string",
-        "enum": [*REQUEST_STATUSES, None],
-        "nullable": True,
-        "description": "taken (not reported yet), done, failed (could not be done), returned, "
-        "cancelled; null for a request they did not take.",
-    },
-    minutes={
-        "type": "integer",
-        "enum": [*(minutes for minutes, _label in HELP_MINUTES), None],
-        "nullable": True,
-        "description": "About how long it took, as they reported it.",
-    },
-    not_done_reason={
-        "type": "string",
-        "enum": [*(code for code, _label in NOT_DONE_REASONS), None],
-        "nullable": True,
-        "description": "Why it could not be done.",
-    },
-    feedback={
-        "type": "string",
-        "enum": [*(code for code, _label in FEEDBACK), None],
-        "nullable": True,
-        "description": "What the person helped said.",
-    },
+    status=_nullable_enum(
+        REQUEST_STATUSES,
+        "taken (not reported yet), done, failed (could not be done), returned, cancelled; "
+        "null for a request they did not take.",
+    ),
+    minutes=_nullable_enum(
+        (minutes for minutes, _label in HELP_MINUTES),
+        "About how long it took, as they reported it.",
+        kind="integer",
+    ),
+    not_done_reason=_nullable_enum(
+        (code for code, _label in NOT_DONE_REASONS), "Why it could not be done."
+    ),
+    feedback=_nullable_enum((code for code, _label in FEEDBACK), "What the person helped said."),
 )
 SCHEMAS["SupporterRecord"] = {
     "allOf": [
         _HELPER,
         _object(
             [
-                "status",
-                "kinds",
-                "weekdays",
-                "time_bands",
-                "applied_at",
-                "approved_at",
-                "last_helped_at",
+                *_SUPPORTER_FIELDS,
                 "phone",
                 "reach_km",
                 "approved_by",
@@ -1019,12 +1003,9 @@ SCHEMAS["SupporterRecord"] = {
                 "enum": list(SUPPORTER_STATUSES),
                 "description": _STATUS_WORDS + " left (name and phone deleted).",
             },
-            kinds={"type": "array", "items": _HELP_KIND},
-            weekdays={"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6}},
-            time_bands={
-                "type": "array",
-                "items": {"type": "string", "enum": [code for code, _label in TIME_BANDS]},
-            },
+            kinds=_KIND_LIST,
+            weekdays=_WEEKDAYS,
+            time_bands=_TIME_BANDS,
             applied_at=_TIME,
             approved_at=_nullable(_TIME),
             last_helped_at=_nullable(_TIME),

@@ -14,7 +14,7 @@ offer is flows' own step, handed to the console by the app
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from functools import wraps
 from typing import Any
@@ -351,7 +351,9 @@ def offer(request_id: int) -> Response:
 
 @dataclass(frozen=True)
 class Entered:
-    """A request as staff typed it, checked."""
+    """A request as staff typed it, checked. Its fields are named as the keywords of
+    storage.supporters.new_request and change_request, so `asdict` hands them all on to
+    either (and a field added here reaches both)."""
 
     kind: str
     district_id: int | None
@@ -513,17 +515,7 @@ def create(
 ) -> HelpRequest:
     """Enter the request for `resident` and audit it (no note or name in the audit)."""
     made = supporters.new_request(
-        session,
-        resident,
-        entered.kind,
-        entered.wanted_from,
-        now(),
-        wanted_until=entered.wanted_until,
-        district_id=entered.district_id,
-        first_name=entered.first_name,
-        phone=entered.phone,
-        note=entered.note,
-        ticket_id=ticket_id,
+        session, resident, now=now(), ticket_id=ticket_id, **asdict(entered)
     )
     audit.record(
         session,
@@ -576,18 +568,7 @@ def change(
         entered = replace(
             entered, wanted_from=help_request.wanted_from, wanted_until=help_request.wanted_until
         )
-    changed = supporters.change_request(
-        session,
-        help_request,
-        now(),
-        kind=entered.kind,
-        district_id=entered.district_id,
-        wanted_from=entered.wanted_from,
-        wanted_until=entered.wanted_until,
-        first_name=entered.first_name,
-        phone=entered.phone,
-        note=entered.note,
-    )
+    changed = supporters.change_request(session, help_request, now(), **asdict(entered))
     if changed is None:
         raise Conflict(NOT_CHANGEABLE)
     if changed:

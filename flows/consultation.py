@@ -16,7 +16,7 @@ from typing import Any
 
 from transitions import EventData
 
-from flows import districts, engine, help_request
+from flows import districts, engine, help_request, taps
 from flows.consultation_filing import file_consultation, refusal_text
 from flows.consultation_questions import (
     ABOUT,
@@ -458,8 +458,7 @@ class ConsultationFlow(Flow):
     def interpret(self, model: FlowModel, given: UserInput) -> tuple[str, dict[str, Any]] | None:
         state = model.state
         if given.kind == "postback":
-            tapped = given.answer_to(self.name)
-            return (tapped.event, {"value": tapped.value}) if tapped is not None else None
+            return taps.flow_event(given, self.name)
         if given.kind == "location" and state in ("area", "district"):
             return "locate", {"location": given.location}
         if given.kind == "text" and given.normalised in _BACK_WORDS:

@@ -16,7 +16,7 @@ from typing import Any
 
 from transitions import EventData
 
-from flows import districts, engine, postback
+from flows import districts, engine, taps, thread_entries
 from flows.engine import Flow, FlowModel, Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import MAX_LABEL, Button, Message, text
@@ -182,20 +182,11 @@ class HelpRequestModel(FlowModel):
         assert ticket is not None  # the has_open_ticket condition let this through
         turn = self.turn
         message_id = event.kwargs.get("message_id")
-        if message_id and thread.holds(turn.session, ticket, message_id):
-            return  # the safety check filed these very words a moment ago
         kind = str(event.kwargs.get("kind", "text"))
         body = str(event.kwargs.get("text", "")) if kind == "text" else ""
         attachments = [] if kind == "text" else [{"type": kind, "message_id": message_id}]
-        tickets.add_message(
-            turn.session,
-            ticket,
-            author="resident",
-            now=turn.now,
-            body=body,
-            attachments=attachments,
-            line_message_id=message_id,
-        )
+        if not thread_entries.add_once(turn, ticket, body, attachments, message_id):
+            return  # the safety check filed these very words a moment ago
         turn.say(text(turn._("Thank you. We will pass this on with your consultation.")))
 
     # Helpers.
@@ -275,8 +266,7 @@ class HelpRequestFlow(Flow):
     def interpret(self, model: FlowModel, given: UserInput) -> tuple[str, dict[str, Any]] | None:
         state = model.state
         if given.kind == "postback":
-            tapped = given.answer_to(self.name)
-            return (tapped.event, {"value": tapped.value}) if tapped is not None else None
+            return taps.flow_event(given, self.name)
         if given.kind in ATTACHABLE:
             return "pass_on", {"kind": given.kind, "message_id": given.message_id}
         if given.kind != "text" or not given.normalised:
@@ -284,7 +274,7 @@ class HelpRequestFlow(Flow):
         said = given.normalised
         if state == "when" and said in _BACK_WORDS:
             return "back", {}
-        tapped = self._typed_button(model, given)
+        tapped = taps.typed_button(self.ask(model), given, self.name)
         if tapped is not None:
             return tapped
         if state == "kind":
@@ -298,22 +288,6 @@ class HelpRequestFlow(Flow):
             if chosen is not None:
                 return "when", {"value": chosen}
         return "pass_on", {"text": given.text, "message_id": given.message_id}
-
-    def _typed_button(
-        self, model: FlowModel, given: UserInput
-    ) -> tuple[str, dict[str, Any]] | None:
-        """Typing a button's label works as tapping it."""
-        for message in self.ask(model):
-            for item in (message.get("quickReply") or {}).get("items", []):
-                action = item["action"]
-                if action.get("type") != "postback" or normalise(action["label"]) != (
-                    given.normalised
-                ):
-                    continue
-                meant = postback.parse(action["data"])
-                if isinstance(meant, FlowAnswer) and meant.flow == self.name:
-                    return meant.event, {"value": meant.value}
-        return None
 
     def ask(self, model: FlowModel) -> list[Message]:
         return _ask_when(model) if model.state == "when" else _ask_kind(model)

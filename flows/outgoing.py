@@ -20,9 +20,18 @@ def reachable(person: Resident) -> bool:
     return bool(person.line_user_id) and person.following
 
 
-def push(session: Session, person: Resident, messages: list[Message], now: datetime) -> bool:
-    """Queue `messages` for `person` in this transaction; False when they cannot be reached."""
+def push(
+    session: Session,
+    person: Resident,
+    messages: list[Message],
+    now: datetime,
+    *,
+    quiet: bool = False,
+) -> bool:
+    """Queue `messages` for `person` in this transaction; False when they cannot be reached.
+
+    `quiet` ones arrive without a sound (a weekly summary, never an alert)."""
     if not reachable(person):
         return False
-    outbox.enqueue(session, to=str(person.line_user_id), messages=messages, now=now)
+    outbox.enqueue(session, to=str(person.line_user_id), messages=messages, now=now, quiet=quiet)
     return True

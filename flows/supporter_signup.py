@@ -23,14 +23,14 @@ from urllib.parse import quote
 from sqlalchemy.orm import Session
 from transitions import EventData
 
-from flows import districts, engine, outgoing, postback
+from flows import districts, engine, outgoing, taps
 from flows.engine import Flow, FlowModel
 from flows.inputs import UserInput, normalise
 from flows.messages import Message, text
 from flows.phone_numbers import normalised as normalised_phone
-from flows.postback import FlowAnswer
 from flows.supporter_questions import (
     ANY_DAY,
+    CHECK,
     MAX_FIRST_NAME,
     NAME,
     QUESTIONS,
@@ -363,15 +363,14 @@ class SupporterFlow(Flow):
     def interpret(self, model: FlowModel, given: UserInput) -> tuple[str, dict[str, Any]] | None:
         state = model.state
         if given.kind == "postback":
-            tapped = given.answer_to(self.name)
-            return (tapped.event, {"value": tapped.value}) if tapped is not None else None
+            return taps.flow_event(given, self.name)
         if given.kind == "location" and state in ("area", "district"):
             return "locate", {"location": given.location}
         if given.kind != "text" or not given.normalised:
             return None
         if state in ("name", "phone"):
             return "give", {"value": given.text}
-        tapped = self._typed_button(model, given)
+        tapped = taps.typed_button(self.ask(model), given, self.name, tick=CHECK)
         if tapped is not None:
             return tapped
         if state in ("area", "district"):
@@ -379,23 +378,6 @@ class SupporterFlow(Flow):
             named = districts.named_in(model.turn.session, given.text)
             return ("district", {"value": named.slug}) if named is not None else None
         return self._typed_yes_no(state, given.normalised)
-
-    def _typed_button(
-        self, model: FlowModel, given: UserInput
-    ) -> tuple[str, dict[str, Any]] | None:
-        """Typing a button's label (without its tick) works as tapping it."""
-        for message in self.ask(model):
-            for item in (message.get("quickReply") or {}).get("items", []):
-                action = item["action"]
-                if action.get("type") != "postback":
-                    continue
-                label = action["label"].removeprefix("✓")
-                if normalise(label) != given.normalised:
-                    continue
-                meant = postback.parse(action["data"])
-                if isinstance(meant, FlowAnswer) and meant.flow == self.name:
-                    return meant.event, {"value": meant.value}
-        return None
 
     @staticmethod
     def _typed_yes_no(state: str, said: str) -> tuple[str, dict[str, Any]] | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flows import answer_time, consultation, consultation_filing, engine, intents
+from flows import answer_time, consultation, consultation_filing, engine, intents, thread_entries
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
@@ -55,20 +55,12 @@ def take(turn: Turn, given: UserInput) -> bool:
     if entry is None:
         return False
     body, attachments = entry
-    if given.message_id and thread.holds(turn.session, ticket, given.message_id):
-        return True  # the safety check filed these very words a moment ago
+    # Read before this message joins the thread: it says how long the resident was quiet.
     last = thread.last_word(turn.session, ticket)
+    if not thread_entries.add_once(turn, ticket, body, attachments, given.message_id):
+        return True  # the safety check filed these very words a moment ago
     quiet = _starts_a_burst(last, turn) and not turn.alarmed
     long_after = last is not None and turn.now - last.created_at > NEW_TOPIC_AFTER
-    tickets.add_message(
-        turn.session,
-        ticket,
-        author="resident",
-        now=turn.now,
-        body=body,
-        attachments=attachments,
-        line_message_id=given.message_id,
-    )
     if long_after and given.kind == "text" and not turn.alarmed:
         turn.say(_same_or_new(turn, ticket, given.message_id))
     elif quiet:

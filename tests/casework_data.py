@@ -5,13 +5,14 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import deadlines, tickets
 from storage.db import Database
-from storage.models import Resident, Staff, Team, Ticket
+from storage.models import Base, Resident, Staff, Team, Ticket
 from storage.sample_town import load_town
 from storage.watch import enrolments, linking, schedules
 from storage.watch.schedules import Schedule
@@ -21,6 +22,7 @@ NOW = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
 # Argon2 is slow on purpose; tests that do not sign in skip it with a hash nothing matches.
 NO_PASSWORD = "!"
 _users = itertools.count(1)
+Row = TypeVar("Row", bound=Base)
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,15 @@ def ticket(session: Session, reference: str) -> Ticket:
     found = session.scalar(select(Ticket).where(Ticket.reference == reference))
     assert found is not None
     return found
+
+
+def stored(db: Database, model: type[Row]) -> list[Row]:
+    """Every row of `model` in the order they were made, to read after the session has ended."""
+    table: Any = model
+    with db.transaction() as session:
+        found = list(session.scalars(select(model).order_by(table.id)))
+        session.expunge_all()
+        return found
 
 
 def enrolled(db: Database, name: str, family_name: str) -> tuple[int, str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from casework_data import Office
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -55,6 +56,13 @@ def give_password(db: Database, staff_id: int, password: str = PASSWORD) -> str:
         assert staff is not None
         staff.password_hash = staff_accounts.hash_password(password)
         return staff.email
+
+
+def signed_in(app: Flask, db: Database, office: Office, who: str) -> Browser:
+    """A browser signed in as `who` of the office (given a password first)."""
+    browser = Browser.of(app)
+    assert browser.sign_in(give_password(db, office.staff[who])).status_code == 302
+    return browser
 
 
 @dataclass

@@ -15,12 +15,21 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from stack import Stack
 
 from storage import deadlines
 from storage.db import Database
-from storage.models import CheckinRound, Deadline, OutboxMessage, OutboxMulticast
-from storage.watch import schedules
+from storage.models import (
+    CheckinRound,
+    Deadline,
+    OutboxMessage,
+    OutboxMulticast,
+    Resident,
+    WatchEnrolment,
+)
+from storage.watch import enrolments, linking, schedules
+from storage.watch.schedules import Schedule
 
 # What each watch-over message says, to count them in the simulator's record.
 CHECKIN = "お元気ですか？\n下のボタン"
@@ -30,6 +39,30 @@ ALERT = "お返事がありません"
 ASK = "お宅の様子を見ていただけますか"
 # Each day, this long for every round to escalate and every message to go out.
 DAY_BUDGET_S = 120
+
+
+def enrolled_with_family(
+    session: Session, resident: Resident, family: Resident, now: datetime
+) -> WatchEnrolment:
+    """The resident enrolled for a check-in at 9:00, the family member linked."""
+    enrolment = enrolments.enrol(session, resident, Schedule(time_of_day="09:00"), now)
+    link = linking.request_link(
+        session, linking.new_invitation(session, enrolment, now), family, now
+    )
+    linking.confirm_link(link, now)
+    return enrolment
+
+
+def due_soon(session: Session, enrolment_id: int, now: datetime) -> None:
+    """Its first round due in a moment rather than at 9:00; the next one falls on the next 9:00."""
+    deadlines.schedule(
+        session,
+        kind=schedules.ROUND,
+        subject_id=enrolment_id,
+        due_at=now + timedelta(seconds=2),
+        key=schedules.round_key(enrolment_id),
+        now=now,
+    )
 
 
 def started(env: dict[str, str], log: Path) -> subprocess.Popen[str]:
@@ -104,6 +137,34 @@ def kill_through_days(
             pytest.fail(f"day {day} did not finish: {state(db)}; see {log}")
         if day < days:
             next_day(db)
+    return kills
+
+
+def faulty_days(
+    stack: Stack,
+    tmp_path: Path,
+    rng: random.Random,
+    seed: int,
+    residents: int,
+    days: int,
+    **settings: str,
+) -> int:
+    """Rounds reminded and escalated a second apart, the simulated LINE failing sends with 5xx
+    and 429 (seeded with `seed`) while workers are SIGKILLed through `days` days
+    (`kill_through_days`); then the faults stop and a last worker has a clean run. `settings`
+    are more of the workers' environment. Returns how many were killed."""
+    stack.control("POST", "/faults", seed=seed, error_rate=0.15, rate_limit_rate=0.1)
+    env = stack.process_env(
+        tmp_path,
+        MADOGUCHI_CHECKIN_REMIND_AFTER="1s",
+        MADOGUCHI_CHECKIN_ESCALATE_AFTER="1s",
+        MADOGUCHI_OUTBOX_LEASE="2s",
+        **settings,
+    )
+    log = tmp_path / "worker.log"
+    kills = kill_through_days(stack.db, env, log, rng, residents, days)
+    stack.control("DELETE", "/faults")
+    clean_run(env, log)
     return kills
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from casework_data import NOW, Office, make_office, make_resident, make_staff
+from casework_data import NOW, make_office, make_resident
 from sqlalchemy import select
 
 from flows import supporter_offers
@@ -92,6 +92,14 @@ def new_request(session: Any, helped: Resident) -> HelpRequest:
     )
 
 
+def offered_to(db: Database, supporter_id: int) -> None:
+    """A new request (for 小田 トメ) offered to this supporter alone, waiting for their answer."""
+    with db.transaction() as session:
+        supporter = session.get_one(Supporter, supporter_id)
+        request = new_request(session, make_resident(session, "小田 トメ"))
+        supporter_offers.send(session, request, [supporter], NOW)
+
+
 def all_supporters(session: Any) -> list[Supporter]:
     return list(session.scalars(select(Supporter).order_by(Supporter.id)))
 
@@ -135,11 +143,3 @@ def make_neighbour(
     supporters.approve(session, supporter, staff, NOW)
     session.flush()
     return supporter
-
-
-def coordinating_office(db: Database) -> Office:
-    """The sample office, and tanaka, who works in the team that coordinates the supporters."""
-    found = make_office(db)
-    with db.transaction() as session:
-        tanaka = make_staff(session, "tanaka", [supporters.COORDINATING_TEAM])
-    return Office(teams=found.teams, staff={**found.staff, "tanaka": tanaka.id})

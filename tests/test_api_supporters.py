@@ -9,15 +9,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from casework_data import NOW, Office, make_resident
-from console_client import Browser, console_app, give_password
+from casework_data import NOW, Office, stored
+from console_client import signed_in
+from coordinating_console import coordinating_app, coordinating_office  # noqa: F401 (office, app)
 from flask import Flask
 from sqlalchemy import func, select
-from supporter_town import coordinating_office, messages_to, new_request
+from supporter_town import messages_to, offered_to
 from test_api import Api
 from test_supporters_console import four_supporters
 
-from flows import supporter_offers
 from storage import staff_accounts
 from storage.db import Database
 from storage.models import AuditEntry, HelpOffer, Staff, Supporter
@@ -37,16 +37,6 @@ FIELDS = {
 
 
 @pytest.fixture
-def office(db: Database) -> Office:
-    return coordinating_office(db)
-
-
-@pytest.fixture
-def app(db: Database, office: Office) -> Flask:
-    return console_app(db, NOW + timedelta(minutes=1))
-
-
-@pytest.fixture
 def ids(db: Database, office: Office) -> dict[str, int]:
     """An applicant, an active supporter who has helped, a paused one, and one who left."""
     return four_supporters(db, office)
@@ -56,13 +46,6 @@ def api(app: Flask, db: Database, office: Office, who: str) -> Api:
     with db.transaction() as session:
         staff = session.get_one(Staff, office.staff[who])
         return Api(app.test_client(), staff_accounts.issue_token(session, staff, NOW))
-
-
-def audit_entries(db: Database) -> list[AuditEntry]:
-    with db.transaction() as session:
-        found = list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
-        session.expunge_all()
-        return found
 
 
 def audit_count(db: Database) -> int:
@@ -136,15 +119,14 @@ def test_the_list_carries_no_phone(
 def test_the_list_is_audited_as_the_console_audits_its_page(
     app: Flask, db: Database, office: Office, ids: dict[str, int]
 ) -> None:
-    browser = Browser.of(app)
-    assert browser.sign_in(give_password(db, office.staff["tanaka"])).status_code == 302
+    browser = signed_in(app, db, office, "tanaka")
     tanaka = api(app, db, office, "tanaka")  # signed in and given a token (both audited) first
     before = audit_count(db)
     assert browser.get("/console/supporters").status_code == 200
-    by_console = [(e.action, e.detail) for e in audit_entries(db)[before:]]
+    by_console = [(e.action, e.detail) for e in stored(db, AuditEntry)[before:]]
     middle = audit_count(db)
     assert tanaka.get("/api/v1/supporters").status_code == 200
-    by_api = [(e.action, e.detail) for e in audit_entries(db)[middle:]]
+    by_api = [(e.action, e.detail) for e in stored(db, AuditEntry)[middle:]]
     assert by_api == by_console
 
 
@@ -165,7 +147,7 @@ def test_approving_makes_them_active_audits_it_and_welcomes_them_in_line(
         supporter = session.get_one(Supporter, ids["applied"])
         assert supporter.status == "active"
         assert supporter.approved_by_id == office.staff["tanaka"]
-    entry = audit_entries(db)[-1]
+    entry = stored(db, AuditEntry)[-1]
     assert entry.action == "supporter.approve" and entry.staff_id == office.staff["tanaka"]
     assert entry.detail == {"supporter": ids["applied"], "from": "applied", "to": "active"}
     # The supporter hears it in LINE, once, with how to pause or leave.
@@ -190,10 +172,7 @@ def test_approving_makes_them_active_audits_it_and_welcomes_them_in_line(
 def test_pausing_withdraws_a_waiting_offer_and_resuming_brings_them_back(
     app: Flask, db: Database, office: Office, ids: dict[str, int]
 ) -> None:
-    with db.transaction() as session:
-        active = session.get_one(Supporter, ids["active"])
-        request = new_request(session, make_resident(session, "小田 トメ"))
-        supporter_offers.send(session, request, [active], NOW)
+    offered_to(db, ids["active"])
     tanaka = api(app, db, office, "tanaka")
     paused = tanaka.post(f"/api/v1/supporters/{ids['active']}/pause")
     assert paused.status_code == 200 and paused.json is not None
@@ -217,7 +196,9 @@ def test_pausing_withdraws_a_waiting_offer_and_resuming_brings_them_back(
         assert refused.status_code == 409, name
     assert tanaka.post(f"/api/v1/supporters/{ids['left']}/pause").status_code == 409
     assert status_of(db, ids["left"]) == "left"
-    changes = [(e.action, e.detail) for e in audit_entries(db) if e.action.startswith("supporter.")]
+    changes = [
+        (e.action, e.detail) for e in stored(db, AuditEntry) if e.action.startswith("supporter.")
+    ]
     assert changes == [
         ("supporter.pause", {"supporter": ids["active"], "from": "active", "to": "paused"}),
         ("supporter.resume", {"supporter": ids["active"], "from": "paused", "to": "active"}),
@@ -229,8 +210,7 @@ def test_pausing_withdraws_a_waiting_offer_and_resuming_brings_them_back(
 def test_the_console_and_the_api_refuse_the_same_steps(
     app: Flask, db: Database, office: Office, ids: dict[str, int]
 ) -> None:
-    browser = Browser.of(app)
-    assert browser.sign_in(give_password(db, office.staff["tanaka"])).status_code == 302
+    browser = signed_in(app, db, office, "tanaka")
     assert browser.post(f"/console/supporters/{ids['applied']}/approve").status_code == 302
     tanaka = api(app, db, office, "tanaka")
     assert tanaka.post(f"/api/v1/supporters/{ids['applied']}/approve").status_code == 409
@@ -244,10 +224,7 @@ def test_the_console_and_the_api_refuse_the_same_steps(
 def test_another_team_gets_404_for_all_of_it_and_changes_nothing(
     app: Flask, db: Database, office: Office, ids: dict[str, int]
 ) -> None:
-    with db.transaction() as session:
-        active = session.get_one(Supporter, ids["active"])
-        request = new_request(session, make_resident(session, "小田 トメ"))
-        supporter_offers.send(session, request, [active], NOW)
+    offered_to(db, ids["active"])
     aoki, tanaka = api(app, db, office, "aoki"), api(app, db, office, "tanaka")
     before, sent = audit_count(db), messages_to(db, line_id(db, ids["applied"]))
     nowhere = tanaka.post("/api/v1/supporters/999999/approve")

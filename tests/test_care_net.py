@@ -95,6 +95,16 @@ def escalated(town: CareTown) -> None:
     assert [row.state for row in town.rounds()] == ["escalated"]
 
 
+def going(db: Database) -> tuple[CareTown, Person]:
+    """Escalated beside the family alert: the first neighbour read the ask and tapped 見てきます."""
+    town = make_town(db, care_net.BESIDE)
+    escalated(town)
+    first = town.neighbours[0]
+    first.inbox()
+    first.tap("見てきます")
+    return town, first
+
+
 # Storage: who may be linked, and how many.
 
 
@@ -311,11 +321,7 @@ def test_only_a_linked_neighbour_may_answer(db: Database) -> None:
 
 
 def test_tapping_going_twice_notes_the_ticket_once(db: Database) -> None:
-    town = make_town(db, care_net.BESIDE)
-    escalated(town)
-    first = town.neighbours[0]
-    first.inbox()
-    first.tap("見てきます")
+    town, first = going(db)
     (ticket,) = town.tickets()
     notes = len(ticket.messages)
     assert texts(first.tap("見てきます")) == "ありがとうございます。お返事はもう伺っています。"
@@ -324,11 +330,7 @@ def test_tapping_going_twice_notes_the_ticket_once(db: Database) -> None:
 
 
 def test_what_a_going_neighbour_types_reaches_the_ticket(db: Database) -> None:
-    town = make_town(db, care_net.BESIDE)
-    escalated(town)
-    first = town.neighbours[0]
-    first.inbox()
-    first.tap("見てきます")
+    town, first = going(db)
     assert texts(first.say("お元気でした。電話の電池が切れていたそうです")) == (
         "ありがとうございます。担当者に伝えました。"
     )
@@ -350,11 +352,7 @@ def test_what_a_going_neighbour_types_reaches_the_ticket(db: Database) -> None:
 
 
 def test_a_report_long_after_going_is_an_ordinary_message(db: Database) -> None:
-    town = make_town(db, care_net.BESIDE)
-    escalated(town)
-    first = town.neighbours[0]
-    first.inbox()
-    first.tap("見てきます")
+    town, first = going(db)
     town.clock.advance(care_net.REPORT_WINDOW + timedelta(minutes=1))
     assert "担当者に伝えました" not in texts(first.say("こんにちは"))
     (ticket,) = town.tickets()

@@ -11,7 +11,7 @@ answering.
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -22,22 +22,21 @@ from kill_harness import (
     CHECKIN,
     NOTICE,
     REMINDER,
-    clean_run,
     deadlines_now,
     delivered,
-    kill_through_days,
+    due_soon,
+    enrolled_with_family,
+    faulty_days,
 )
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stack import Stack, running
 
-from storage import care_net, deadlines, routing, supporters
+from storage import care_net, routing, supporters
 from storage.db import Database
 from storage.models import Resident, Ticket
 from storage.sample_town import load_town
 from storage.supporters import Registration
-from storage.watch import enrolments, linking, schedules
-from storage.watch.schedules import Schedule
 
 pytestmark = pytest.mark.slow
 
@@ -69,11 +68,7 @@ def _enrol(db: Database, people: dict[str, list[str]]) -> None:
             resident, family = (
                 _resident(session, people[group][n], now) for group in ("residents", "families")
             )
-            enrolment = enrolments.enrol(session, resident, Schedule(time_of_day="09:00"), now)
-            link = linking.request_link(
-                session, linking.new_invitation(session, enrolment, now), family, now
-            )
-            linking.confirm_link(link, now)
+            enrolment = enrolled_with_family(session, resident, family, now)
             for k in range(NEIGHBOURS):
                 user = people["neighbours"][n * NEIGHBOURS + k]
                 supporter = supporters.register(
@@ -91,15 +86,7 @@ def _enrol(db: Database, people: dict[str, list[str]]) -> None:
                 )
                 supporters.approve(session, supporter, staff, now)
                 care_net.link(session, enrolment.id, supporter, staff, now, consent=True)
-            # Due in a moment rather than at 9:00; the next one falls on the next 9:00.
-            deadlines.schedule(
-                session,
-                kind=schedules.ROUND,
-                subject_id=enrolment.id,
-                due_at=now + timedelta(seconds=2),
-                key=schedules.round_key(enrolment.id),
-                now=now,
-            )
+            due_soon(session, enrolment.id, now)
 
 
 def _resident(session: Session, user: str, now: datetime) -> Resident:
@@ -117,18 +104,7 @@ def test_sigkilled_workers_ask_every_neighbour_exactly_once_per_escalation(
         people = _people(stack)
         db = stack.db
         _enrol(db, people)
-        stack.control("POST", "/faults", seed=17, error_rate=0.15, rate_limit_rate=0.1)
-        env = stack.process_env(
-            tmp_path,
-            MADOGUCHI_CHECKIN_REMIND_AFTER="1s",
-            MADOGUCHI_CHECKIN_ESCALATE_AFTER="1s",
-            MADOGUCHI_OUTBOX_LEASE="2s",
-            MADOGUCHI_CARE_NET="beside",
-        )
-        log = tmp_path / "worker.log"
-        kills = kill_through_days(db, env, log, rng, RESIDENTS, DAYS)
-        stack.control("DELETE", "/faults")
-        clean_run(env, log)
+        kills = faulty_days(stack, tmp_path, rng, 17, RESIDENTS, DAYS, MADOGUCHI_CARE_NET="beside")
 
         assert kills >= DAYS * 3, "too few kills to prove anything"
         for neighbour in people["neighbours"]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from casework_data import stored
 from dialogue import Dialogue, Said
 from sqlalchemy import select
 from test_consultation_flow import ANSWERS, MONDAY_10, STEPS, clock_at, walk_to
@@ -57,13 +58,6 @@ def filed_with(chat: Dialogue, *categories: str) -> Said:
     return chat.tap(said, "送信する")
 
 
-def requests(db: Database) -> list[HelpRequest]:
-    with db.transaction() as session:
-        found = list(session.scalars(select(HelpRequest).order_by(HelpRequest.id)))
-        session.expunge_all()
-        return found
-
-
 def the_ticket(db: Database) -> Ticket:
     with db.transaction() as session:
         ticket = session.scalars(select(Ticket)).one()
@@ -96,7 +90,7 @@ def test_a_typed_request_for_help_reaches_the_board(chat: Dialogue, db: Database
     done = chat.tap(when, "今週中")
     assert PROMISED in done.text and done.buttons == ["メニュー"]
     ticket = the_ticket(db)
-    [made] = requests(db)
+    [made] = stored(db, HelpRequest)
     assert (made.kind, made.status, made.ticket_id) == ("rubbish", "open", ticket.id)
     # Monday 7 December: from Tuesday 9:00 to Sunday 18:00, by the town's clock.
     assert (made.wanted_from, made.wanted_until) == (town(8, 9), town(13, 18))
@@ -129,7 +123,7 @@ def test_the_window_is_as_chosen_and_a_typed_label_works_like_the_tap(
     assert when.buttons == WHEN_BUTTONS
     done = chat.tap(when, label) if how == "tap" else chat.say(label)
     assert PROMISED in done.text
-    [made] = requests(db)
+    [made] = stored(db, HelpRequest)
     assert made.kind == "light_bulb"
     assert (made.wanted_from, made.wanted_until) == (first, last)
 
@@ -140,7 +134,7 @@ def test_a_kind_typed_in_words_is_understood(chat: Dialogue, db: Database) -> No
     when = chat.say("庭の草むしりをお願いしたいです")
     assert when.buttons == WHEN_BUTTONS
     chat.say("いつでもいいです")
-    assert [made.kind for made in requests(db)] == ["garden"]
+    assert [made.kind for made in stored(db, HelpRequest)] == ["garden"]
     assert filed.buttons == KIND_BUTTONS
 
 
@@ -149,7 +143,7 @@ def test_back_from_when_asks_the_kind_again(chat: Dialogue, db: Database) -> Non
     again = chat.tap(when, "もどる")
     assert ASKED in again.text and again.buttons == KIND_BUTTONS
     chat.tap(chat.tap(again, "話し相手"), "来週")
-    assert [made.kind for made in requests(db)] == ["company"]
+    assert [made.kind for made in stored(db, HelpRequest)] == ["company"]
 
 
 @pytest.mark.parametrize("how", ["tap", "type"])
@@ -158,7 +152,7 @@ def test_just_the_consultation_makes_no_request(chat: Dialogue, db: Database, ho
     assert ASKED in filed.text
     said = chat.tap(filed, "相談だけでいい") if how == "tap" else chat.say("相談だけでいい")
     assert "ご相談は担当者がお受けします" in said.text and said.buttons == ["メニュー"]
-    assert requests(db) == []
+    assert stored(db, HelpRequest) == []
     assert messages_of(db, "system") == []
     assert flow_now(db) is None
 
@@ -167,7 +161,7 @@ def test_a_consultation_without_errands_is_not_asked(chat: Dialogue, db: Databas
     filed = filed_with(chat, "住まい")
     assert "受付番号" in filed.text and ASKED not in filed.text
     assert filed.buttons == ["メニュー"]
-    assert requests(db) == []
+    assert stored(db, HelpRequest) == []
     assert flow_now(db) is None
 
 
@@ -198,9 +192,9 @@ def test_a_photo_or_more_words_reach_the_staff_and_the_question_stays(
         assert last.attachments[0]["type"] == "image"
     else:
         assert last.body == "あ" * 3000
-    assert requests(db) == []
+    assert stored(db, HelpRequest) == []
     chat.tap(when, "いつでも")
-    assert [made.kind for made in requests(db)] == ["rubbish"]
+    assert [made.kind for made in stored(db, HelpRequest)] == ["rubbish"]
 
 
 def test_this_week_on_a_sunday_is_the_week_to_come() -> None:

@@ -6,18 +6,18 @@ names of the fields that changed, never their values; 404 for anyone but coordin
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import pytest
 from casework_data import NOW, Office, make_resident
-from console_client import Browser, console_app, give_password
+from console_client import signed_in
+from coordinating_console import coordinating_app, coordinating_office, tokens  # noqa: F401 (office, app)
 from flask import Flask
 from sqlalchemy import select
-from supporter_town import coordinating_office, make_neighbour
+from supporter_town import make_neighbour
 from test_api import Api
 
 from locales import TOWN_TZ
-from storage import staff_accounts, supporters
+from storage import supporters
 from storage.db import Database
 from storage.districts import by_slug
 from storage.models import AuditEntry, HelpRequest, Staff
@@ -32,22 +32,6 @@ NOTE = "相談 C-2026-000001 から"
 AGREED = {"first_name": "トメ", "day": "2026-12-09", "start": "10:00", "end": "11:00"}
 AGREED_FROM = datetime(2026, 12, 9, 10, 0, tzinfo=TOWN_TZ)
 AGREED_UNTIL = datetime(2026, 12, 9, 11, 0, tzinfo=TOWN_TZ)
-
-
-@pytest.fixture
-def office(db: Database) -> Office:
-    return coordinating_office(db)
-
-
-@pytest.fixture
-def app(db: Database, office: Office) -> Flask:
-    return console_app(db, NOW + timedelta(minutes=1))
-
-
-def signed_in(app: Flask, db: Database, office: Office, who: str) -> Browser:
-    browser = Browser.of(app)
-    assert browser.sign_in(give_password(db, office.staff[who])).status_code == 302
-    return browser
 
 
 def consultation_request(db: Database) -> int:
@@ -206,14 +190,6 @@ def test_other_teams_get_404_and_change_nothing(app: Flask, db: Database, office
 
 
 # --- the same through /api/v1 (answers checked against the OpenAPI document) --------------
-
-
-def tokens(db: Database, office: Office) -> dict[str, str]:
-    with db.transaction() as session:
-        return {
-            who: staff_accounts.issue_token(session, session.get_one(Staff, office.staff[who]), NOW)
-            for who in ("aoki", "tanaka")
-        }
 
 
 def test_the_api_corrects_only_the_fields_given(app: Flask, db: Database, office: Office) -> None:

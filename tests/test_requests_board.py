@@ -10,34 +10,19 @@ from typing import Any
 
 import pytest
 from casework_data import NOW, Office, make_resident, make_ticket
-from console_client import Browser, console_app, give_password
+from console_client import signed_in
+from coordinating_console import coordinating_app, coordinating_office, tokens  # noqa: F401 (office, app)
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from supporter_town import coordinating_office, make_neighbour, messages_to, new_request
+from supporter_town import make_neighbour, messages_to, new_request
 from test_api import Api
 from test_api_fuzz import CHECKS, MODES, OPERATIONS
 
 from storage import staff_accounts, supporters
 from storage.db import Database
 from storage.models import AuditEntry, HelpOffer, HelpRequest, Staff, Supporter
-
-
-@pytest.fixture
-def office(db: Database) -> Office:
-    return coordinating_office(db)
-
-
-@pytest.fixture
-def app(db: Database, office: Office) -> Flask:
-    return console_app(db, NOW + timedelta(minutes=1))
-
-
-def signed_in(app: Flask, db: Database, office: Office, who: str) -> Browser:
-    browser = Browser.of(app)
-    assert browser.sign_in(give_password(db, office.staff[who])).status_code == 302
-    return browser
 
 
 def town(db: Database, office: Office) -> tuple[int, dict[str, int], dict[str, str]]:
@@ -253,14 +238,6 @@ def test_staff_enter_a_request_for_a_resident_they_may_see(
 
 
 # --- the same through /api/v1 (answers checked against the OpenAPI document) --------------
-
-
-def tokens(db: Database, office: Office) -> dict[str, str]:
-    with db.transaction() as session:
-        return {
-            who: staff_accounts.issue_token(session, session.get_one(Staff, office.staff[who]), NOW)
-            for who in ("aoki", "tanaka")
-        }
 
 
 def test_the_api_lists_reads_enters_and_offers(app: Flask, db: Database, office: Office) -> None:

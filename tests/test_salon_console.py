@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from casework_data import NOW, Office, make_office
-from console_client import Browser, console_app, give_password
+from console_client import console_app, signed_in
 from flask import Flask
 from sqlalchemy import select
 
@@ -24,12 +24,6 @@ def office(db: Database) -> Office:
 @pytest.fixture
 def app(db: Database, office: Office) -> Flask:
     return console_app(db, NOW)
-
-
-def signed_in(app: Flask, db: Database, office: Office, who: str) -> Browser:
-    browser = Browser.of(app)
-    assert browser.sign_in(give_password(db, office.staff[who])).status_code == 302
-    return browser
 
 
 def first_salon(db: Database) -> Salon:

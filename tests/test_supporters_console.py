@@ -7,33 +7,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from casework_data import NOW, Office, make_resident
-from console_client import Browser, console_app, give_password
+from console_client import console_app, signed_in
+from coordinating_console import coordinating_app, coordinating_office  # noqa: F401 (office, app)
 from flask import Flask
 from sqlalchemy import select
-from supporter_town import coordinating_office, make_supporter, messages_to, new_request
+from supporter_town import make_supporter, messages_to, new_request, offered_to
 
 from flows import supporter_offers
 from storage import supporters
 from storage.db import Database
 from storage.models import AuditEntry, HelpOffer, Resident, Staff, Supporter
-
-
-@pytest.fixture
-def office(db: Database) -> Office:
-    return coordinating_office(db)
-
-
-@pytest.fixture
-def app(db: Database, office: Office) -> Flask:
-    return console_app(db, NOW + timedelta(minutes=1))
-
-
-def signed_in(app: Flask, db: Database, office: Office, who: str) -> Browser:
-    browser = Browser.of(app)
-    assert browser.sign_in(give_password(db, office.staff[who])).status_code == 302
-    return browser
 
 
 def four_supporters(db: Database, office: Office) -> dict[str, int]:
@@ -126,10 +110,7 @@ def test_pausing_withdraws_waiting_offers_and_resuming_brings_them_back(
     app: Flask, db: Database, office: Office
 ) -> None:
     ids = four_supporters(db, office)
-    with db.transaction() as session:
-        active = session.get_one(Supporter, ids["active"])
-        request = new_request(session, make_resident(session, "小田 トメ"))
-        supporter_offers.send(session, request, [active], NOW)
+    offered_to(db, ids["active"])
     browser = signed_in(app, db, office, "tanaka")
     assert browser.post(f"/console/supporters/{ids['active']}/pause").status_code == 302
     with db.transaction() as session:

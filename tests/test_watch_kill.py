@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,15 +19,15 @@ from kill_harness import (
     CHECKIN,
     NOTICE,
     REMINDER,
-    clean_run,
     deadlines_now,
     delivered,
-    kill_through_days,
+    due_soon,
+    enrolled_with_family,
+    faulty_days,
 )
 from sqlalchemy import func, select
 from stack import Stack, running
 
-from storage import deadlines
 from storage.db import Database
 from storage.models import (
     CheckinRound,
@@ -36,8 +35,6 @@ from storage.models import (
     Ticket,
 )
 from storage.sample_town import load_town
-from storage.watch import enrolments, linking, schedules
-from storage.watch.schedules import Schedule
 
 pytestmark = pytest.mark.slow
 
@@ -66,20 +63,8 @@ def _enrol(db: Database, residents: list[str], families: list[str]) -> None:
             family = Resident(line_user_id=family_id, following=True, created_at=now)
             session.add_all([resident, family])
             session.flush()
-            enrolment = enrolments.enrol(session, resident, Schedule(time_of_day="09:00"), now)
-            link = linking.request_link(
-                session, linking.new_invitation(session, enrolment, now), family, now
-            )
-            linking.confirm_link(link, now)
-            # Due in a moment rather than at 9:00; the next one falls on the next 9:00.
-            deadlines.schedule(
-                session,
-                kind=schedules.ROUND,
-                subject_id=enrolment.id,
-                due_at=now + timedelta(seconds=2),
-                key=schedules.round_key(enrolment.id),
-                now=now,
-            )
+            enrolment = enrolled_with_family(session, resident, family, now)
+            due_soon(session, enrolment.id, now)
 
 
 def test_sigkilled_workers_and_a_failing_line_deliver_every_escalation_exactly_once(
@@ -90,17 +75,7 @@ def test_sigkilled_workers_and_a_failing_line_deliver_every_escalation_exactly_o
         residents, families = _people(stack)
         db = stack.db
         _enrol(db, residents, families)
-        stack.control("POST", "/faults", seed=11, error_rate=0.15, rate_limit_rate=0.1)
-        env = stack.process_env(
-            tmp_path,
-            MADOGUCHI_CHECKIN_REMIND_AFTER="1s",
-            MADOGUCHI_CHECKIN_ESCALATE_AFTER="1s",
-            MADOGUCHI_OUTBOX_LEASE="2s",
-        )
-        log = tmp_path / "worker.log"
-        kills = kill_through_days(db, env, log, rng, RESIDENTS, DAYS)
-        stack.control("DELETE", "/faults")
-        clean_run(env, log)
+        kills = faulty_days(stack, tmp_path, rng, 11, RESIDENTS, DAYS)
 
         assert kills >= DAYS * 3, "too few kills to prove anything"
         faults = Counter(r["status"] for r in stack.api_requests() if r.get("fault"))

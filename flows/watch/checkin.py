@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 from transitions import EventData, Machine
 
+from flows import outgoing
 from flows.engine import Turn
 from flows.messages import Message, text
 from flows.watch import alerts, neighbours, words
@@ -128,14 +129,8 @@ class Step:
         return cls(turn.session, turn.now, reply=turn.out)
 
     def tell(self, person: Resident, *messages: Message, quiet: bool = False) -> None:
-        """Push to `person`; `quiet` ones arrive without a sound (a summary, never an alert)."""
-        outbox.enqueue(
-            self.session,
-            to=person.line_user_id,
-            messages=list(messages),
-            now=self.now,
-            quiet=quiet,
-        )
+        """Push to `person` (nothing is queued for someone who blocked the account)."""
+        outgoing.push(self.session, person, list(messages), self.now, quiet=quiet)
 
     def tell_resident(self, resident: Resident, *messages: Message) -> None:
         if self.reply is not None:

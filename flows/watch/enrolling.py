@@ -142,9 +142,7 @@ class WatchModel(FlowModel):
         schedule = self.schedule()
         seconds = enrolments.WAIT_SECONDS[data.get("wait", "standard")]
         if data.get("changing") and self.enrolment is not None:
-            due = checkin.reschedule(
-                checkin.Step(turn.session, turn.now), self.enrolment, schedule, seconds
-            )
+            due = checkin.reschedule(checkin.Step.of(turn), self.enrolment, schedule, seconds)
             turn.say(
                 text(
                     turn._(
@@ -230,7 +228,7 @@ class WatchModel(FlowModel):
             )
         )
         lang = family.language
-        checkin.Step(turn.session, turn.now).tell(
+        checkin.Step.of(turn).tell(
             family,
             text(
                 gettext(
@@ -281,7 +279,7 @@ class WatchModel(FlowModel):
             )
         )
         lang = resident.language
-        checkin.Step(turn.session, turn.now).tell(
+        checkin.Step.of(turn).tell(
             resident,
             text(
                 gettext(
