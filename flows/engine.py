@@ -20,6 +20,7 @@ from transitions import Machine
 import locales
 from flows.inputs import UserInput
 from flows.messages import Message
+from flows.moment import Moment
 from flows.replies import odd_input, resume_choice, resume_offer
 from storage import residents
 from storage.models import Conversation, Resident
@@ -30,11 +31,9 @@ PAUSED = "_paused"
 
 
 @dataclass
-class Turn:
+class Turn(Moment):
     """One resident's event being handled: who, when, and what we will say back."""
 
-    session: Session
-    now: datetime
     resident: Resident
     conversation: Conversation
     idle_after: timedelta

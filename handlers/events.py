@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 import locales
 from flows import catalog, consultation, engine, intents, replies
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
+from flows.moment import Moment
 from handlers import commands, safety, staff_group, supporter_offers, ticket_thread, watch
 from storage import erasure, inbox, outbox, residents, thread
 from storage.models import Resident
@@ -26,12 +25,10 @@ from storage.models import Resident
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Context:
-    """What handling one event needs besides the event: the session, the time, the settings."""
+@dataclass
+class Context(Moment):
+    """What handling one event needs besides the event: the moment, and the settings."""
 
-    session: Session
-    now: datetime
     idle_after: timedelta
     reply_until: datetime | None
     # The LINE profile, fetched before the transaction (an HTTP call must not hold the lock).

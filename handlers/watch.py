@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from flows import engine, outgoing
+from flows import engine
 from flows.engine import Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import text
@@ -197,7 +197,7 @@ def _answer_link_request(turn: Turn, link_id: str, answer: str) -> None:
             "how would you like to hear about it?",
             name=watch_words.name_of(turn.resident, lang),
         )
-        outgoing.push(turn.session, family, [family_link.summary_choice(link, lead)], turn.now)
+        turn.tell(family, family_link.summary_choice(link, lead))
         return
     linking.decline_link(link, turn.now)
     turn.say(text(turn._("All right, {family} was not registered.", family=family_name)))
@@ -206,7 +206,7 @@ def _answer_link_request(turn: Turn, link_id: str, answer: str) -> None:
         "{name} did not confirm the registration. Please talk with them directly.",
         name=watch_words.name_of(turn.resident, lang),
     )
-    outgoing.push(turn.session, family, [text(not_confirmed)], turn.now)
+    turn.tell(family, text(not_confirmed))
 
 
 def _choose_summary(turn: Turn, link_id: str, summary: str) -> None:

@@ -22,9 +22,9 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 from transitions import EventData, Machine
 
-from flows import outgoing
 from flows.engine import Turn
 from flows.messages import Message, text
+from flows.moment import Moment
 from flows.watch import alerts, neighbours, words
 from locales import N_, gettext, watch_words
 from storage import care_net, deadlines, outbox, tickets
@@ -106,15 +106,13 @@ class Timings:
 
 
 @dataclass
-class Step:
+class Step(Moment):
     """One step's surroundings: the transaction, the time, and what it collects to send.
 
     `reply` is the resident's own turn output when their event drives the step, so what we
     answer them goes back by reply; everyone else is reached by push.
     """
 
-    session: Session
-    now: datetime
     timings: Timings = field(default_factory=Timings)
     reply: list[Message] | None = None
     # Check-ins to multicast: LINE user ids per language and time to send (filled by the
@@ -127,10 +125,6 @@ class Step:
     def of(cls, turn: Turn) -> Step:
         """The step a resident's own event drives: what they are answered goes back by reply."""
         return cls(turn.session, turn.now, reply=turn.out)
-
-    def tell(self, person: Resident, *messages: Message, quiet: bool = False) -> None:
-        """Push to `person` (nothing is queued for someone who blocked the account)."""
-        outgoing.push(self.session, person, list(messages), self.now, quiet=quiet)
 
     def tell_resident(self, resident: Resident, *messages: Message) -> None:
         if self.reply is not None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from transitions import EventData
 
-from flows import engine, outgoing
+from flows import engine
 from flows.engine import Flow, FlowModel, Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, Message, text
@@ -116,7 +116,7 @@ class FamilyLinkModel(FlowModel):
                 )
             )
             return
-        outgoing.push(turn.session, resident, [confirm_request(link)], turn.now)
+        turn.tell(resident, confirm_request(link))
         turn.say(
             text(
                 turn._(
