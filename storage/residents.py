@@ -6,15 +6,19 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from storage import outbox
 from storage.models import Consent, Conversation, Resident
 
+# Built once: every event looks its sender up (building a statement costs more than SQLite
+# takes to run this one).
+_BY_LINE_ID = select(Resident).where(Resident.line_user_id == bindparam("line_user_id"))
+
 
 def find(session: Session, line_user_id: str) -> Resident | None:
-    return session.scalar(select(Resident).where(Resident.line_user_id == line_user_id))
+    return session.scalar(_BY_LINE_ID, {"line_user_id": line_user_id})
 
 
 def by_id(session: Session, resident_id: int) -> Resident | None:

@@ -13,8 +13,16 @@ from sqlalchemy.orm import Session
 
 def insert(session: Session, model: type[Any]) -> Any:
     """An INSERT that knows ON CONFLICT DO NOTHING / DO UPDATE, in the session's dialect."""
-    dialect = session.get_bind().dialect.name
+    return insert_in(dialect_of(session), model)
+
+
+def insert_in(dialect: str, model: type[Any]) -> Any:
+    """The same for a dialect named ahead, to build a statement once for each."""
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def among(
@@ -28,7 +36,7 @@ def among(
     subquery becomes an array too, taken once and looked up by index: as IN (subquery) the
     planner may rather scan the whole table to join it.
     """
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = dialect_of(session) == "postgresql"
     if isinstance(ids, ScalarSelect):
         return column == any_(func.array(ids)) if postgres else column.in_(ids)
     values = [int(value) for value in ids]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from locales import start_of_town_day, town_date
@@ -39,13 +39,15 @@ def staff_may_see(staff: Staff) -> bool:
     return staff.role == "admin" or any(team.slug == routing.WATCH_TEAM for team in staff.teams)
 
 
+# Built once: every message a resident sends asks whether they are watched over.
+_ENROLMENT = select(WatchEnrolment).where(WatchEnrolment.resident_id == bindparam("resident"))
+_LOCKED_ENROLMENT = _ENROLMENT.with_for_update()
+
+
 def enrolment_of(
     session: Session, resident: Resident, *, lock: bool = False
 ) -> WatchEnrolment | None:
-    statement = select(WatchEnrolment).where(WatchEnrolment.resident_id == resident.id)
-    if lock:
-        statement = statement.with_for_update()
-    return session.scalar(statement)
+    return session.scalar(_LOCKED_ENROLMENT if lock else _ENROLMENT, {"resident": resident.id})
 
 
 def by_id(session: Session, enrolment_id: int) -> WatchEnrolment | None:
