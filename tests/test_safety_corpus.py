@@ -15,11 +15,12 @@ import pytest
 
 from flows import safety
 from flows.safety import corpus, model
+from flows.text import fold
 
 KINDS = ("suicide", "medical", "fire", "gas", "child_abuse", "violence", "elder_abuse", "distress")
 # Today's figures, a little under, as floors (bench/safety.py prints the exact ones).
 FLOORS = {
-    "heldout": {"recall": 0.90, "false_alarms": 1 / 12},
+    "heldout": {"recall": 0.93, "false_alarms": 1 / 12},
     "train": {"recall": 0.95, "false_alarms": 0.06},
 }
 
@@ -38,9 +39,11 @@ def answers(examples: list[corpus.Example]) -> list[tuple[str | None, tuple[str,
 
 
 def test_the_splits_share_no_message() -> None:
-    train = {e.text for e in corpus.load("train")}
-    heldout = {e.text for e in corpus.load("heldout")}
-    assert not train & heldout
+    # As the detector reads them: "help me" and "HELP ME!" are one message to it, and a
+    # held-out line trained on would flatter the held-out figure.
+    train = {fold(e.text) for e in corpus.load("train")}
+    heldout = {fold(e.text): e.source for e in corpus.load("heldout")}
+    assert not {heldout[text] for text in train & heldout.keys()}
 
 
 def test_every_kind_and_language_has_emergencies_and_lookalikes(split: str) -> None:

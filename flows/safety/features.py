@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from flows.safety import rules
 from flows.safety.rules import signature_of
@@ -26,12 +27,15 @@ _LATIN_WORD = re.compile(r"[a-z]+")
 def features(analysis: Analysis, hits: list[rules.Hit] | None = None) -> set[str]:
     found: set[str] = set()
     for clause in analysis.clauses:
+        # Folding joins 119-0000 or 090-0000-7119 into one run of digits: a number speaks only
+        # when it stands alone there, and the words the dictionary split it into follow suit.
+        speaking = _only(set(_DIGITS.findall(clause.folded)) & _NUMBERS_THAT_SPEAK)
         text = _DIGITS.sub(_digits, clause.folded)
         for n in _CHAR_NGRAMS:
             found.update("c:" + text[i : i + n] for i in range(len(text) - n + 1))
         previous = ""
         for word in clause.words:
-            lemma = _DIGITS.sub(_digits, word.lemma)
+            lemma = _DIGITS.sub(speaking, word.lemma)
             token = lemma + signature_of(word) + ("+れる" if word.passive else "")
             found.add("w:" + token)
             if previous:
@@ -52,6 +56,10 @@ def _word_pieces(text: str) -> set[str]:
         for n in _WORD_NGRAMS:
             pieces.update("e:" + marked[i : i + n] for i in range(len(marked) - n + 1))
     return pieces
+
+
+def _only(numbers: set[str]) -> Callable[[re.Match[str]], str]:
+    return lambda match: match.group() if match.group() in numbers else "0"
 
 
 def _digits(match: re.Match[str]) -> str:

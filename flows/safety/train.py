@@ -38,6 +38,7 @@ def build(examples: list[corpus.Example] | None = None) -> dict[str, object]:
     """The model trained on `examples` (by default, the whole training split)."""
     if examples is None:
         examples = corpus.load("train")
+    examples = corpus.with_kana_copies(examples)
     return fit(examples, [feature_row(e.text) for e in examples])
 
 

@@ -6,6 +6,7 @@ process, on first use; `warm()` loads it ahead, so the first resident does not w
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from functools import cache
@@ -23,6 +24,7 @@ _NEGATIONS = frozenset({"ない", "無い", "ず", "ぬ", "ん", "へん", "ひ�
 _WISHES = frozenset({"たい", "う", "よう"})
 _PASSIVES = frozenset({"れる", "られる"})
 _PASTS = frozenset({"た", "だ"})
+_KANJI = re.compile(r"[\u4e00-\u9fff々]")
 # Verbs that only carry aspect after 〜て: 倒れている, 倒れてしまう, 倒れてくる, 倒れとる.
 _ASPECT_VERBS = frozenset(
     {"居る", "仕舞う", "来る", "行く", "置く", "御座る", "おる", "ちゃう", "とる", "成る", "見る"}
@@ -70,6 +72,16 @@ def words(text: str) -> tuple[analysis.Word, ...]:
 def warm() -> None:
     """Load the dictionary now rather than at the first message."""
     _tokenizer()
+
+
+def in_kana(text: str) -> str:
+    """`text` as someone who types only in kana would write it: every word written with kanji
+    replaced by its hiragana reading ("母が倒れた" → "ははがたおれた"); kana, digits, Latin
+    letters, emoji and punctuation stay as they are."""
+    return "".join(
+        analysis.to_hiragana(m.reading_form()) if _KANJI.search(m.surface()) else m.surface()
+        for m in _tokenize(unicodedata.normalize("NFKC", text))
+    )
 
 
 def reading(text: str) -> str:
