@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from harness import (
@@ -107,19 +108,28 @@ def make_webhooks(destination: str, senders: list[tuple[str, str]]) -> list[Webh
 
 
 def load(
-    name: str, port: int, warmup: list[Webhook], timed: list[Webhook], options: Options
+    name: str,
+    port: int,
+    warmup: list[Webhook],
+    timed: list[Webhook],
+    options: Options,
+    warm: Callable[[], None] = lambda: None,
 ) -> Run:
     """POST every webhook to `/callback` from `concurrency` keep-alive connections.
 
-    Each worker sends its share of `warmup` first; the clock starts when all are warm.
+    Each worker sends its share of `warmup` first; the clock starts when all are sent and
+    `warm()` has returned.
     """
     concurrency = options.concurrency
     run = Run(name, concurrency)
     started: list[float] = []
+
+    def start() -> None:
+        warm()
+        started.append(time.perf_counter())
+
     # The timeout turns a worker that died before the start into an error, not a hang.
-    barrier = threading.Barrier(
-        concurrency, action=lambda: started.append(time.perf_counter()), timeout=120
-    )
+    barrier = threading.Barrier(concurrency, action=start, timeout=120)
     warm_slices = [warmup[i::concurrency] for i in range(concurrency)]
     next_index = itertools.count()  # next() on a count is atomic under the GIL
     finished: list[float] = []
@@ -178,6 +188,16 @@ def tokens_for(sim_port: int, count: int, users: int) -> tuple[list[str], list[s
     return order, tokens, destination
 
 
+def answered(sim_port: int, count: int, within: float = 60.0) -> None:
+    """Wait until the fake LINE has `count` answers: the worker and the sender are then past
+    their start-up (which loads the safety model and the catalogs) and working, as deployed."""
+    deadline = time.monotonic() + within
+    while len(control(sim_port, "GET", "/bench/answered")["answered"]) < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the warm-up's {count} messages were not answered in {within} s")
+        time.sleep(0.05)
+
+
 def bench_madoguchi(servers: Servers, workdir: str, options: Options) -> tuple[Run, list[str]]:
     """Acknowledgement by `madoguchi serve` as deployed: its worker process handles the events
     and its sender answers them through the fake LINE while the acknowledgements are timed."""
@@ -188,7 +208,10 @@ def bench_madoguchi(servers: Servers, workdir: str, options: Options) -> tuple[R
         sent = options.warmup + options.events
         order, tokens, destination = tokens_for(sim_port, sent, options.users)
         hooks = make_webhooks(destination, list(zip(order, tokens, strict=True)))
-        run = load("madoguchi", bot.port, hooks[: options.warmup], hooks[options.warmup :], options)
+        warmup, timed = hooks[: options.warmup], hooks[options.warmup :]
+        run = load(
+            "madoguchi", bot.port, warmup, timed, options, lambda: answered(sim_port, len(warmup))
+        )
         stored = bot.inbox_rows()
     finally:
         bot.stop()

@@ -137,6 +137,9 @@ main.add_command(staff_cli.residents_group)
 @click.option("--sender-wake-fd", type=int, default=None, hidden=True)
 def worker(send: bool, wake_fd: int | None, sender_wake_fd: int | None) -> None:
     """Run a worker alone (scale-out: several of these on PostgreSQL beside gunicorn web processes)."""
+    if wake_fd is not None:
+        # Started by `serve`: below the web for the CPU from the first import on.
+        worker_process.started_by_serve()
     settings = Settings.from_env()
     _started(settings.require_line_credentials)
     db = Database(settings.database_url)
@@ -146,7 +149,6 @@ def worker(send: bool, wake_fd: int | None, sender_wake_fd: int | None) -> None:
     _stop_on_signals(stop, wake=the_worker.wake)
     if wake_fd is not None:
         # Started by `serve`: woken through this pipe, and stopped when it closes.
-        worker_process.started_by_serve()
         worker_process.listen(wake_fd, the_worker.wake, stop)
     if sender_wake_fd is not None:
         worker_process.forward(the_worker.send_now, sender_wake_fd, stop)
@@ -159,6 +161,8 @@ def worker(send: bool, wake_fd: int | None, sender_wake_fd: int | None) -> None:
 @click.option("--worker-wake-fd", type=int, default=None, hidden=True)
 def sender(wake_fd: int | None, worker_wake_fd: int | None) -> None:
     """Only send the outbox, beside workers started with --no-send (100,000 check-ins at 8:00)."""
+    if wake_fd is not None:
+        worker_process.started_by_serve()
     settings = Settings.from_env()
     _started(settings.require_line_credentials)
     db = Database(settings.database_url)
@@ -173,7 +177,6 @@ def sender(wake_fd: int | None, worker_wake_fd: int | None) -> None:
     stop, wake = threading.Event(), threading.Event()
     _stop_on_signals(stop, wake=wake)
     if wake_fd is not None:
-        worker_process.started_by_serve()
         worker_process.listen(wake_fd, wake, stop)
     if worker_wake_fd is not None:
         worker_process.listen(worker_wake_fd, wake)

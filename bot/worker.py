@@ -81,9 +81,11 @@ class Worker:
         `send=False` a separate `madoguchi sender` process sends instead: making 100,000
         check-ins and sending them then no longer take turns at one Python interpreter.
         """
-        # The safety reader's dictionary and model (a second or more) load now, not while the
-        # first resident waits for an answer; "started" is said once the worker can work.
+        # The safety reader's dictionary and model (a second or more) and the message catalogs
+        # load now, not while the first resident waits for an answer (and a webhook for the
+        # write lock that answer holds); "started" is said once the worker can work.
         safety.warm()
+        locales.warm()
         log.info("worker started%s", "" if send else " (a sender process sends)")
         sending = (
             threading.Thread(
