@@ -138,7 +138,7 @@ def emergency(language: str, kinds: Sequence[str], closing: str) -> Message:
     first, *others = _advice(kinds)
     lines = [first.act, first.more, *(other.act for other in others)]
     calls = list(dict.fromkeys(number for advice in (first, *others) for number in advice.calls))
-    return _card(language, lines, calls, closing)
+    return call_card(language, lines, calls, closing)
 
 
 def possible(language: str, kind: str) -> list[Message]:
@@ -152,7 +152,7 @@ def possible(language: str, kind: str) -> list[Message]:
         Button(gettext(language, "No, I'm all right"), SafetyAnswer(NO, kind)),
     ]
     return [
-        _card(language, [advice.if_unsure], advice.calls),
+        call_card(language, [advice.if_unsure], advice.calls),
         text(gettext(language, "Do you need help right now?"), answers),
     ]
 
@@ -181,7 +181,9 @@ def _advice(kinds: Sequence[str]) -> list[Advice]:
     return [ADVICE[kind] for kind in kinds if kind in ADVICE] or [ADVICE["distress"]]
 
 
-def _card(language: str, lines: Sequence[str], calls: Sequence[str], note: str = "") -> Message:
+def call_card(language: str, lines: Sequence[str], calls: Sequence[str], note: str = "") -> Message:
+    """A card that leads with `lines` (msgids: the first says what to do), one button per
+    number in `calls` (keys of CALLS), and `note` (already in `language`) in small print."""
     said = [gettext(language, line) for line in lines]
     return flex.call_card(
         said,

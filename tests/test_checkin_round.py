@@ -121,8 +121,17 @@ def test_i_need_help_gives_the_numbers_at_once_and_raises_an_emergency(town: Tow
     town.enrol()
     town.until_next_checkin()
     town.resident.inbox()
-    got = texts(town.resident.tap("助けてほしい"))
-    assert "119" in got and "110" in got and "#7119" in got
+    (card,) = town.resident.tap("助けてほしい")
+    got = texts([card])
+    assert got.startswith("すぐに助けが必要なときは、ためらわずに電話してください。")
+    assert "ご家族と見守りの担当者にも、いまお知らせしました。" in got
+    # One thumb, one tap: each number is a button that opens the dialler.
+    dial = [button["action"] for button in card["contents"]["footer"]["contents"]]
+    assert [(action["label"], action["uri"]) for action in dial] == [
+        ("119番に電話", "tel:119"),
+        ("110番に電話", "tel:110"),
+        ("#7119に電話", "tel:%237119"),
+    ]
     for family in (town.family_a, town.family_b):
         alert = family.inbox()
         assert "「助けてほしい」を押しました" in texts(alert)

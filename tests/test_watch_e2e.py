@@ -20,6 +20,7 @@ from line_spec import validate_api_request
 from sqlalchemy import select
 from stack import Stack, running
 
+from flows import flex
 from flows.watch import checkin
 from storage import staff_accounts
 from storage.models import CheckinRound, Resident, Ticket, WatchEnrolment, WatchInvitation
@@ -155,7 +156,7 @@ class Watch:
 
 
 def joined(messages: list[dict[str, Any]]) -> str:
-    return "\n".join(message.get("text", "") for message in messages)
+    return "\n".join(flex.readable(message) for message in messages)
 
 
 def labels(messages: list[dict[str, Any]]) -> list[str]:

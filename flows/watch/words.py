@@ -7,6 +7,7 @@ read too, is in locales/watch_words.py.
 
 from __future__ import annotations
 
+from flows import safety_words
 from flows.messages import Button, Message, text
 from flows.postback import WatchAnswer
 from locales import N_, gettext
@@ -65,12 +66,15 @@ def escalated_notice(language: str) -> Message:
 
 
 def emergency_numbers(language: str) -> Message:
-    return text(
-        gettext(
-            language,
-            "If you need help right now, please call without hesitating.\n"
-            "Ambulance or fire: 119\nPolice: 110\n"
-            "Not sure whether to call an ambulance: #7119\n"
-            "We have told your family and the watch-over staff just now.",
-        )
+    """For 助けてほしい: what to do first, a button that dials each number, and that family
+    and staff already know."""
+    return safety_words.call_card(
+        language,
+        [
+            N_("If you need help right now, please call without hesitating."),
+            N_("119 for an ambulance or a fire, 110 for the police."),
+            N_("Not sure whether to call an ambulance? #7119 will advise you."),
+        ],
+        ("119", "110", "#7119"),
+        note=gettext(language, "We have told your family and the watch-over staff just now."),
     )
