@@ -271,8 +271,10 @@ def test_help_typed_in_reply_to_a_check_in_is_its_own_answer_said_once(
 ) -> None:
     town = _waiting_for_an_answer(db, clock)
     said = Said(town.resident.say(typed))
-    assert "救急車・火事：119" in said.text
-    assert said.calls == [] and said.text.count("110") == 1, "the numbers once, not twice"
+    assert "救急車・火事は119、警察は110です。" in said.text
+    # The check-in's card alone, not the safety reader's as well: the numbers once.
+    assert said.calls == ["tel:119", "tel:110", "tel:%237119"]
+    assert said.text.count("110") == 1
     assert "「助けてほしい」を押しました" in texts(town.family_a.inbox())
     (ticket,) = town.tickets()
     assert (ticket.kind, ticket.urgency) == ("watch", "emergency")

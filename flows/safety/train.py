@@ -23,15 +23,13 @@ NONE = "none"
 # authors, 16 caught more emergencies than 4 or 1 at the same false-alarm rate.
 _REGULARISATION = 16.0
 _PRUNE_BELOW = 0.02
-# The share of look-alikes, read on author-held-out folds, that the model alone may find an
-# emergency. Leave-one-author-out (bench/safety_authors.py, December 2026): 6% with the floor
-# below caught 90.6% of emergencies at 7.7% false alarms; 5% with a floor of 0.5, 90.1% at 6.9%.
-# The 6% model read the held-out split at 8.6% false alarms, over the goal of 1 in 12: the
-# 5% one is kept (held out: 94.5% at 7.8%).
-_TARGET_FALSE_ALARMS = 0.05
-# The model asks about an emergency it holds at least this likely, however few look-alikes
-# reach it: more likely than not.
-_LOWEST_THRESHOLD = 0.5
+# The emergency probability from which the model asks "do you need help right now?" of a
+# message the rules did not flag. Residents who live alone are better asked once too often:
+# the lowest value whose false alarms stay under 8% (the goal is 1 in 12) on folds that hold
+# back whole authors, read through the whole detector (bench/safety_threshold.py, December
+# 2026, 21,170 training lines): 0.55 (what a 5% share of look-alikes gave) caught 89.1% at
+# 6.9% false alarms, 0.45 89.6% at 7.6%, 0.4 89.9% at 7.9%, 0.35 90.0% at 8.2%.
+THRESHOLD = 0.4
 
 
 def build(examples: list[corpus.Example] | None = None) -> dict[str, object]:
@@ -51,17 +49,13 @@ def fit(examples: list[corpus.Example], rows: list[dict[str, float]]) -> dict[st
     """The model over feature rows already read (one per example, in the same order)."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import cross_val_predict
 
     targets = [e.kind if e.label == "emergency" else NONE for e in examples]
     vectorizer = DictVectorizer(sort=True)
     matrix = vectorizer.fit_transform(rows)
     classifier = LogisticRegression(C=_REGULARISATION, max_iter=5000, class_weight="balanced")
-    folds = author_folds(examples, targets)
-    held = cross_val_predict(classifier, matrix, targets, cv=folds, method="predict_proba")
     classifier.fit(matrix, targets)
     classes = [str(c) for c in classifier.classes_]
-    threshold = _threshold(held, classes, [e.label for e in examples])
     names = vectorizer.get_feature_names_out()
     weights: dict[str, list[float]] = {}
     for column, name in enumerate(names):
@@ -71,7 +65,7 @@ def fit(examples: list[corpus.Example], rows: list[dict[str, float]]) -> dict[st
     return {
         "classes": classes,
         "intercept": [round(float(b), 4) for b in classifier.intercept_],
-        "threshold": threshold,
+        "threshold": THRESHOLD,
         "weights": weights,
     }
 
@@ -79,7 +73,8 @@ def fit(examples: list[corpus.Example], rows: list[dict[str, float]]) -> dict[st
 def author_folds(examples: list[corpus.Example], targets: list[str]) -> list[tuple[Any, Any]]:
     """Five (train, test) splits of the examples, each holding back whole authors.
 
-    The threshold is set on how the model reads people whose way of writing it has not seen,
+    THRESHOLD is chosen on how the model reads people whose way of writing it has not seen
+    (bench/safety_threshold.py),
     as a new resident's will be: random folds put an author's other lines in training, and
     the model reads them more surely than it will read a stranger."""
     from sklearn.model_selection import StratifiedGroupKFold
@@ -88,21 +83,6 @@ def author_folds(examples: list[corpus.Example], targets: list[str]) -> list[tup
     groups = [corpus.author_of(e) or e.source.split(":")[0] for e in examples]
     folds = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=13)
     return list(folds.split(targets, targets, groups))
-
-
-def _threshold(probabilities: object, classes: list[str], labels: list[str]) -> float:
-    """The lowest emergency probability that keeps cross-validated look-alikes quiet enough."""
-    none = classes.index(NONE)
-    lookalike_scores = sorted(
-        (
-            1.0 - float(row[none])
-            for row, label in zip(probabilities, labels, strict=True)
-            if label == "lookalike"
-        ),  # type: ignore[call-overload]
-        reverse=True,
-    )
-    allowed = int(len(lookalike_scores) * _TARGET_FALSE_ALARMS)
-    return round(max(_LOWEST_THRESHOLD, lookalike_scores[allowed]) + 1e-4, 4)
 
 
 def main(argv: list[str] | None = None) -> int:

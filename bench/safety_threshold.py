@@ -1,0 +1,68 @@
+"""Where to set the model's threshold: recall against false alarms on the TRAINING split only.
+
+    .venv/bin/python bench/safety_threshold.py [--thresholds 0.55,0.5,0.45,0.4,0.35]
+
+The model asks "do you need help right now?" of a message the rules did not flag when its
+emergency probability reaches flows.safety.train.THRESHOLD. This reads every training line
+once with the probability the model gave it while its author was held back (five folds, each
+holding back whole authors: train.author_folds), through the whole detector (rules, then the
+model, as flows.safety._check combines them), at each threshold: the trade-off between
+recall and false alarms, without retraining per author (bench/safety_authors.py, an hour on
+two cores) and without the held-out split, which stays out of tuning. About five minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flows import safety
+from flows.safety import corpus, model, train
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--thresholds", default="0.55,0.5,0.45,0.4,0.35")
+    thresholds = [float(t) for t in parser.parse_args().thresholds.split(",")]
+
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict
+
+    examples = corpus.with_kana_copies(corpus.load("train"))
+    labels = [e.kind if e.label == "emergency" else train.NONE for e in examples]
+    matrix = DictVectorizer(sort=True).fit_transform([train.feature_row(e.text) for e in examples])
+    classifier = LogisticRegression(C=train._REGULARISATION, max_iter=5000, class_weight="balanced")
+    held = cross_val_predict(
+        classifier, matrix, labels, cv=train.author_folds(examples, labels), method="predict_proba"
+    )
+    classes = sorted(set(labels))  # cross_val_predict's columns: the classes, sorted
+    read = [
+        (e, row) for e, row in zip(examples, held, strict=True) if e.register != corpus.KANA_COPY
+    ]
+
+    print(f"{len(read)} training lines, each read with its author held back\n")
+    print(f"{'threshold':>9} {'recall':>7} {'false alarms':>12}")
+    for threshold in thresholds:
+        tally = corpus.tally([e for e, _ in read], _answers(read, classes, threshold))
+        overall = tally[("all", "all")]
+        print(f"{threshold:9.2f} {overall.recall:7.1%} {overall.false_alarm_rate:12.1%}")
+
+
+def _answers(read: list, classes: list[str], threshold: float) -> list:
+    loaded = model._Model(tuple(classes), (0.0,) * len(classes), threshold, {})
+    model._model = lambda: loaded  # type: ignore[assignment]
+    answers = []
+    for example, row in read:
+        probs = {name: float(p) for name, p in zip(classes, row, strict=True)}
+        model.probabilities = lambda _analysis, _hits=None, probs=probs: probs  # type: ignore[assignment]
+        alarm = safety._check.__wrapped__(example.text) if example.text.strip() else None
+        answers.append((alarm.kind, alarm.kinds, alarm.level) if alarm else (None, (), None))
+    return answers
+
+
+if __name__ == "__main__":
+    main()
