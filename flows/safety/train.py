@@ -24,12 +24,13 @@ NONE = "none"
 _REGULARISATION = 16.0
 _PRUNE_BELOW = 0.02
 # The emergency probability from which the model asks "do you need help right now?" of a
-# message the rules did not flag. Residents who live alone are better asked once too often:
-# the lowest value whose false alarms stay under 8% (the goal is 1 in 12) on folds that hold
-# back whole authors, read through the whole detector (bench/safety_threshold.py, December
-# 2026, 21,170 training lines): 0.55 (what a 5% share of look-alikes gave) caught 89.1% at
-# 6.9% false alarms, 0.45 89.6% at 7.6%, 0.4 89.9% at 7.9%, 0.35 90.0% at 8.2%.
-THRESHOLD = 0.4
+# message the rules did not flag. On folds that hold back whole authors, read through the
+# whole detector (bench/safety_threshold.py, December 2026, 21,170 training lines): 0.55
+# caught 89.1% at 6.9% false alarms, 0.45 89.6% at 7.6%, 0.4 89.9% at 7.9%. 0.4 was tried: in
+# the flows it asked of a first name typed when asked for one (「ゆき」) and of "I am looking
+# for a salon near me": short everyday answers the corpus holds too few of. Until it holds
+# them, 0.55, where the model asked before.
+THRESHOLD = 0.55
 
 
 def build(examples: list[corpus.Example] | None = None) -> dict[str, object]:
