@@ -29,15 +29,14 @@ def main() -> None:
     thresholds = [float(t) for t in parser.parse_args().thresholds.split(",")]
 
     from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import cross_val_predict
 
     examples = corpus.with_kana_copies(corpus.load("train"))
-    labels = [e.kind if e.label == "emergency" else train.NONE for e in examples]
+    labels = train.targets_of(examples)
     matrix = DictVectorizer(sort=True).fit_transform([train.feature_row(e.text) for e in examples])
-    classifier = LogisticRegression(C=train._REGULARISATION, max_iter=5000, class_weight="balanced")
+    folds = train.author_folds(examples, labels)
     held = cross_val_predict(
-        classifier, matrix, labels, cv=train.author_folds(examples, labels), method="predict_proba"
+        train.new_classifier(), matrix, labels, cv=folds, method="predict_proba"
     )
     classes = sorted(set(labels))  # cross_val_predict's columns: the classes, sorted
     read = [

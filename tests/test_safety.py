@@ -626,7 +626,7 @@ def test_the_model_threshold_is_set_on_authors_it_was_not_trained_on() -> None:
     from flows.safety import corpus, train
 
     examples = corpus.load("train")
-    targets = [e.kind if e.label == "emergency" else "none" for e in examples]
+    targets = train.targets_of(examples)
     held_back: list[int] = []
     for trained, tested in train.author_folds(examples, targets):
         authors_trained = {corpus.author_of(examples[i]) for i in trained}

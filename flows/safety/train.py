@@ -49,13 +49,11 @@ def feature_row(text: str) -> dict[str, float]:
 def fit(examples: list[corpus.Example], rows: list[dict[str, float]]) -> dict[str, object]:
     """The model over feature rows already read (one per example, in the same order)."""
     from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
 
-    targets = [e.kind if e.label == "emergency" else NONE for e in examples]
     vectorizer = DictVectorizer(sort=True)
     matrix = vectorizer.fit_transform(rows)
-    classifier = LogisticRegression(C=_REGULARISATION, max_iter=5000, class_weight="balanced")
-    classifier.fit(matrix, targets)
+    classifier = new_classifier()
+    classifier.fit(matrix, targets_of(examples))
     classes = [str(c) for c in classifier.classes_]
     names = vectorizer.get_feature_names_out()
     weights: dict[str, list[float]] = {}
@@ -71,13 +69,25 @@ def fit(examples: list[corpus.Example], rows: list[dict[str, float]]) -> dict[st
     }
 
 
+def targets_of(examples: list[corpus.Example]) -> list[str]:
+    """What the classifier learns of each example: its kind if an emergency, else NONE."""
+    return [e.kind if e.label == "emergency" else NONE for e in examples]
+
+
+def new_classifier() -> Any:
+    """The classifier as it is trained, unfitted (bench/safety_threshold.py fits it per fold)."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=_REGULARISATION, max_iter=5000, class_weight="balanced")
+
+
 def author_folds(examples: list[corpus.Example], targets: list[str]) -> list[tuple[Any, Any]]:
     """Five (train, test) splits of the examples, each holding back whole authors.
 
     THRESHOLD is chosen on how the model reads people whose way of writing it has not seen
-    (bench/safety_threshold.py),
-    as a new resident's will be: random folds put an author's other lines in training, and
-    the model reads them more surely than it will read a stranger."""
+    (bench/safety_threshold.py), as a new resident's will be: random folds put an author's
+    other lines in training, and the model reads them more surely than it will read a
+    stranger."""
     from sklearn.model_selection import StratifiedGroupKFold
 
     # The shared files are each a group of their own.
