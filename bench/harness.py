@@ -40,6 +40,7 @@ from simulator.app import create_app as create_simulator
 from simulator.state import SimulatorState
 from storage.db import Database
 from storage.models import InboxEvent, OutboxMessage
+from storage.spool import move_waiting
 
 SECRET = "bench-channel-secret"
 TOKEN = "bench-access-token"
@@ -316,9 +317,11 @@ class Bot:
                 self.kill()
 
     def inbox_rows(self) -> int:
-        """How many webhook events the bot stored."""
+        """How many webhook events the bot stored (on SQLite, spooled ones moved in first, as
+        the worker's next pass would)."""
         database = Database(self.url)
         try:
+            move_waiting(database)
             with database.transaction() as session:
                 return int(session.scalar(select(func.count()).select_from(InboxEvent)) or 0)
         finally:

@@ -251,7 +251,7 @@ def report(madoguchi: Run, baseline: Run, options: Options) -> None:
         "127.0.0.1"
     )
     print(
-        "  madoguchi: `madoguchi serve`: POST /callback -> verify, inbox row, commit, 200, "
+        "  madoguchi: `madoguchi serve`: POST /callback -> verify, spool row (SQLite), commit, 200, "
         "while its worker process handles and answers the events"
     )
     print(

@@ -29,6 +29,7 @@ from locales import N_, fill
 from storage import audit
 from storage.db import Database
 from storage.models import Staff
+from storage.spool import spool_for
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def create_app(
         db=db,
         clock=clock,
         signature=SignatureValidator(settings.channel_secret),
-        inbox_writer=InboxWriter(db, clock.now),
+        inbox_writer=InboxWriter(db, clock.now, spool_for(db)),
         wake=wake or (lambda: None),
         session_clock=session_clock,
         resident_actions=ResidentActions(settings.offer_wait),

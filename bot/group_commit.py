@@ -6,6 +6,10 @@ others. Here the first request to arrive writes everything waiting at that momen
 transaction (the leader); requests arriving meanwhile wait and are written together by the
 next round. Each request still answers only after the commit that holds its events, so an
 acknowledged event is never lost.
+
+On SQLite the round is written to the spool (`storage/spool.py`), a file whose write lock
+no worker or sender takes, and the worker moves it into the inbox; on PostgreSQL, into the
+inbox itself.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 
 from storage import inbox
 from storage.db import Database
+from storage.spool import Spool
 
 
 @dataclass
@@ -30,9 +35,12 @@ class _Batch:
 class InboxWriter:
     """One writer at a time; whoever finds none writes every batch waiting, then steps down."""
 
-    def __init__(self, db: Database, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self, db: Database, now: Callable[[], datetime], spool: Spool | None = None
+    ) -> None:
         self._db = db
         self._now = now
+        self._spool = spool
         self._turn = threading.Condition()
         self._waiting: list[_Batch] = []
         self._writing = False
@@ -56,9 +64,7 @@ class InboxWriter:
     def _write(self, batches: list[_Batch]) -> None:
         error: BaseException | None = None
         try:
-            with self._db.transaction() as session:
-                events = [event for each in batches for event in each.events]
-                inbox.store(session, events, self._now())
+            self._keep([event for each in batches for event in each.events])
         except BaseException as failure:  # every request of the round hears of it
             error = failure
         with self._turn:
@@ -66,3 +72,10 @@ class InboxWriter:
                 each.done, each.error = True, error
             self._writing = False
             self._turn.notify_all()
+
+    def _keep(self, events: list[dict[str, Any]]) -> None:
+        if self._spool is not None:
+            self._spool.append(events, self._now())
+            return
+        with self._db.transaction() as session:
+            inbox.store(session, events, self._now())

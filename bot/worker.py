@@ -23,6 +23,7 @@ from handlers import events
 from storage import inbox, outbox, residents
 from storage.db import Database
 from storage.models import InboxEvent
+from storage.spool import spool_for
 from storage.watch.schedules import ROUND
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,8 @@ class Worker:
             retention=settings.retention,
         )
         self.loading = LoadingAnimation(gateway)
+        # Where the web keeps what it acknowledged, on SQLite (None on PostgreSQL).
+        self.spool = spool_for(db)
         self.handled = 0  # events this worker handled since it started
         self.wake = threading.Event()
         # Set when there may be something to send: the sender thread stops waiting.
@@ -125,6 +128,8 @@ class Worker:
         )
 
     def process_inbox(self) -> int:
+        if self.spool is not None:
+            self.spool.move_into_inbox(self.db)
         with self.db.reading() as session:
             chats = inbox.chats_with_work(session, self.clock.now())
         handled = 0

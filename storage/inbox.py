@@ -33,6 +33,13 @@ class RefusedEvent(dict[str, Any]):
         given = event.get("webhookEventId") if isinstance(event, dict) else None
         self.event_id = given if _plain(given) else _digest(event)
 
+    @classmethod
+    def restored(cls, kept: dict[str, Any], reason: str, event_id: str) -> RefusedEvent:
+        """A refused event as the webhook's spool kept it (`storage/spool.py`)."""
+        refused = cls(kept, reason)
+        refused.event_id = event_id
+        return refused
+
 
 def source_key(event: dict[str, Any]) -> str:
     """The chat an event belongs to; events of one chat are handled one at a time, in order."""
@@ -59,7 +66,7 @@ def _digest(event: Any) -> str:
     return f"sha256:{digest[:57]}"
 
 
-def _row(event: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _row(event: dict[str, Any], received_at: datetime) -> dict[str, Any]:
     message = event.get("message")
     message_id = message.get("id") if isinstance(message, dict) else None
     row = {
@@ -68,17 +75,20 @@ def _row(event: dict[str, Any], now: datetime) -> dict[str, Any]:
         "event_type": str(event.get("type", "unknown"))[:40],
         "message_id": str(message_id)[:40] if message_id else None,
         "payload": event,
-        "event_time": _event_time(event.get("timestamp"), now),
-        "received_at": now,
+        "event_time": _event_time(event.get("timestamp"), received_at),
+        "received_at": received_at,
         "status": PENDING,
         "attempts": 0,
-        "available_at": now,
+        "available_at": received_at,
         "last_error": None,
         "handled_at": None,
     }
     if isinstance(event, RefusedEvent):
         row.update(
-            payload=dict(event), status=REFUSED, last_error=event.reason[:200], handled_at=now
+            payload=dict(event),
+            status=REFUSED,
+            last_error=event.reason[:200],
+            handled_at=received_at,
         )
     return row
 
@@ -123,9 +133,14 @@ def _plain(value: Any) -> bool:
 
 def store(session: Session, events: list[dict[str, Any]], now: datetime) -> None:
     """Insert events not seen before; a redelivered or duplicated event changes nothing."""
+    store_received(session, [(event, now) for event in events])
+
+
+def store_received(session: Session, events: list[tuple[dict[str, Any], datetime]]) -> None:
+    """`store`, each event with the time the webhook received it."""
     if not events:
         return
-    rows = [_row(event, now) for event in events]
+    rows = [_row(event, received_at) for event, received_at in events]
     statement = insert(session, InboxEvent).on_conflict_do_nothing(
         index_elements=["webhook_event_id"]
     )

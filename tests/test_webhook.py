@@ -27,6 +27,7 @@ from handlers import events
 from storage import inbox
 from storage.db import Database
 from storage.models import InboxEvent
+from storage.spool import move_waiting
 
 SECRET = "test-secret"
 
@@ -52,14 +53,20 @@ def post(
     return client.post("/callback", data=body, headers=headers)
 
 
+def moved(db: Database) -> Database:
+    """The database once the worker has moved what the webhook spooled into the inbox."""
+    move_waiting(db)
+    return db
+
+
 def stored(db: Database) -> int:
-    with db.transaction() as session:
+    with moved(db).transaction() as session:
         return session.scalar(select(func.count()).select_from(InboxEvent)) or 0
 
 
 def statuses(db: Database) -> dict[str, str]:
     """Each stored event's status, by webhookEventId."""
-    with db.transaction() as session:
+    with moved(db).transaction() as session:
         rows = session.execute(select(InboxEvent.webhook_event_id, InboxEvent.status))
         return {event_id: status for event_id, status in rows}
 
@@ -178,7 +185,7 @@ def test_a_bad_event_is_refused_without_its_content_and_the_rest_goes_on(
     with caplog.at_level(logging.INFO):
         response = post(client, body)
     assert response.status_code == 200
-    with db.transaction() as session:
+    with moved(db).transaction() as session:
         rows = {row.webhook_event_id: row for row in session.scalars(select(InboxEvent))}
         good = [rows[before["webhookEventId"]], rows[after["webhookEventId"]]]
         assert [(row.status, row.payload) for row in good] == [
@@ -205,7 +212,7 @@ def test_a_bad_event_is_refused_without_its_content_and_the_rest_goes_on(
 def test_what_a_refused_event_keeps_finds_it_again(client: FlaskClient, db: Database) -> None:
     bad = _with(text_event(SECRET_WORRY), text=300)
     assert post(client, {"events": [bad]}).status_code == 200
-    with db.transaction() as session:
+    with moved(db).transaction() as session:
         [refused] = inbox.refused(session)
         assert refused.payload == {
             "type": "message",
@@ -271,15 +278,15 @@ def test_a_bad_event_fails_no_other_request_in_its_group_commit(
     """Request A holds the writer; B (one bad event) and C queue and share the next commit."""
     app = create_app(settings, db=db, clock=clock)
     writer = services(app).inbox_writer
-    real_store, release, rounds = inbox.store, threading.Event(), []
+    real_keep, release, rounds = writer._keep, threading.Event(), []
 
-    def store(session: Any, batch: list[dict[str, Any]], now: Any) -> None:
+    def keep(batch: list[dict[str, Any]]) -> None:
         rounds.append(len(batch))
         if len(rounds) == 1:
             assert release.wait(10)
-        real_store(session, batch, now)
+        real_keep(batch)
 
-    monkeypatch.setattr(inbox, "store", store)
+    monkeypatch.setattr(writer, "_keep", keep)
     bad = dict(text_event(SECRET_WORRY), timestamp=9 * 10**18)
     bodies = {
         "A": [text_event("a")],

@@ -33,6 +33,7 @@ from bot.settings import Settings
 from storage import inbox
 from storage.db import Database
 from storage.models import InboxEvent
+from storage.spool import move_waiting
 
 OPENAPI_REF = "#/components/schemas/"
 JSON_REF = "#/definitions/"
@@ -229,7 +230,9 @@ MESSAGE_EVENTS = events_of("MessageEvent", "message")
 
 
 def stored(db: Database) -> list[tuple[str, dict[str, Any]]]:
-    """Every stored event's status and payload, in the order they were stored."""
+    """Every stored event's status and payload, in the order they were stored (once the worker
+    has moved what the webhook spooled)."""
+    move_waiting(db)
     with db.transaction() as session:
         rows = session.scalars(select(InboxEvent).order_by(InboxEvent.id))
         return [(row.status, row.payload) for row in rows]
