@@ -175,8 +175,7 @@ class Worker:
         fetched yet: the second value says so."""
         handled = 0
         with self.db.transaction() as session:
-            inbox.ensure_lock_row(session, key)
-            if not inbox.lock_chat(session, key):
+            if not inbox.claim_chat(session, key):
                 return 0, False
             ends = time.monotonic() + TRANSACTION_BUDGET
             while handled < limit and time.monotonic() < ends:

@@ -191,6 +191,16 @@ def chats_with_work(session: Session, now: datetime, limit: int = 50) -> list[st
     return list(session.scalars(_CHATS_WITH_WORK, {"now": now, "limit": limit}))
 
 
+def claim_chat(session: Session, key: str) -> bool:
+    """Hold the chat for this transaction; False if another worker holds it. On SQLite the
+    transaction itself is the claim (BEGIN IMMEDIATE: one writer at a time), and the lock
+    row's two statements, a tenth of a worker's time per event, are skipped."""
+    if dialect_of(session) == "sqlite":
+        return True
+    ensure_lock_row(session, key)
+    return lock_chat(session, key)
+
+
 def ensure_lock_row(session: Session, key: str) -> None:
     session.execute(_ENSURE_LOCK_ROW[dialect_of(session)], {"key": key})
 

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, event, inspect, select, update
 from sqlalchemy.orm import Session
 
 from storage import outbox
@@ -17,8 +17,32 @@ from storage.models import Consent, Conversation, Resident
 _BY_LINE_ID = select(Resident).where(Resident.line_user_id == bindparam("line_user_id"))
 
 
+# Where a transaction remembers the residents it has looked up by LINE id: the worker asks
+# two or three times per event (does this sender need a profile, who is it, is it enrolled).
+_FOUND = "madoguchi_residents_found"
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_found(session: Session, _previous: Any) -> None:
+    # A rolled-back step (a savepoint included) may have created or changed who was found.
+    session.info.pop(_FOUND, None)
+
+
 def find(session: Session, line_user_id: str) -> Resident | None:
-    return session.scalar(_BY_LINE_ID, {"line_user_id": line_user_id})
+    found: dict[str, Resident] = session.info.setdefault(_FOUND, {})
+    resident = found.get(line_user_id)
+    if resident is not None and _still(resident, line_user_id):
+        return resident
+    resident = session.scalar(_BY_LINE_ID, {"line_user_id": line_user_id})
+    if resident is not None:
+        found[line_user_id] = resident
+    return resident
+
+
+def _still(resident: Resident, line_user_id: str) -> bool:
+    """A remembered resident the transaction has not since deleted or renamed (an erasure)."""
+    state = inspect(resident)
+    return state.persistent and resident.line_user_id == line_user_id
 
 
 def by_id(session: Session, resident_id: int) -> Resident | None:
