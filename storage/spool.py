@@ -53,7 +53,8 @@ class Spool:
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=NORMAL",
-            # A resident's words are gone from the file once moved, not left in free pages.
+            # A moved row's bytes are overwritten, not left in a free page of the file (the
+            # write-ahead log's copy goes as the log is reused, as in the main database).
             "PRAGMA secure_delete=ON",
         ):
             self._connection.execute(pragma)
