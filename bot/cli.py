@@ -94,9 +94,17 @@ def serve(host: str, port: int, threads: int, simulator: bool) -> None:
         with db.transaction() as session:
             sample_town.load(session, clock.now())
         demo_login = staff_cli.demo_login(db, clock)
+    # Bound before the worker and the sender start: a port already taken ends here, with a
+    # reason and nothing left to stop.
+    try:
+        server = create_server(app, host=host, port=port, threads=threads)
+    except OSError as error:
+        db.dispose()
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {error.strerror or error}"
+        ) from None
     sender.start()
     worker.start()
-    server = create_server(app, host=host, port=port, threads=threads)
     if settings.rich_menu:
         # In the background: the simulator's API is this very server, answering only from now on.
         threading.Thread(

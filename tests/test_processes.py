@@ -55,6 +55,27 @@ def _alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
 
 
+def test_serve_on_a_port_in_use_says_so_and_exits_1(tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    first.mkdir()
+    with serving(first) as (_, _, port):
+        env = dict(os.environ, MADOGUCHI_INSTANCE_PATH=str(tmp_path))
+        for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "DATABASE_URL"):
+            env.pop(name, None)
+        second = subprocess.run(
+            [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert second.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in second.stderr
+    assert "Traceback" not in second.stderr + second.stdout
+    assert "worker started" not in second.stderr + second.stdout
+
+
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_serve_stops_cleanly_on_sigterm_and_ctrl_c(tmp_path: Path, stop: signal.Signals) -> None:
     with serving(tmp_path) as (server, log, port):
