@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from storage.db import backup_sqlite, normalise_url
+from storage.db import backup_sqlite, normalise_url, sqlite_file
 
 
 class UsePgDump(Exception):
@@ -34,9 +34,10 @@ def backup(database_url: str, target: Path) -> str:
     url = make_url(normalise_url(database_url))
     if url.get_backend_name() == "postgresql":
         raise UsePgDump(pg_dump_command(database_url, target))
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+    database = sqlite_file(normalise_url(database_url))
+    if database is None:
         raise BackupFailed(f"cannot back up {url.render_as_string()}: not a database file")
-    source = Path(url.database)
+    source = Path(database)
     if not source.is_file():
         raise BackupFailed(f"there is no database at {source}")
     if target.exists():

@@ -28,6 +28,15 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file a SQLite URL names; None for another engine or a database in memory."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return database
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine whose write transactions never deadlock on SQLite and never hang on PostgreSQL."""
     url = normalise_url(url)
@@ -35,8 +44,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # or name: errors are logged, so they must not.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        path = make_url(url).database
-        if path and path != ":memory:":
+        path = sqlite_file(url)
+        if path is not None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
@@ -90,9 +99,7 @@ class WriterQueue:
     def __init__(self, database: str | None) -> None:
         self._threads = threading.RLock()
         self._path = (
-            Path(f"{database}.writer-lock")
-            if database and database != ":memory:" and fcntl is not None
-            else None
+            Path(f"{database}.writer-lock") if database is not None and fcntl is not None else None
         )
         self._file: Any = None
         self._pid = 0
@@ -147,7 +154,7 @@ class Database:
         # waited close to a second, and a sender process waited a second at a time behind a
         # worker making 100,000 check-ins. So writers queue before they begin.
         self._writer: AbstractContextManager[object] = (
-            WriterQueue(make_url(self.url).database) if self.is_sqlite else nullcontext()
+            WriterQueue(sqlite_file(self.url)) if self.is_sqlite else nullcontext()
         )
 
     @property

@@ -22,10 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
 from storage import inbox
-from storage.db import Database
+from storage.db import Database, sqlite_file
 from storage.inbox import RefusedEvent
 
 # Events moved in one inbox transaction: a burst of a few seconds, kept short enough that a
@@ -110,12 +108,8 @@ class Spool:
 
 def spool_for(db: Database) -> Spool | None:
     """The spool beside a SQLite database file; None for PostgreSQL or a database in memory."""
-    if not db.is_sqlite:
-        return None
-    database = make_url(db.url).database
-    if not database or database == ":memory:":
-        return None
-    return Spool(Path(f"{database}.spool"))
+    database = sqlite_file(db.url)
+    return Spool(Path(f"{database}.spool")) if database is not None else None
 
 
 def move_waiting(db: Database) -> int:
