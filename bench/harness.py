@@ -368,7 +368,8 @@ def children(pid: int) -> list[int]:
 def command_of(pid: int) -> str:
     """The `madoguchi` command a process runs (worker, sender), from Linux's /proc."""
     try:
-        arguments = Path(f"/proc/{pid}/cmdline").read_text().split("\0")
+        # A child forked from serve names its command in one retitled string (setproctitle).
+        arguments = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ").split()
     except OSError:
         return str(pid)
     return next((a for a in arguments if a in ("worker", "sender", "serve")), str(pid))

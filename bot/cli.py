@@ -24,6 +24,7 @@ from bot.sender import Sender
 from bot.settings import Settings, SettingsError
 from bot.worker import Worker
 from bot.worker_process import WorkerProcess
+from flows import safety
 from locales import N_
 from storage import audit, inbox, migrate, salon_csv, sample_town
 from storage.db import Database
@@ -71,11 +72,19 @@ def serve(host: str, port: int, threads: int, simulator: bool) -> None:
             channel_access_token=SIMULATOR_TOKEN,
             api_base_url=f"{base}/simulator/line",
         )
-    migrate.upgrade(settings.database_url)
-    db = Database(settings.database_url)
-    # Kept in the database, so `POST /simulator/clock` moves the worker process's clock too.
-    clock = _shared_clock(db)
+    # Forked before any connection, thread or socket exists, so there are none half-copied.
     worker, sender = _worker_processes(settings)
+    sender.prefork(main.main, prepare=lambda: None)
+    worker.prefork(main.main, prepare=_warm_worker)
+    try:
+        migrate.upgrade(settings.database_url)
+        db = Database(settings.database_url)
+        # Kept in the database, so `POST /simulator/clock` moves the worker process's clock too.
+        clock = _shared_clock(db)
+    except BaseException:
+        worker.stop()
+        sender.stop()
+        raise
     app = create_app(settings, db=db, clock=clock, wake=worker.wake, session_clock=Clock())
     if settings.simulator_mode:
         # Only the CLI and the tests import the simulator; the product never depends on it.
@@ -99,6 +108,8 @@ def serve(host: str, port: int, threads: int, simulator: bool) -> None:
     try:
         server = create_server(app, host=host, port=port, threads=threads)
     except OSError as error:
+        worker.stop()
+        sender.stop()
         db.dispose()
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {error.strerror or error}"
@@ -429,12 +440,18 @@ def _worker_processes(settings: Settings) -> tuple[WorkerProcess, WorkerProcess]
     a burst each slowed the others. The worker wakes the sender through a pipe of their own."""
     level = logging.getLevelName(logging.root.level)
     env = _worker_env(settings)
-    read, write = os.pipe()
+    read, write = worker_process.pipe()
     sender = WorkerProcess(env, level, ("sender", "--worker-wake-fd", str(read)), (read,))
     worker = WorkerProcess(
         env, level, ("worker", "--no-send", "--sender-wake-fd", str(write)), (write,)
     )
     return worker, sender
+
+
+def _warm_worker() -> None:
+    """What a forked worker loads while `serve` migrates and binds (see Worker.run)."""
+    safety.warm()
+    locales.warm()
 
 
 def _worker_env(settings: Settings) -> dict[str, str]:

@@ -6,22 +6,80 @@ behind. In processes of their own they use both cores. The web wakes the worker 
 the moment a webhook is stored, and the worker wakes the sender the same way. The end of the
 pipe from `serve` tells a child that `serve` is gone: it finishes what it is sending and stops,
 so it never outlives the process that started it. A child that dies is started again.
+
+The first worker and sender are forked from `serve` once its imports are done, not started as
+new interpreters: importing the bot again took three seconds or more, and after a crash every
+resident who had written waited for it (the crash run of bench/pipeline.py). A forked child
+waits for `serve` to say go (after the migration, the socket bound); the worker loads its
+safety model while it waits. A child that dies later is started as a new interpreter: `serve`
+has threads and open connections by then, which a fork would copy half-held.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
+import multiprocessing.connection
 import os
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from multiprocessing.process import BaseProcess
+from typing import Protocol
+
+import setproctitle
 
 log = logging.getLogger(__name__)
 
 RESTART_PAUSE = 1.0  # seconds before a child that died is started again
+
+# Every pipe end made for `serve`'s children: a forked child inherits them all and keeps only
+# its own, or a pipe would never end while a sibling holds a copy of its writing end.
+_PIPE_ENDS: set[int] = set()
+
+
+def pipe() -> tuple[int, int]:
+    """A pipe between `serve` and its children (its ends closed in children not named to keep them)."""
+    read, write = os.pipe()
+    _PIPE_ENDS.update((read, write))
+    return read, write
+
+
+class _Child(Protocol):
+    def wait(self, timeout: float | None = None) -> int: ...
+    def terminate(self) -> None: ...
+    def kill(self) -> None: ...
+
+
+class _Forked:
+    """A forked child, waited for as a `subprocess.Popen` is: `serve`'s watcher thread and its
+    stop both wait, so only one at a time collects the exit status."""
+
+    def __init__(self, process: BaseProcess) -> None:
+        self._process = process
+        self._lock = threading.Lock()
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                self._process.join(0)
+                code = self._process.exitcode
+            if code is not None:
+                return code
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise subprocess.TimeoutExpired(str(self._process.name), timeout or 0)
+            multiprocessing.connection.wait([self._process.sentinel], left)
+
+    def terminate(self) -> None:
+        self._process.terminate()
+
+    def kill(self) -> None:
+        self._process.kill()
 
 
 class WorkerProcess:
@@ -39,16 +97,40 @@ class WorkerProcess:
         self._log_level = log_level
         self._command = command
         self._keep = keep
-        self._read, self._write = os.pipe()
+        self._read, self._write = pipe()
         os.set_blocking(self._write, False)
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: _Child | None = None
+        self._go: int | None = None  # set while a forked child waits to be told to start
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._watcher = threading.Thread(target=self._watch, name="madoguchi-worker-watch")
         self._watcher.daemon = True
 
+    def prefork(self, run: Callable[[list[str]], object], prepare: Callable[[], object]) -> None:
+        """Fork the child now, with what this process has imported; it calls `prepare`, then
+        waits for `start` and calls `run` with its command's arguments. If this process ends
+        or calls `stop` first, the child exits 0 without running."""
+        go_read, self._go = pipe()
+        keep = {go_read, self._read, *self._keep}
+        arguments = ["--log-level", self._log_level, *self._command, "--wake-fd", str(self._read)]
+        process = multiprocessing.get_context("fork").Process(
+            target=_forked,
+            args=(run, prepare, arguments, go_read, keep, self._env),
+            name=f"madoguchi {self._command[0]}",
+            daemon=True,
+        )
+        process.start()
+        os.close(go_read)
+        _PIPE_ENDS.discard(go_read)
+        self._process = _Forked(process)
+
     def start(self) -> None:
-        self._spawn()
+        if self._go is not None:
+            with contextlib.suppress(OSError):
+                os.write(self._go, b"g")
+            self._close_go()
+        else:
+            self._spawn()
         self._watcher.start()
 
     def wake(self) -> None:
@@ -63,7 +145,11 @@ class WorkerProcess:
             process = self._process
         code = None
         if process is not None:
-            process.terminate()
+            if self._go is not None:
+                # Forked, never started: the end of its go pipe makes it exit 0 by itself.
+                self._close_go()
+            else:
+                process.terminate()
             try:
                 code = process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -74,6 +160,13 @@ class WorkerProcess:
             with contextlib.suppress(OSError):
                 os.close(fd)
         return code
+
+    def _close_go(self) -> None:
+        assert self._go is not None
+        with contextlib.suppress(OSError):
+            os.close(self._go)
+        _PIPE_ENDS.discard(self._go)
+        self._go = None
 
     def _spawn(self) -> None:
         command = [sys.executable, "-m", "bot", "--log-level", self._log_level, *self._command]
@@ -100,6 +193,32 @@ class WorkerProcess:
             time.sleep(RESTART_PAUSE)
             if not self._stopping.is_set():
                 self._spawn()
+
+
+def _forked(
+    run: Callable[[list[str]], object],
+    prepare: Callable[[], object],
+    arguments: list[str],
+    go: int,
+    keep: set[int],
+    env: Mapping[str, str],
+) -> None:
+    """In a child forked by `WorkerProcess.prefork`: what a new `python -m bot` would have been."""
+    for end in _PIPE_ENDS - keep:
+        with contextlib.suppress(OSError):
+            os.close(end)
+    # `ps` and the tests tell the worker from the sender by their command line. Retitled before
+    # the environment changes: setproctitle moves the environment out of argv's way, and it
+    # cannot once the environment was rewritten.
+    setproctitle.setproctitle(" ".join(["madoguchi", *arguments]))
+    os.environ.clear()
+    os.environ.update(env)
+    prepare()
+    told = os.read(go, 1)
+    os.close(go)
+    if not told:
+        return  # serve stopped before it started us
+    run(arguments)
 
 
 # How much lower the worker and the sender stand than the web for the CPU (nice(2) steps).

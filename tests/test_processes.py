@@ -42,7 +42,8 @@ def _children(pid: int) -> list[int]:
 
 
 def _arguments(pid: int) -> list[str]:
-    return Path(f"/proc/{pid}/cmdline").read_text().split("\0")
+    # A child forked from serve names its command in one retitled string, not in argv's parts.
+    return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ").split()
 
 
 def _alive(pid: int) -> bool:
