@@ -147,6 +147,15 @@ def test_words_carry_their_negation_and_wish() -> None:
     assert english["breathing"].negated
 
 
+def test_a_space_between_kana_words_keeps_the_negation_with_its_word() -> None:
+    # As older residents type in kana: a space after each word, the auxiliary on its own.
+    words = {w.lemma: w for w in analyse("おかあさん いきを して いません").words}
+    assert words["為る"].negated
+    assert level("おかあさん いきを して いません") == "emergency"
+    assert level("となりの おばあちゃん よんでも へんじ しない") == "emergency"
+    assert level("しにたい とは おもわない") is None
+
+
 def test_an_english_word_is_found_inside_a_sentence() -> None:
     # A rule bounded as a word ("…me", not "…meal") finds it mid-sentence, where folding took
     # the spaces out, not only at a clause's edge: certain, not only asked about.

@@ -40,7 +40,9 @@ _lock = threading.Lock()
 
 def words(text: str) -> tuple[analysis.Word, ...]:
     """The content words of one Japanese sentence, each with what its auxiliaries say."""
-    morphemes = _tokenize(text)
+    # Older residents typing in kana often put a space between words (いきを して いません);
+    # the space separates words for the tokenizer but must not cut a word from its auxiliaries.
+    morphemes = [m for m in _tokenize(text) if m.part_of_speech()[0] != "空白"]
     result: list[analysis.Word] = []
     index = 0
     while index < len(morphemes):
