@@ -92,6 +92,32 @@ def test_figures_of_speech_give_no_numbers(text: str) -> None:
     assert level(text) not in ("emergency", "possible")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "中州で釣りをしていた人が増水で戻れなくなっています",  # stranded by rising water
+        "someone swept away in the river near the campsite",
+        "屋根の雪が落ちて隣のおじさんが埋まった",  # buried
+        "認知症の父が朝からおらん。もう暗くなってきた",  # a missing person who cannot find the way
+        "母が浴槽から出られなくなっています",  # stuck in a cooling bath
+    ],
+)
+def test_water_disaster_and_the_missing_raise_an_alarm(text: str) -> None:
+    assert level(text) in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "周りの空気に流されて買ってしまった",
+        "娘が修学旅行でいない夜は寂しい",
+        "car wash with the hose this weekend",
+    ],
+)
+def test_their_look_alikes_stay_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
 def test_a_figure_of_speech_does_not_hide_a_real_alarm_beside_it() -> None:
     assert kind("死ぬほど笑ったけど、今は死にたい") == "suicide"
 
