@@ -14,7 +14,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from storage.db import backup_sqlite, normalise_url, sqlite_file
+from storage.db import Database, backup_sqlite, normalise_url, sqlite_file
+from storage.spool import move_waiting
 
 
 class UsePgDump(Exception):
@@ -46,6 +47,7 @@ def backup(database_url: str, target: Path) -> str:
     if target.resolve() == source.resolve():
         raise BackupFailed("the backup must be another file than the database itself")
     try:
+        _move_spooled_events(database_url, source)
         backup_sqlite(str(source), target)
     except (OSError, sqlite3.Error) as error:
         raise BackupFailed(f"the backup failed: {error}") from None
@@ -54,6 +56,19 @@ def backup(database_url: str, target: Path) -> str:
         f"backed up {source} to {target} ({size:,} bytes). To restore: stop madoguchi, "
         f"then copy {target} over {source} (and delete any {source.name}-wal and -shm beside it)."
     )
+
+
+def _move_spooled_events(database_url: str, source: Path) -> None:
+    """Webhooks acknowledged but still in the web's spool (storage/spool.py) go into the inbox
+    first, as the worker's next pass would move them, so the copy holds every message LINE was
+    told is stored before the backup began."""
+    if not Path(f"{source}.spool").exists():
+        return
+    database = Database(database_url)
+    try:
+        move_waiting(database)
+    finally:
+        database.dispose()
 
 
 def pg_dump_command(database_url: str, target: Path) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from builders import text_event
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
@@ -24,7 +25,8 @@ from bot.backup import pg_dump_command
 from bot.cli import main
 from storage import audit, migrate, sample_town
 from storage.db import Database
-from storage.models import AuditEntry, Salon, Team
+from storage.models import AuditEntry, InboxEvent, Salon, Team
+from storage.spool import spool_for
 
 
 def run_backup(url: str, target: Path) -> Result:
@@ -128,6 +130,29 @@ def test_a_live_sqlite_database_is_backed_up_and_restored_with_its_data(
             audit.record(session, "after_restore", datetime.now(UTC))
     finally:
         restored.dispose()
+
+
+def test_events_acknowledged_but_still_spooled_are_in_the_copy(
+    town: tuple[str, Database], tmp_path: Path
+) -> None:
+    url, db = town
+    spooled = text_event("薬をもらいに行けません")
+    spool = spool_for(db)
+    assert spool is not None
+    spool.append([spooled], datetime.now(UTC))  # the web acknowledged it; the worker is away
+    spool.close()
+    target = tmp_path / "backup.db"
+
+    result = run_backup(url, target)
+
+    assert result.exit_code == 0, result.output
+    copy = Database(f"sqlite:///{target}")
+    try:
+        with copy.transaction() as session:
+            ids = session.scalars(select(InboxEvent.webhook_event_id)).all()
+        assert ids == [spooled["webhookEventId"]]
+    finally:
+        copy.dispose()
 
 
 def test_an_existing_file_is_never_overwritten(town: tuple[str, Database], tmp_path: Path) -> None:
