@@ -41,6 +41,7 @@ from storage.salon_schedule import parse
 from storage.salons import SalonQuery, distance_m
 from storage.sample_town import load_town
 
+GOAL_SALONS = 5000  # the town the goal is set for (the default run)
 GOAL_RATIO = 5.0
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -223,6 +224,10 @@ def report(engine: str, fast: Run, slow: Run, options: Options) -> None:
     p50 = slow.percentile_ms(0.5) / fast.percentile_ms(0.5)
     p99 = slow.percentile_ms(0.99) / fast.percentile_ms(0.99)
     met = "met" if min(p50, p99) >= GOAL_RATIO else "NOT met"
+    if options.salons < GOAL_SALONS:
+        # A full scan of fewer salons is cheaper, so the ratio is smaller: CI's small run
+        # checks that both searches agree, not the goal.
+        met = f"set for {GOAL_SALONS:,} salons, not judged here"
     print(f"\n{engine}: {options.salons} salons, {options.searches} searches near random points")
     print(f"  {'method':<10} {'p50 ms':>8} {'p99 ms':>8}")
     for run in (fast, slow):
