@@ -47,7 +47,7 @@ def backup(database_url: str, target: Path) -> str:
     if target.resolve() == source.resolve():
         raise BackupFailed("the backup must be another file than the database itself")
     try:
-        _move_spooled_events(database_url, source)
+        _move_spooled_events(database_url)
         backup_sqlite(str(source), target)
     except (OSError, sqlite3.Error) as error:
         raise BackupFailed(f"the backup failed: {error}") from None
@@ -58,12 +58,10 @@ def backup(database_url: str, target: Path) -> str:
     )
 
 
-def _move_spooled_events(database_url: str, source: Path) -> None:
+def _move_spooled_events(database_url: str) -> None:
     """Webhooks acknowledged but still in the web's spool (storage/spool.py) go into the inbox
     first, as the worker's next pass would move them, so the copy holds every message LINE was
     told is stored before the backup began."""
-    if not Path(f"{source}.spool").exists():
-        return
     database = Database(database_url)
     try:
         move_waiting(database)

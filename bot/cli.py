@@ -23,8 +23,8 @@ from bot.gateway import LineGateway
 from bot.sender import Sender
 from bot.settings import Settings, SettingsError
 from bot.worker import Worker
+from bot.worker import warm as warm_worker
 from bot.worker_process import WorkerProcess
-from flows import safety
 from locales import N_
 from storage import audit, inbox, migrate, salon_csv, sample_town
 from storage.db import Database
@@ -74,46 +74,45 @@ def serve(host: str, port: int, threads: int, simulator: bool) -> None:
         )
     # Forked before any connection, thread or socket exists, so there are none half-copied.
     worker, sender = _worker_processes(settings)
-    sender.prefork(main.main, prepare=lambda: None)
-    worker.prefork(main.main, prepare=_warm_worker)
+    sender.prefork(main.main)
+    worker.prefork(main.main, prepare=warm_worker)
     try:
         migrate.upgrade(settings.database_url)
         db = Database(settings.database_url)
         # Kept in the database, so `POST /simulator/clock` moves the worker process's clock too.
         clock = _shared_clock(db)
+        app = create_app(settings, db=db, clock=clock, wake=worker.wake, session_clock=Clock())
+        if settings.simulator_mode:
+            # Only the CLI and the tests import the simulator; the product never depends on it.
+            from simulator.app import create_blueprint
+            from simulator.state import SimulatorState
+
+            simulator_state = SimulatorState(
+                webhook_url=f"{base}/callback",
+                channel_secret=SIMULATOR_SECRET,
+                access_token=SIMULATOR_TOKEN,
+            )
+            app.register_blueprint(create_blueprint(simulator_state), url_prefix="/simulator")
+        demo_login = None
+        if settings.simulator_mode:
+            # A newcomer's first start: a town to talk about and a login to see the console with.
+            with db.transaction() as session:
+                sample_town.load(session, clock.now())
+            demo_login = staff_cli.demo_login(db, clock)
+        # Bound before the worker and the sender start: a port already taken ends here, with a
+        # reason.
+        try:
+            server = create_server(app, host=host, port=port, threads=threads)
+        except OSError as error:
+            db.dispose()
+            raise click.ClickException(
+                f"cannot listen on {host}:{port}: {error.strerror or error}"
+            ) from None
     except BaseException:
+        # Whatever stops start-up, the forked children still waiting for the word stop with it.
         worker.stop()
         sender.stop()
         raise
-    app = create_app(settings, db=db, clock=clock, wake=worker.wake, session_clock=Clock())
-    if settings.simulator_mode:
-        # Only the CLI and the tests import the simulator; the product never depends on it.
-        from simulator.app import create_blueprint
-        from simulator.state import SimulatorState
-
-        simulator_state = SimulatorState(
-            webhook_url=f"{base}/callback",
-            channel_secret=SIMULATOR_SECRET,
-            access_token=SIMULATOR_TOKEN,
-        )
-        app.register_blueprint(create_blueprint(simulator_state), url_prefix="/simulator")
-    demo_login = None
-    if settings.simulator_mode:
-        # A newcomer's first start: a town to talk about and a login to see the console with.
-        with db.transaction() as session:
-            sample_town.load(session, clock.now())
-        demo_login = staff_cli.demo_login(db, clock)
-    # Bound before the worker and the sender start: a port already taken ends here, with a
-    # reason and nothing left to stop.
-    try:
-        server = create_server(app, host=host, port=port, threads=threads)
-    except OSError as error:
-        worker.stop()
-        sender.stop()
-        db.dispose()
-        raise click.ClickException(
-            f"cannot listen on {host}:{port}: {error.strerror or error}"
-        ) from None
     sender.start()
     worker.start()
     if settings.rich_menu:
@@ -446,12 +445,6 @@ def _worker_processes(settings: Settings) -> tuple[WorkerProcess, WorkerProcess]
         env, level, ("worker", "--no-send", "--sender-wake-fd", str(write)), (write,)
     )
     return worker, sender
-
-
-def _warm_worker() -> None:
-    """What a forked worker loads while `serve` migrates and binds (see Worker.run)."""
-    safety.warm()
-    locales.warm()
 
 
 def _worker_env(settings: Settings) -> dict[str, str]:

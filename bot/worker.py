@@ -84,11 +84,8 @@ class Worker:
         `send=False` a separate `madoguchi sender` process sends instead: making 100,000
         check-ins and sending them then no longer take turns at one Python interpreter.
         """
-        # The safety reader's dictionary and model (a second or more) and the message catalogs
-        # load now, not while the first resident waits for an answer (and a webhook for the
-        # write lock that answer holds); "started" is said once the worker can work.
-        safety.warm()
-        locales.warm()
+        # "started" is said once the worker can work.
+        warm()
         log.info("worker started%s", "" if send else " (a sender process sends)")
         sending = (
             threading.Thread(
@@ -236,6 +233,14 @@ class Worker:
             reply_token=event.payload.get("replyToken"),
             reply_until=event.received_at + self.settings.reply_token_fresh_for,
         )
+
+
+def warm() -> None:
+    """Load the safety reader's dictionary and model (a second or more) and the message
+    catalogs now, not while the first resident waits for an answer (and a webhook for the write
+    lock that answer holds). Idempotent: `serve` calls it in a forked worker ahead of `run`."""
+    safety.warm()
+    locales.warm()
 
 
 def _needs_profile(session: Session, event: InboxEvent) -> bool:

@@ -48,6 +48,13 @@ def pipe() -> tuple[int, int]:
     return read, write
 
 
+def _close(end: int) -> None:
+    """Close a pipe end made by `pipe`, which children forked later then need not close."""
+    with contextlib.suppress(OSError):
+        os.close(end)
+    _PIPE_ENDS.discard(end)
+
+
 class _Child(Protocol):
     def wait(self, timeout: float | None = None) -> int: ...
     def terminate(self) -> None: ...
@@ -106,7 +113,9 @@ class WorkerProcess:
         self._watcher = threading.Thread(target=self._watch, name="madoguchi-worker-watch")
         self._watcher.daemon = True
 
-    def prefork(self, run: Callable[[list[str]], object], prepare: Callable[[], object]) -> None:
+    def prefork(
+        self, run: Callable[[list[str]], object], prepare: Callable[[], object] = lambda: None
+    ) -> None:
         """Fork the child now, with what this process has imported; it calls `prepare`, then
         waits for `start` and calls `run` with its command's arguments. If this process ends
         or calls `stop` first, the child exits 0 without running."""
@@ -120,8 +129,7 @@ class WorkerProcess:
             daemon=True,
         )
         process.start()
-        os.close(go_read)
-        _PIPE_ENDS.discard(go_read)
+        _close(go_read)
         self._process = _Forked(process)
 
     def start(self) -> None:
@@ -156,16 +164,13 @@ class WorkerProcess:
                 log.warning("the %s did not stop within %.0f s: killed", self._command[0], timeout)
                 process.kill()
                 code = process.wait()
-        for fd in (self._read, self._write):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        for end in (self._read, self._write):
+            _close(end)
         return code
 
     def _close_go(self) -> None:
         assert self._go is not None
-        with contextlib.suppress(OSError):
-            os.close(self._go)
-        _PIPE_ENDS.discard(self._go)
+        _close(self._go)
         self._go = None
 
     def _spawn(self) -> None:

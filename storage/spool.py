@@ -108,19 +108,26 @@ class Spool:
 
 def spool_for(db: Database) -> Spool | None:
     """The spool beside a SQLite database file; None for PostgreSQL or a database in memory."""
-    database = sqlite_file(db.url)
-    return Spool(Path(f"{database}.spool")) if database is not None else None
+    path = _path_for(db)
+    return Spool(path) if path is not None else None
 
 
 def move_waiting(db: Database) -> int:
-    """Move what the webhook spooled beside `db` into its inbox, as a worker's pass does."""
-    spool = spool_for(db)
-    if spool is None:
+    """Move what the webhook spooled beside `db` into its inbox, as a worker's pass does (a
+    backup's too); where the web never spooled, no spool file is made."""
+    path = _path_for(db)
+    if path is None or not path.exists():
         return 0
+    spool = Spool(path)
     try:
         return spool.move_into_inbox(db)
     finally:
         spool.close()
+
+
+def _path_for(db: Database) -> Path | None:
+    database = sqlite_file(db.url)
+    return Path(f"{database}.spool") if database is not None else None
 
 
 def _encode(event: dict[str, Any]) -> str:
