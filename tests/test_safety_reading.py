@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from flows import safety
+from flows.safety.features import features
 from flows.text import analyse
 
 
@@ -195,3 +196,14 @@ def test_english_word_edges_survive_folding() -> None:
     assert analyse("don't go").clauses[0].marked == "DontGo"  # one word, not don and t
     # Japanese is not marked; a Latin word inside it is.
     assert analyse("ママがDVを受けてる").clauses[0].marked.startswith("ままがDvを")
+
+
+def test_words_of_one_meaning_share_a_feature_the_model_can_learn() -> None:
+    # Sudachi's synonym groups: 息 and 呼吸 (breath), negated alike, are one sign to the model,
+    # so a word one author wrote is known when another writes its synonym.
+    def groups(text: str) -> set[str]:
+        return {f for f in features(analyse(text)) if f.startswith("g:")}
+
+    shared = groups("母が息をしていない") & groups("母が呼吸をしていない")
+    assert any(feature.endswith("~") for feature in shared)  # the negated breath
+    assert not groups("母が息をしていない") & groups("母がご飯を食べた") - groups("母")

@@ -38,6 +38,7 @@ def features(analysis: Analysis, hits: list[rules.Hit] | None = None) -> set[str
             lemma = _DIGITS.sub(speaking, word.lemma)
             token = lemma + signature_of(word) + ("+れる" if word.passive else "")
             found.add("w:" + token)
+            found.update(f"g:{group}{signature_of(word)}" for group in word.groups)
             if previous:
                 found.add(f"b:{previous}_{token}")
             previous = token

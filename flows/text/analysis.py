@@ -36,6 +36,9 @@ class Word:
     # What the auxiliaries after it say, in order: "ない", "たい", "れる", "た"; so that
     # 死にたくない (たい, ない) and いなくなりたい (ない, たい) are told apart.
     chain: tuple[str, ...] = ()
+    # The dictionary's synonym groups the word belongs to (Sudachi's: 息 and 呼吸 share one):
+    # a meaning the classifier can learn from one author's word and meet in another's.
+    groups: tuple[int, ...] = ()
 
     @property
     def negated(self) -> bool:

@@ -102,7 +102,13 @@ def _word(morpheme: Morpheme, pos: str, chain: tuple[str, ...]) -> analysis.Word
     if _is_kana(morpheme.surface()):
         forms.add(analysis.to_hiragana(morpheme.dictionary_form()))
         forms.add(analysis.to_hiragana(morpheme.reading_form()))
-    return analysis.Word(lemma=lemma, forms=frozenset(forms), pos=pos, chain=chain)
+    return analysis.Word(
+        lemma=lemma,
+        forms=frozenset(forms),
+        pos=pos,
+        chain=chain,
+        groups=tuple(morpheme.synonym_group_ids()),
+    )
 
 
 def _pain(morpheme: Morpheme, chain: tuple[str, ...]) -> analysis.Word:
