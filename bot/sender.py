@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import owners
+from bot import owners, render
 from bot.clock import Clock
 from bot.gateway import Gateway, Outcome, Result
 from storage import outbox
@@ -259,6 +259,10 @@ class Sender:
     def _call(self, call: Call) -> Answer:
         try:
             return self._make(call)
+        except render.MessageTooLarge as error:
+            # LINE would refuse it every time: failed, as a 400 would be (the size only).
+            log.error("outbox row %s not sent: %s", call.row_id, error)
+            return Answer(Result(Outcome.REJECTED, reason="too large"), "error")
         except Exception as error:
             # A bug, not LINE: try again later rather than lose the message. The class only,
             # as an error's text could quote what the resident was sent.
@@ -266,17 +270,18 @@ class Sender:
             return Answer(Result(Outcome.RETRY, reason=type(error).__name__), "error")
 
     def _make(self, call: Call) -> Answer:
+        messages = render.line_messages(call.messages)
         if isinstance(call, MulticastCall):
-            result = self.gateway.multicast(call.recipients, call.messages, call.retry_key)
+            result = self.gateway.multicast(call.recipients, messages, call.retry_key)
             return Answer(result, "multicast")
         if call.reply_token is not None:
-            result = self.gateway.reply(call.reply_token, call.messages)
+            result = self.gateway.reply(call.reply_token, messages)
             if result.outcome is Outcome.INVALID_REPLY_TOKEN and call.first_reply:
                 # Refused on its first try: nothing was delivered, so a push is safe.
-                pushed = self.gateway.push(call.to, call.messages, call.retry_key, call.quiet)
+                pushed = self.gateway.push(call.to, messages, call.retry_key, call.quiet)
                 return Answer(pushed, "push", token_refused=True)
             return Answer(result, "reply")
-        return Answer(self.gateway.push(call.to, call.messages, call.retry_key, call.quiet), "push")
+        return Answer(self.gateway.push(call.to, messages, call.retry_key, call.quiet), "push")
 
     # --- recording an answer -----------------------------------------------------------------
 
@@ -298,7 +303,7 @@ class Sender:
             # INVALID_REPLY_TOKEN here follows an earlier attempt that may have landed.
             outbox.settle(row, outbox.SENT, now, via=answer.via)
             return True
-        error = f"{result.status} {result.reason}".strip()
+        error = " ".join(str(part) for part in (result.status, result.reason) if part)
         if result.outcome is Outcome.REJECTED or now - row.created_at > GIVE_UP_AFTER:
             log.warning("outbox %s not delivered: %s", call.row_id, error)
             outbox.settle(row, outbox.FAILED, now, via=answer.via, error=error)

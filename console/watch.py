@@ -25,7 +25,7 @@ from console import params
 from console.context import app_services, client_ip, now, viewer, work
 from console.i18n import _, language, local_time
 from locales import N_, gettext, town_date, watch_words
-from storage import audit, outbox, residents, staff_accounts
+from storage import audit, messages, outbox, residents, staff_accounts
 from storage.models import CheckinRound, Resident, WatchEnrolment
 from storage.watch import enrolments, linking, rounds, schedules
 from storage.watch.schedules import Schedule
@@ -457,4 +457,4 @@ def _tell(
     session: Session, resident: Resident, moment: datetime, message: str, **params: Any
 ) -> None:
     words = gettext(resident.language, message, **params)
-    outbox.enqueue(session, resident.line_user_id, [{"type": "text", "text": words}], moment)
+    outbox.enqueue(session, resident.line_user_id, [messages.text(words)], moment)

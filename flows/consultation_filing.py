@@ -75,7 +75,7 @@ def file_consultation(model: FlowModel) -> None:
         turn.resident.district_id = district.id
     reply = _filed(turn, ticket.reference, team, urgency, contact)
     # Staff see in the thread what the resident was told, promised time included.
-    tickets.add_message(session, ticket, author="bot", now=turn.now, body=reply["text"])
+    tickets.add_message(session, ticket, author="bot", now=turn.now, body=reply["body"])
     turn.say(reply)
 
 

@@ -1,24 +1,25 @@
-"""Messages the bot sends, as LINE's wire JSON (the Messaging API's message objects).
+"""What the bot says, as plain message values: a text with one-tap answers under it.
 
-Plain dicts, not line-bot-sdk's models: flows know no SDK (the gateway in `bot` is its only
-user), and building a model per bubble cost more than the rest of a step. The simulator and
-the tests check every message against LINE's published OpenAPI spec.
+Flows build these (and cards, in flows.cards) and know nothing of LINE's wire format: the
+outbox keeps the values (storage.messages) and `bot.render` turns them into LINE's JSON at
+send time. The limits LINE sets on what a resident sees (13 quick replies, labels of 20
+characters, 5,000 characters a bubble) are checked here, so a mistake fails in tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from flows import postback
 from flows.postback import Postback
+from storage.messages import ButtonData, Message, TextMessage
 
 MAX_QUICK_REPLIES = 13
 MAX_LABEL = 20
 MAX_TEXT = 5000
 
-Message = dict[str, Any]
+__all__ = ["Button", "LinkButton", "LocationButton", "Message", "button_data", "text"]
 
 
 @dataclass(frozen=True)
@@ -56,25 +57,20 @@ class LinkButton:
             raise ValueError(f"button label over {MAX_LABEL} characters: {len(self.label)}")
 
 
-def text(body: str, buttons: Sequence[Button | LocationButton | LinkButton] = ()) -> Message:
+def text(body: str, buttons: Sequence[Button | LocationButton | LinkButton] = ()) -> TextMessage:
     """A text bubble, with quick-reply buttons under it when there are any."""
     if len(buttons) > MAX_QUICK_REPLIES:
         raise ValueError(f"LINE shows at most {MAX_QUICK_REPLIES} quick replies")
-    message: Message = {"type": "text", "text": body[:MAX_TEXT]}
+    message: TextMessage = {"kind": "text", "body": body[:MAX_TEXT]}
     if buttons:
-        items = [{"type": "action", "action": _action(button)} for button in buttons]
-        message["quickReply"] = {"items": items}
+        message["buttons"] = [button_data(button) for button in buttons]
     return message
 
 
-def _action(button: Button | LocationButton | LinkButton) -> dict[str, str]:
+def button_data(button: Button | LocationButton | LinkButton) -> ButtonData:
+    """A button as a message value holds it (its postback encoded)."""
     if isinstance(button, LocationButton):
-        return {"type": "location", "label": button.label}
+        return {"label": button.label, "location": True}
     if isinstance(button, LinkButton):
-        return {"type": "uri", "label": button.label, "uri": button.uri}
-    return {
-        "type": "postback",
-        "label": button.label,
-        "data": postback.encode(button.postback),
-        "displayText": button.label,
-    }
+        return {"label": button.label, "uri": button.uri}
+    return {"label": button.label, "postback": postback.encode(button.postback)}

@@ -1,7 +1,7 @@
 """What a resident is told when a message speaks of danger, kind by kind (flows.safety finds it).
 
 Every answer leads with what to do now, then says why or what else, and gives one call button
-per number (a Flex card: flex.call_card; phones that cannot show Flex read its alt text, which
+per number (a card: cards.call_card; phones that cannot show cards read its alt text, which
 carries the first line and the numbers). Short, warm and plain: the reader may be over 75,
 frightened, and on a small screen.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flows import flex
+from flows import cards
 from flows.messages import Button, Message, text
 from flows.postback import SafetyAnswer
 from locales import N_, gettext, safety_kinds
@@ -185,7 +185,7 @@ def call_card(language: str, lines: Sequence[str], calls: Sequence[str], note: s
     """A card that leads with `lines` (msgids: the first says what to do), one button per
     number in `calls` (keys of CALLS), and `note` (already in `language`) in small print."""
     said = [gettext(language, line) for line in lines]
-    return flex.call_card(
+    return cards.call_card(
         said,
         [(gettext(language, CALLS[number]), number) for number in calls],
         note=note,

@@ -8,46 +8,48 @@ from __future__ import annotations
 
 from babel.dates import format_date, get_day_names
 
-from flows import flex
+from flows import cards
 from flows.engine import Turn
+from flows.messages import Button, LinkButton
 from flows.postback import FlowAnswer
 from locales import supported
 from locales.salon_kinds import AUDIENCE_LABELS, KIND_LABELS
 from storage import salons
+from storage.messages import CardData
 from storage.models import Salon
 from storage.salon_schedule import Occurrence, Rule, time_text
 from storage.salons import Hit
 
 
-def bubble(turn: Turn, hit: Hit, join: FlowAnswer) -> flex.Component:
+def card(turn: Turn, hit: Hit, join: FlowAnswer) -> CardData:
     """One salon's card; 行ってみたい posts `join` back."""
     salon = hit.salon
     kind = turn._(KIND_LABELS[salon.kind])
-    body: list[flex.Component] = [
-        flex.text(salon.name, size="lg", bold=True),
-        flex.text(kind, size="sm", color=flex.ACCENT, bold=True),
-        flex.text(next_date(turn, hit.next), bold=True),
-        flex.text(schedule_words(turn, salon), size="sm", color=flex.MUTED),
-        flex.separator(),
+    lines = [
+        cards.line(salon.name, "title"),
+        cards.line(kind, "tag"),
+        cards.line(next_date(turn, hit.next), "strong"),
+        cards.line(schedule_words(turn, salon), "muted"),
+        cards.rule(),
     ]
     if hit.walk_m is not None:
-        body.append(flex.labelled(turn._("Distance"), walk_words(turn, hit)))
-    body.append(flex.labelled(turn._("Place"), _place(salon)))
+        lines.append(cards.labelled(turn._("Distance"), walk_words(turn, hit)))
+    lines.append(cards.labelled(turn._("Place"), _place(salon)))
     if salon.fee:
-        body.append(flex.labelled(turn._("Fee"), salon.fee))
+        lines.append(cards.labelled(turn._("Fee"), salon.fee))
     audiences = turn._(", ").join(turn._(AUDIENCE_LABELS[code]) for code in salon.audiences)
-    body.append(flex.labelled(turn._("For"), audiences))
+    lines.append(cards.labelled(turn._("For"), audiences))
     if salon.accessibility:
-        body.append(flex.labelled(turn._("Access"), salon.accessibility))
+        lines.append(cards.labelled(turn._("Access"), salon.accessibility))
     if hit.stale:
-        body.append(flex.text(_stale_note(turn), size="xs", color=flex.WARNING))
-    footer = [
-        flex.postback_button(turn._("I'd like to go"), join),
-        flex.uri_button(turn._("Map"), map_url(salon)),
+        lines.append(cards.line(_stale_note(turn), "warning"))
+    buttons = [
+        cards.button(Button(turn._("I'd like to go"), join), primary=True),
+        cards.button(LinkButton(turn._("Map"), map_url(salon))),
     ]
     if salon.phone:
-        footer.append(flex.uri_button(turn._("Call"), f"tel:{salon.phone}"))
-    return flex.bubble(body, footer)
+        buttons.append(cards.button(LinkButton(turn._("Call"), f"tel:{salon.phone}")))
+    return cards.card(lines, buttons)
 
 
 def next_date(turn: Turn, occurrence: Occurrence | None) -> str:

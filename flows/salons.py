@@ -15,13 +15,13 @@ from typing import Any
 from babel.dates import get_day_names
 from transitions import EventData
 
-from flows import districts, engine, flex, postback
+from flows import cards, districts, engine, taps
 from flows.engine import Flow, FlowModel, Turn
 from flows.inputs import UserInput, normalise
 from flows.messages import Button, LocationButton, Message, text
 from flows.postback import FlowAnswer
 from flows.replies import main_menu
-from flows.salon_cards import bubble, how_to_join
+from flows.salon_cards import card, how_to_join
 from locales import N_, supported
 from locales.salon_kinds import KIND_LABELS
 from storage import salons
@@ -268,13 +268,9 @@ def _typed(model: FlowModel, given: UserInput) -> tuple[str, dict[str, Any]] | N
     said = given.normalised
     if not said:
         return None
-    for message in _ASK[model.state](model.turn, model.data):
-        for item in (message.get("quickReply") or {}).get("items", []):
-            action = item["action"]
-            if action["type"] == "postback" and normalise(action["label"]) == said:
-                meant = postback.parse(action["data"])
-                if isinstance(meant, FlowAnswer) and meant.flow == NAME:
-                    return meant.event, {"value": meant.value}
+    tapped = taps.typed_button(_ASK[model.state](model.turn, model.data), given, NAME)
+    if tapped is not None:
+        return tapped
     if model.state == "weekday":
         day = said.removesuffix("日").removesuffix("曜")
         if len(day) == 1 and day in WEEKDAY_CHARS:
@@ -401,7 +397,7 @@ def _ask_results(turn: Turn, data: dict[str, Any]) -> list[Message]:
     page = salons.search(turn.session, _query(data), turn.now, page=page_number)
     if not page.hits:
         return [_nothing_found(turn, data, page_number)]
-    bubbles = [bubble(turn, hit, _ev("join", str(hit.salon.id))) for hit in page.hits]
+    found = [card(turn, hit, _ev("join", str(hit.salon.id))) for hit in page.hits]
     names = "、".join(hit.salon.name for hit in page.hits)
     alt = turn._("Salons found: {names}", names=names)
     lead = turn._("Nearest first.") if "near" in data else turn._("Here is what we found.")
@@ -409,7 +405,7 @@ def _ask_results(turn: Turn, data: dict[str, Any]) -> list[Message]:
     if page.has_more:
         lines.append(turn._('Tap "See more" for the next ones.'))
     return [
-        flex.carousel(bubbles, alt),
+        cards.carousel(found, alt),
         text("\n".join(lines), _after_results(turn, data, page.has_more)),
     ]
 

@@ -27,13 +27,12 @@ def typed_button(
     just asked) works as tapping it. A flow that marks a chosen choice with `tick` at the
     start of its label lets the resident type the label without it."""
     for message in messages:
-        for item in (message.get("quickReply") or {}).get("items", []):
-            action = item["action"]
-            if action.get("type") != "postback":
+        for button in message.get("buttons", []):
+            if "postback" not in button:
                 continue
-            if normalise(action["label"].removeprefix(tick)) != given.normalised:
+            if normalise(button["label"].removeprefix(tick)) != given.normalised:
                 continue
-            meant = postback.parse(action["data"])
+            meant = postback.parse(button["postback"])
             if isinstance(meant, FlowAnswer) and meant.flow == flow:
                 return meant.event, {"value": meant.value}
     return None

@@ -35,12 +35,12 @@ from sqlalchemy.orm import Session
 
 from flows import answer_time, engine, safety, safety_words
 from flows.engine import Turn
-from flows.flex import readable
 from flows.inputs import UserInput
 from flows.messages import Message, text
 from flows.postback import SafetyAnswer
 from locales import DEFAULT_LANGUAGE, N_, gettext
 from storage import audit, business_time, casework, outbox, routing, tickets
+from storage.messages import readable
 from storage.models import Team, Ticket
 
 log = logging.getLogger(__name__)

@@ -204,7 +204,7 @@ def talk_to_person(turn: Turn) -> None:
     if note:
         lines += ["", note]
     reply = text("\n".join(lines), [menu_button(turn)])
-    tickets.add_message(session, ticket, author="bot", now=turn.now, body=reply["text"])
+    tickets.add_message(session, ticket, author="bot", now=turn.now, body=reply["body"])
     turn.say(reply)
 
 

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from locales import N_
-from storage import audit, business_time, outbox, tickets
+from storage import audit, business_time, messages, outbox, tickets
 from storage.models import (
     OPEN_STATUSES,
     OUTCOMES,
@@ -431,7 +431,7 @@ def reply(
     if ticket.assignee_id is None and ticket.status == "new":
         claim(session, staff, ticket, now)
     sent = f"{header}\n{body}" if header else body
-    bubbles = [{"type": "text", "text": part} for part in split_for_line(sent)]
+    bubbles = [messages.text(part) for part in split_for_line(sent)]
     (row,) = outbox.enqueue(session, resident.line_user_id, bubbles, now)
     message = tickets.add_message(
         session, ticket, author="staff", staff=staff, body=body, now=now, outbox_id=row.id
@@ -458,7 +458,7 @@ def tell_resident(session: Session, ticket: Ticket, words: str, now: datetime) -
     resident = ticket.resident
     if not resident.following or not resident.line_user_id:
         return False
-    (row,) = outbox.enqueue(session, resident.line_user_id, [{"type": "text", "text": words}], now)
+    (row,) = outbox.enqueue(session, resident.line_user_id, [messages.text(words)], now)
     tickets.add_message(session, ticket, author="bot", body=words, now=now, outbox_id=row.id)
     return True
 

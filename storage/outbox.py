@@ -307,7 +307,7 @@ def blank(row: OutboxMessage) -> None:
 
 
 def repeats(messages: Any, words: Iterable[str]) -> bool:
-    """Whether any text in `messages` (LINE message objects, Flex included) repeats any line of
+    """Whether any text in `messages` (message values, cards included) repeats any line of
     `words`, whole or cut short: its first characters, or its start followed by an ellipsis."""
     said = "\n".join(_texts(messages))
     for word in words:

@@ -7,10 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from builders import RESIDENT, make_event, postback_event, text_event
+from rendered import readable, rendered
 from sqlalchemy import select
 
 from bot.clock import Clock
-from flows import flex
 from handlers import events
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -22,7 +22,7 @@ class Said:
     def __init__(self, messages: list[dict[str, Any]]) -> None:
         self.messages = messages
         # A Flex message reads as its texts, in order.
-        self.texts = [flex.readable(message) for message in messages]
+        self.texts = [readable(message) for message in messages]
         # The numbers its call buttons dial (tel: URIs), in order.
         self.calls = [
             action["uri"]
@@ -100,7 +100,7 @@ class Dialogue:
                 .where(OutboxMessage.id > before, OutboxMessage.to == self.user)
                 .order_by(OutboxMessage.id)
             ).all()
-            return Said([message for row in rows for message in row.messages])
+            return Said(rendered([message for row in rows for message in row.messages]))
 
     def follow(self) -> Said:
         return self.send(make_event("follow", self.user))

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from casework_data import NOW, make_office, make_resident
+from rendered import rendered
 from sqlalchemy import select
 
 from flows import supporter_offers
@@ -109,7 +110,7 @@ def messages_to(db: Database, user: str) -> list[dict[str, Any]]:
         rows = session.scalars(
             select(OutboxMessage).where(OutboxMessage.to == user).order_by(OutboxMessage.id)
         ).all()
-        return [message for row in rows for message in row.messages]
+        return rendered([message for row in rows for message in row.messages])
 
 
 def make_neighbour(

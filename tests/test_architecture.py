@@ -193,3 +193,48 @@ def test_no_project_module_is_imported_under_another_name() -> None:
         for line in _renamed_modules(path, modules)
     ]
     assert not renamed, renamed
+
+
+# LINE's message objects (a text with "quickReply", a Flex message's "altText", an action's
+# "displayText") are written and read in bot alone (bot.render): flows build message values
+# (storage.messages), and what sits below bot never learns LINE's wire format.
+_LINE_MESSAGE_KEYS = {"quickReply", "altText", "displayText"}
+
+
+def _speaks_line_messages(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and node.value in _LINE_MESSAGE_KEYS:
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}")
+        elif isinstance(node, ast.Dict):
+            pairs = {
+                key.value: value.value
+                for key, value in zip(node.keys, node.values, strict=True)
+                if isinstance(key, ast.Constant) and isinstance(value, ast.Constant)
+            }
+            if pairs.get("type") in ("text", "flex") and "text" in {
+                key.value for key in node.keys if isinstance(key, ast.Constant)
+            }:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: a LINE text message")
+    return found
+
+
+def test_only_bot_knows_lines_message_format() -> None:
+    found = [
+        line
+        for package in ("handlers", "flows", "storage", "console", "locales")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for line in _speaks_line_messages(path)
+    ]
+    assert not found, found
+    # The check itself finds what it looks for.
+    assert _speaks_line_messages(ROOT / "bot" / "render.py")
+
+
+def test_every_package_says_what_it_owns() -> None:
+    silent = [
+        package
+        for package in PACKAGES
+        if not ast.get_docstring(ast.parse((ROOT / package / "__init__.py").read_text("utf-8")))
+    ]
+    assert not silent, silent

@@ -251,7 +251,7 @@ def test_a_reply_is_pushed_to_the_resident_and_records_the_first_response(
         assert row.to == line_user
         assert row.reply_token is None  # a push: the resident's reply token is long gone
         assert row.messages == [
-            {"type": "text", "text": "ご連絡ありがとうございます。\n明日伺います。"}
+            {"kind": "text", "body": "ご連絡ありがとうございます。\n明日伺います。"}
         ]
         message = session.get(TicketMessage, message_id)
         assert message is not None and message.outbox_id == row.id
@@ -295,7 +295,7 @@ def test_a_long_reply_goes_out_in_line_sized_parts(db: Database, office: Office)
             session, staff(session, office.staff["aoki"]), ticket(session, reference), body, NOW
         )
         (row,) = session.scalars(select(OutboxMessage)).all()
-        texts = [m["text"] for m in row.messages]
+        texts = [m["body"] for m in row.messages]
         assert all(len(text) <= 5000 for text in texts)
         assert "".join(texts) == body.strip()
         assert len(texts) == 3
@@ -886,18 +886,16 @@ def test_the_team_group_hears_once_about_a_ticket_nearing_its_sla(
         # kourei has no group: its overdue ticket gets the console banner only.
         assert [row.to for row in rows] == ["C" + "1" * 32] * 2
         assert all(row.reply_token is None for row in rows)
-        texts = {row.messages[0]["text"]: row.messages[0] for row in rows}
+        texts = {row.messages[0]["body"]: row.messages[0] for row in rows}
         assert set(texts) == {
             f"{taken}（福祉まるごと相談）の対応期限まであと30分です。",
             f"{near}（福祉まるごと相談）の対応期限まであと45分です。",
         }
         # The unassigned one carries a 担当する button that claims it; the taken one none.
-        (button,) = texts[f"{near}（福祉まるごと相談）の対応期限まであと45分です。"]["quickReply"][
-            "items"
-        ]
-        assert button["action"]["label"] == "担当する"
-        assert postback.parse(button["action"]["data"]) == postback.ClaimTicket(near)
-        assert "quickReply" not in texts[f"{taken}（福祉まるごと相談）の対応期限まであと30分です。"]
+        (button,) = texts[f"{near}（福祉まるごと相談）の対応期限まであと45分です。"]["buttons"]
+        assert button["label"] == "担当する"
+        assert postback.parse(button["postback"]) == postback.ClaimTicket(near)
+        assert "buttons" not in texts[f"{taken}（福祉まるごと相談）の対応期限まであと30分です。"]
         assert ticket(session, late).sla_warned_at == NOW
     with db.transaction() as session:
         assert casework_sweep.sweep(session, NOW + timedelta(minutes=1), timedelta(hours=1)) == 0
@@ -910,9 +908,9 @@ def test_an_overdue_alert_says_how_late() -> None:
     team = Team(slug="t", name="見守り", line_group_id="C1")
     late = Ticket(reference="W-2026-000001", team=team, sla_due_at=NOW - timedelta(minutes=90))
     message = casework_sweep.alert(late, NOW)
-    assert message["text"] == "W-2026-000001（見守り）は対応期限を90分過ぎています。"
+    assert message["body"] == "W-2026-000001（見守り）は対応期限を90分過ぎています。"
     english = casework_sweep.alert(late, NOW, "en")
-    assert english["text"] == "W-2026-000001 (見守り) is 90 minutes past its due time."
+    assert english["body"] == "W-2026-000001 (見守り) is 90 minutes past its due time."
 
 
 def test_the_schedulers_sweep_warns_and_auto_assigns(db: Database, office: Office) -> None:
@@ -963,7 +961,7 @@ def test_taking_a_ticket_from_the_staff_group(db: Database, office: Office) -> N
             events.handle(context, event)
             rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id > before)).all()
             assert all(row.to == in_group for row in rows)
-            return [m["text"] for row in rows for m in row.messages]
+            return [m["body"] for row in rows for m in row.messages]
 
     assert tap("U" + "a1" * 16, in_group="C" + "9" * 32) == []  # not the team's group
     assert tap("U" + "f" * 32) == [

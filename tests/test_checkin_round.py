@@ -14,6 +14,7 @@ import pytest
 from casework_data import make_staff
 from console_client import StoppedClock
 from fakes import ScriptedGateway
+from rendered import rendered
 from sqlalchemy import func, select
 from watch_town import WAIT, Town, buttons, texts
 
@@ -110,7 +111,7 @@ def test_the_team_group_hears_of_a_watch_ticket_with_its_urgency_in_words(town: 
     (ticket,) = town.tickets()
     with town.db.transaction() as session:
         said = [
-            message["text"]
+            message["body"]
             for row in session.scalars(select(OutboxMessage).where(OutboxMessage.to == group))
             for message in row.messages
         ]
@@ -477,7 +478,7 @@ def test_a_weekly_summary_goes_out_on_sunday_evening(town: Town) -> None:
         rows = session.scalars(
             select(OutboxMessage).where(OutboxMessage.to == town.family_a.user)
         ).all()
-    summaries = [row for row in rows if "この1週間" in texts(row.messages)]
+    summaries = [row for row in rows if "この1週間" in texts(rendered(row.messages))]
     assert summaries and all(row.quiet for row in summaries), "all is well: no sound"
 
 
@@ -505,7 +506,7 @@ def test_identical_check_ins_are_multicast_500_at_a_time_per_language(
     with db.transaction() as session:
         rows = session.scalars(select(OutboxMulticast).order_by(OutboxMulticast.id)).all()
         sizes = sorted(len(row.recipients) for row in rows)
-        languages = {row.messages[0]["text"].split("\n")[0] for row in rows}
+        languages = {row.messages[0]["body"].split("\n")[0] for row in rows}
         sent = session.scalar(
             select(func.count()).select_from(CheckinRound).where(CheckinRound.state == "sent")
         )

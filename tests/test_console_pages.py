@@ -376,7 +376,7 @@ def test_reply_goes_out_through_the_outbox_and_a_refusal_keeps_the_draft(
         assert row is not None
         # The resident sees who is writing, and about which ticket, before the words.
         assert row.messages == [
-            {"type": "text", "text": "社協 aokiより（C-2026-000001）\nこんにちは、青木です。"}
+            {"kind": "text", "body": "社協 aokiより（C-2026-000001）\nこんにちは、青木です。"}
         ]
         assert ticket(session, reference).first_response_at == NOW
 

@@ -181,7 +181,7 @@ def test_two_workers_and_two_senders_share_a_burst_each_chat_once_and_in_order(
             assert len(tokens) == len(set(tokens)), "one event was answered twice"
             written = {person: [] for person in people}
             for row in rows:
-                written[row.to] += [message.get("text", "") for message in row.messages]
+                written[row.to] += [message.get("body", "") for message in row.messages]
         assert sum(handled) == 16 * 7  # a follow and six messages each
         for person in people:
             # What reached the phone is what the bot wrote, once, in the order it wrote it.

@@ -12,12 +12,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from dialogue import Dialogue, Said
 from line_spec import validate_api_request
+from rendered import readable, rendered
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from watch_town import Town, texts
 
 from bot.clock import Clock
-from flows import flex, safety, safety_words
+from flows import safety, safety_words
 from handlers.safety import REPEAT_WINDOW
 from locales import safety_kinds
 from simulator.message_rules import check_messages
@@ -174,12 +175,14 @@ def test_the_messages_these_tests_use_raise_their_kind(kind: str) -> None:
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_every_answer_follows_lines_rules_and_its_spec(kind: str, language: str) -> None:
-    messages = [
-        safety_words.emergency(language, [kind], "スタッフにもすぐに伝えました。"),
-        *safety_words.possible(language, kind),
-        safety_words.received(language),
-        safety_words.all_right(language),
-    ]
+    messages = rendered(
+        [
+            safety_words.emergency(language, [kind], "スタッフにもすぐに伝えました。"),
+            *safety_words.possible(language, kind),
+            safety_words.received(language),
+            safety_words.all_right(language),
+        ]
+    )
     assert check_messages(messages[:5]) == []
     validate_api_request(
         "POST", "/v2/bot/message/reply", {"replyToken": "0" * 32, "messages": messages[:5]}
@@ -196,11 +199,12 @@ def test_every_answer_follows_lines_rules_and_its_spec(kind: str, language: str)
 
 def test_several_kinds_lead_with_the_most_pressing_and_dial_every_number() -> None:
     card = safety_words.emergency("ja", ["suicide", "violence"], "スタッフにもすぐに伝えました。")
-    lines = flex.readable(card).splitlines()
+    (shown,) = rendered([card])
+    lines = readable(shown).splitlines()
     assert lines[0].startswith(FIRST_LINES["suicide"])
     assert "すぐに110番に電話してください。" in lines
     assert lines[-1] == "スタッフにもすぐに伝えました。"
-    uris = [b["action"]["uri"] for b in card["contents"]["footer"]["contents"]]
+    uris = [b["action"]["uri"] for b in shown["contents"]["footer"]["contents"]]
     assert uris == [*CALLS["suicide"], "tel:110"]
 
 
@@ -315,7 +319,7 @@ def test_the_team_group_hears_the_reference_but_not_the_words(town: Database) ->
     with town.transaction() as session:
         (ticket,) = _tickets(session)
         (row,) = session.scalars(select(OutboxMessage).where(OutboxMessage.to == GROUP)).all()
-        alert = row.messages[0]["text"]
+        alert = row.messages[0]["body"]
         assert ticket.reference in alert and "火事" in alert
         assert "燃えている" not in alert
 

@@ -12,7 +12,7 @@ from dialogue import Dialogue, Said
 from sqlalchemy import func, select
 
 from bot.clock import Clock
-from flows import flex
+from bot.render import size_of
 from storage.db import Database
 from storage.models import Conversation, Salon, Ticket
 from storage.sample_town import load_salons, load_town
@@ -47,8 +47,8 @@ def assert_within_lines_limits(message: dict[str, Any]) -> None:
     contents = message["contents"]
     assert 1 <= len(message["altText"]) <= 400
     assert contents["type"] == "carousel" and 1 <= len(contents["contents"]) <= 12
-    assert flex.size_of(contents) <= 50 * 1024
-    assert all(flex.size_of(bubble) <= 30 * 1024 for bubble in contents["contents"])
+    assert size_of(contents) <= 50 * 1024
+    assert all(size_of(bubble) <= 30 * 1024 for bubble in contents["contents"])
 
 
 def texts_of(bubble: dict[str, Any]) -> list[str]:

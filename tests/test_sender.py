@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from fakes import ScriptedGateway
+from line_spec import validate_api_request
 from sqlalchemy import select
 
 from bot import owners
@@ -27,7 +28,7 @@ from storage.db import Database
 from storage.models import OutboxMessage
 
 USER = "U" + "b" * 32
-HELLO = [{"type": "text", "text": "こんにちは"}]
+HELLO = [{"kind": "text", "body": "こんにちは"}]
 
 
 def queue(
@@ -159,6 +160,62 @@ def test_a_rejected_message_fails_without_retrying(db: Database, clock: Clock) -
     assert row(db, row_id).status == "failed"
 
 
+def test_what_flows_wrote_goes_to_line_in_lines_format(db: Database, clock: Clock) -> None:
+    tap = {"label": "はい", "postback": '{"flow":"language","ev":"chosen","v":"ja"}'}
+    queue(
+        db, clock, messages=[{"kind": "text", "body": "日本語でよろしいですか？", "buttons": [tap]}]
+    )
+    gateway = ScriptedGateway()
+    drain(db, clock, gateway)
+    (call,) = gateway.calls
+    assert call.messages == [
+        {
+            "type": "text",
+            "text": "日本語でよろしいですか？",
+            "quickReply": {
+                "items": [
+                    {
+                        "type": "action",
+                        "action": {
+                            "type": "postback",
+                            "label": "はい",
+                            "data": tap["postback"],
+                            "displayText": "はい",
+                        },
+                    }
+                ]
+            },
+        }
+    ]
+    validate_api_request(
+        "POST", "/v2/bot/message/reply", {"replyToken": "0" * 32, "messages": call.messages}
+    )
+
+
+def test_a_row_queued_in_lines_format_before_an_upgrade_still_goes(
+    db: Database, clock: Clock
+) -> None:
+    # Rows written by the release before message values held LINE's JSON.
+    written_before = [{"type": "text", "text": "こんにちは"}]
+    row_id = queue(db, clock, messages=written_before)
+    gateway = ScriptedGateway()
+    drain(db, clock, gateway)
+    assert [call.messages for call in gateway.calls] == [written_before]
+    assert row(db, row_id).status == "sent"
+
+
+def test_cards_line_would_refuse_for_their_size_fail_and_are_not_retried(
+    db: Database, clock: Clock
+) -> None:
+    huge = {"text": "あ" * 12_000, "style": "plain"}
+    cards = {"kind": "cards", "alt": "サロン", "cards": [{"lines": [huge], "buttons": []}]}
+    row_id = queue(db, clock, reply=False, messages=[cards])
+    gateway = ScriptedGateway()
+    drain(db, clock, gateway)
+    assert gateway.calls == []
+    assert (row(db, row_id).status, row(db, row_id).last_error) == ("failed", "too large")
+
+
 def test_a_resident_who_blocked_the_account_gets_no_push(db: Database, clock: Clock) -> None:
     with db.transaction() as session:
         resident, _ = residents.get_or_create(session, USER, clock.now())
@@ -171,7 +228,7 @@ def test_a_resident_who_blocked_the_account_gets_no_push(db: Database, clock: Cl
 
 
 def test_more_than_five_messages_go_in_order_reply_first(db: Database, clock: Clock) -> None:
-    messages = [{"type": "text", "text": str(n)} for n in range(7)]
+    messages = [{"kind": "text", "body": str(n)} for n in range(7)]
     queue(db, clock, messages=messages)
     gateway = ScriptedGateway()
     drain(db, clock, gateway)

@@ -40,6 +40,7 @@ from linebot.v3.messaging import (
 )
 from linebot.v3.webhook import WebhookParser
 from linebot.v3.webhooks import FollowEvent, MessageEvent, TextMessageContent
+from rendered import rendered
 
 from simulator.app import create_app
 from simulator.background_server import BackgroundServer
@@ -610,10 +611,12 @@ def test_the_safety_answers_with_call_buttons_are_accepted(sim: Sim) -> None:
     from flows import safety_words
 
     user_id = sim.user()
-    messages = [
-        safety_words.emergency("ja", ["suicide", "medical"], "スタッフにもすぐに伝えました。"),
-        *safety_words.possible("ja", "child_abuse"),
-    ]
+    messages = rendered(
+        [
+            safety_words.emergency("ja", ["suicide", "medical"], "スタッフにもすぐに伝えました。"),
+            *safety_words.possible("ja", "child_abuse"),
+        ]
+    )
     answer = sim.api("POST", "/v2/bot/message/push", {"to": user_id, "messages": messages})
     assert answer.status_code == 200, answer.text
     assert len(sim.bot_messages(user_id)) == 3

@@ -26,7 +26,7 @@ def _open(db: Database, office: Office, following: bool = True) -> str:
 def _told(db: Database) -> list[str]:
     with db.transaction() as session:
         rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-        return [message["text"] for row in rows for message in row.messages]
+        return [message["body"] for row in rows for message in row.messages]
 
 
 def test_a_reply_names_the_person_and_the_ticket(db: Database, office: Office) -> None:

@@ -91,7 +91,7 @@ def test_recording_a_visit_settles_the_round_and_tells_the_family(
         pushed = session.scalars(
             select(OutboxMessage).where(OutboxMessage.to == family).order_by(OutboxMessage.id)
         ).all()
-        assert "訪問して" in pushed[-1].messages[0]["text"]
+        assert "訪問して" in pushed[-1].messages[0]["body"]
         actions = [entry.action for entry in session.scalars(select(AuditEntry))]
         assert "watch.view" in actions and "watch.outcome" in actions
     bad = browser.post(f"/console/watch/rounds/{round_id}/outcome", {"how": "magic"})
@@ -143,7 +143,7 @@ def test_enrolling_a_resident_after_a_home_visit(app: Flask, db: Database, offic
         enrolment = session.scalars(select(WatchEnrolment)).one()
         assert (enrolment.enrolled_by, enrolment.time_of_day) == ("staff", "09:00")
         told = session.scalars(select(OutboxMessage).where(OutboxMessage.to == user)).one()
-        assert "担当者" in told.messages[0]["text"]
+        assert "担当者" in told.messages[0]["body"]
         assert session.get(Resident, resident_id) is not None
     again = browser.get("/console/watch/enrol?q=鈴木").get_data(as_text=True)
     assert f'value="{resident_id}"' not in again, "an enrolled resident is not offered again"

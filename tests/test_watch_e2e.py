@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 import requests
 from line_spec import validate_api_request
+from rendered import readable
 from sqlalchemy import select
 from stack import Stack, running
 
-from flows import flex
 from flows.watch import checkin
 from storage import staff_accounts
 from storage.models import CheckinRound, Resident, Ticket, WatchEnrolment, WatchInvitation
@@ -156,7 +156,7 @@ class Watch:
 
 
 def joined(messages: list[dict[str, Any]]) -> str:
-    return "\n".join(flex.readable(message) for message in messages)
+    return "\n".join(readable(message) for message in messages)
 
 
 def labels(messages: list[dict[str, Any]]) -> list[str]:

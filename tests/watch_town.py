@@ -11,11 +11,11 @@ from typing import Any
 
 from builders import postback_event
 from dialogue import Dialogue
+from rendered import readable, rendered
 from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.scheduler import Scheduler, sweep_interval
-from flows import flex
 from flows.watch import checkin, checkin_sweep
 from storage.db import Database
 from storage.models import (
@@ -174,7 +174,7 @@ class Town:
         return [
             ((key, place), message)
             for _, key, messages in sorted(rows, key=lambda r: (r[0], r[1]))
-            for place, message in enumerate(messages)
+            for place, message in enumerate(rendered(messages))
         ]
 
     def rounds(self) -> list[CheckinRound]:
@@ -194,7 +194,7 @@ class Town:
 
 
 def texts(messages: list[dict[str, Any]]) -> str:
-    return "\n".join(flex.readable(message) for message in messages)
+    return "\n".join(readable(message) for message in messages)
 
 
 def buttons(messages: list[dict[str, Any]]) -> list[str]:

@@ -20,11 +20,10 @@ from typing import Any
 
 from transitions import EventData
 
-from flows import engine, postback
+from flows import engine, taps
 from flows.engine import Flow, FlowModel
 from flows.inputs import UserInput, normalise
 from flows.messages import Message, text
-from flows.postback import FlowAnswer
 from flows.watch import checkin
 from flows.watch.questions import (
     NAME,
@@ -421,15 +420,9 @@ class WatchFlow(Flow):
 
     def _typed_button(self, model: FlowModel, given: UserInput) -> tuple[str, str] | None:
         """Typing a button's label works as tapping it (and はい / いいえ as yes and no)."""
-        for message in self.ask(model):
-            for item in (message.get("quickReply") or {}).get("items", []):
-                action = item["action"]
-                if action.get("type") != "postback":
-                    continue
-                if normalise(action["label"]) == given.normalised:
-                    meant = postback.parse(action["data"])
-                    if isinstance(meant, FlowAnswer) and meant.flow == self.name:
-                        return meant.event, meant.value
+        tapped = taps.typed_button(self.ask(model), given, self.name)
+        if tapped is not None:
+            return tapped[0], tapped[1]["value"]
         answer = YES_NO.get(given.normalised)
         if answer and model.state in ("confirm", "confirm_stop"):
             no = "redo" if model.state == "confirm" else "no"
