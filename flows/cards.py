@@ -12,13 +12,12 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from flows.messages import MAX_LABEL, Button, LinkButton, button_data
+from flows.messages import Button, LinkButton, button_data
 from storage.messages import ButtonData, CardData, CardsMessage, Style
 
 MAX_CARDS = 12
 # LINE allows 1,500 characters; notifications and chat lists show far fewer.
 MAX_ALT_TEXT = 400
-MAX_ACTION_LABEL = 40
 
 Line = dict[str, Any]
 
@@ -41,9 +40,7 @@ def rule() -> Line:
 
 
 def button(shown: Button | LinkButton, *, primary: bool = False) -> ButtonData:
-    """A card's button; a card has room for labels up to 40 characters."""
-    if len(shown.label) > MAX_ACTION_LABEL:
-        raise ValueError(f"action label over {MAX_ACTION_LABEL} characters: {shown.label!r}")
+    """A card's button (its label within MAX_LABEL, as Button and LinkButton check)."""
     data = button_data(shown)
     if primary:
         data["primary"] = True
@@ -52,8 +49,6 @@ def button(shown: Button | LinkButton, *, primary: bool = False) -> ButtonData:
 
 def call_button(label: str, number: str) -> ButtonData:
     """A button that opens the phone's dialler on `number` (as written: 119, #7119, 0570-783-556)."""
-    if len(label) > MAX_LABEL:
-        raise ValueError(f"call button label over {MAX_LABEL} characters: {label!r}")
     # The digits only, and "#" percent-encoded: in a URI it would start a fragment.
     return button(LinkButton(label, "tel:" + quote(number.replace("-", ""), safe="")), primary=True)
 
