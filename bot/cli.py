@@ -476,3 +476,6 @@ def _stop_on_signals(
 
     signal.signal(signal.SIGTERM, _handler)
     signal.signal(signal.SIGINT, _handler)
+    # A child forked by serve blocked them until now (worker_process._forked); one that came
+    # meanwhile is handled here, as soon as they are unblocked.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, worker_process.STOP_SIGNALS)

@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -39,6 +40,9 @@ RESTART_PAUSE = 1.0  # seconds before a child that died is started again
 # Every pipe end made for `serve`'s children: a forked child inherits them all and keeps only
 # its own, or a pipe would never end while a sibling holds a copy of its writing end.
 _PIPE_ENDS: set[int] = set()
+
+# What stops a worker or a sender: serve's SIGTERM, or Ctrl-C in the terminal.
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def pipe() -> tuple[int, int]:
@@ -209,6 +213,10 @@ def _forked(
     env: Mapping[str, str],
 ) -> None:
     """In a child forked by `WorkerProcess.prefork`: what a new `python -m bot` would have been."""
+    # Until the command sets its handlers (cli._stop_on_signals, which unblocks these), a stop
+    # must wait rather than kill: serve may be stopped the moment it has started us. Threads
+    # started meanwhile inherit the block, so the main thread is the one that takes it.
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     for end in _PIPE_ENDS - keep:
         with contextlib.suppress(OSError):
             os.close(end)

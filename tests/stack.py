@@ -180,7 +180,8 @@ def serving(
     tmp_path: Path, ready: str = "worker started"
 ) -> Iterator[tuple[subprocess.Popen[str], Path, int]]:
     """`madoguchi serve` as the README starts it (no LINE credentials: the simulator is on),
-    its log in `tmp_path`, once `ready` is in the log; killed at the end if still running."""
+    its log in `tmp_path`, once `ready` is in the log; killed at the end if still running. It
+    leads a process group of its own, as in a terminal, so Ctrl-C can go to the whole group."""
     port = free_port()
     env = dict(os.environ, MADOGUCHI_INSTANCE_PATH=str(tmp_path))
     for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "DATABASE_URL"):
@@ -194,6 +195,7 @@ def serving(
             stdout=output,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,
         )
     try:
         deadline = time.monotonic() + 60

@@ -92,6 +92,24 @@ def test_serve_stops_cleanly_on_sigterm_and_ctrl_c(tmp_path: Path, stop: signal.
     assert not any(_alive(child) for child in children)
 
 
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_serve_stopped_the_moment_it_starts_stops_cleanly(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    # The worker and the sender are still setting up (settings, database) when serve prints
+    # its address; a stop then must not kill them by a signal's default action. Ctrl-C in a
+    # terminal goes to the whole process group, the worker and the sender included.
+    with serving(tmp_path, ready="madoguchi is running on") as (server, log, _):
+        if stop == signal.SIGINT:
+            os.killpg(server.pid, stop)
+        else:
+            server.send_signal(stop)
+        assert server.wait(30) == 0
+    output = log.read_text()
+    assert "worker and sender exit codes 0, 0" in output, output
+    assert "Traceback" not in output, output
+
+
 def test_a_killed_serve_leaves_no_worker_behind(tmp_path: Path) -> None:
     with serving(tmp_path) as (server, _, _):
         children = _children(server.pid)
