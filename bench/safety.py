@@ -4,11 +4,12 @@ the numbers their emergency needs, and was a look-alike left alone?
     .venv/bin/python bench/safety.py [--split heldout|train] [--files GLOB]
 
 Prints recall (the kind's numbers shown, at once or with the question "do you need help
-now?") and the false-alarm rate (a look-alike shown numbers) per kind and language, beside
-the lexicon the detector replaced (bench/baseline/safety_lexicon.py), measured in the same
-run; then the analysis time per message (p50 / p99), the first message (dictionary and model
-loading) apart. The held-out split is never used to write rules or to train: only here and
-in tests/test_safety_corpus.py. Goal (issue #13): recall 100%, false alarms <= 1 in 12.
+now?"), "at once" (the right kind's numbers without the question) and the false-alarm rate (a
+look-alike shown numbers) per kind and language, beside the lexicon the detector replaced
+(bench/baseline/safety_lexicon.py), measured in the same run; then the analysis time per
+message (p50 / p99), the first message (dictionary and model loading) apart. The held-out
+split is never used to write rules or to train: only here and in tests/test_safety_corpus.py.
+Goal (issue #13): recall 100%, false alarms <= 1 in 12.
 """
 
 from __future__ import annotations

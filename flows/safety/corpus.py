@@ -86,7 +86,7 @@ def with_kana_copies(examples: list[Example]) -> list[Example]:
 class Tally:
     emergencies: int = 0
     caught: int = 0  # the numbers shown, for the right kind, at once or with the question
-    certain: int = 0  # the numbers at once
+    certain: int = 0  # the numbers at once, for the right kind (so never more than caught)
     lookalikes: int = 0
     false_alarms: int = 0  # a look-alike that was shown numbers
     concerns: int = 0
@@ -120,8 +120,9 @@ def tally(
             count = tallies.setdefault(key, Tally())
             if example.label == "emergency":
                 count.emergencies += 1
-                count.caught += caught(example, kind, kinds, level)
-                count.certain += level == "emergency"
+                shown = caught(example, kind, kinds, level)
+                count.caught += shown
+                count.certain += shown and level == "emergency"
             elif example.label == "lookalike":
                 count.lookalikes += 1
                 count.false_alarms += level in ("emergency", "possible")
