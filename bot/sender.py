@@ -191,7 +191,13 @@ class Sender:
             return 0, []
         with self.db.transaction() as session:
             now = self.clock.now()
-            settled = sum(self._record(session, call, answer, now) for call, answer in answers)
+            # One SELECT for the whole batch, not one per answer (each flushing the last).
+            rows = outbox.by_id(
+                session, [call.row_id for call, _ in answers if isinstance(call, MessageCall)]
+            )
+            settled = sum(
+                self._record(session, call, answer, now, rows) for call, answer in answers
+            )
             calls: list[Call] = []
             if free > 0:
                 rows = outbox.claim_due(session, now, self.lease, free, self.owner)
@@ -285,11 +291,19 @@ class Sender:
 
     # --- recording an answer -----------------------------------------------------------------
 
-    def _record(self, session: Session, call: Call, answer: Answer, now: datetime) -> bool:
-        """True if the row is settled (sent, dropped or failed), False if it will be retried."""
+    def _record(
+        self,
+        session: Session,
+        call: Call,
+        answer: Answer,
+        now: datetime,
+        rows: dict[int, OutboxMessage],
+    ) -> bool:
+        """True if the row is settled (sent, dropped or failed), False if it will be retried.
+        `rows`: the answered message rows, loaded at once (missing: deleted meanwhile)."""
         if isinstance(call, MulticastCall):
             return self._record_multicast(session, call, answer.result, now)
-        row = session.get(OutboxMessage, call.row_id)
+        row = rows.get(call.row_id)
         if row is None or row.status != outbox.PENDING:
             return True  # withdrawn meanwhile (the resident unsent what it answered)
         result = answer.result

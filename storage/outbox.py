@@ -121,6 +121,14 @@ def claim_due(
     return rows
 
 
+def by_id(session: Session, ids: list[int]) -> dict[int, OutboxMessage]:
+    """The rows with these ids, in one query (a sender records a whole batch of answers)."""
+    if not ids:
+        return {}
+    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+    return {row.id: row for row in rows}
+
+
 def release_dead(session: Session, is_dead: Callable[[str], bool]) -> int:
     """Free the rows leased by holders `is_dead` knows to be gone; returns how many."""
     released = 0
