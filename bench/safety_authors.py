@@ -79,9 +79,12 @@ def main() -> None:
     parser.add_argument("--authors")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--overrule", type=float, help="model._OVERRULE, if it exists")
+    parser.add_argument("--quiet-certain", type=float, help="model._QUIET_CERTAIN")
     options = parser.parse_args()
     if options.overrule is not None:
         model._OVERRULE = options.overrule
+    if options.quiet_certain is not None:
+        model._QUIET_CERTAIN = options.quiet_certain
 
     global _EXAMPLES, _ROWS
     # Each author's kana copies train the others' models (as train.build does) and are never

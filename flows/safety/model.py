@@ -75,7 +75,11 @@ _ALSO = 0.5
 # back whole authors with the model of C=16 and word pieces: _QUIET from 0.8 to 0.95, and
 # _OVERRULE from 0.9 to 0.99, moved recall and false alarms by 0.1 point at most.
 _QUIET = 0.9
-_QUIET_CERTAIN = 0.97
+# 0.98, not 0.97 (December 2026, 914 training lines of warning signs and their look-alikes
+# added): at 0.97 the model quieted 「死ぬほど笑ったけど、今は死にたい」 to a note for staff. On
+# folds that hold back whole authors, 0.98 catches 7 emergencies more of 11,375 and asks 13
+# look-alikes more of 9,365 "do you need help now?": a question, where a miss is a silence.
+_QUIET_CERTAIN = 0.98
 
 
 def surely_nothing(probs: dict[str, float], strict: bool = False) -> bool:
