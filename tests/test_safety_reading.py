@@ -119,6 +119,20 @@ def test_their_look_alikes_stay_quiet(text: str) -> None:
     assert level(text) not in ("emergency", "possible")
 
 
+@pytest.mark.parametrize(
+    "text", ["カラオケしたい", "またお出かけしたいな", "ちょっとだけしたい", "声かけしたい"]
+)
+def test_a_wish_ending_in_kesitai_is_not_erasing_oneself(text: str) -> None:
+    # Folded to hiragana, からおけしたい holds けしたい (消したい): a salon member's wish
+    # was given the suicide numbers at once.
+    assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize("text", ["自分をけしたい", "もう けしたい", "わたしなんか けしてほしい"])
+def test_erasing_oneself_in_kana_is_still_an_alarm(text: str) -> None:
+    assert kind(text) == "suicide"
+
+
 def test_a_figure_of_speech_does_not_hide_a_real_alarm_beside_it() -> None:
     assert kind("死ぬほど笑ったけど、今は死にたい") == "suicide"
 
