@@ -192,11 +192,11 @@ class Sender:
         with self.db.transaction() as session:
             now = self.clock.now()
             # One SELECT for the whole batch, not one per answer (each flushing the last).
-            rows = outbox.by_id(
+            answered = outbox.by_id(
                 session, [call.row_id for call, _ in answers if isinstance(call, MessageCall)]
             )
             settled = sum(
-                self._record(session, call, answer, now, rows) for call, answer in answers
+                self._record(session, call, answer, now, answered) for call, answer in answers
             )
             calls: list[Call] = []
             if free > 0:

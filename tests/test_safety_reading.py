@@ -134,7 +134,7 @@ def test_a_wish_ending_in_kesitai_is_not_erasing_oneself(text: str) -> None:
 def test_a_home_centre_or_a_care_home_is_not_a_station_platform(text: str) -> None:
     # ホーム is a platform in 「駅のホームにいる」, and a shop or a care home in these; and
     # 「行きたい」 holds きた (来た), which a rule took for "I have come (to the platform)".
-    assert level(text) != "emergency"
+    assert level(text) not in ("emergency", "possible")
 
 
 @pytest.mark.parametrize("text", ["駅のホームにいます", "ホームから飛び降りたい", "いま屋上に来た"])
