@@ -179,12 +179,19 @@ class WorkerProcess:
 
     def _spawn(self) -> None:
         command = [sys.executable, "-m", "bot", "--log-level", self._log_level, *self._command]
-        with self._lock:
-            self._process = subprocess.Popen(
-                [*command, "--wake-fd", str(self._read)],
-                env=self._env,
-                pass_fds=(self._read, *self._keep),
-            )
+        # As in a forked child (_forked): the new interpreter inherits this thread's signal mask
+        # through fork and exec, so a stop in the second it spends importing waits for its
+        # handlers (cli._stop_on_signals unblocks them) rather than killing it.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            with self._lock:
+                self._process = subprocess.Popen(
+                    [*command, "--wake-fd", str(self._read)],
+                    env=self._env,
+                    pass_fds=(self._read, *self._keep),
+                )
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def _watch(self) -> None:
         while not self._stopping.is_set():

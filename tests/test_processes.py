@@ -130,6 +130,21 @@ def test_a_worker_that_dies_is_started_again(tmp_path: Path) -> None:
         assert server.wait(30) == 0
 
 
+def test_serve_stopped_the_moment_a_worker_is_started_again_stops_cleanly(tmp_path: Path) -> None:
+    # A worker started again after a crash is a new interpreter, a second or more importing
+    # before it sets its handlers; a stop then must not kill it by SIGTERM's default action.
+    with serving(tmp_path) as (server, log, _):
+        before = _children(server.pid)
+        worker = next(pid for pid in before if "worker" in _arguments(pid))
+        os.kill(worker, signal.SIGKILL)
+        _wait(lambda: len(set(_children(server.pid)) - set(before)) == 1, 30, "a new worker")
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(30) == 0
+    output = log.read_text()
+    assert "worker and sender exit codes 0, 0" in output, output
+    assert "Traceback" not in output, output
+
+
 @pytest.mark.postgres
 def test_two_workers_and_two_senders_share_a_burst_each_chat_once_and_in_order(
     postgres_url: str, tmp_path: Path
