@@ -24,6 +24,7 @@ from flows.text.matching import (
     any_rule,
     compile_concepts,
     compile_rules,
+    expand_fragments,
     item_matches,
     matches,
     scope_of,
@@ -110,7 +111,8 @@ def concepts_in(analysis: Analysis) -> list[str]:
 @cache
 def _data() -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load(RULES.read_text(encoding="utf-8"))
-    return data
+    expanded: dict[str, Any] = expand_fragments(data, data.pop("fragments", {}), RULES.name)
+    return expanded
 
 
 @cache

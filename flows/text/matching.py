@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,6 +170,39 @@ def signature_of(word: Word) -> str:
     if wished:
         signature += "+たい" + ("~" if after % 2 else "")
     return signature
+
+
+def expand_fragments(raw: Any, fragments: Mapping[str, str], source: str) -> Any:
+    """`raw` (rules and concepts as loaded) with each `{{name}}` in a /pattern replaced by the
+    fragment so named: a piece several patterns share, such as a list of places, is written
+    once. A fragment may use those written before it."""
+    expanded: dict[str, str] = {}
+    for name, fragment in fragments.items():
+        expanded[name] = _expand(str(fragment), expanded, f"fragment {name}", source)
+    return _expand_all(raw, expanded, source)
+
+
+def _expand_all(raw: Any, fragments: Mapping[str, str], source: str) -> Any:
+    if isinstance(raw, dict):
+        return {key: _expand_all(value, fragments, source) for key, value in raw.items()}
+    if isinstance(raw, list):
+        return [_expand_all(item, fragments, source) for item in raw]
+    if isinstance(raw, str) and raw.startswith("/"):
+        return _expand(raw, fragments, "a pattern", source)
+    return raw
+
+
+def _expand(pattern: str, fragments: Mapping[str, str], within: str, source: str) -> str:
+    def fragment(match: re.Match[str]) -> str:
+        if match[1] not in fragments:
+            raise ValueError(f"{source}: unknown fragment {{{{{match[1]}}}}} (in {within})")
+        return fragments[match[1]]
+
+    return _FRAGMENT.sub(fragment, pattern)
+
+
+# `{{name}}`: never a regex of its own (a quantifier's braces hold digits).
+_FRAGMENT = re.compile(r"\{\{(\w+)\}\}")
 
 
 def compile_concepts(raw: dict[str, list[Any]], source: str) -> dict[str, tuple[Alternative, ...]]:
