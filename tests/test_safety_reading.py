@@ -147,6 +147,57 @@ def test_erasing_oneself_in_kana_is_still_an_alarm(text: str) -> None:
     assert kind(text) == "suicide"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "かにさされて かゆい",  # 蚊に刺されて
+        "かじが はかどらない",  # 家事
+        "かじを てつだって ほしい",
+        "かじばの ばかぢから",  # 火事場の馬鹿力, typed in kana
+        "部屋の電気消したいんだけど、リモコンどこ?",
+        "写真のデータを全部消したい",
+        "児童虐待防止のオレンジリボンを配っています",
+    ],
+)
+def test_words_that_only_look_like_danger_once_typed_in_kana_give_no_numbers(text: str) -> None:
+    # Older residents type in kana only: folded, わたしのうち holds しのう (死のう), かじ is
+    # housework as often as a fire, and か before にさされた is a mosquito.
+    assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "わたしのうちに きてください",  # 私の家: わたし + のう
+        "はしのうえで ゆうひを みてます",  # 橋の上
+        "スマホなしでは いきていけない",  # 生きていけない read as 息 + not
+    ],
+)
+def test_a_kana_word_that_holds_a_danger_does_not_give_the_numbers_at_once(text: str) -> None:
+    # They were certain alarms (the numbers, an urgent ticket, the team alerted); what is left is
+    # at most the question "do you need help now?".
+    assert level(text) != "emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("もう しのう", "suicide"),
+        ("しのうかな", "suicide"),
+        ("自分を消したい", "suicide"),
+        ("この世から消したい", "suicide"),
+        ("私なんか消してほしい", "suicide"),
+        ("だれかに さされた", "violence"),
+        ("ばあちゃん いきしとらん", "medical"),
+        ("おじいちゃんが いきしてないみたい", "medical"),
+        ("となりが かじ", "fire"),
+    ],
+)
+def test_the_same_words_in_danger_still_raise_the_alarm(text: str, expected: str) -> None:
+    alarm = safety.check(text)
+    assert alarm is not None and alarm.level == "emergency" and alarm.kind == expected
+
+
 def test_a_figure_of_speech_does_not_hide_a_real_alarm_beside_it() -> None:
     assert kind("死ぬほど笑ったけど、今は死にたい") == "suicide"
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Literal
 
 from flows.safety import model, rules
-from flows.text import analyse
+from flows.text import Analysis, analyse
 
 EMERGENCY, POSSIBLE, CONCERN = "emergency", "possible", "concern"
 Level = Literal["emergency", "possible", "concern"]
@@ -66,12 +66,12 @@ def _check(text: str) -> Alarm | None:
     if level is None:
         return None
     kinds_found = tuple(hit.kind for hit in found if _LEVEL_OF_TIER[hit.tier] == level)
-    if level in (EMERGENCY, POSSIBLE) and model.surely_nothing(probs):
+    if level in (EMERGENCY, POSSIBLE) and _surely_nothing(analysis, found, probs):
         # The rules matched words the model has seen, in training, mostly in look-alikes (a
         # joke, a course, a past event the rules did not recognise): a possible alarm becomes
         # a note for staff; a certain one too only when the model is all but sure, else it is
         # softened into the question.
-        sure = model.surely_nothing(probs, strict=True)
+        sure = _surely_nothing(analysis, found, probs, strict=True)
         softer: Level = POSSIBLE if level == EMERGENCY and not sure else CONCERN
         return Alarm(kinds_found[0], softer, kinds_found)
     if level in (EMERGENCY, POSSIBLE):
@@ -81,6 +81,18 @@ def _check(text: str) -> Alarm | None:
         if also is not None and also not in kinds_found:
             kinds_found = (*kinds_found, also)
     return Alarm(kinds_found[0], level, kinds_found)
+
+
+def _surely_nothing(
+    analysis: Analysis, found: list[rules.Hit], probs: dict[str, float], strict: bool = False
+) -> bool:
+    """Whether the model holds the message a look-alike, read as the rules read it: a clause
+    they set aside as a figure of speech or a denial does not speak for the rest
+    (「死ぬほど笑ったけど、今は死にたい」 is no joke for beginning with one)."""
+    if not model.surely_nothing(probs, strict):
+        return False
+    read = rules.as_read(analysis)
+    return read is analysis or model.surely_nothing(model.probabilities(read, found), strict)
 
 
 def kinds() -> tuple[str, ...]:

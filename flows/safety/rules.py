@@ -9,6 +9,7 @@ raises a concern.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from flows.text import Analysis
+from flows.text import Analysis, Clause, Sentence, fold
 from flows.text.matching import (
     Alternative,
     Rule,
@@ -64,16 +65,38 @@ def hits(analysis: Analysis) -> list[Hit]:
     whole = len(analysis.sentences) <= _SHORT_SENTENCES
     groups = [analysis.sentences] if whole else [(sentence,) for sentence in analysis.sentences]
     for group in groups:
-        live = [
-            clause
-            for sentence in group
-            if not any_rule(ruleset.playful, scope_of(sentence.clauses))
-            for clause in sentence.clauses
-            if not any_rule(ruleset.denied, scope_of([clause]))
-        ]
+        live = _live(ruleset, group)
         if live:
             _matchscope_of(ruleset, scope_of(live), best)
     return [best[kind] for kind in ruleset.kinds if kind in best]
+
+
+def as_read(analysis: Analysis) -> Analysis:
+    """The message without what the rules set aside: clauses that deny (死にたいとは思わない)
+    or speak in figures (死ぬほど笑った), sentences said in play. `analysis` itself when
+    nothing was."""
+    ruleset = _ruleset()
+    sentences = [
+        Sentence(tuple(live))
+        for sentence in analysis.sentences
+        if (live := _live(ruleset, [sentence]))
+    ]
+    if sum(len(s.clauses) for s in sentences) == len(analysis.clauses):
+        return analysis
+    text = " ".join(clause.text for sentence in sentences for clause in sentence.clauses)
+    return Analysis(text, fold(text), tuple(sentences), analysis.language)
+
+
+def _live(ruleset: Ruleset, sentences: Iterable[Sentence]) -> list[Clause]:
+    """The clauses the rules read: not those that deny or are figures of speech, nor a
+    sentence said in play."""
+    return [
+        clause
+        for sentence in sentences
+        if not any_rule(ruleset.playful, scope_of(sentence.clauses))
+        for clause in sentence.clauses
+        if not any_rule(ruleset.denied, scope_of([clause]))
+    ]
 
 
 _SHORT_SENTENCES = 4

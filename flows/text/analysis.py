@@ -60,6 +60,7 @@ class Clause:
     # The same with each Latin word's first letter in upper case: folding takes the spaces
     # out, and this is where rules' patterns still see where an English word starts.
     marked: str
+    text: str = ""  # as written
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def _clause(text: str, half_width: bool) -> Clause:
     if _LATIN_WORD.search(text.casefold()):
         words = (*words, *english.words(text))
     spoken = _LAUGHTER.sub("笑", text)
-    return Clause(tuple(words), fold(spoken), fold(spoken, mark_words=True))
+    return Clause(tuple(words), fold(spoken), fold(spoken, mark_words=True), text)
 
 
 def fold(text: str, mark_words: bool = False) -> str:
