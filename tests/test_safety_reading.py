@@ -153,7 +153,8 @@ def test_erasing_oneself_in_kana_is_still_an_alarm(text: str) -> None:
         "かにさされて かゆい",  # 蚊に刺されて
         "かじが はかどらない",  # 家事
         "かじを てつだって ほしい",
-        "かじばの ばかぢから",  # 火事場の馬鹿力, typed in kana
+        "かじばの ばかぢからが でた",  # 火事場の馬鹿力, typed in kana
+        "まるで かじばの ようです",
         "部屋の電気消したいんだけど、リモコンどこ?",
         "写真のデータを全部消したい",
         "児童虐待防止のオレンジリボンを配っています",
@@ -171,6 +172,10 @@ def test_words_that_only_look_like_danger_once_typed_in_kana_give_no_numbers(tex
         "わたしのうちに きてください",  # 私の家: わたし + のう
         "はしのうえで ゆうひを みてます",  # 橋の上
         "スマホなしでは いきていけない",  # 生きていけない read as 息 + not
+        # Not about now, in kana: a dream, last year, a course (ゆめ, きょねん, こうしゅう).
+        "かいだんから おちる ゆめを みた",
+        "きょねん きゃたつから おちて あたまを うったけど いじょうなし",
+        "きゅうめいこうしゅうで のどに つまったときの たいしょほうを ならった",
     ],
 )
 def test_a_kana_word_that_holds_a_danger_does_not_give_the_numbers_at_once(text: str) -> None:
