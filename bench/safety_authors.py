@@ -149,7 +149,9 @@ def report(examples: list, answers: list, out: str) -> None:
                 false_alarms.append([e.source, e.kind, e.lang, level, kind, e.text])
     print()
     for author, (c, n, f, m) in sorted(per_author.items()):
-        print(f"{author:<20} recall {c}/{n} {c / n:6.1%}  false alarms {f}/{m} {f / m:5.1%}")
+        # A file of look-alikes only (everyday replies) has no recall to speak of.
+        recall = f"{c / n:6.1%}" if n else "     -"
+        print(f"{author:<20} recall {c}/{n} {recall}  false alarms {f}/{m} {f / m:5.1%}")
     with open(out, "w", encoding="utf-8") as file:
         json.dump(
             {

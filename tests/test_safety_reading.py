@@ -203,6 +203,28 @@ def test_the_same_words_in_danger_still_raise_the_alarm(text: str, expected: str
     assert alarm is not None and alarm.level == "emergency" and alarm.kind == expected
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "すとーぶ つけて ねた。みんな あたま いたい",
+        "煙突が雪で詰まってるみたいで、父がぐったりしてる",
+        "camping in the van, the exhaust got buried overnight and my partner is confused",
+        "the heater was on all night and we all feel sick and dizzy",
+    ],
+)
+def test_fumes_told_by_their_source_and_signs_get_the_gas_advice(text: str) -> None:
+    # Carbon monoxide is rarely named: a heater, a flue or an exhaust, and what it does.
+    alarm = safety.check(text)
+    assert alarm is not None and alarm.level == "emergency" and "gas" in alarm.kinds
+
+
+@pytest.mark.parametrize(
+    "text", ["ストーブの前でうとうとしてた", "ストーブが壊れて寒い", "煙突掃除の業者さんを頼みたい"]
+)
+def test_a_heater_on_an_ordinary_day_raises_nothing(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
 def test_a_figure_of_speech_does_not_hide_a_real_alarm_beside_it() -> None:
     assert kind("死ぬほど笑ったけど、今は死にたい") == "suicide"
 
