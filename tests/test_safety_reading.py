@@ -84,6 +84,8 @@ def test_quotes_courses_questions_and_past_events_give_no_numbers(text: str) -> 
         "死ぬほど笑った",
         "火事場の馬鹿力",
         "家計が火の車です",
+        "顔から火が出るほど恥ずかしかった",
+        "お尻に火がついて、やっと書類が終わった",
         "肩を叩かれた",
         "this heat is killing me lol",
         "my phone died",
