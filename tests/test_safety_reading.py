@@ -227,6 +227,16 @@ def test_a_heater_on_an_ordinary_day_raises_nothing(text: str) -> None:
     assert level(text) not in ("emergency", "possible")
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["兄がまた母さん叩いとる", "息子がおばあちゃんに手ぇ上げよる", "my uncle is hitting nan again"],
+)
+def test_an_older_relative_hit_by_family_is_elder_abuse(text: str) -> None:
+    # Its answer names the council's line for abuse of an older person beside 110.
+    alarm = safety.check(text)
+    assert alarm is not None and alarm.level == "emergency" and "elder_abuse" in alarm.kinds
+
+
 def test_a_figure_of_speech_does_not_hide_a_real_alarm_beside_it() -> None:
     assert kind("死ぬほど笑ったけど、今は死にたい") == "suicide"
 
