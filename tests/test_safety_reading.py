@@ -237,6 +237,42 @@ def test_an_older_relative_hit_by_family_is_elder_abuse(text: str) -> None:
     assert alarm is not None and alarm.level == "emergency" and "elder_abuse" in alarm.kinds
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "緊急です",
+        "至急対応お願いします。助けが必要です",
+        "5歳の息子がショッピングモールで見当たらない。30分探してる",
+        "my son is missing at the mall, 5 years old, we searched 30 minutes",
+        "can't find my 6 year old at the beach, it's been an hour",
+    ],
+)
+def test_a_bare_cry_or_a_missing_child_is_asked_about_at_least(text: str) -> None:
+    assert level(text) in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    "text", ["パソコンのことで助けてほしい", "至急、サロンの場所を教えてください"]
+)
+def test_an_everyday_request_for_help_raises_no_alarm(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("I'm stuck in the elevator and can't get out", "distress"),
+        ("my son is missing since this morning", "distress"),
+    ],
+)
+def test_a_rule_reads_an_english_word_in_the_middle_of_a_sentence(text: str, kind: str) -> None:
+    # Folded, "my son is missing" is MySonIsMissing: a pattern's word must start at a capital,
+    # not after no letter at all, or it only ever matched a clause's first word.
+    from flows.safety import rules
+
+    assert kind in [hit.kind for hit in rules.hits(analyse(text))]
+
+
 def test_a_figure_of_speech_does_not_hide_a_real_alarm_beside_it() -> None:
     assert kind("死ぬほど笑ったけど、今は死にたい") == "suicide"
 
