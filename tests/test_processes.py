@@ -119,12 +119,16 @@ def test_a_killed_serve_leaves_no_worker_behind(tmp_path: Path) -> None:
         _wait(lambda: not any(_alive(child) for child in children), 30, "the orphans to stop")
 
 
+def _kill_the_worker_and_see_another_started(server: subprocess.Popen[str]) -> None:
+    before = _children(server.pid)
+    worker = next(pid for pid in before if "worker" in _arguments(pid))
+    os.kill(worker, signal.SIGKILL)
+    _wait(lambda: len(set(_children(server.pid)) - set(before)) == 1, 30, "a new worker")
+
+
 def test_a_worker_that_dies_is_started_again(tmp_path: Path) -> None:
     with serving(tmp_path) as (server, log, _):
-        before = _children(server.pid)
-        worker = next(pid for pid in before if "worker" in _arguments(pid))
-        os.kill(worker, signal.SIGKILL)
-        _wait(lambda: len(set(_children(server.pid)) - set(before)) == 1, 30, "a new worker")
+        _kill_the_worker_and_see_another_started(server)
         _wait(lambda: log.read_text().count("worker started") == 2, 60, "it to start")
         server.send_signal(signal.SIGTERM)
         assert server.wait(30) == 0
@@ -134,10 +138,7 @@ def test_serve_stopped_the_moment_a_worker_is_started_again_stops_cleanly(tmp_pa
     # A worker started again after a crash is a new interpreter, a second or more importing
     # before it sets its handlers; a stop then must not kill it by SIGTERM's default action.
     with serving(tmp_path) as (server, log, _):
-        before = _children(server.pid)
-        worker = next(pid for pid in before if "worker" in _arguments(pid))
-        os.kill(worker, signal.SIGKILL)
-        _wait(lambda: len(set(_children(server.pid)) - set(before)) == 1, 30, "a new worker")
+        _kill_the_worker_and_see_another_started(server)
         server.send_signal(signal.SIGTERM)
         assert server.wait(30) == 0
     output = log.read_text()
