@@ -66,33 +66,35 @@ def _check(text: str) -> Alarm | None:
     if level is None:
         return None
     kinds_found = tuple(hit.kind for hit in found if _LEVEL_OF_TIER[hit.tier] == level)
-    if level in (EMERGENCY, POSSIBLE) and _surely_nothing(analysis, found, probs):
+    if level == CONCERN:
+        return Alarm(kinds_found[0], level, kinds_found)
+    read = _as_the_rules_read(analysis, found, probs)
+    if model.surely_nothing(read):
         # The rules matched words the model has seen, in training, mostly in look-alikes (a
         # joke, a course, a past event the rules did not recognise): a possible alarm becomes
         # a note for staff; a certain one too only when the model is all but sure, else it is
         # softened into the question.
-        sure = _surely_nothing(analysis, found, probs, strict=True)
+        sure = model.surely_nothing(read, strict=True)
         softer: Level = POSSIBLE if level == EMERGENCY and not sure else CONCERN
         return Alarm(kinds_found[0], softer, kinds_found)
-    if level in (EMERGENCY, POSSIBLE):
-        # Gas beside a collapse, abuse beside a blow: the model may name a kind the rules did
-        # not, and its numbers are added.
-        also = model.likely_kind(probs)
-        if also is not None and also not in kinds_found:
-            kinds_found = (*kinds_found, also)
+    # Gas beside a collapse, abuse beside a blow: the model may name a kind the rules did not,
+    # and its numbers are added.
+    also = model.likely_kind(probs)
+    if also is not None and also not in kinds_found:
+        kinds_found = (*kinds_found, also)
     return Alarm(kinds_found[0], level, kinds_found)
 
 
-def _surely_nothing(
-    analysis: Analysis, found: list[rules.Hit], probs: dict[str, float], strict: bool = False
-) -> bool:
-    """Whether the model holds the message a look-alike, read as the rules read it: a clause
-    they set aside as a figure of speech or a denial does not speak for the rest
-    (「死ぬほど笑ったけど、今は死にたい」 is no joke for beginning with one)."""
-    if not model.surely_nothing(probs, strict):
-        return False
+def _as_the_rules_read(
+    analysis: Analysis, found: list[rules.Hit], probs: dict[str, float]
+) -> dict[str, float]:
+    """The model's reading of the message without the clauses the rules set aside as a figure
+    of speech or a denial, which do not speak for the rest (「死ぬほど笑ったけど、今は死にたい」
+    is no joke for beginning with one); `probs` when it would not quiet them anyway."""
+    if not model.surely_nothing(probs):
+        return probs
     read = rules.as_read(analysis)
-    return read is analysis or model.surely_nothing(model.probabilities(read, found), strict)
+    return probs if read is analysis else model.probabilities(read, found)
 
 
 def kinds() -> tuple[str, ...]:
