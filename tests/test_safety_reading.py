@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from flows import safety
+from flows.safety import rules
 from flows.safety.features import features
 from flows.text import analyse
 
@@ -268,8 +269,6 @@ def test_an_everyday_request_for_help_raises_no_alarm(text: str) -> None:
 def test_a_rule_reads_an_english_word_in_the_middle_of_a_sentence(text: str, kind: str) -> None:
     # Folded, "my son is missing" is MySonIsMissing: a pattern's word must start at a capital,
     # not after no letter at all, or it only ever matched a clause's first word.
-    from flows.safety import rules
-
     assert kind in [hit.kind for hit in rules.hits(analyse(text))]
 
 

@@ -60,7 +60,7 @@ class Clause:
     # The same with each Latin word's first letter in upper case: folding takes the spaces
     # out, and this is where rules' patterns still see where an English word starts.
     marked: str
-    text: str = ""  # as written
+    text: str  # as written
 
 
 @dataclass(frozen=True)
