@@ -336,6 +336,59 @@ def test_a_space_between_kana_words_keeps_the_negation_with_its_word() -> None:
     assert level("しにたい とは おもわない") is None
 
 
+def test_a_noun_followed_by_nashi_is_negated() -> None:
+    # 意識なし, as a carer or a family member writes it in a hurry: "no consciousness".
+    words = {w.lemma: w for w in analyse("母、意識なし。家。").words}
+    assert words["意識"].negated
+    assert level("母、意識なし。家。") == "emergency"
+    assert level("父 反応なし") == "emergency"
+    assert level("検査の結果、異常なし") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "noun"),
+    [("あたまいたい はきけ", "頭"), ("のどはれてる", "喉"), ("かおゆがんでる", "顔")],
+)
+def test_a_kana_noun_typed_without_its_particle_stays_a_word(text: str, noun: str) -> None:
+    # The dictionary cuts あたまいたい into あ|たまい|たい ("may it please"); a resident who
+    # types in kana without particles means 頭 + 痛い.
+    assert noun in {w.lemma for w in analyse(text).words}
+    assert kind(text) == "medical"
+    assert "明日" in {w.lemma for w in analyse("あしたいく").words}  # not 足 + …
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "じいちゃん、田んぼの畦でマムシにかまれたち。指が腫れてきた",
+        "my dad got bitten by a snake in the garden, his hand is swelling",
+    ],
+)
+def test_a_snake_bite_is_an_injury_not_an_assault(text: str) -> None:
+    alarm = safety.check(text)
+    assert alarm is not None and alarm.level == "emergency"
+    assert alarm.kinds == ("medical",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "boat engine dead. drifting out. 3 of us",
+        "おとうが漁に出たまんま戻らんのよ。無線も通じん。海はもう荒れてきとる",
+        "My husband, who has dementia, left the house at 5 this morning. It is noon and cold.",
+    ],
+)
+def test_a_boat_adrift_or_an_older_person_gone_for_hours_is_asked_about(text: str) -> None:
+    assert kind(text) == "distress"
+
+
+def test_cleaners_mixed_with_a_cough_get_the_gas_advice_and_a_warning_does_not() -> None:
+    alarm = safety.check("漂白剤とトイレの洗剤を混ぜてしまって、咳が止まらない")
+    assert alarm is not None and alarm.level == "emergency" and "gas" in alarm.kinds
+    assert level("漂白剤と洗剤を混ぜないでね、咳が出るから") not in ("emergency", "possible")
+    assert level("Never mix bleach with toilet cleaner, it makes you cough") is None
+
+
 def test_an_english_word_is_found_inside_a_sentence() -> None:
     # A rule bounded as a word ("…me", not "…meal") finds it mid-sentence, where folding took
     # the spaces out, not only at a clause's edge: certain, not only asked about.

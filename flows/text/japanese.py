@@ -33,6 +33,8 @@ _LINKING_PARTICLES = frozenset({"て", "で", "ちゃ", "じゃ", "ば"})
 # A noun takes the verb after it as its own: 息をしていない, 意識がない, 返事がありません.
 _LIGHT_VERBS = frozenset({"為る", "有る", "無い", "出来る", "ない"})
 _NOUN_PARTICLES = frozenset({"が", "を", "は", "も"})
+# 意識なし, 反応無し: the noun なし (none) after a noun negates it, as 無い does after が.
+_NONE_NOUNS = frozenset({"なし", "無し", "無"})
 _CONTENT = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "代名詞", "感動詞", "連体詞"})
 
 _lock = threading.Lock()
@@ -42,7 +44,7 @@ def words(text: str) -> tuple[analysis.Word, ...]:
     """The content words of one Japanese sentence, each with what its auxiliaries say."""
     # Older residents typing in kana often put a space between words (いきを して いません);
     # the space separates words for the tokenizer but must not cut a word from its auxiliaries.
-    morphemes = [m for m in _tokenize(text) if m.part_of_speech()[0] != "空白"]
+    morphemes = [m for m in _tokenize(_mend_kana(text)) if m.part_of_speech()[0] != "空白"]
     result: list[analysis.Word] = []
     index = 0
     while index < len(morphemes):
@@ -166,8 +168,11 @@ def _chain(tail: list[Morpheme]) -> tuple[str, ...]:
 
 
 def _light_verb_chain(morphemes: list[Morpheme], start: int) -> tuple[str, ...]:
-    """息をしていない: the noun 息 takes 為る's negation; 意識がない: 無い is a negation."""
+    """息をしていない: the noun 息 takes 為る's negation; 意識がない: 無い is a negation, and
+    so is 意識なし."""
     index = start
+    if index < len(morphemes) and morphemes[index].normalized_form() in _NONE_NOUNS:
+        return ("ない", *_chain(morphemes[index + 1 : _tail_end(morphemes, index + 1)]))
     # 冗談ではありません, 夢でもない: the copula's で before は or も, then the light verb.
     if (
         index + 1 < len(morphemes)
@@ -187,6 +192,65 @@ def _light_verb_chain(morphemes: list[Morpheme], start: int) -> tuple[str, ...]:
     if lemma in ("無い", "ない"):
         chain = ("ない", *chain)
     return chain or ("",)
+
+
+# Nouns an older resident types in kana with no particle after them (あたまいたい, のどはれてる,
+# かおゆがんでる), where the dictionary cuts them in two (あ|たまい|たい: "may it please").
+_KANA_NOUNS = (
+    "おなか",
+    "せなか",
+    "いしき",
+    "むすこ",
+    "むすめ",
+    "おっと",
+    "あたま",
+    "のど",
+    "かお",
+    "むね",
+    "はら",
+    "あし",
+    "こし",
+    "くび",
+    "うで",
+    "ひざ",
+    "くち",
+    "みみ",
+    "はは",
+    "ちち",
+    "つま",
+    "まご",
+)
+
+
+def _mend_kana(text: str) -> str:
+    """`text` with a space after each of _KANA_NOUNS that begins a clause (after a space or a
+    stop, as particle-less typing runs) where the tokenizer would cut inside it; a word that
+    only begins with one (あした, tomorrow) is left whole, and one after other letters
+    (市役所のどちら, which) is not looked for."""
+    found = [
+        (start, start + len(noun))
+        for noun in _KANA_NOUNS
+        for start in _occurrences(text, noun)
+        if (start == 0 or not text[start - 1].isalnum())
+        and start + len(noun) < len(text)
+        and text[start + len(noun)] != " "
+    ]
+    if not found:
+        return text
+    bounds, offset = {0}, 0
+    for morpheme in _tokenize(text):
+        offset += len(morpheme.surface())
+        bounds.add(offset)
+    cut_inside = {
+        end for start, end in found if start in bounds and any(start < b < end for b in bounds)
+    }
+    for end in sorted(cut_inside, reverse=True):
+        text = f"{text[:end]} {text[end:]}"
+    return text
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    return [i for i in range(len(text)) if text.startswith(word, i)]
 
 
 def _tokenize(text: str) -> list[Morpheme]:
