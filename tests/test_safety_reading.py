@@ -389,6 +389,30 @@ def test_cleaners_mixed_with_a_cough_get_the_gas_advice_and_a_warning_does_not()
     assert level("Never mix bleach with toilet cleaner, it makes you cough") is None
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "車の中に赤ちゃん置いたまま、親がパチンコ行っとる。車ん中、もう暑うなっとる",
+            "child_abuse",
+        ),
+        ("睡眠薬をためとったのをいま全部出したところです", "suicide"),
+        ("野焼きの火が燃え広がって、家の方に来よる", "fire"),
+        ("the grass on the hill is going up, it's jumping toward the houses", "fire"),
+        ("むすめが たたく いえに かえりたくない", "elder_abuse"),
+        ("夫に殴られてる 78歳です もう体がもたない", "elder_abuse"),
+        ("弟がまたお父さんに蹴られてる、わたしじゃ止められない", "child_abuse"),
+        ("my husband is 88, very drowsy, and I cannot rouse him", "medical"),
+    ],
+)
+def test_the_kind_is_named_as_the_writer_means_it(text: str, expected: str) -> None:
+    # Each kind brings its own numbers: a child left in a car, the council's line for an older
+    # person hit by family, an overdose planned.
+    alarm = safety.check(text)
+    assert alarm is not None and alarm.level in ("emergency", "possible")
+    assert expected in alarm.kinds
+
+
 def test_an_english_word_is_found_inside_a_sentence() -> None:
     # A rule bounded as a word ("…me", not "…meal") finds it mid-sentence, where folding took
     # the spaces out, not only at a clause's edge: certain, not only asked about.
