@@ -403,6 +403,7 @@ def test_cleaners_mixed_with_a_cough_get_the_gas_advice_and_a_warning_does_not()
         ("夫に殴られてる 78歳です もう体がもたない", "elder_abuse"),
         ("弟がまたお父さんに蹴られてる、わたしじゃ止められない", "child_abuse"),
         ("my husband is 88, very drowsy, and I cannot rouse him", "medical"),
+        ("stepdad is drunk and hitting me again", "child_abuse"),  # a child's own words
     ],
 )
 def test_the_kind_is_named_as_the_writer_means_it(text: str, expected: str) -> None:
@@ -411,6 +412,11 @@ def test_the_kind_is_named_as_the_writer_means_it(text: str, expected: str) -> N
     alarm = safety.check(text)
     assert alarm is not None and alarm.level in ("emergency", "possible")
     assert expected in alarm.kinds
+
+
+def test_a_son_hitting_his_mother_is_not_read_as_child_abuse() -> None:
+    alarm = safety.check("my brother is strangling our mum i cant pull him off")
+    assert alarm is not None and "child_abuse" not in alarm.kinds
 
 
 def test_an_english_word_is_found_inside_a_sentence() -> None:
