@@ -195,46 +195,19 @@ def _light_verb_chain(morphemes: list[Morpheme], start: int) -> tuple[str, ...]:
 
 
 # Nouns an older resident types in kana with no particle after them (あたまいたい, のどはれてる,
-# かおゆがんでる), where the dictionary cuts them in two (あ|たまい|たい: "may it please").
-_KANA_NOUNS = (
-    "おなか",
-    "せなか",
-    "いしき",
-    "むすこ",
-    "むすめ",
-    "おっと",
-    "あたま",
-    "のど",
-    "かお",
-    "むね",
-    "はら",
-    "あし",
-    "こし",
-    "くび",
-    "うで",
-    "ひざ",
-    "くち",
-    "みみ",
-    "はは",
-    "ちち",
-    "つま",
-    "まご",
+# かおゆがんでる), where the dictionary cuts them in two (あ|たまい|たい: "may it please"). Looked
+# for only where a clause begins (nothing or a space or a stop before), as particle-less typing
+# runs: after other letters (市役所のどちら, which) のど is not a word.
+_KANA_NOUNS = re.compile(
+    r"(?<!\w)(おなか|せなか|いしき|むすこ|むすめ|おっと|あたま|のど|かお|むね|はら|あし|こし|くび|"
+    r"うで|ひざ|くち|みみ|はは|ちち|つま|まご)(?=\S)"
 )
 
 
 def _mend_kana(text: str) -> str:
-    """`text` with a space after each of _KANA_NOUNS that begins a clause (after a space or a
-    stop, as particle-less typing runs) where the tokenizer would cut inside it; a word that
-    only begins with one (あした, tomorrow) is left whole, and one after other letters
-    (市役所のどちら, which) is not looked for."""
-    found = [
-        (start, start + len(noun))
-        for noun in _KANA_NOUNS
-        for start in _occurrences(text, noun)
-        if (start == 0 or not text[start - 1].isalnum())
-        and start + len(noun) < len(text)
-        and text[start + len(noun)] != " "
-    ]
+    """`text` with a space after each of _KANA_NOUNS that the tokenizer would cut inside; a
+    word that only begins with one (あした, tomorrow) is left whole."""
+    found = [match.span() for match in _KANA_NOUNS.finditer(text)]
     if not found:
         return text
     bounds, offset = {0}, 0
@@ -247,10 +220,6 @@ def _mend_kana(text: str) -> str:
     for end in sorted(cut_inside, reverse=True):
         text = f"{text[:end]} {text[end:]}"
     return text
-
-
-def _occurrences(text: str, word: str) -> list[int]:
-    return [i for i in range(len(text)) if text.startswith(word, i)]
 
 
 def _tokenize(text: str) -> list[Morpheme]:
