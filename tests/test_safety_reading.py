@@ -414,6 +414,24 @@ def test_the_kind_is_named_as_the_writer_means_it(text: str, expected: str) -> N
     assert expected in alarm.kinds
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "いつもお世話になっております。先月のサロンでは大変楽しい時間を過ごさせていただきました。"
+        "来月の日程についてお聞きしたいことがございます。それと、実はきのうの夜から台所で転んだまま"
+        "起き上がれません。お茶の会の会費は来週お持ちします。よろしくお願いいたします。",
+        "Good morning and thank you for the lovely newsletter. The photos of the autumn outing "
+        "were wonderful. I wanted to ask about the next tea gathering. Also, since last night I "
+        "have fallen in the kitchen and cannot get up. I shall bring the membership fee next "
+        "week. Kind regards.",
+    ],
+)
+def test_an_emergency_inside_a_long_polite_letter_gets_the_numbers_at_once(text: str) -> None:
+    # An older resident's way: greetings and the salon's news first. The classifier, reading
+    # the whole letter, held it a look-alike and quieted the rules' certain alarm.
+    assert level(text) == "emergency"
+
+
 def test_a_son_hitting_his_mother_is_not_read_as_child_abuse() -> None:
     alarm = safety.check("my brother is strangling our mum i cant pull him off")
     assert alarm is not None and "child_abuse" not in alarm.kinds

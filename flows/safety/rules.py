@@ -72,16 +72,19 @@ def hits(analysis: Analysis) -> list[Hit]:
 
 
 def as_read(analysis: Analysis) -> Analysis:
-    """The message without what the rules set aside: clauses that deny (死にたいとは思わない)
-    or speak in figures (死ぬほど笑った), sentences said in play. `analysis` itself when
-    nothing was."""
+    """The message as the rules read it: without the clauses they set aside (those that deny,
+    死にたいとは思わない, or speak in figures, 死ぬほど笑った, and sentences said in play) and,
+    in a long message (read sentence by sentence), only the sentences that raised an alarm:
+    the greetings and the salon's news of a long letter do not speak for the one sentence in
+    it that says 「台所で転んだまま起き上がれない」. `analysis` itself when nothing was left out."""
     ruleset = _ruleset()
+    whole = len(analysis.sentences) <= _SHORT_SENTENCES
     sentences = [
         Sentence(tuple(live))
         for sentence in analysis.sentences
-        if (live := _live(ruleset, [sentence]))
+        if (live := _live(ruleset, [sentence])) and (whole or _alarms(ruleset, scope_of(live)))
     ]
-    if sum(len(s.clauses) for s in sentences) == len(analysis.clauses):
+    if not sentences or sum(len(s.clauses) for s in sentences) == len(analysis.clauses):
         return analysis
     text = " ".join(clause.text for sentence in sentences for clause in sentence.clauses)
     return Analysis(text, fold(text), tuple(sentences), analysis.language)
@@ -100,6 +103,18 @@ def _live(ruleset: Ruleset, sentences: Iterable[Sentence]) -> list[Clause]:
 
 
 _SHORT_SENTENCES = 4
+
+
+def _alarms(ruleset: Ruleset, scope: Scope) -> bool:
+    """Whether a rule raises more than a concern in this scope."""
+    if any_rule(ruleset.unreal, scope):
+        return False
+    return any(
+        matches(rule, scope)
+        for tiers in ruleset.kinds.values()
+        for tier in ("certain", "possible")
+        for rule in tiers[tier]
+    )
 
 
 def _matchscope_of(ruleset: Ruleset, scope: Scope, best: dict[str, Hit]) -> None:
