@@ -34,6 +34,7 @@ from flows.safety.corpus import author_of
 
 _EXAMPLES: list[corpus.Example] = []
 _ROWS: list[dict[str, float]] = []
+_RUNG: list[frozenset[str]] = []
 
 
 def _use(built: dict) -> None:
@@ -42,6 +43,7 @@ def _use(built: dict) -> None:
         intercept=tuple(built["intercept"]),
         threshold=float(built["threshold"]),
         weights=built["weights"],
+        rung_on_lookalikes=frozenset(built["rung_on_lookalikes"]),
     )
     model._model = lambda: loaded  # type: ignore[assignment]
 
@@ -63,9 +65,25 @@ def run_author(args: tuple[str, dict | None]) -> tuple[str, dict, list, float]:
     start = time.time()
     if given is None:
         keep = [i for i, e in enumerate(_EXAMPLES) if author_of(e) != author]
-        built = train.fit([_EXAMPLES[i] for i in keep], [_ROWS[i] for i in keep])
+        built = train.fit(
+            [_EXAMPLES[i] for i in keep], [_ROWS[i] for i in keep], [_RUNG[i] for i in keep]
+        )
     else:
         built = given
+    if "rung_on_lookalikes" not in built:
+        # A model saved before the model knew which rules it may quiet: what the author's
+        # model would have learnt of them.
+        built = {
+            **built,
+            "rung_on_lookalikes": sorted(
+                {
+                    rule
+                    for e, rung in zip(_EXAMPLES, _RUNG, strict=True)
+                    if e.label == "lookalike" and author_of(e) != author
+                    for rule in rung
+                }
+            ),
+        }
     _use(built)
     held = _written_by(author)
     return author, built, _read(held), time.time() - start
@@ -86,7 +104,7 @@ def main() -> None:
     if options.quiet_certain is not None:
         model._QUIET_CERTAIN = options.quiet_certain
 
-    global _EXAMPLES, _ROWS
+    global _EXAMPLES, _ROWS, _RUNG
     # Each author's kana copies train the others' models (as train.build does) and are never
     # read back as lines of their own.
     _EXAMPLES = corpus.with_kana_copies(corpus.load("train"))
@@ -94,6 +112,9 @@ def main() -> None:
     if options.authors:
         authors = [a for a in authors if a in options.authors.split(",")]
     models: dict[str, dict] = {}
+    t = time.time()
+    _RUNG = [train.rung(e.text) for e in _EXAMPLES]
+    print(f"rules rung: {time.time() - t:.1f}s", file=sys.stderr)
     if options.quick:
         with open(options.quick, "rb") as file:
             models = pickle.load(file)

@@ -415,6 +415,23 @@ def test_the_kind_is_named_as_the_writer_means_it(text: str, expected: str) -> N
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The kerosene heater tipped over and the rug's alight", "fire"),
+        ("主人の寝たばこで布団がくすぶって、部屋が煙だらけです", "fire"),
+        ("階段室に都市ガスと思われる強い臭気があります", "gas"),
+        ("トイレそうじで せんざい まぜた めが いたい", "gas"),
+        ("Car stuck in a drift, engine running for heat, snow is up past the exhaust now", "gas"),
+        ("the baby drank some cleaning liquid from under the sink", "medical"),
+    ],
+)
+def test_signs_told_in_everyday_words_name_their_kind(text: str, expected: str) -> None:
+    alarm = safety.check(text)
+    assert alarm is not None and alarm.level in ("emergency", "possible")
+    assert expected in alarm.kinds
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "いつもお世話になっております。先月のサロンでは大変楽しい時間を過ごさせていただきました。"
@@ -461,3 +478,28 @@ def test_words_of_one_meaning_share_a_feature_the_model_can_learn() -> None:
     shared = groups("母が息をしていない") & groups("母が呼吸をしていない")
     assert any(feature.endswith("~") for feature in shared)  # the negated breath
     assert not groups("母が息をしていない") & groups("母がご飯を食べた") - groups("母")
+
+
+def test_the_model_quiets_only_rules_that_rang_on_a_look_alike_in_training(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The classifier has seen no snow-blocked exhaust and holds this "nothing" all but
+    # surely; the rule never rang on a look-alike, so it is softened into the question, not
+    # silenced. Had the rule rung on look-alikes, the model would quiet it into a note.
+    from dataclasses import replace
+
+    from flows.safety import model
+
+    text = "Car stuck in a drift, engine running for heat, snow is up past the exhaust now"
+    alarm = safety.check(text)
+    assert alarm is not None and alarm.level == "possible" and "gas" in alarm.kinds
+    (hit,) = [hit for hit in rules.hits(analyse(text)) if hit.kind == "gas"]
+    loaded = model._model()
+    assert loaded is not None and hit.rule not in loaded.rung_on_lookalikes
+    wrong_before = replace(loaded, rung_on_lookalikes=loaded.rung_on_lookalikes | {hit.rule})
+    monkeypatch.setattr(model, "_model", lambda: wrong_before)
+    safety._check.cache_clear()
+    try:
+        assert level(text) == "concern"
+    finally:
+        safety._check.cache_clear()

@@ -65,7 +65,8 @@ def _check(text: str) -> Alarm | None:
             return Alarm(guess, POSSIBLE, (guess,))
     if level is None:
         return None
-    kinds_found = tuple(hit.kind for hit in found if _LEVEL_OF_TIER[hit.tier] == level)
+    alarming = [hit for hit in found if _LEVEL_OF_TIER[hit.tier] == level]
+    kinds_found = tuple(hit.kind for hit in alarming)
     if level == CONCERN:
         return Alarm(kinds_found[0], level, kinds_found)
     read = _as_the_rules_read(analysis, found, probs)
@@ -73,9 +74,11 @@ def _check(text: str) -> Alarm | None:
         # The rules matched words the model has seen, in training, mostly in look-alikes (a
         # joke, a course, a past event the rules did not recognise): a possible alarm becomes
         # a note for staff; a certain one too only when the model is all but sure, else it is
-        # softened into the question.
+        # softened into the question. Rules that never rang on a look-alike are only ever
+        # softened.
         sure = model.surely_nothing(read, strict=True)
-        softer: Level = POSSIBLE if level == EMERGENCY and not sure else CONCERN
+        quiet = model.may_quiet(alarming) and (level == POSSIBLE or sure)
+        softer: Level = CONCERN if quiet else POSSIBLE
         return Alarm(kinds_found[0], softer, kinds_found)
     # Gas beside a collapse, abuse beside a blow: the model may name a kind the rules did not,
     # and its numbers are added.

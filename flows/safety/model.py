@@ -26,6 +26,9 @@ class _Model:
     intercept: tuple[float, ...]
     threshold: float
     weights: dict[str, list[float]]
+    # The rules that rang on a look-alike of the training split: only those are the model's
+    # to quiet.
+    rung_on_lookalikes: frozenset[str] = frozenset()
 
 
 def probabilities(analysis: Analysis, hits: list[Hit] | None = None) -> dict[str, float]:
@@ -88,6 +91,15 @@ def surely_nothing(probs: dict[str, float], strict: bool = False) -> bool:
     return probs.get(NONE, 0.0) >= (_QUIET_CERTAIN if strict else _QUIET)
 
 
+def may_quiet(hits: list[Hit]) -> bool:
+    """Whether the model may quiet these alarms into a note for staff: only where one of their
+    rules has rung on a look-alike in training (a joke, a course, a past event). A rule that
+    never has, the model has no evidence against, however sure it is of "nothing": it may
+    soften a certain alarm into the question, not silence it."""
+    loaded = _model()
+    return loaded is not None and any(hit.rule in loaded.rung_on_lookalikes for hit in hits)
+
+
 def likely_kind(probs: dict[str, float]) -> str | None:
     """A kind the model holds more likely than not, to name beside the rules' own."""
     kind = max((c for c in probs if c != NONE), key=lambda c: probs[c], default=None)
@@ -104,4 +116,5 @@ def _model() -> _Model | None:
         intercept=tuple(data["intercept"]),
         threshold=float(data["threshold"]),
         weights=data["weights"],
+        rung_on_lookalikes=frozenset(data.get("rung_on_lookalikes", ())),
     )

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from flows.safety import corpus, model
+from flows.safety import corpus, model, rules
 from flows.safety.features import features
 from flows.text import analyse
 
@@ -38,7 +38,7 @@ def build(examples: list[corpus.Example] | None = None) -> dict[str, object]:
     if examples is None:
         examples = corpus.load("train")
     examples = corpus.with_kana_copies(examples)
-    return fit(examples, [feature_row(e.text) for e in examples])
+    return fit(examples, [feature_row(e.text) for e in examples], [rung(e.text) for e in examples])
 
 
 def feature_row(text: str) -> dict[str, float]:
@@ -46,8 +46,20 @@ def feature_row(text: str) -> dict[str, float]:
     return dict.fromkeys(sorted(features(analyse(text))), 1.0)
 
 
-def fit(examples: list[corpus.Example], rows: list[dict[str, float]]) -> dict[str, object]:
-    """The model over feature rows already read (one per example, in the same order)."""
+def rung(text: str) -> frozenset[str]:
+    """The rules that raise more than a concern on a message."""
+    return frozenset(
+        hit.rule for hit in rules.hits(analyse(text)) if hit.tier in ("certain", "possible")
+    )
+
+
+def fit(
+    examples: list[corpus.Example],
+    rows: list[dict[str, float]],
+    rules_rung: list[frozenset[str]],
+) -> dict[str, object]:
+    """The model over feature rows already read, and the rules each example rang (one per
+    example, in the same order)."""
     from sklearn.feature_extraction import DictVectorizer
 
     vectorizer = DictVectorizer(sort=True)
@@ -66,6 +78,14 @@ def fit(examples: list[corpus.Example], rows: list[dict[str, float]]) -> dict[st
         "intercept": [round(float(b), 4) for b in classifier.intercept_],
         "threshold": THRESHOLD,
         "weights": weights,
+        "rung_on_lookalikes": sorted(
+            {
+                rule
+                for e, rung in zip(examples, rules_rung, strict=True)
+                if e.label == "lookalike"
+                for rule in rung
+            }
+        ),
     }
 
 
