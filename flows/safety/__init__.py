@@ -9,7 +9,8 @@ Three readers, strongest first:
   (where they saw the danger as a course, a question or the past, only an all but certain
   one);
   where they raise an alarm, it may add a kind they missed, or, near certain the message
-  is a look-alike, quiet it into a note for staff.
+  is a look-alike, quiet it into a note for staff (only the alarms of rules that rang on a
+  look-alike in training; the others it softens into the question at most).
 """
 
 from __future__ import annotations
