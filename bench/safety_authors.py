@@ -73,15 +73,11 @@ def run_author(args: tuple[str, dict | None]) -> tuple[str, dict, list, float]:
     if "rung_on_lookalikes" not in built:
         # A model saved before the model knew which rules it may quiet: what the author's
         # model would have learnt of them.
+        others = [i for i, e in enumerate(_EXAMPLES) if author_of(e) != author]
         built = {
             **built,
             "rung_on_lookalikes": sorted(
-                {
-                    rule
-                    for e, rung in zip(_EXAMPLES, _RUNG, strict=True)
-                    if e.label == "lookalike" and author_of(e) != author
-                    for rule in rung
-                }
+                train.rung_on_lookalikes([_EXAMPLES[i] for i in others], [_RUNG[i] for i in others])
             ),
         }
     _use(built)

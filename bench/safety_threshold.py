@@ -43,7 +43,7 @@ def main() -> None:
     rungs = [train.rung(e.text) for e in examples]
     may_quiet: list[frozenset[str]] = [frozenset()] * len(examples)
     for trained, tested in folds:
-        rung = frozenset(r for i in trained if examples[i].label == "lookalike" for r in rungs[i])
+        rung = train.rung_on_lookalikes([examples[i] for i in trained], [rungs[i] for i in trained])
         for i in tested:
             may_quiet[i] = rung
     read = [

@@ -107,14 +107,9 @@ _SHORT_SENTENCES = 4
 
 def _alarms(ruleset: Ruleset, scope: Scope) -> bool:
     """Whether a rule raises more than a concern in this scope."""
-    if any_rule(ruleset.unreal, scope):
-        return False
-    return any(
-        matches(rule, scope)
-        for tiers in ruleset.kinds.values()
-        for tier in ("certain", "possible")
-        for rule in tiers[tier]
-    )
+    best: dict[str, Hit] = {}
+    _matchscope_of(ruleset, scope, best)
+    return any(hit.tier != "concern" for hit in best.values())
 
 
 def _matchscope_of(ruleset: Ruleset, scope: Scope, best: dict[str, Hit]) -> None:

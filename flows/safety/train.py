@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -78,15 +79,21 @@ def fit(
         "intercept": [round(float(b), 4) for b in classifier.intercept_],
         "threshold": THRESHOLD,
         "weights": weights,
-        "rung_on_lookalikes": sorted(
-            {
-                rule
-                for e, rung in zip(examples, rules_rung, strict=True)
-                if e.label == "lookalike"
-                for rule in rung
-            }
-        ),
+        "rung_on_lookalikes": sorted(rung_on_lookalikes(examples, rules_rung)),
     }
+
+
+def rung_on_lookalikes(
+    examples: Iterable[corpus.Example], rules_rung: Iterable[frozenset[str]]
+) -> frozenset[str]:
+    """The rules that rang on a look-alike among `examples` (with the rules each rang, in the
+    same order): the only ones a model trained on them may quiet."""
+    return frozenset(
+        rule
+        for example, rung in zip(examples, rules_rung, strict=True)
+        if example.label == "lookalike"
+        for rule in rung
+    )
 
 
 def targets_of(examples: list[corpus.Example]) -> list[str]:

@@ -44,7 +44,7 @@ def words(text: str) -> tuple[analysis.Word, ...]:
     """The content words of one Japanese sentence, each with what its auxiliaries say."""
     # Older residents typing in kana often put a space between words (いきを して いません);
     # the space separates words for the tokenizer but must not cut a word from its auxiliaries.
-    morphemes = [m for m in _tokenize(_mend_kana(text)) if m.part_of_speech()[0] != "空白"]
+    morphemes = [m for m in _tokens(text) if m.part_of_speech()[0] != "空白"]
     result: list[analysis.Word] = []
     index = 0
     while index < len(morphemes):
@@ -204,22 +204,25 @@ _KANA_NOUNS = re.compile(
 )
 
 
-def _mend_kana(text: str) -> str:
-    """`text` with a space after each of _KANA_NOUNS that the tokenizer would cut inside; a
-    word that only begins with one (あした, tomorrow) is left whole."""
+def _tokens(text: str) -> list[Morpheme]:
+    """The morphemes of `text`, read again with a space after each of _KANA_NOUNS the tokenizer
+    cut inside; a word that only begins with one (あした, tomorrow) is left whole."""
+    morphemes = _tokenize(text)
     found = [match.span() for match in _KANA_NOUNS.finditer(text)]
     if not found:
-        return text
+        return morphemes
     bounds, offset = {0}, 0
-    for morpheme in _tokenize(text):
+    for morpheme in morphemes:
         offset += len(morpheme.surface())
         bounds.add(offset)
     cut_inside = {
         end for start, end in found if start in bounds and any(start < b < end for b in bounds)
     }
+    if not cut_inside:
+        return morphemes
     for end in sorted(cut_inside, reverse=True):
         text = f"{text[:end]} {text[end:]}"
-    return text
+    return _tokenize(text)
 
 
 def _tokenize(text: str) -> list[Morpheme]:
