@@ -454,6 +454,51 @@ def test_a_son_hitting_his_mother_is_not_read_as_child_abuse() -> None:
     assert alarm is not None and "child_abuse" not in alarm.kinds
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i drank all my sleeping pills with wine, so sleepy, bye", "suicide"),
+        ("my brother says he will hang himself tonight, he locked the shed", "suicide"),
+        ("she wrote that tonight she will end everything and now her phone is off", "suicide"),
+        ("かいごにつかれた母が「父さんと一緒に逝く」と言って電話を切った", "suicide"),
+        ("じいちゃんが畑で転んで頭から血が出とる", "medical"),
+        ("grandma's lips are turning blue and she is gasping", "medical"),
+        ("妹が母の彼氏に殴られて、いま泣いてる", "child_abuse"),
+        ("兄嫁がばっちゃのストーブを取り上げた。ばっちゃ震えとる", "elder_abuse"),
+        ("上の部屋から怒鳴り声と物を壊す音、女の人が「やめて」って叫んでる", "violence"),
+        ("叔母の家のエアコンが壊れてて、今日は37度、叔母は頭がぼーっとして立てんって", "medical"),
+    ],
+)
+def test_emergencies_said_in_words_no_rule_had_met_name_their_kind(
+    text: str, expected: str
+) -> None:
+    # Misses of the twelfth fresh author (December 2026), written again in other words: an
+    # overdose "drunk", a hanging and an ending said by someone else, a carer's 一緒に逝く,
+    # bleeding from the head, a grandchild hit, warmth taken from an older person, a fight
+    # heard through the ceiling, heat told by a broken cooler and the day's temperature.
+    alarm = safety.check(text)
+    assert alarm is not None and alarm.level in ("emergency", "possible")
+    assert expected in alarm.kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this commute is gonna kill me, an hour on the bypass again",
+        "孫の「だいすき」に胸がキュンとして死にそうやった",
+        "my daughter does judo and has bruises on her arms, she loves it",
+        "頭が痛くなるほど悩んだけど、結局いつものカレーにした",
+    ],
+)
+def test_figures_of_speech_and_sport_stay_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+def test_someone_unreachable_after_clearing_snow_from_the_roof_is_asked_about() -> None:
+    alarm = safety.check("父と朝から連絡がとれません。昨日「屋根の雪下ろしをする」と言っていました")
+    assert alarm is not None and alarm.level in ("emergency", "possible")
+
+
 def test_an_english_word_is_found_inside_a_sentence() -> None:
     # A rule bounded as a word ("…me", not "…meal") finds it mid-sentence, where folding took
     # the spaces out, not only at a clause's edge: certain, not only asked about.
@@ -483,23 +528,27 @@ def test_words_of_one_meaning_share_a_feature_the_model_can_learn() -> None:
 def test_the_model_quiets_only_rules_that_rang_on_a_look_alike_in_training(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The classifier has seen no snow-blocked exhaust and holds this "nothing" all but
-    # surely; the rule never rang on a look-alike, so it is softened into the question, not
-    # silenced. Had the rule rung on look-alikes, the model would quiet it into a note.
+    # The classifier has seen no snow-blocked exhaust and may hold this "nothing" all but
+    # surely (0.99 when the rule was new); the rule never rang on a look-alike, so it is
+    # softened into the question, not silenced. Had the rule rung on look-alikes, the model
+    # would quiet it into a note. The model's reading is fixed here, so that a retrained
+    # model's doubt does not decide the test.
     from dataclasses import replace
 
     from flows.safety import model
 
     text = "Car stuck in a drift, engine running for heat, snow is up past the exhaust now"
-    alarm = safety.check(text)
-    assert alarm is not None and alarm.level == "possible" and "gas" in alarm.kinds
-    (hit,) = [hit for hit in rules.hits(analyse(text)) if hit.kind == "gas"]
-    loaded = model._model()
-    assert loaded is not None and hit.rule not in loaded.rung_on_lookalikes
-    wrong_before = replace(loaded, rung_on_lookalikes=loaded.rung_on_lookalikes | {hit.rule})
-    monkeypatch.setattr(model, "_model", lambda: wrong_before)
+    monkeypatch.setattr(model, "probabilities", lambda *_: {"none": 0.999, "gas": 0.001})
     safety._check.cache_clear()
     try:
+        alarm = safety.check(text)
+        assert alarm is not None and alarm.level == "possible" and "gas" in alarm.kinds
+        (hit,) = [hit for hit in rules.hits(analyse(text)) if hit.kind == "gas"]
+        loaded = model._model()
+        assert loaded is not None and hit.rule not in loaded.rung_on_lookalikes
+        wrong_before = replace(loaded, rung_on_lookalikes=loaded.rung_on_lookalikes | {hit.rule})
+        monkeypatch.setattr(model, "_model", lambda: wrong_before)
+        safety._check.cache_clear()
         assert level(text) == "concern"
     finally:
         safety._check.cache_clear()
