@@ -63,17 +63,16 @@ def _written_by(author: str) -> list[corpus.Example]:
 def run_author(args: tuple[str, dict | None]) -> tuple[str, dict, list, float]:
     author, given = args
     start = time.time()
+    others = [i for i, e in enumerate(_EXAMPLES) if author_of(e) != author]
     if given is None:
-        keep = [i for i, e in enumerate(_EXAMPLES) if author_of(e) != author]
         built = train.fit(
-            [_EXAMPLES[i] for i in keep], [_ROWS[i] for i in keep], [_RUNG[i] for i in keep]
+            [_EXAMPLES[i] for i in others], [_ROWS[i] for i in others], [_RUNG[i] for i in others]
         )
     else:
         built = given
     if "rung_on_lookalikes" not in built:
         # A model saved before the model knew which rules it may quiet: what the author's
         # model would have learnt of them.
-        others = [i for i, e in enumerate(_EXAMPLES) if author_of(e) != author]
         built = {
             **built,
             "rung_on_lookalikes": sorted(

@@ -21,6 +21,12 @@ def kind(text: str) -> str | None:
     return alarm.kind if alarm and alarm.level in ("emergency", "possible") else None
 
 
+def kinds_shown(text: str) -> tuple[str, ...]:
+    """The kinds whose numbers the answer shows, at once or with the question."""
+    alarm = safety.check(text)
+    return alarm.kinds if alarm and alarm.level in ("emergency", "possible") else ()
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -409,9 +415,7 @@ def test_cleaners_mixed_with_a_cough_get_the_gas_advice_and_a_warning_does_not()
 def test_the_kind_is_named_as_the_writer_means_it(text: str, expected: str) -> None:
     # Each kind brings its own numbers: a child left in a car, the council's line for an older
     # person hit by family, an overdose planned.
-    alarm = safety.check(text)
-    assert alarm is not None and alarm.level in ("emergency", "possible")
-    assert expected in alarm.kinds
+    assert expected in kinds_shown(text)
 
 
 @pytest.mark.parametrize(
@@ -426,9 +430,7 @@ def test_the_kind_is_named_as_the_writer_means_it(text: str, expected: str) -> N
     ],
 )
 def test_signs_told_in_everyday_words_name_their_kind(text: str, expected: str) -> None:
-    alarm = safety.check(text)
-    assert alarm is not None and alarm.level in ("emergency", "possible")
-    assert expected in alarm.kinds
+    assert expected in kinds_shown(text)
 
 
 @pytest.mark.parametrize(
@@ -476,9 +478,7 @@ def test_emergencies_said_in_words_no_rule_had_met_name_their_kind(
     # overdose "drunk", a hanging and an ending said by someone else, a carer's 一緒に逝く,
     # bleeding from the head, a grandchild hit, warmth taken from an older person, a fight
     # heard through the ceiling, heat told by a broken cooler and the day's temperature.
-    alarm = safety.check(text)
-    assert alarm is not None and alarm.level in ("emergency", "possible")
-    assert expected in alarm.kinds
+    assert expected in kinds_shown(text)
 
 
 @pytest.mark.parametrize(
@@ -495,8 +495,8 @@ def test_figures_of_speech_and_sport_stay_quiet(text: str) -> None:
 
 
 def test_someone_unreachable_after_clearing_snow_from_the_roof_is_asked_about() -> None:
-    alarm = safety.check("父と朝から連絡がとれません。昨日「屋根の雪下ろしをする」と言っていました")
-    assert alarm is not None and alarm.level in ("emergency", "possible")
+    text = "父と朝から連絡がとれません。昨日「屋根の雪下ろしをする」と言っていました"
+    assert level(text) in ("emergency", "possible")
 
 
 def test_an_english_word_is_found_inside_a_sentence() -> None:
