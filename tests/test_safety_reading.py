@@ -552,3 +552,79 @@ def test_the_model_quiets_only_rules_that_rang_on_a_look_alike_in_training(
         assert level(text) == "concern"
     finally:
         safety._check.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A check-in answered "fine" out of habit, then what happened: the news is read alone.
+        ("はい げんきです。でも けさ ころんで こしを うって たてません", "medical"),
+        ("げんき  さっきから みぎてが しびれて うまく しゃべれない", "medical"),
+        (
+            "yes I'm fine thanks. but my husband just collapsed in the garden and won't answer",
+            "medical",
+        ),
+    ],
+)
+def test_fine_and_then_the_news_raises_the_alarm(text: str, expected: str) -> None:
+    assert expected in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "はい げんきです。いまから こうえんで ラジオたいそう",
+        "元気です。先週転んだけど、もう痛くありません",
+        "fine thanks, but the salon was closed today",
+    ],
+)
+def test_fine_and_then_an_ordinary_day_stays_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Japanese typed in Latin letters, alone or mixed with English.
+        ("otto ga taoreta. iki shitenai. tasukete", "medical"),
+        ("Kaji desu! tonari no ie kara hi ga deteru", "fire"),
+        ("obaachan ga kaidan kara ochita, she can't stand up, atama kara chi ga deteru", "medical"),
+    ],
+)
+def test_japanese_typed_in_latin_letters_is_read_as_japanese(text: str, expected: str) -> None:
+    assert expected in kinds_shown(text)
+
+
+def test_only_japanese_in_latin_letters_is_read_in_kana() -> None:
+    assert "動く" in {word.lemma for word in analyse("otto ga ugokanai").words}
+    # English with no Japanese particle in it stays English, whatever its syllables.
+    english = analyse("he made a cake, so we ate it at home")
+    assert all(word.lemma.isascii() for word in english.words)
+    # Only the Japanese words of a mixed message are read in kana ("fell" is not フェル).
+    mixed = {word.lemma for word in analyse("ojiichan fell, atama kara chi ga deteru").words}
+    assert "頭" in mixed and "fall" in mixed and "フェル" not in mixed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("隣のおじいさんが本棚の下敷きになって動けない", "medical"),
+        ("新聞配達です。お宅の中から「助けて」と小さく聞こえます。鍵がかかっています", "medical"),
+        ("父は糖尿で、さっきから汗びっしょりで手が震えて話がおかしい", "medical"),
+        ("dad's oximeter says 83 and he can't finish a sentence", "medical"),
+        ("納屋の梁にロープがかけてあって、兄の姿が見えない", "suicide"),
+        ("my flatmate is on the other side of the balcony railing, 9th floor", "suicide"),
+        ("孫が嫁に叩かれてる。泣き声がやまない", "child_abuse"),
+        ("heard a gunshot next door and then a woman screaming", "violence"),
+        ("ODして吐いてる、30錠くらい飲んだって", "suicide"),
+    ],
+)
+def test_emergencies_of_the_thirteenth_author_kinds_in_other_words(
+    text: str, expected: str
+) -> None:
+    # Misses of the thirteenth fresh author (December 2026), written again in other words:
+    # pinned under furniture, a call for help behind a locked door, low blood sugar, an
+    # oximeter's reading, a rope over a beam, someone outside a railing, a grandchild hit, a
+    # gunshot and a scream, an overdose called OD. The numbers at once, not only the question.
+    alarm = safety.check(text)
+    assert alarm is not None and alarm.level == "emergency" and expected in alarm.kinds

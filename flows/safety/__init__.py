@@ -41,7 +41,20 @@ def check(text: str) -> Alarm | None:
     """The alarm a message raises, or None when it speaks of no danger."""
     if not text or not text.strip():
         return None
-    return _check(text)
+    alarm = _check(text)
+    news = rules.after_reassurance(text)
+    if news:
+        # Read on its own, the news may say more than the whole, where "fine" spoke for it:
+        # the rules' certain alarm, or anything more than the note "fine" made of it. Not the
+        # model's guess alone on a short plain sentence (「いま から こうえん で ラジオたいそう」).
+        alone = _check(news)
+        if _rank(alone) < _rank(alarm) and (alarm is not None or _rank(alone) == 0):
+            return alone
+    return alarm
+
+
+def _rank(alarm: Alarm | None) -> int:
+    return _ORDER.index(alarm.level) if alarm else len(_ORDER)
 
 
 # Remembered by text: the worker reads a chat's waiting messages before it takes SQLite's one

@@ -9,6 +9,8 @@ raises a concern.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -125,6 +127,52 @@ def _matchscope_of(ruleset: Ruleset, scope: Scope, best: dict[str, Hit]) -> None
             if kind not in best or TIERS.index(found.tier) < TIERS.index(best[kind].tier):
                 best[kind] = found
             break
+
+
+# A check-in answered out of habit, then the news: 「はい げんきです でも さっき ころんで
+# たてません」, 「げんき  けさから てあしが しびれて」, "yes fine thank you. actually no, my arm
+# has gone numb". The reassurance (or a question on business) opens the message and does not
+# speak for what follows it.
+_REASSURANCE = (
+    r"(元気|げんき|大丈夫|だいじょうぶ|だいじょぶ|平気|へいき|変わりな|かわりな|"
+    r"\b(?:fine|ok|okay|alright|all right|good)\b)"
+)
+_REASSURED_THEN_NEWS = (
+    # "fine", then a turn: でも, ただ, actually, but.
+    re.compile(
+        rf"\A[^。.!?！？\n]{{0,25}}?{_REASSURANCE}.{{0,25}}?"
+        r"(でも|だけど|けど|けれど|ただ(?!の)|しかし|ほんと(?:う)?は|本当は|実は|じつは|"
+        r"\b(?:actually|but|however|except|though)\b)"
+        r"(?P<news>.*\S.*)\Z",
+        re.IGNORECASE | re.DOTALL,
+    ),
+    # A question on business first, then a turn to the news: 「けんしんび いつですか  それと
+    # おっと きのうから おきれない」.
+    re.compile(
+        r"\A[^\n]{0,80}?(ですか|ますか|でしょうか|か[?？]|[?？])[\s、,.。!！]*"
+        r"(それと|あと|ところで|それから|それに|\b(?:also|btw|by the way|another thing)\b)"
+        r"(?P<news>.*\S.*)\Z",
+        re.IGNORECASE | re.DOTALL,
+    ),
+    # "fine" as the whole of the first sentence, then another.
+    re.compile(
+        rf"\A\s*(?:(?:はい|うん|ええ|yes|yeah|yep)[\s、,.。!！]*)?{_REASSURANCE}"
+        r"(?:です|でーす|ですよ|だよ|だ|よ|やで|だっぺ|です(?:ね)?)?"
+        r"[\s、,.。!！]*(?:(?:thank you|thanks|ありがとう(?:ございます)?)[\s、,.。!！]*)?"
+        r"(?<=[\s、,.。!！])(?P<news>.*\S.*)\Z",
+        re.IGNORECASE | re.DOTALL,
+    ),
+)
+
+
+def after_reassurance(text: str) -> str | None:
+    """What a message says after "fine, but…" or "when is…? Also…", to be read on its own;
+    None without one."""
+    normalized = unicodedata.normalize("NFKC", text)
+    for pattern in _REASSURED_THEN_NEWS:
+        if found := pattern.match(normalized):
+            return found.group("news").strip(" 、,。.")
+    return None
 
 
 def kinds() -> tuple[str, ...]:

@@ -102,10 +102,11 @@ _MAX_CHARS = 5000
 def _analyse(text: str) -> Analysis:
     normal = unicodedata.normalize("NFKC", text)
     half_width = any("\uff65" <= c <= "\uff9f" for c in text)
+    romaji = _in_romaji(normal)
     sentences = []
     for part in _SENTENCE_END.split(normal):
         clauses = tuple(
-            _clause(piece, half_width) for piece in _CLAUSE_END.split(part) if piece.strip()
+            _clause(piece, half_width, romaji) for piece in _CLAUSE_END.split(part) if piece.strip()
         )
         if clauses:
             sentences.append(Sentence(clauses))
@@ -120,16 +121,54 @@ _LAUGHTER = re.compile(
 )
 
 
-def _clause(text: str, half_width: bool) -> Clause:
+def _clause(text: str, half_width: bool, romaji: bool = False) -> Clause:
     # A message typed all in half-width katakana (ﾊﾊｶﾞ ﾀｵﾚﾀ), as older phones do, reads as
     # the words it spells once in hiragana; ordinary katakana words (ナイフ) stay as they are.
     if half_width and _KATAKANA_ONLY.fullmatch(text):
         text = to_hiragana(text)
-    words = japanese.words(text) if _has_japanese(text) else ()
+    # Japanese typed in Latin letters ("otto ga ugokanai") is read in kana as well, beside the
+    # English words it is often mixed with ("Ojiichan fell down the kaidan, atama kara chi ga").
+    kana = _romaji_as_kana(text) if romaji else ""
+    words = japanese.words(text) if _has_japanese(text) else japanese.words(kana) if kana else ()
     if _LATIN_WORD.search(text.casefold()):
         words = (*words, *english.words(text))
-    spoken = _LAUGHTER.sub("笑", text)
+    spoken = _LAUGHTER.sub("笑", f"{text} {kana}" if kana else text)
     return Clause(tuple(words), fold(spoken), fold(spoken, mark_words=True), text)
+
+
+# A word of Hepburn syllables: ka, shi, tsu, kyu, n, and a doubled consonant (itte, kitto).
+_ROMAJI_WORD = re.compile(
+    r"(?<![a-z])(?:(?:[kgsztdnhbpmrj]y|sh|ch|ts|[kgsztdnhbpmrfwyjv])?[aiueo]|n(?![aiueoy])"
+    r"|([kgstdpbcmz])(?=\1))+(?![a-z])",
+    re.IGNORECASE,
+)
+# Words only Japanese typed in Latin letters has: particles and endings no English, Tagalog
+# or Portuguese sentence uses.
+_ROMAJI_MARKERS = frozenset(
+    {"ga", "wo", "desu", "desuka", "masu", "mashita", "masen", "kudasai", "shite", "shita",
+     "teru", "teiru", "imasu", "nai", "tte", "kara", "dake", "tasukete", "janai", "dou",
+     "hayaku", "onegai"}
+)  # fmt: skip
+
+
+def _in_romaji(text: str) -> bool:
+    """Whether a message in Latin letters is, at least in part, Japanese."""
+    if _has_japanese(text):
+        return False
+    latin = _LATIN_RUN.findall(text.casefold())
+    if not _ROMAJI_MARKERS.intersection(latin):
+        return False
+    return sum(1 for word in latin if _ROMAJI_WORD.fullmatch(word)) >= 2
+
+
+def _romaji_as_kana(text: str) -> str:
+    """The Japanese words of a clause in Latin letters, in kana; English words left out (the
+    dictionary would read "fell" as フェル)."""
+    import jaconv
+
+    return " ".join(
+        str(jaconv.alphabet2kana(found.group().casefold())) for found in _ROMAJI_WORD.finditer(text)
+    )
 
 
 def fold(text: str, mark_words: bool = False) -> str:
