@@ -141,18 +141,19 @@ def emergency(language: str, kinds: Sequence[str], closing: str) -> Message:
     return call_card(language, lines, calls, closing)
 
 
-def possible(language: str, kind: str) -> list[Message]:
-    """For a message that may be an emergency: the numbers, gently, then the question
-    "do you need help right now?" with its two answers (the last message: LINE shows quick
-    replies only under the last one)."""
-    kind = kind if kind in ADVICE else "distress"
-    advice = ADVICE[kind]
+def possible(language: str, kinds: Sequence[str]) -> list[Message]:
+    """For a message that may be an emergency: the numbers, gently, for each kind it may be
+    (the likeliest first), then the question "do you need help right now?" with its two
+    answers (the last message: LINE shows quick replies only under the last one)."""
+    advice = _advice(kinds)
+    kind = next((k for k in kinds if k in ADVICE), "distress")
     answers = [
         Button(gettext(language, "Yes"), SafetyAnswer(YES, kind)),
         Button(gettext(language, "No, I'm all right"), SafetyAnswer(NO, kind)),
     ]
+    calls = list(dict.fromkeys(number for each in advice for number in each.calls))
     return [
-        call_card(language, [advice.if_unsure], advice.calls),
+        call_card(language, [each.if_unsure for each in advice], calls),
         text(gettext(language, "Do you need help right now?"), answers),
     ]
 

@@ -169,7 +169,7 @@ def _possible(turn: Turn, alarm: safety.Alarm, given: UserInput) -> list[Message
             )
             _add(session, ticket, "note", now, body)
         audit.record(session, "safety_possible", now, ticket=ticket, detail={"kind": kind})
-    question = safety_words.possible(turn.resident.language, kind)
+    question = safety_words.possible(turn.resident.language, alarm.kinds or (kind,))
     _in_thread(turn, ticket, question)
     conversation = turn.conversation
     conversation.data = {**conversation.data, ASKED: {"kind": kind, "at": now.isoformat()}}

@@ -728,7 +728,7 @@ def test_call_buttons_are_links_that_dial(
     page.get_by_role("button", name="友だち追加 (Follow)").click()
     page.get_by_role("button", name="ブロック (Block)").wait_for()
     card = safety_words.emergency("ja", ["medical"], "スタッフにもすぐに伝えました。")
-    quiet_bot.push(hanako[0], *rendered([card, *safety_words.possible("ja", "suicide")]))
+    quiet_bot.push(hanako[0], *rendered([card, *safety_words.possible("ja", ("suicide",))]))
 
     dial = page.get_by_role("link", name="119番に電話").first
     dial.wait_for()

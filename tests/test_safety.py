@@ -178,7 +178,7 @@ def test_every_answer_follows_lines_rules_and_its_spec(kind: str, language: str)
     messages = rendered(
         [
             safety_words.emergency(language, [kind], "スタッフにもすぐに伝えました。"),
-            *safety_words.possible(language, kind),
+            *safety_words.possible(language, (kind,)),
             safety_words.received(language),
             safety_words.all_right(language),
         ]
@@ -206,6 +206,16 @@ def test_several_kinds_lead_with_the_most_pressing_and_dial_every_number() -> No
     assert lines[-1] == "スタッフにもすぐに伝えました。"
     uris = [b["action"]["uri"] for b in shown["contents"]["footer"]["contents"]]
     assert uris == [*CALLS["suicide"], "tel:110"]
+
+
+def test_a_question_about_two_kinds_gives_the_numbers_of_both() -> None:
+    # The model unsure between an illness and abuse of an older person: 119 and 110 both, the
+    # likelier kind's words first; the answers carry the likelier kind.
+    card, question = rendered(safety_words.possible("ja", ("medical", "elder_abuse")))
+    uris = [b["action"]["uri"] for b in card["contents"]["footer"]["contents"]]
+    assert uris == [*CALLS["medical"], *CALLS["elder_abuse"]]
+    assert len(readable(card).splitlines()) >= 2
+    assert [item["action"]["label"] for item in question["quickReply"]["items"]] == ANSWERS
 
 
 # --- emergencies, wherever the resident is -------------------------------------------------

@@ -628,3 +628,28 @@ def test_emergencies_of_the_thirteenth_author_kinds_in_other_words(
     # gunshot and a scream, an overdose called OD. The numbers at once, not only the question.
     alarm = safety.check(text)
     assert alarm is not None and alarm.level == "emergency" and expected in alarm.kinds
+
+
+def test_the_question_names_a_second_kind_only_when_the_model_holds_it_nearly_as_likely(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No rule speaks; the model asks. Unsure between two kinds, it shows both kinds' numbers.
+    from flows.safety import model
+
+    text = "father 78 sitting up all night, oximeter 84, legs swollen"
+    loaded = model._model()
+    assert loaded is not None
+    nothing = dict.fromkeys(loaded.classes, 0.0)
+    readings = {
+        "near": {**nothing, "none": 0.2, "elder_abuse": 0.45, "medical": 0.35},
+        "far": {**nothing, "none": 0.2, "elder_abuse": 0.7, "medical": 0.1},
+    }
+    monkeypatch.setattr(rules, "hits", lambda *_: [])
+    try:
+        for reading, expected in (("near", ("elder_abuse", "medical")), ("far", ("elder_abuse",))):
+            monkeypatch.setattr(model, "probabilities", lambda *_, r=reading: readings[r])
+            safety._check.cache_clear()
+            alarm = safety.check(text)
+            assert alarm is not None and (alarm.level, alarm.kinds) == ("possible", expected)
+    finally:
+        safety._check.cache_clear()

@@ -614,7 +614,7 @@ def test_the_safety_answers_with_call_buttons_are_accepted(sim: Sim) -> None:
     messages = rendered(
         [
             safety_words.emergency("ja", ["suicide", "medical"], "スタッフにもすぐに伝えました。"),
-            *safety_words.possible("ja", "child_abuse"),
+            *safety_words.possible("ja", ("child_abuse",)),
         ]
     )
     answer = sim.api("POST", "/v2/bot/message/push", {"to": user_id, "messages": messages})

@@ -11,6 +11,9 @@ Three readers, strongest first:
   where they raise an alarm, it may add a kind they missed, or, near certain the message
   is a look-alike, quiet it into a note for staff (only the alarms of rules that rang on a
   look-alike in training; the others it softens into the question at most).
+
+A message that opens with "fine" (a check-in answered out of habit) or a business question,
+then turns to news (でも, ただ, それと, but, also), is also read from the turn on its own.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ def check(text: str) -> Alarm | None:
     if not text or not text.strip():
         return None
     alarm = _check(text)
-    news = rules.after_reassurance(text)
+    news = rules.news_after_opening(text)
     if news:
         # Read on its own, the news may say more than the whole, where "fine" spoke for it:
         # the rules' certain alarm, or anything more than the note "fine" made of it. Not the
@@ -70,13 +73,13 @@ def _check(text: str) -> Alarm | None:
     if level is None or (level == CONCERN and not any(hit.dampened for hit in found)):
         guess = model.classify(probs)
         if guess is not None:
-            return Alarm(guess, POSSIBLE, (guess,))
+            return Alarm(guess, POSSIBLE, model.guesses(probs, guess))
     elif level == CONCERN:
         # Where they did, the model may still hold it an emergency all but surely ("he is
         # unconscious, what number?", "a 9-year-old showed me marks … last night"): asked.
         guess = model.overrules(probs)
         if guess is not None:
-            return Alarm(guess, POSSIBLE, (guess,))
+            return Alarm(guess, POSSIBLE, model.guesses(probs, guess))
     if level is None:
         return None
     alarming = [hit for hit in found if _LEVEL_OF_TIER[hit.tier] == level]

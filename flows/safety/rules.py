@@ -137,7 +137,7 @@ _REASSURANCE = (
     r"(元気|げんき|大丈夫|だいじょうぶ|だいじょぶ|平気|へいき|変わりな|かわりな|"
     r"\b(?:fine|ok|okay|alright|all right|good)\b)"
 )
-_REASSURED_THEN_NEWS = (
+_OPENING_THEN_NEWS = (
     # "fine", then a turn: でも, ただ, actually, but.
     re.compile(
         rf"\A[^。.!?！？\n]{{0,25}}?{_REASSURANCE}.{{0,25}}?"
@@ -157,7 +157,7 @@ _REASSURED_THEN_NEWS = (
     # "fine" as the whole of the first sentence, then another.
     re.compile(
         rf"\A\s*(?:(?:はい|うん|ええ|yes|yeah|yep)[\s、,.。!！]*)?{_REASSURANCE}"
-        r"(?:です|でーす|ですよ|だよ|だ|よ|やで|だっぺ|です(?:ね)?)?"
+        r"(?:でーす|です(?:よ|ね)?|だよ|だっぺ|だ|よ|やで)?"
         r"[\s、,.。!！]*(?:(?:thank you|thanks|ありがとう(?:ございます)?)[\s、,.。!！]*)?"
         r"(?<=[\s、,.。!！])(?P<news>.*\S.*)\Z",
         re.IGNORECASE | re.DOTALL,
@@ -165,11 +165,11 @@ _REASSURED_THEN_NEWS = (
 )
 
 
-def after_reassurance(text: str) -> str | None:
+def news_after_opening(text: str) -> str | None:
     """What a message says after "fine, but…" or "when is…? Also…", to be read on its own;
     None without one."""
     normalized = unicodedata.normalize("NFKC", text)
-    for pattern in _REASSURED_THEN_NEWS:
+    for pattern in _OPENING_THEN_NEWS:
         if found := pattern.match(normalized):
             return found.group("news").strip(" 、,。.")
     return None

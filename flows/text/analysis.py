@@ -121,7 +121,7 @@ _LAUGHTER = re.compile(
 )
 
 
-def _clause(text: str, half_width: bool, romaji: bool = False) -> Clause:
+def _clause(text: str, half_width: bool, romaji: bool) -> Clause:
     # A message typed all in half-width katakana (ﾊﾊｶﾞ ﾀｵﾚﾀ), as older phones do, reads as
     # the words it spells once in hiragana; ordinary katakana words (ナイフ) stay as they are.
     if half_width and _KATAKANA_ONLY.fullmatch(text):
