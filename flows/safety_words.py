@@ -137,8 +137,7 @@ def emergency(language: str, kinds: Sequence[str], closing: str) -> Message:
     each other kind, and `closing` (that staff were told)."""
     first, *others = _advice(kinds)
     lines = [first.act, first.more, *(other.act for other in others)]
-    calls = list(dict.fromkeys(number for advice in (first, *others) for number in advice.calls))
-    return call_card(language, lines, calls, closing)
+    return call_card(language, lines, _calls([first, *others]), closing)
 
 
 def possible(language: str, kinds: Sequence[str]) -> list[Message]:
@@ -151,9 +150,8 @@ def possible(language: str, kinds: Sequence[str]) -> list[Message]:
         Button(gettext(language, "Yes"), SafetyAnswer(YES, kind)),
         Button(gettext(language, "No, I'm all right"), SafetyAnswer(NO, kind)),
     ]
-    calls = list(dict.fromkeys(number for each in advice for number in each.calls))
     return [
-        call_card(language, [each.if_unsure for each in advice], calls),
+        call_card(language, [each.if_unsure for each in advice], _calls(advice)),
         text(gettext(language, "Do you need help right now?"), answers),
     ]
 
@@ -180,6 +178,11 @@ def label(kind: str, language: str) -> str:
 def _advice(kinds: Sequence[str]) -> list[Advice]:
     # A kind the detector learns before this module does still gets the general numbers.
     return [ADVICE[kind] for kind in kinds if kind in ADVICE] or [ADVICE["distress"]]
+
+
+def _calls(advice: Sequence[Advice]) -> list[str]:
+    """Every number the advice needs, once each, in the order the advice gives them."""
+    return list(dict.fromkeys(number for each in advice for number in each.calls))
 
 
 def call_card(language: str, lines: Sequence[str], calls: Sequence[str], note: str = "") -> Message:

@@ -102,7 +102,8 @@ _MAX_CHARS = 5000
 def _analyse(text: str) -> Analysis:
     normal = unicodedata.normalize("NFKC", text)
     half_width = any("\uff65" <= c <= "\uff9f" for c in text)
-    romaji = _in_romaji(normal)
+    in_japanese = _has_japanese(normal)
+    romaji = not in_japanese and _in_romaji(normal)
     sentences = []
     for part in _SENTENCE_END.split(normal):
         clauses = tuple(
@@ -110,7 +111,7 @@ def _analyse(text: str) -> Analysis:
         )
         if clauses:
             sentences.append(Sentence(clauses))
-    language = "ja" if _has_japanese(normal) else "en"
+    language = "ja" if in_japanese else "en"
     return Analysis(text=text, folded=fold(text), sentences=tuple(sentences), language=language)
 
 
@@ -152,9 +153,7 @@ _ROMAJI_MARKERS = frozenset(
 
 
 def _in_romaji(text: str) -> bool:
-    """Whether a message in Latin letters is, at least in part, Japanese."""
-    if _has_japanese(text):
-        return False
+    """Whether a message in Latin letters (no kana, no kanji) is, at least in part, Japanese."""
     latin = _LATIN_RUN.findall(text.casefold())
     if not _ROMAJI_MARKERS.intersection(latin):
         return False
