@@ -87,8 +87,8 @@ class TicketAnswer:
 
 @dataclass(frozen=True)
 class SafetyAnswer:
-    """Yes or no to "do you need help right now?", asked about danger of `kind`.
-    Wire: `safety=…&k=…`."""
+    """Yes or no to "do you need help right now?", asked about danger of `kind` (or of
+    several, comma-joined: flows.safety_words.joined). Wire: `safety=…&k=…`."""
 
     answer: str
     kind: str

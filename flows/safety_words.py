@@ -145,15 +145,26 @@ def possible(language: str, kinds: Sequence[str]) -> list[Message]:
     (the likeliest first), then the question "do you need help right now?" with its two
     answers (the last message: LINE shows quick replies only under the last one)."""
     advice = _advice(kinds)
-    kind = next((k for k in kinds if k in ADVICE), "distress")
+    # はい answers for every kind the card named, so its numbers come again at once.
+    asked = joined(kinds)
     answers = [
-        Button(gettext(language, "Yes"), SafetyAnswer(YES, kind)),
-        Button(gettext(language, "No, I'm all right"), SafetyAnswer(NO, kind)),
+        Button(gettext(language, "Yes"), SafetyAnswer(YES, asked)),
+        Button(gettext(language, "No, I'm all right"), SafetyAnswer(NO, asked)),
     ]
     return [
         call_card(language, [each.if_unsure for each in advice], _calls(advice)),
         text(gettext(language, "Do you need help right now?"), answers),
     ]
+
+
+def joined(kinds: Sequence[str]) -> str:
+    """The kinds a question was about, as its answers carry them: "medical,violence"."""
+    return ",".join(kind for kind in kinds if kind in ADVICE) or "distress"
+
+
+def split(asked: str) -> tuple[str, ...]:
+    """The kinds `joined` wrote, those still known; distress when none is."""
+    return tuple(kind for kind in asked.split(",") if kind in ADVICE) or ("distress",)
 
 
 def all_right(language: str) -> Message:

@@ -172,19 +172,22 @@ def _possible(turn: Turn, alarm: safety.Alarm, given: UserInput) -> list[Message
     question = safety_words.possible(turn.resident.language, alarm.kinds or (kind,))
     _in_thread(turn, ticket, question)
     conversation = turn.conversation
-    conversation.data = {**conversation.data, ASKED: {"kind": kind, "at": now.isoformat()}}
+    asked = {"kind": safety_words.joined(alarm.kinds or (kind,)), "at": now.isoformat()}
+    conversation.data = {**conversation.data, ASKED: asked}
     return question
 
 
-def _answered(turn: Turn, answer: str, kind: str) -> None:
-    """はい: the full emergency. いいえ、大丈夫: a kind line. Then the flow's question again."""
-    kind = kind if kind in safety.kinds() else "distress"
+def _answered(turn: Turn, answer: str, asked: str) -> None:
+    """はい: the full emergency, of every kind asked about. いいえ、大丈夫: a kind line. Then the
+    flow's question again."""
+    kinds = safety_words.split(asked)
+    kind = kinds[0]
     conversation = turn.conversation
     if ASKED in conversation.data:
         conversation.data = {k: v for k, v in conversation.data.items() if k != ASKED}
     if answer == safety_words.YES:
         note = _staff(N_("The resident answered that they need help right now ({what})."), kind)
-        _emergency(turn, safety.Alarm(kind, EMERGENCY, (kind,)), None, note)
+        _emergency(turn, safety.Alarm(kind, EMERGENCY, kinds), None, note)
     else:
         ticket = tickets.open_ticket_of(turn.session, turn.resident)
         if ticket is not None:

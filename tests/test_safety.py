@@ -210,7 +210,7 @@ def test_several_kinds_lead_with_the_most_pressing_and_dial_every_number() -> No
 
 def test_a_question_about_two_kinds_gives_the_numbers_of_both() -> None:
     # The model unsure between an illness and abuse of an older person: 119 and 110 both, the
-    # likelier kind's words first; the answers carry the likelier kind.
+    # likelier kind's words first.
     card, question = rendered(safety_words.possible("ja", ("medical", "elder_abuse")))
     uris = [b["action"]["uri"] for b in card["contents"]["footer"]["contents"]]
     assert uris == [*CALLS["medical"], *CALLS["elder_abuse"]]
@@ -458,6 +458,28 @@ def test_yes_is_the_full_emergency_then_the_flow_asks_again(town: Database) -> N
         assert "いま助けが必要" in _thread(ticket)[2][1]
         assert _thread(ticket)[-1] == ("bot", said.texts[0])
         assert _conversation(session).state == "worry"
+
+
+@pytest.mark.parametrize("answer", ["tapped", "typed"])
+def test_yes_to_a_question_about_two_kinds_dials_the_numbers_of_both(
+    town: Database, monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    # Unsure between an illness and abuse of an older person, the question showed 119 and
+    # 110; "yes" must not narrow the emergency to the likelier one.
+    check = safety.check
+    both = safety.Alarm("medical", "possible", ("medical", "elder_abuse"))
+    monkeypatch.setattr(safety, "check", lambda text: both if text == MAY_BE else check(text))
+    chat = Dialogue(town, clock_at(MONDAY_MORNING))
+    chat.follow()
+    asked = chat.say(MAY_BE)
+    said = chat.tap(asked, "はい") if answer == "tapped" else chat.say("はい")
+    assert said.texts[0].startswith(FIRST_LINES["medical"])
+    assert said.calls == [*CALLS["medical"], *CALLS["elder_abuse"]]
+    with town.transaction() as session:
+        (ticket,) = _tickets(session)
+        assert ticket.urgency == "emergency"
+        (alarm,) = _audit(session, "safety_alarm")
+        assert alarm.detail["kinds"] == ["medical", "elder_abuse"]
 
 
 @pytest.mark.usefixtures("unsure")
