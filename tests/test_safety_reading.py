@@ -653,3 +653,94 @@ def test_the_question_names_a_second_kind_only_when_the_model_holds_it_nearly_as
             assert alarm is not None and (alarm.level, alarm.kinds) == ("possible", expected)
     finally:
         safety._check.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A word or three of Japanese in Latin letters, too short to carry a particle.
+        ("shinitai", "suicide"),
+        ("Tasukete!!", "distress"),
+        ("ojiichan taoreta", "medical"),
+        ("kaji da", "fire"),
+        # "haha" beside Japanese words is a mother, not a laugh.
+        ("haha ga ugokanai, please help", "medical"),
+    ],
+)
+def test_a_few_words_of_japanese_in_latin_letters_are_read_as_japanese(
+    text: str, expected: str
+) -> None:
+    assert expected in kinds_shown(text)
+
+
+def test_latin_words_that_are_english_stay_english() -> None:
+    # English words of Hepburn syllables are not read as kana on their own.
+    assert [word.lemma for word in analyse("sake").words] == ["sake"]
+    assert [word.lemma for word in analyse("fire").words] == ["fire"]
+    # In a mixed message "no" is both の and English's no: "no hitting" stays a denial.
+    words = analyse("tonari no ie, kodomo ga naiteru but no hitting").words
+    assert any(word.lemma == "hit" and "ない" in word.chain for word in words)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["help! I can't open this jar lol", "たすけて！ビンのふたが開かない笑"],
+)
+def test_a_joke_at_the_end_lightens_the_cry_before_it(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+def test_a_joke_does_not_lighten_what_comes_after_it() -> None:
+    text = "that show was killer lol. anyway mum just fell and can't get up"
+    assert "medical" in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("となりの部屋から たすけてって声が きこえる へんじ ない", "medical"),
+        (
+            "Can hear someone shouting help from the flat upstairs, they don't open the door",
+            "medical",
+        ),
+        ("父が40度の熱で、ここがどこか分からないと言っている", "medical"),
+        ("もう限界 このままだと娘を叩いてしまいそう", "child_abuse"),
+        ("息子が出かける時に外から鍵をかけていく。ごはんもない", "elder_abuse"),
+    ],
+)
+def test_emergencies_of_the_fourteenth_author_kinds_in_other_words(
+    text: str, expected: str
+) -> None:
+    # Misses of the fourteenth fresh author (December 2026), written again in other words: a
+    # weak cry heard through a neighbour's door, a high fever with confusion, a parent at the
+    # end of their tether, an older person locked in by the family. The numbers at once.
+    alarm = safety.check(text)
+    assert alarm is not None and alarm.level == "emergency" and expected in alarm.kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The signs at the door of someone living alone: asked, as often they are only away.
+        ("一人暮らしの隣のおばあさん、一週間見かけないし玄関から嫌なにおいがする", "medical"),
+        ("一人暮らしの父、三日電話に出ないし郵便受けがいっぱい", "medical"),
+        # A goodbye after "fine".
+        ("fine. you won't need to check on me anymore. thank you for everything", "suicide"),
+    ],
+)
+def test_signs_that_may_be_an_emergency_are_asked_about(text: str, expected: str) -> None:
+    assert expected in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "子どもたちが外で雪遊びしてる",
+        "電気はつけたまま寝ちゃった",
+        "血のにじむような練習でやっと優勝した",
+        "去年、隣から助けてって声が聞こえたことがあった",
+    ],
+)
+def test_the_same_words_in_ordinary_days_stay_quiet(text: str) -> None:
+    # A child outside is not shut out; まま is not ママ; an idiom; a cry heard long ago.
+    assert level(text) not in ("emergency", "possible")

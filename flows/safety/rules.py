@@ -95,10 +95,15 @@ def as_read(analysis: Analysis) -> Analysis:
 def _live(ruleset: Ruleset, sentences: Iterable[Sentence]) -> list[Clause]:
     """The clauses the rules read: not those that deny or are figures of speech, nor a
     sentence said in play."""
+    sentences = list(sentences)
+    # A joke marker lightens its sentence and those before it ("help! the form is so
+    # confusing lol"), not what comes after ("the movie was killer lol. anyway dad just
+    # collapsed").
+    playful = [any_rule(ruleset.playful, scope_of(s.clauses)) for s in sentences]
+    last_joke = max((i for i, joking in enumerate(playful) if joking), default=-1)
     return [
         clause
-        for sentence in sentences
-        if not any_rule(ruleset.playful, scope_of(sentence.clauses))
+        for sentence in sentences[last_joke + 1 :]
         for clause in sentence.clauses
         if not any_rule(ruleset.denied, scope_of([clause]))
     ]

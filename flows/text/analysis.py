@@ -16,7 +16,11 @@ from flows.text import english, japanese
 # A sentence ends at these; a rule's words must meet inside one sentence.
 _SENTENCE_END = re.compile(r"[。．.!?！？\n]+|(?<=[ぁ-んァ-ヶ一-龠])[ 　]{2,}")
 # けど ends a clause after a verb or です (倒れたけど, 大丈夫ですけど), not inside やけど (a burn).
-_CLAUSE_END = re.compile(r"[、,，;；:：]+|(?<=[たいるすんだ]けど)|(?<=けれど)|(?<=のに)|\bbut\b")
+# のに ends a clause (来たのに), but not inside ガスのにおい: cut there, the smell was read as
+# おい (a nephew) and 「ガスのにおいがする」 as a fire.
+_CLAUSE_END = re.compile(
+    r"[、,，;；:：]+|(?<=[たいるすんだ]けど)|(?<=けれど)|(?<=のに)(?!お[いう])|\bbut\b"
+)
 # A long-vowel mark at the end of a word ("たすけてー") says nothing.
 _TRAILING_LONG_VOWEL = re.compile("(?<=[ぁ-ゖ])ー+(?![ぁ-ゖ])")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
@@ -127,13 +131,14 @@ def _clause(text: str, half_width: bool, romaji: bool) -> Clause:
     # the words it spells once in hiragana; ordinary katakana words (ナイフ) stay as they are.
     if half_width and _KATAKANA_ONLY.fullmatch(text):
         text = to_hiragana(text)
-    # Japanese typed in Latin letters ("otto ga ugokanai") is read in kana as well, beside the
-    # English words it is often mixed with ("Ojiichan fell down the kaidan, atama kara chi ga").
-    kana = _romaji_as_kana(text) if romaji else ""
+    # Japanese typed in Latin letters ("otto ga ugokanai") is read in kana, beside the English
+    # words it is often mixed with ("Ojiichan fell down the kaidan, atama kara chi ga").
+    kana, english_part, spoken = _romaji_split(text) if romaji else ("", text, text)
     words = japanese.words(text) if _has_japanese(text) else japanese.words(kana) if kana else ()
-    if _LATIN_WORD.search(text.casefold()):
-        words = (*words, *english.words(text))
-    spoken = _LAUGHTER.sub("笑", f"{text} {kana}" if kana else text)
+    if _LATIN_WORD.search(english_part.casefold()):
+        words = (*words, *english.words(english_part))
+    # Read as if typed so ("haha" is a mother there, not a laugh).
+    spoken = _LAUGHTER.sub("笑", spoken)
     return Clause(tuple(words), fold(spoken), fold(spoken, mark_words=True), text)
 
 
@@ -152,22 +157,62 @@ _ROMAJI_MARKERS = frozenset(
 )  # fmt: skip
 
 
+# How a Latin word reads in a message with Japanese in Latin letters (_read_as).
+_JA, _EN, _BOTH = "ja", "en", "both"
+# Typed in Latin letters beside Japanese words, this is a mother (はは), not a laugh.
+_ROMAJI_ONLY = frozenset({"haha"})
+
+
 def _in_romaji(text: str) -> bool:
     """Whether a message in Latin letters (no kana, no kanji) is, at least in part, Japanese."""
     latin = _LATIN_RUN.findall(text.casefold())
-    if not _ROMAJI_MARKERS.intersection(latin):
+    hepburn = [word for word in latin if _ROMAJI_WORD.fullmatch(word)]
+    if _ROMAJI_MARKERS.intersection(latin) and len(hepburn) >= 2:
+        return True
+    # A word or three, too short to carry a particle ("shinitai", "otto taoreta"): Japanese
+    # when every word can be and one is no English word.
+    if not 0 < len(latin) <= 3:
         return False
-    return sum(1 for word in latin if _ROMAJI_WORD.fullmatch(word)) >= 2
+    readings = [_read_as(word) for word in latin]
+    return _EN not in readings and any(
+        reading == _JA and len(word) > 3 for word, reading in zip(latin, readings, strict=True)
+    )
 
 
-def _romaji_as_kana(text: str) -> str:
-    """The Japanese words of a clause in Latin letters, in kana; English words left out (the
-    dictionary would read "fell" as フェル)."""
+def _romaji_split(text: str) -> tuple[str, str, str]:
+    """A clause in Latin letters as (its Japanese words in kana, its English words, the two
+    together in its own order). A word that can be either ("no", "sake") is read both ways,
+    unless nothing in the clause is only English: then it is Japanese throughout."""
     import jaconv
 
-    return " ".join(
-        str(jaconv.alphabet2kana(found.group().casefold())) for found in _ROMAJI_WORD.finditer(text)
-    )
+    latin = _LATIN_RUN.findall(text.casefold())
+    readings = [_read_as(word) for word in latin]
+    if _EN not in readings:
+        readings = [_JA] * len(readings)
+    read = [
+        (word, str(jaconv.alphabet2kana(word)), how)
+        for word, how in zip(latin, readings, strict=True)
+    ]
+    kana = " ".join(k for _, k, how in read if how != _EN)
+    english = " ".join(w for w, _, how in read if how != _JA)
+    spoken = " ".join(k if how == _JA else w if how == _EN else f"{w} {k}" for w, k, how in read)
+    return kana, english, spoken
+
+
+@lru_cache(maxsize=4096)
+def _read_as(word: str) -> str:
+    """_JA ("taoreta"), _EN ("fire": not Hepburn, or an English word and no Japanese one) or
+    _BOTH ("no", "sake")."""
+    import jaconv
+    import simplemma
+
+    if not _ROMAJI_WORD.fullmatch(word):
+        return _EN
+    if word in _ROMAJI_ONLY or not simplemma.is_known(word, lang="en"):
+        return _JA
+    if len(word) <= 2 or japanese.is_word(str(jaconv.alphabet2kana(word))):
+        return _BOTH
+    return _EN
 
 
 def fold(text: str, mark_words: bool = False) -> str:

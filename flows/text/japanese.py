@@ -96,6 +96,20 @@ def reading(text: str) -> str:
     )
 
 
+def is_word(kana: str) -> bool:
+    """Whether `kana` is one word the dictionary knows ("はは", "だめ"), or a verb or adjective
+    with its endings ("きて"), not letters it can only cut into pieces ("ふぃれ", "まで")."""
+    morphemes = _tokenize(kana)
+    if not morphemes or morphemes[0].is_oov():
+        return False
+    first, *rest = morphemes
+    if not rest:
+        return True
+    return first.part_of_speech()[0] in ("動詞", "形容詞") and all(
+        m.part_of_speech()[0] in ("助詞", "助動詞") for m in rest
+    )
+
+
 def _word(morpheme: Morpheme, pos: str, chain: tuple[str, ...]) -> analysis.Word:
     lemma = morpheme.normalized_form()
     forms = {lemma, analysis.to_hiragana(lemma)}
