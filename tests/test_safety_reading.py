@@ -744,3 +744,12 @@ def test_signs_that_may_be_an_emergency_are_asked_about(text: str, expected: str
 def test_the_same_words_in_ordinary_days_stay_quiet(text: str) -> None:
     # A child outside is not shut out; まま is not ママ; an idiom; a cry heard long ago.
     assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    "text", ["ガスのにおいがする", "プロパンのにおいがします", "がすの においが する"]
+)
+def test_the_smell_of_gas_is_gas(text: str) -> None:
+    # のに ends a clause (来たのに), but cut inside ガスのにおい the smell was read as おい (a
+    # nephew) and the message as a possible fire, or as nothing.
+    assert "gas" in kinds_shown(text)
