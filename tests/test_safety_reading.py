@@ -753,3 +753,23 @@ def test_the_smell_of_gas_is_gas(text: str) -> None:
     # のに ends a clause (来たのに), but cut inside ガスのにおい the smell was read as おい (a
     # nephew) and the message as a possible fire, or as nothing.
     assert "gas" in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A call that said only "help" and broke off, and no answer since.
+        (
+            "うちの父から電話があって「たすけて」とだけ聞こえて切れた。かけ直しても出ない",
+            "distress",
+        ),
+        # "Fine" said twice out of habit, then the news.
+        ("yes fine fine. my chest is so tight i can't catch my breath", "medical"),
+        # 家の子 is one word to the dictionary, and a child.
+        ("隣の家の子がベランダに出されて泣いてる、もう一時間", "child_abuse"),
+    ],
+)
+def test_a_cry_on_the_phone_fine_said_twice_and_the_child_of_a_house(
+    text: str, expected: str
+) -> None:
+    assert expected in kinds_shown(text)

@@ -162,6 +162,8 @@ _OPENING_THEN_NEWS = (
     # "fine" as the whole of the first sentence, then another.
     re.compile(
         rf"\A\s*(?:(?:はい|うん|ええ|yes|yeah|yep)[\s、,.。!！]*)?{_REASSURANCE}"
+        # Said twice ("fine fine", 「げんき げんき」) as readily as once.
+        rf"(?:[\s、,.。!！]*{_REASSURANCE})*"
         r"(?:でーす|です(?:よ|ね)?|だよ|だっぺ|だ|よ|やで)?"
         r"[\s、,.。!！]*(?:(?:thank you|thanks|ありがとう(?:ございます)?)[\s、,.。!！]*)?"
         r"(?<=[\s、,.。!！])(?P<news>.*\S.*)\Z",
