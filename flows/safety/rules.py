@@ -94,11 +94,10 @@ def as_read(analysis: Analysis) -> Analysis:
 
 def _live(ruleset: Ruleset, sentences: Iterable[Sentence]) -> list[Clause]:
     """The clauses the rules read: not those that deny or are figures of speech, nor a
-    sentence said in play."""
+    sentence said in play or any before it. A joke marker lightens what it ends ("help! the
+    form is so confusing lol"), not what comes after ("the movie was killer lol. anyway dad
+    just collapsed")."""
     sentences = list(sentences)
-    # A joke marker lightens its sentence and those before it ("help! the form is so
-    # confusing lol"), not what comes after ("the movie was killer lol. anyway dad just
-    # collapsed").
     playful = [any_rule(ruleset.playful, scope_of(s.clauses)) for s in sentences]
     last_joke = max((i for i, joking in enumerate(playful) if joking), default=-1)
     return [
