@@ -773,3 +773,81 @@ def test_a_cry_on_the_phone_fine_said_twice_and_the_child_of_a_house(
     text: str, expected: str
 ) -> None:
     assert expected in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Cold, and not getting up; cold, and confused: the body losing heat.
+        (
+            "my husband's been on the floor since this morning, he can't feel his feet it's so cold",
+            "medical",
+        ),
+        (
+            "Grandpa's hands are ice cold and he's slurring and confused, the heating's been off all day",
+            "medical",
+        ),
+        ("近所のおばあさんが水路に落ちて体が冷たい、まだ息はある", "medical"),
+        # After a blow to the head; found with blood about the head; bleeding through cloths.
+        ("found my neighbour slumped by his gate with blood on his head", "medical"),
+        # A month's pills at once.
+        ("母が一か月分の薬をいっぺんに飲んでしまった", "medical"),
+        ("Mum swallowed her whole month's supply of pills all together", "medical"),
+        # The heat, an air conditioner that broke, confusion.
+        (
+            "it's a heatwave and the air con broke yesterday, grandpa is confused and drowsy",
+            "medical",
+        ),
+        # A fever and not knowing one's own, in Scots.
+        ("ma da's burnin up wi fever and disnae recognise us", "medical"),
+        # A fire that got away toward the houses; smoke too thick to see through.
+        ("田んぼの火が止まらない、家の方まで来てる", "fire"),
+        ("the hallway's full of smoke and I can't see through it", "fire"),
+        # Threatened by family for telling, and "fine" said where they may be listening.
+        ("my nephew said if I tell the social worker he will lock me in", "elder_abuse"),
+        (
+            "My son-in-law is in the next room. He said if I tell you he'll lock me in the shed."
+            " I'm fine. Please come.",
+            "elder_abuse",
+        ),
+    ],
+)
+def test_emergencies_of_the_fifteenth_author_kinds_in_other_words(text: str, expected: str) -> None:
+    # Misses of the fifteenth fresh author (December 2026: learners of Japanese, voice input,
+    # Kansai, Ibaraki, Niigata, Scots, Caribbean English), written again in other words. The
+    # numbers at once.
+    alarm = safety.check(text)
+    assert alarm is not None and alarm.level == "emergency" and expected in alarm.kinds
+
+
+def test_news_after_a_sentence_about_the_past_is_read_as_now() -> None:
+    # Read whole, a short message was all past for one sentence about last week; a sentence
+    # that turns to now (just, さっき) is read on its own. One that does not stays in the past.
+    assert level("Her insulin ran out last week. She just collapsed in the kitchen") == "emergency"
+    assert level("Dad had a stroke last year. Now he can't move his right arm well") == "concern"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I get rid of the slugs eating my lettuce, can I kill them with salt?",
+        "We nearly killed ourselves laughing at the best man's speech",
+        "Mum's pension book needs renewing, where do I go?",
+        "病院で血をたくさん取られて疲れた",
+        "古い薬は全部捨てました",
+        "一酸化炭素の警報器の電池を替えた",
+        "My knees have been hurting for an hour after the walk, dad says rest",
+    ],
+)
+def test_pests_laughter_a_pension_book_and_a_blood_test_stay_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+def test_the_days_pills_taken_are_no_overdose_and_a_months_at_once_is() -> None:
+    # "All my pills" is the commonest check-in answer about medicine: asked at most when it
+    # says which (the morning's, today's), never the numbers at once; a month's at once, or
+    # every sleeping tablet swallowed, is an emergency.
+    assert level("朝の薬、ちゃんと全部飲みました") not in ("emergency", "possible")
+    assert level("yes I took all my tablets today with breakfast") != "emergency"
+    assert level("母が一か月分の薬をまとめて飲んだ") == "emergency"
+    assert level("he swallowed all his sleeping tablets an hour ago") == "emergency"

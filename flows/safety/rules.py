@@ -46,6 +46,7 @@ class Ruleset:
     unreal: tuple[Rule, ...]
     denied: tuple[Rule, ...]
     playful: tuple[Rule, ...]
+    happening: tuple[Rule, ...]
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,31 @@ def hits(analysis: Analysis) -> list[Hit]:
     # all of it. A long one is read sentence by sentence.
     whole = len(analysis.sentences) <= _SHORT_SENTENCES
     groups = [analysis.sentences] if whole else [(sentence,) for sentence in analysis.sentences]
+    if whole:
+        groups += _news_after_the_past(ruleset, analysis.sentences)
     for group in groups:
         live = _live(ruleset, group)
         if live:
             _matchscope_of(ruleset, scope_of(live), best)
     return [best[kind] for kind in ruleset.kinds if kind in best]
+
+
+def _news_after_the_past(
+    ruleset: Ruleset, sentences: tuple[Sentence, ...]
+) -> list[tuple[Sentence, ...]]:
+    """The sentences after the last one that is not about now, when they tell of something
+    happening this moment: read whole, "Her pills ran out last week. She just had a fit and
+    now she isn't responding" was all past, as "Fell last week. It was nothing" is all
+    resolved. A past sentence speaks for what comes after it only until the news turns to
+    now (just, suddenly, さっき, 急に)."""
+    if len(sentences) < 2:
+        return []
+    unreal = [i for i, s in enumerate(sentences) if any_rule(ruleset.unreal, scope_of(s.clauses))]
+    if not unreal or unreal[-1] == len(sentences) - 1:
+        return []
+    after = sentences[unreal[-1] + 1 :]
+    clauses = [clause for sentence in after for clause in sentence.clauses]
+    return [after] if any_rule(ruleset.happening, scope_of(clauses)) else []
 
 
 def as_read(analysis: Analysis) -> Analysis:
@@ -160,7 +181,7 @@ _OPENING_THEN_NEWS = (
     ),
     # "fine" as the whole of the first sentence, then another.
     re.compile(
-        rf"\A\s*(?:(?:はい|うん|ええ|yes|yeah|yep)[\s、,.。!！]*)?{_REASSURANCE}"
+        rf"\A\s*(?:(?:はい|うん|ええ|おかげさまで|お陰様で|yes|yeah|yep)[\s、,.。!！]*)*{_REASSURANCE}"
         # Said twice ("fine fine", 「げんき げんき」) as readily as once.
         rf"(?:[\s、,.。!！]*{_REASSURANCE})*"
         r"(?:でーす|です(?:よ|ね)?|だよ|だっぺ|だ|よ|やで)?"
@@ -220,4 +241,5 @@ def _ruleset() -> Ruleset:
         unreal=compile_rules(data.get("unreal") or [], concepts, RULES.name),
         denied=compile_rules(data.get("denied") or [], concepts, RULES.name),
         playful=compile_rules(data.get("playful") or [], concepts, RULES.name),
+        happening=compile_rules(data.get("happening") or [], concepts, RULES.name),
     )
