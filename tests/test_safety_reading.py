@@ -554,6 +554,34 @@ def test_the_model_quiets_only_rules_that_rang_on_a_look_alike_in_training(
         safety._check.cache_clear()
 
 
+def test_a_rule_written_for_exactly_this_is_not_hidden_behind_a_broader_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two rules of one kind match: a broad one listed first that once rang on a look-alike,
+    # and one written for exactly this that never has. The model, however sure of "nothing",
+    # softens the alarm into the question; it quiets it only when every rule that matched has
+    # rung on a look-alike. The model's reading is fixed, as in the test above.
+    from dataclasses import replace
+
+    from flows.safety import model
+
+    text = "the lad next door is kicking his elderly mother in the garden"
+    (hit,) = [hit for hit in rules.hits(analyse(text)) if hit.kind == "elder_abuse"]
+    assert hit.tier == "certain" and len(hit.rules) >= 2
+    loaded = model._model()
+    assert loaded is not None
+    monkeypatch.setattr(model, "probabilities", lambda *_: {"none": 0.999, "elder_abuse": 0.001})
+    for rung, expected in ((hit.rules[:1], "possible"), (hit.rules, "concern")):
+        monkeypatch.setattr(
+            model, "_model", lambda rung=rung: replace(loaded, rung_on_lookalikes=frozenset(rung))
+        )
+        safety._check.cache_clear()
+        try:
+            assert level(text) == expected
+        finally:
+            safety._check.cache_clear()
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -851,3 +879,97 @@ def test_the_days_pills_taken_are_no_overdose_and_a_months_at_once_is() -> None:
     assert level("yes I took all my tablets today with breakfast") != "emergency"
     assert level("母が一か月分の薬をまとめて飲んだ") == "emergency"
     assert level("he swallowed all his sleeping tablets an hour ago") == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Holding the chest, grey and sweating, with no word of pain.
+        ("on the phone mum was clutching her chest and looked ashen and clammy", "medical"),
+        ("父が胸をおさえて冷や汗をかいてる", "medical"),
+        # A blow to the head, then seeing double; asking the same thing over and being sick.
+        ("fell off the step and hit my head, now everything looks double", "medical"),
+        ("祖父がさっきから同じことを何回も聞いてきて、吐いてしまった", "medical"),
+        # A seizure told as "fitting", and shaking that will not stop.
+        ("my brother's been fitting for five minutes, it won't stop", "medical"),
+        ("grandad is shaking all over on the floor and won't answer", "medical"),
+        # Low blood sugar in an Australian's words; a week's pills at once.
+        ("my sugars have crashed, I'm all shaky and sweaty and can't think", "medical"),
+        ("dad swallowed a fortnight's tablets in one go, he's drowsy", "medical"),
+        # A home full of smoke; a heater that caught the curtains; a pot boiled dry.
+        ("the flat upstairs is filled with smoke and nobody is answering", "fire"),
+        ("my oil heater caught the curtains, I got out", "fire"),
+        ("鍋を空焚きして台所が煙で充満、母がぐったりしている", "fire"),
+        # A whiff of gas; a note saying sorry beside pills; a poison about to be drunk.
+        ("there's a whiff of gas in the hallway and I feel woozy", "gas"),
+        ("he left a note saying sorry to everyone and his tablets are gone", "suicide"),
+        ("my aunt says she is going to drink the weedkiller", "suicide"),
+        # A farewell: thanks for everything, and where the papers are.
+        (
+            "Mum texted thanking me for everything and telling me where her insurance papers are",
+            "suicide",
+        ),
+        # A son's threat to finish his mother; a son beating his father.
+        ("my son said he would finish me off tonight", "elder_abuse"),
+        ("the lad next door is kicking his elderly mother in the garden", "elder_abuse"),
+        ("息子が来て、また叩かれた", "elder_abuse"),
+        # Many sleeping pills swallowed: the hotline's numbers too.
+        ("my roommate swallowed lots of sleeping pills and won't wake up", "suicide"),
+    ],
+)
+def test_emergencies_of_the_sixteenth_author_kinds_in_other_words(text: str, expected: str) -> None:
+    # Misses of the sixteenth fresh author (December 2026: Tohoku dialect, young carers,
+    # family abroad, Australian and Pacific English, interns' English), written again in
+    # other words. The numbers at once.
+    alarm = safety.check(text)
+    assert alarm is not None and alarm.level == "emergency" and expected in alarm.kinds
+
+
+def test_asking_for_the_number_does_not_make_what_was_told_before_it_hypothetical() -> None:
+    # Read whole, a question about the number spoke for the message, as in "What number do
+    # I call if he collapses?". What was told before the question is read on its own too.
+    told = "Smoke pouring out of the flat downstairs!! Old Mr Sato is in there. What's the number?"
+    assert level(told) == "emergency"
+    assert level("My mum has fits. She doesn't know the emergency number. She's fitting now") == (
+        "emergency"
+    )
+    assert level("What number do I call if my husband collapses?") not in ("emergency",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "all good! burnt the toast, smoke alarm went off, windows open now",
+        "はい げんき〜 きょうは さんぽして おわり。ばんごはんは カレー",
+        "the new dress fits her now",
+        "he has a headache from the paperwork, what a headache this form is",
+        "my wife says she'll kill me if I go up the ladder again",
+        "im gonna kill my sister she drank my bubble tea",
+        "filled the pill organiser for the whole week in one go",
+    ],
+)
+def test_the_sixteenth_authors_look_alikes_in_other_words_stay_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+def test_fine_said_out_of_habit_then_the_news() -> None:
+    # "all good", "I'm fine", 「元気ですよ〜」 open a check-in answer as 「はい げんき」 does:
+    # the news after them is read on its own.
+    assert level("all good. my husband fell and can't get up") == "emergency"
+    assert level("元気ですよ〜 となりの子が「やめて」って泣き叫んでる、ドンって音も今してる") == (
+        "emergency"
+    )
+    # The resident's own "he insists he's fine" is not the writer's reassurance.
+    assert level("父が転んで血が止まらない。本人は大丈夫だと言い張っている") == "emergency"
+
+
+def test_the_signs_at_a_door_are_asked_about() -> None:
+    # A TV left on is a sign at a door, not a show; the light on and the papers piling up.
+    assert level("the man in 3 hasn't answered for days and his TV is still on loud") in (
+        "possible",
+        "emergency",
+    )
+    assert level("近所のおばあちゃん、電気がつけっぱなしで新聞も三日分たまってる") in (
+        "possible",
+        "emergency",
+    )

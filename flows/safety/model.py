@@ -92,12 +92,14 @@ def surely_nothing(probs: dict[str, float], strict: bool = False) -> bool:
 
 
 def may_quiet(hits: list[Hit]) -> bool:
-    """Whether the model may quiet these alarms into a note for staff: only where one of their
-    rules has rung on a look-alike in training (a joke, a course, a past event). A rule that
-    never has, the model has no evidence against, however sure it is of "nothing": it may
-    soften a certain alarm into the question, not silence it."""
+    """Whether the model may quiet these alarms into a note for staff: only where, for one of
+    them, every rule that matched has rung on a look-alike in training (a joke, a course, a
+    past event). A rule that never has, the model has no evidence against, however sure it is
+    of "nothing": it may soften a certain alarm into the question, not silence it."""
     loaded = _model()
-    return loaded is not None and any(hit.rule in loaded.rung_on_lookalikes for hit in hits)
+    return loaded is not None and any(
+        all(rule in loaded.rung_on_lookalikes for rule in hit.rules) for hit in hits
+    )
 
 
 # Asking "do you need help now?", the model names beside its first kind a second it holds at

@@ -47,6 +47,7 @@ class Ruleset:
     denied: tuple[Rule, ...]
     playful: tuple[Rule, ...]
     happening: tuple[Rule, ...]
+    asking: tuple[Rule, ...]
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,14 @@ class Hit:
     rule: str
     # A concern only because the sentence is not about now (a course, "if…", long ago).
     dampened: bool = False
+    # The kind's other rules of the same tier that matched too: a rule written for exactly
+    # this ("kicking his elderly mother") is not hidden behind a broader one listed first.
+    also: tuple[str, ...] = ()
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """Every rule of this kind and tier that matched, the first one first."""
+        return (self.rule, *self.also)
 
 
 def hits(analysis: Analysis) -> list[Hit]:
@@ -69,6 +78,7 @@ def hits(analysis: Analysis) -> list[Hit]:
     groups = [analysis.sentences] if whole else [(sentence,) for sentence in analysis.sentences]
     if whole:
         groups += _news_after_the_past(ruleset, analysis.sentences)
+        groups += _told_before_asking(ruleset, analysis.sentences)
     for group in groups:
         live = _live(ruleset, group)
         if live:
@@ -92,6 +102,18 @@ def _news_after_the_past(
     after = sentences[unreal[-1] + 1 :]
     clauses = [clause for sentence in after for clause in sentence.clauses]
     return [after] if any_rule(ruleset.happening, scope_of(clauses)) else []
+
+
+def _told_before_asking(
+    ruleset: Ruleset, sentences: tuple[Sentence, ...]
+) -> list[tuple[Sentence, ...]]:
+    """The sentences before the first that asks for a number: read whole, "Fire next door!!
+    Smoke pouring out the eaves. Where's the number for the firies?" was only a question about
+    a number, as "What number do I call if he collapses?" is. Asking whom to call does not
+    make what was told before it hypothetical; told on their own, a past event or an "if…"
+    there still speaks for itself."""
+    asking = [i for i, s in enumerate(sentences) if any_rule(ruleset.asking, scope_of(s.clauses))]
+    return [sentences[: asking[0]]] if asking and asking[0] > 0 else []
 
 
 def as_read(analysis: Analysis) -> Analysis:
@@ -144,11 +166,12 @@ def _matchscope_of(ruleset: Ruleset, scope: Scope, best: dict[str, Hit]) -> None
     unreal = any_rule(ruleset.unreal, scope)
     for kind, tiers in ruleset.kinds.items():
         for tier in TIERS:
-            rule = next((r for r in tiers[tier] if matches(r, scope)), None)
-            if rule is None:
+            matched = [r.source for r in tiers[tier] if matches(r, scope)]
+            if not matched:
                 continue
             # Not about now (a course, a film, "if…", long ago): staff may look, no more.
-            found = Hit(kind, "concern" if unreal else tier, rule.source, dampened=unreal)
+            tier_found = "concern" if unreal else tier
+            found = Hit(kind, tier_found, matched[0], dampened=unreal, also=tuple(matched[1:]))
             if kind not in best or TIERS.index(found.tier) < TIERS.index(best[kind].tier):
                 best[kind] = found
             break
@@ -162,10 +185,15 @@ _REASSURANCE = (
     r"(元気|げんき|大丈夫|だいじょうぶ|だいじょぶ|平気|へいき|変わりな|かわりな|"
     r"\b(?:fine|ok|okay|alright|all right|good)\b)"
 )
+# A greeting before it: 「こんにちは!元気ですよ〜 あ、でも…」.
+_GREETING = (
+    r"(?:(?:こんにちは|こんにちわ|おはよう(?:ございます)?|こんばんは|hi|hello|hey|morning|good morning)"
+    r"[\s、,.。!！〜~]*)?"
+)
 _OPENING_THEN_NEWS = (
     # "fine", then a turn: でも, ただ, actually, but.
     re.compile(
-        rf"\A[^。.!?！？\n]{{0,25}}?{_REASSURANCE}.{{0,25}}?"
+        rf"\A{_GREETING}[^。.!?！？\n]{{0,25}}?{_REASSURANCE}.{{0,25}}?"
         r"(でも|だけど|けど|けれど|ただ(?!の)|しかし|ほんと(?:う)?は|本当は|実は|じつは|"
         r"\b(?:actually|but|however|except|though)\b)"
         r"(?P<news>.*\S.*)\Z",
@@ -179,14 +207,17 @@ _OPENING_THEN_NEWS = (
         r"(?P<news>.*\S.*)\Z",
         re.IGNORECASE | re.DOTALL,
     ),
-    # "fine" as the whole of the first sentence, then another.
+    # "fine" as the whole of the first sentence, then another ("all good.", "I'm fine!",
+    # 「元気ですよ〜」).
     re.compile(
-        rf"\A\s*(?:(?:はい|うん|ええ|おかげさまで|お陰様で|yes|yeah|yep)[\s、,.。!！]*)*{_REASSURANCE}"
+        rf"\A\s*{_GREETING}"
+        r"(?:(?:はい|うん|ええ|おかげさまで|お陰様で|yes|yeah|yep|all|i'?m|i am|doing|feeling)"
+        rf"[\s、,.。!！]*)*{_REASSURANCE}"
         # Said twice ("fine fine", 「げんき げんき」) as readily as once.
-        rf"(?:[\s、,.。!！]*{_REASSURANCE})*"
+        rf"(?:[\s、,.。!！〜~]*{_REASSURANCE})*"
         r"(?:でーす|です(?:よ|ね)?|だよ|だっぺ|だ|よ|やで)?"
-        r"[\s、,.。!！]*(?:(?:thank you|thanks|ありがとう(?:ございます)?)[\s、,.。!！]*)?"
-        r"(?<=[\s、,.。!！])(?P<news>.*\S.*)\Z",
+        r"[\s、,.。!！〜~]*(?:(?:thank you|thanks|ありがとう(?:ございます)?)[\s、,.。!！〜~]*)?"
+        r"(?<=[\s、,.。!！〜~])(?P<news>.*\S.*)\Z",
         re.IGNORECASE | re.DOTALL,
     ),
 )
@@ -242,4 +273,5 @@ def _ruleset() -> Ruleset:
         denied=compile_rules(data.get("denied") or [], concepts, RULES.name),
         playful=compile_rules(data.get("playful") or [], concepts, RULES.name),
         happening=compile_rules(data.get("happening") or [], concepts, RULES.name),
+        asking=compile_rules(data.get("asking") or [], concepts, RULES.name),
     )

@@ -29,9 +29,11 @@ _PRUNE_BELOW = 0.02
 # whole detector (bench/safety_threshold.py, December 2026, 21,170 training lines): 0.55
 # caught 89.1% at 6.9% false alarms, 0.45 89.6% at 7.6%, 0.4 89.9% at 7.9%. 0.4 was tried: in
 # the flows it asked of a first name typed when asked for one (「ゆき」) and of "I am looking
-# for a salon near me": short everyday answers the corpus holds too few of. Until it holds
-# them, 0.55, where the model asked before.
-THRESHOLD = 0.55
+# for a salon near me": short everyday answers the corpus holds too few of. The fit run to
+# convergence (new_classifier) is surer of itself: the same folds (December 2026, 30,038
+# lines) gave 89.7% at 6.9% at 0.55, 89.2% at 6.2% at 0.65, 88.9% at 6.0% at 0.7, where the fit
+# stopped early had given 88.6% at 6.0% at 0.55. 0.7 keeps the false alarms where they were.
+THRESHOLD = 0.7
 
 
 def build(examples: list[corpus.Example] | None = None) -> dict[str, object]:
@@ -50,7 +52,10 @@ def feature_row(text: str) -> dict[str, float]:
 def rung(text: str) -> frozenset[str]:
     """The rules that raise more than a concern on a message."""
     return frozenset(
-        hit.rule for hit in rules.hits(analyse(text)) if hit.tier in ("certain", "possible")
+        rule
+        for hit in rules.hits(analyse(text))
+        if hit.tier in ("certain", "possible")
+        for rule in hit.rules
     )
 
 
@@ -102,10 +107,17 @@ def targets_of(examples: list[corpus.Example]) -> list[str]:
 
 
 def new_classifier() -> Any:
-    """The classifier as it is trained, unfitted (bench/safety_threshold.py fits it per fold)."""
+    """The classifier as it is trained, unfitted (bench/safety_threshold.py fits it per fold).
+
+    Fitted to a tolerance of 1e-6, not scikit-learn's 1e-4: at 1e-4 the solver stopped after
+    some 40 iterations, short of the optimum, and where it stopped moved with the data. Fitted
+    again without 20 of 45,913 training lines, the model changed its answer on 39 of 12,571
+    held-out messages (one probability by 0.68); at 1e-6 (about 150 iterations, a minute
+    more) on 5 (by 0.12 at most). A rule added elsewhere no longer moves what the model alone
+    catches."""
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=_REGULARISATION, max_iter=5000, class_weight="balanced")
+    return LogisticRegression(C=_REGULARISATION, max_iter=5000, class_weight="balanced", tol=1e-6)
 
 
 def author_folds(examples: list[corpus.Example], targets: list[str]) -> list[tuple[Any, Any]]:
