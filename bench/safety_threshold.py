@@ -1,6 +1,6 @@
 """Where to set the model's threshold: recall against false alarms on the TRAINING split only.
 
-    .venv/bin/python bench/safety_threshold.py [--thresholds 0.55,0.5,0.45,0.4,0.35]
+    .venv/bin/python bench/safety_threshold.py [--thresholds 0.55,0.5] [--quiet 0.9/0.98,0.8/0.95]
 
 The model asks "do you need help right now?" of a message the rules did not flag when its
 emergency probability reaches flows.safety.train.THRESHOLD. This reads every training line
@@ -8,7 +8,8 @@ once with the probability the model gave it while its author was held back (five
 holding back whole authors: train.author_folds), through the whole detector (rules, then the
 model, as flows.safety._check combines them), at each threshold: the trade-off between
 recall and false alarms, without retraining per author (bench/safety_authors.py, an hour on
-two cores) and without the held-out split, which stays out of tuning. About five minutes.
+two cores) and without the held-out split, which stays out of tuning. About fifteen minutes;
+`--quiet` also sweeps the probabilities from which the model quiets a rule's alarm.
 """
 
 from __future__ import annotations
@@ -26,7 +27,15 @@ from flows.safety import corpus, model, train
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--thresholds", default="0.55,0.5,0.45,0.4,0.35")
-    thresholds = [float(t) for t in parser.parse_args().thresholds.split(",")]
+    parser.add_argument(
+        "--quiet",
+        default=f"{model._QUIET}/{model._QUIET_CERTAIN}",
+        help="the probabilities of 'nothing' from which the model quiets a rule's possible / "
+        "certain alarm (model._QUIET / model._QUIET_CERTAIN), as pairs: '0.9/0.98,0.8/0.95'",
+    )
+    args = parser.parse_args()
+    thresholds = [float(t) for t in args.thresholds.split(",")]
+    quiets = [tuple(float(q) for q in pair.split("/")) for pair in args.quiet.split(",")]
 
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.model_selection import cross_val_predict
@@ -53,11 +62,16 @@ def main() -> None:
     ]
 
     print(f"{len(read)} training lines, each read with its author held back\n")
-    print(f"{'threshold':>9} {'recall':>7} {'false alarms':>12}")
-    for threshold in thresholds:
-        tally = corpus.tally([e for e, _, _ in read], _answers(read, classes, threshold))
-        overall = tally[("all", "all")]
-        print(f"{threshold:9.2f} {overall.recall:7.1%} {overall.false_alarm_rate:12.1%}")
+    print(f"{'threshold':>9} {'quiet':>9} {'recall':>7} {'false alarms':>12}")
+    for quiet, quiet_certain in quiets:
+        model._QUIET, model._QUIET_CERTAIN = quiet, quiet_certain  # type: ignore[misc]
+        for threshold in thresholds:
+            tally = corpus.tally([e for e, _, _ in read], _answers(read, classes, threshold))
+            overall = tally[("all", "all")]
+            print(
+                f"{threshold:9.2f} {quiet:4.2f}/{quiet_certain:4.2f} {overall.recall:7.1%}"
+                f" {overall.false_alarm_rate:12.1%}"
+            )
 
 
 def _answers(read: list, classes: list[str], threshold: float) -> list:
