@@ -96,7 +96,7 @@ def _news_after_the_past(
     now (just, suddenly, さっき, 急に)."""
     if len(sentences) < 2:
         return []
-    unreal = [i for i, s in enumerate(sentences) if any_rule(ruleset.unreal, scope_of(s.clauses))]
+    unreal = _sentences_where(ruleset.unreal, sentences)
     if not unreal or unreal[-1] == len(sentences) - 1:
         return []
     after = sentences[unreal[-1] + 1 :]
@@ -112,8 +112,13 @@ def _told_before_asking(
     a number, as "What number do I call if he collapses?" is. Asking whom to call does not
     make what was told before it hypothetical; told on their own, a past event or an "if…"
     there still speaks for itself."""
-    asking = [i for i, s in enumerate(sentences) if any_rule(ruleset.asking, scope_of(s.clauses))]
+    asking = _sentences_where(ruleset.asking, sentences)
     return [sentences[: asking[0]]] if asking and asking[0] > 0 else []
+
+
+def _sentences_where(rules: tuple[Rule, ...], sentences: tuple[Sentence, ...]) -> list[int]:
+    """The indexes of the sentences that one of `rules` matches, each read on its own."""
+    return [i for i, s in enumerate(sentences) if any_rule(rules, scope_of(s.clauses))]
 
 
 def as_read(analysis: Analysis) -> Analysis:
