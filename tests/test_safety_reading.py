@@ -8,7 +8,7 @@ import pytest
 from flows import safety
 from flows.safety import rules
 from flows.safety.features import features
-from flows.text import analyse
+from flows.text import analyse, voicing
 
 
 def level(text: str) -> str | None:
@@ -973,3 +973,41 @@ def test_the_signs_at_a_door_are_asked_about() -> None:
         "possible",
         "emergency",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("けむりか すこい", "fire"),
+        ("ケムリカ スコイ", "fire"),
+        ("くすり せんふ のんてしまつた", "suicide"),
+    ],
+)
+def test_kana_typed_without_voicing_marks_is_asked_about(text: str, kind: str) -> None:
+    # 「けむりが すごい」 typed by someone who never reaches the dakuten key.
+    alarm = safety.check(text)
+    assert alarm is not None and kind in alarm.kinds
+    assert alarm.level == "possible"
+
+
+def test_marks_put_back_by_guess_never_give_the_numbers_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Whatever the restored text says, the marks were a guess (かし is 菓子 and 火事).
+    typed = "あいうえお かきくけこ"
+    assert safety.check(typed) is None
+    monkeypatch.setattr(voicing, "restored", lambda text: "いえが もえてる ひが すごい")
+    assert level("いえが もえてる ひが すごい") == "emergency"
+    assert level(typed) == "possible"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "おかし たへた おいしかった",
+        "ともたちと からおけ たのしかった",
+        "けさは はたけて たいこん ほった",
+    ],
+)
+def test_everyday_kana_without_voicing_marks_stays_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")

@@ -13,7 +13,8 @@ Three readers, strongest first:
   look-alike in training; the others it softens into the question at most).
 
 A message that opens with "fine" (a check-in answered out of habit) or a business question,
-then turns to news (でも, ただ, それと, but, also), is also read from the turn on its own.
+then turns to news (でも, ただ, それと, but, also), is also read from the turn on its own; one in
+kana typed without voicing marks (くすり せんふ のんた) is also read with them put back.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from functools import lru_cache
 from typing import Literal
 
 from flows.safety import model, rules
-from flows.text import Analysis, analyse
+from flows.text import Analysis, analyse, voicing
 
 EMERGENCY, POSSIBLE, CONCERN = "emergency", "possible", "concern"
 Level = Literal["emergency", "possible", "concern"]
@@ -53,11 +54,21 @@ def check(text: str) -> Alarm | None:
         alone = _check(news)
         if _rank(alone) < _rank(alarm) and (alarm is not None or _rank(alone) == 0):
             return alone
+    if _rank(alarm) > _rank_of(POSSIBLE) and voicing.unmarked(text):
+        # Kana typed without dakuten or small kana (「くすり せんふ のんた」): read again with the
+        # marks put back. The marks are a guess, so what it finds is at most the question.
+        again = _check(voicing.restored(text))
+        if _rank(again) < _rank(alarm):
+            return again if again.level == CONCERN else Alarm(again.kind, POSSIBLE, again.kinds)
     return alarm
 
 
 def _rank(alarm: Alarm | None) -> int:
-    return _ORDER.index(alarm.level) if alarm else len(_ORDER)
+    return _rank_of(alarm.level) if alarm else len(_ORDER)
+
+
+def _rank_of(level: Level) -> int:
+    return _ORDER.index(level)
 
 
 # Remembered by text: the worker reads a chat's waiting messages before it takes SQLite's one

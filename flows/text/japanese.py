@@ -239,6 +239,21 @@ def _tokens(text: str) -> list[Morpheme]:
     return _tokenize(text)
 
 
+# What an unknown word adds to a path's cost in `path_cost`: the tokenizer prices one cheaply
+# (a run of kana it has no word for is one noun), which would let a mistyped word pass.
+_UNKNOWN_WORD_COST = 3000
+
+
+def path_cost(text: str) -> int:
+    """How hard the dictionary finds `text` to read: the cost of its best path through the
+    lattice, and more for each word it does not know. Lower is more like Japanese."""
+    tokenizer = _tokenizer()
+    with _lock:
+        morphemes = tokenizer.tokenize(text)
+        unknown = sum(1 for morpheme in morphemes if morpheme.is_oov())
+        return morphemes.get_internal_cost() + unknown * _UNKNOWN_WORD_COST
+
+
 def _tokenize(text: str) -> list[Morpheme]:
     tokenizer = _tokenizer()
     # Sudachi's tokenizer is not safe to share between threads; the lock costs nothing
