@@ -1011,3 +1011,80 @@ def test_marks_put_back_by_guess_never_give_the_numbers_at_once(
 )
 def test_everyday_kana_without_voicing_marks_stays_quiet(text: str) -> None:
     assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Papers are all in order now and I've swallowed the lot. Sorry love.", "suicide"),
+        ("I'm gonna take all the sleeping pills in the drawer tonight", "suicide"),
+        ("もう限界です 今夜くるまごと崖から飛び込もうと思う", "suicide"),
+        ("じいちゃんが除草剤を飲んだ", "suicide"),
+        ("となりの だんなさん なやで ひもが くびに かかってた いま みつけた", "suicide"),
+        ("my grandson is foaming at the mouth and won't answer me", "medical"),
+        ("孫がくちから泡ふいてる", "medical"),
+        ("my toddler might have swallowed a button battery from the scales", "medical"),
+        ("her waters just broke and the baby's head is coming, we're in the car", "medical"),
+        ("grandad with dementia walked out in his slippers and it's snowing", "medical"),
+        ("認知症の夫が夜中にパジャマのまま出ていった、外は雪", "medical"),
+        ("the curtains have caught from the candle", "fire"),
+        ("cleaning the tank with chemicals, my coworker collapsed inside", "gas"),
+        ("工場でアンモニアが漏れて同僚が倒れた", "gas"),
+        ("they're stomping on a man outside the station, he's on the ground", "violence"),
+        ("the neighbour is holding his son's head under the bath water", "child_abuse"),
+        ("mum locked my little sister out in the snow in her pyjamas", "child_abuse"),
+        ("toddler grabbed the kettle, boiling water all over his arm", "medical"),
+        ("baby's arms are jerking and he won't look at me", "medical"),
+    ],
+)
+def test_emergencies_of_the_seventeenth_author_kinds_in_other_words(
+    text: str, expected: str
+) -> None:
+    # Told after the means (the lot taken, a car into the sea), found hanging, pesticide, foam
+    # at the mouth, a button battery, a birth, dementia out in the cold, curtains caught, fumes
+    # at work, a beating on the ground, a child held under water or thrown out in the snow.
+    alarm = safety.check(text)
+    assert alarm is not None and alarm.level in ("emergency", "possible")
+    assert expected in alarm.kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "キムチ鍋で口の中が火事や",
+        "バンジーの動画見て寿命縮んだわ",
+        "drowning in paperwork this week, send help",
+        "the maths test gave me a heart attack",
+        "I nearly jumped out of my skin when the cat knocked the vase",
+        "I am going to end it with my landlord, he never fixes anything",
+        "株で大損して倒れたわ",
+        "火曜サスペンス劇場で犯人が崖から飛び降りた",
+        "It's hot today",
+        "子どもがボタン電池を飲み込んだら大変なので電池のふたをテープでとめた",
+    ],
+)
+def test_the_seventeenth_authors_look_alikes_in_other_words_stay_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+def test_asking_whom_to_call_about_what_is_happening_since_the_morning() -> None:
+    # "…since this morning, where do I call about this?" asks about now, not about "if".
+    assert level(
+        "母が朝から冷たくなっていて動かないんですが、これはどこに連絡すればいいでしょうか"
+    ) == ("emergency")
+    assert level("父が倒れたら、どこに連絡すればいいでしょうか") not in ("emergency", "possible")
+
+
+def test_the_news_after_fine_begins_at_the_first_opening_that_matches() -> None:
+    # Both "fine〜" and "fine … but" open this one: the news is the fish and its smoke, not
+    # 「窓あけておしまい」 alone, which read as a farewell.
+    text = "げんきだよ〜 さんま焼いたら煙すごくて報知器なったけど 窓あけておしまい 晩ごはんはさんま"
+    news = rules.news_after_opening(text)
+    assert news is not None and news.startswith("さんま焼いたら")
+    # Smoke in the kitchen, the window opened and that was the end of it: no question.
+    assert (
+        level(
+            "げんきです〜 かき揚げしてたら煙すごくて警報なったけど 窓あけておしまい 今日はかき揚げ丼"
+        )
+        is None
+    )

@@ -232,10 +232,13 @@ def news_after_opening(text: str) -> str | None:
     """What a message says after "fine, but…" or "when is…? Also…", to be read on its own;
     None without one."""
     normalized = unicodedata.normalize("NFKC", text)
-    for pattern in _OPENING_THEN_NEWS:
-        if found := pattern.match(normalized):
-            return found.group("news").strip(" 、,。.")
-    return None
+    found = [match for pattern in _OPENING_THEN_NEWS if (match := pattern.match(normalized))]
+    if not found:
+        return None
+    # Where two openings match, the news begins at the first: in 「げんきだよ〜 天ぷらしたら煙
+    # すごくて報知器なったけど 窓あけて終わり」 it is the tempura, not 「窓あけて終わり」 alone.
+    first = min(found, key=lambda match: match.start("news"))
+    return first.group("news").strip(" 、,。.")
 
 
 def kinds() -> tuple[str, ...]:
