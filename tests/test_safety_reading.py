@@ -1088,3 +1088,37 @@ def test_the_news_after_fine_begins_at_the_first_opening_that_matches() -> None:
         )
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my flatmate has been giving away all his belongings and stopped eating", "suicide"),
+        ("たかいところから とびおりる もう つかれた", "suicide"),
+        ("近所のおばあさんが納屋に置かれて、おむつも替えてもらえない", "elder_abuse"),
+        ("うちの父、兄嫁に三日も食べさせてもらえないって", "elder_abuse"),
+        ("a man yelling and loud thuds from the flat next door, a woman screaming", "violence"),
+        ("the old man's room is smoking and he will not open the door", "fire"),
+        ("mi cyaan get up off di floor", "medical"),
+    ],
+)
+def test_warning_signs_the_retrained_model_no_longer_carried(text: str, expected: str) -> None:
+    # Each was caught by the model alone until a retraining moved it: giving things away, a
+    # high place and "jumping", an older person left in their own mess or not fed for days,
+    # screams and thuds from a flat, a room smoking, patois for "can't get up".
+    alarm = safety.check(text)
+    assert alarm is not None and alarm.level in ("emergency", "possible")
+    assert expected in alarm.kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "高いところが苦手で観覧車に乗れない",
+        "he gave his old clothes away to the charity shop",
+        "the neighbours are smoking on their balcony again",
+        "my son was screaming at the match, the drums banging all game",
+    ],
+)
+def test_the_look_alikes_of_those_signs_stay_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
