@@ -43,7 +43,7 @@ _HIRAGANA = re.compile(r"[ぁ-ゖ]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{3}")
 # What one change costs, in the tokenizer's units: the dictionary must read the message
 # clearly better for a mark to go in (500, 1,000 and 1,500 read the corpus' kana-only lines
-# alike; less lets marks into correctly typed words, as the fifth session found).
+# alike; the middle one was kept).
 _CHANGE_COST = 1000
 # Two marks at most this far apart may go in together (ぜんぶ from せんふ: neither alone is a
 # word).
