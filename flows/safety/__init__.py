@@ -54,7 +54,7 @@ def check(text: str) -> Alarm | None:
         alone = _check(news)
         if _rank(alone) < _rank(alarm) and (alarm is not None or _rank(alone) == 0):
             return alone
-    if _rank(alarm) > _rank_of(POSSIBLE) and voicing.unmarked(text):
+    if (alarm is None or alarm.level == CONCERN) and voicing.unmarked(text):
         # Kana typed without dakuten or small kana (「くすり せんふ のんた」): read again with the
         # marks put back. The marks are a guess, so what it finds is at most the question.
         again = _check(voicing.restored(text))
@@ -64,11 +64,7 @@ def check(text: str) -> Alarm | None:
 
 
 def _rank(alarm: Alarm | None) -> int:
-    return _rank_of(alarm.level) if alarm else len(_ORDER)
-
-
-def _rank_of(level: Level) -> int:
-    return _ORDER.index(level)
+    return _ORDER.index(alarm.level) if alarm else len(_ORDER)
 
 
 # Remembered by text: the worker reads a chat's waiting messages before it takes SQLite's one

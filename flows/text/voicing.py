@@ -33,10 +33,12 @@ _MARKED |= {
     for plain, marked in list(_MARKED.items())
 }
 
-# Anyone who typed one voiced or small kana, a long-vowel mark or a kanji can type them all.
+# Anyone who typed one voiced or small kana (any that _MARKED puts back, or a small vowel), a
+# long-vowel mark or a kanji can type them all.
 _ANY_MARK = re.compile(
-    "[" + _VOICED + "ぱぴぷぺぽっゃゅょぁぃぅぇぉ"
-    "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポッャュョァィゥェォヴー\u4e00-\u9fff々]"
+    "["
+    + "".join(c for marked in _MARKED.values() for c in marked)
+    + "ぁぃぅぇぉァィゥェォヴー\u4e00-\u9fff々]"
 )
 _KANA = re.compile(r"[ぁ-ゖァ-ヺ]")
 _HIRAGANA = re.compile(r"[ぁ-ゖ]")
