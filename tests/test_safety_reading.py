@@ -1043,9 +1043,7 @@ def test_emergencies_of_the_seventeenth_author_kinds_in_other_words(
     # Told after the means (the lot taken, a car into the sea), found hanging, pesticide, foam
     # at the mouth, a button battery, a birth, dementia out in the cold, curtains caught, fumes
     # at work, a beating on the ground, a child held under water or thrown out in the snow.
-    alarm = safety.check(text)
-    assert alarm is not None and alarm.level in ("emergency", "possible")
-    assert expected in alarm.kinds
+    assert expected in kinds_shown(text)
 
 
 @pytest.mark.parametrize(
@@ -1106,9 +1104,7 @@ def test_warning_signs_the_retrained_model_no_longer_carried(text: str, expected
     # Each was caught by the model alone until a retraining moved it: giving things away, a
     # high place and "jumping", an older person left in their own mess or not fed for days,
     # screams and thuds from a flat, a room smoking, patois for "can't get up".
-    alarm = safety.check(text)
-    assert alarm is not None and alarm.level in ("emergency", "possible")
-    assert expected in alarm.kinds
+    assert expected in kinds_shown(text)
 
 
 @pytest.mark.parametrize(
@@ -1122,3 +1118,149 @@ def test_warning_signs_the_retrained_model_no_longer_carried(text: str, expected
 )
 def test_the_look_alikes_of_those_signs_stay_quiet(text: str) -> None:
     assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "my daughter is autistic and ran out the front door towards the highway 15 mins ago",
+            "distress",
+        ),
+        ("祖母が夕方から帰ってこない、田んぼの水路の方へ歩いていったらしい", "distress"),
+        ("隣のじいさん、嫁さんは寝てるって言うけど、もう十日も姿を見てない", "elder_abuse"),
+        ("ストーブの火が洗濯物に燃え移った", "fire"),
+        ("消火器を使ったけど全然間に合わない、台所です", "fire"),
+        ("カセットボンベが破裂した、じいちゃんが顔を押さえてる", "fire"),
+        ("こたつに練炭入れてたら、ばあちゃんが気持ち悪いって横になった", "gas"),
+        (
+            "the guy cleaning the septic tank collapsed and the one who went down after him too",
+            "gas",
+        ),
+        ("kyukyusha kite", "medical"),
+        ("dad is having the fit on the kitchen floor", "medical"),
+        ("grandpa's chainsaw kicked back, deep gash in his thigh", "medical"),
+        ("I coughed up a lot of blood this morning, is that bad", "medical"),
+        ("祖母が増水した川に流された", "medical"),
+        ("父が牛に蹴られて胸をおさえてうずくまってる", "medical"),
+        (
+            "fell off the step and I think I've broken my hip, been lying here since lunch",
+            "medical",
+        ),
+        ("田んぼで除草剤をまいてた夫が吐いて震えてる", "medical"),
+        ("my coworker got pinned under the forklift, his legs are crushed", "medical"),
+        ("I think jumping off the roof of my dorm is the only way now", "suicide"),
+        ("夫が「探さないでくれ」と書き置きを残していなくなった", "suicide"),
+        ("パパがママのくびしめてる たすけて", "violence"),
+        (
+            "a stranger grabbed a little boy at the station and is pulling him into a white van",
+            "violence",
+        ),
+        ("おじいさんの家の窓が割られてて、中で人影が動いてる", "violence"),
+        ("two men pushed me against the wall at my door and won't leave", "violence"),
+    ],
+)
+def test_emergencies_of_the_eighteenth_author_kinds_in_other_words(
+    text: str, expected: str
+) -> None:
+    # Missing towards a road or a ditch, a family hiding someone unseen, fire caught from one
+    # thing to the next or beyond an extinguisher, a canister burst, charcoal and an old bath
+    # heater, a septic tank, romaji for the ambulance, work and farm injuries, blood vomited,
+    # swept away, a fracture and no getting up, the jump named as the way, "don't look for
+    # me", a strangling in kana, an abduction, a break-in, men who will not leave.
+    assert expected in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This flu has me feeling like I got hit by a truck",
+        "血を吐くような思いで貯めたお金です",
+        "夜回りで「火の用心、マッチ一本火事のもと」と言って回るのが楽しみです",
+        "明日バルサンをたくので、窓から煙が見えても火事じゃないから通報しないでね",
+        "ガス警報器がピッピッと鳴ると思ったら電池切れでした",
+        "Is the 'gas leak check' letter from the city real or a scam?",
+        "Sorry, my last message was from my son playing with the phone",
+        "My father took his medicine this morning and his blood pressure is fine now",
+        "近所の子が毎晩お風呂いやいやで泣いてるけど、笑って出てくる",
+        "父は畑にいます",
+        "隣の畑でトマトがとれた",
+        "カセットボンベは高温になると破裂することがあります",
+        "激辛カレーで口から火が出た",
+    ],
+)
+def test_the_eighteenth_authors_look_alikes_in_other_words_stay_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("granddad caught his shin with the grass cutter, blood spurting everywhere", "medical"),
+        ("I'm done. Going to walk out into the sea tonight and never come back", "suicide"),
+        ("left a note so someone finds me at the old quarry", "suicide"),
+        ("im up on the roof of the library rn, thanks for all the talks", "suicide"),
+        ("ストーブが止まってて母が冷え切ってる、うわごとばっかり言う", "medical"),
+        ("じっちゃ むね いでぇ いぎでぎね", "medical"),
+        ("大雨で裏の土砂が台所に流れ込んだ、じいちゃんが中にいる", "medical"),
+    ],
+)
+def test_signs_the_rules_took_over_when_the_eighteenth_authors_rules_moved_the_model(
+    text: str, expected: str
+) -> None:
+    # Each was caught by the model alone until the new rules retrained it: a grass cutter and
+    # blood spurting, walking into the sea and never coming back, "so someone finds me", on a
+    # roof thanking them for the talks, cold through and raving, chest and breath in Tōhoku,
+    # mud run into the house.
+    assert expected in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the boy downstairs is screaming and there was a loud bang just now", "child_abuse"),
+        ("my friend says her boyfriend is hitting her right now in their flat", "violence"),
+        ("he said he will set fire to the house with us in it", "violence"),
+        (
+            "a caller told my dad to withdraw 2 million yen and hand it to a man at the station",
+            "elder_abuse",
+        ),
+        ("two workers dropped in the sewage pit, the second went down after the first", "gas"),
+        ("the flat next door has its windows taped over and a danger sign on the door", "gas"),
+        ("車の窓をガムテープで目張りして、中でエンジンがかかってる", "suicide"),
+        ("someone just came into my mother's house while she is alone", "violence"),
+        (
+            "I haven't seen or heard the mother for two days and the baby keeps crying",
+            "child_abuse",
+        ),
+        ("室温計が36度、目が回って水も飲めない", "medical"),
+        ("物置で炭おこしてたら父が倒れた、窓のない物置です", "gas"),
+        ("母が「このまま寝れば楽に逝ける」と言って雪の中へ出ていった", "suicide"),
+    ],
+)
+def test_signs_the_rules_took_over_when_the_eighteenth_sessions_training_moved_the_model(
+    text: str, expected: str
+) -> None:
+    # Each was caught by the model alone until this session's training lines moved it: a bang
+    # and a child screaming, a partner hitting her now, burning a home with people in it, a
+    # phone scam under way, a pit that fells the rescuer, windows taped shut beside a sign or
+    # an engine, a stranger come in, a baby's mother unseen, a hot room and a spinning head,
+    # charcoal in a shed, dying named as ease.
+    assert expected in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my son fell through the ice on the reservoir, we pulled him out", "medical"),
+        ("二階の窓から火出てる、中に人がいるかも", "fire"),
+        ("父が畑の隅でうずくまって、胸が痛いと言ったきり", "medical"),
+        ("there's a burning smell upstairs and the landing is going hazy", "fire"),
+        ("my uncle is waving a cleaver at my aunt, we are hiding", "violence"),
+        ("みちに まよった えきの ちかく あしが いたい", "distress"),
+    ],
+)
+def test_signs_the_rules_took_over_after_the_last_retraining(text: str, expected: str) -> None:
+    # Through the ice; fire said without が; curled up and saying only "my chest"; a burning
+    # smell and haze; a cleaver; lost near the station with sore legs.
+    assert expected in kinds_shown(text)
