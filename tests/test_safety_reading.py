@@ -1187,6 +1187,12 @@ def test_emergencies_of_the_eighteenth_author_kinds_in_other_words(
         "隣の畑でトマトがとれた",
         "カセットボンベは高温になると破裂することがあります",
         "激辛カレーで口から火が出た",
+        "the bus was hit by a car on the way, we were late",
+        "Don't look for me at the party, I'm staying home",
+        "I'm on the roof fixing the aerial, thanks for the help earlier",
+        "ask the caller to send the money to the bank",
+        "庭で焚き火、火出てるけど消火用の水も用意してる",
+        "うずくまって泣いてた子がいたので声をかけました",
     ],
 )
 def test_the_eighteenth_authors_look_alikes_in_other_words_stay_quiet(text: str) -> None:
