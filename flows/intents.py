@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from flows.text import analyse
-from flows.text.matching import Rule, compile_concepts, compile_rules, matches, scope_of
+from flows.text.matching import Rule, any_rule, compile_concepts, compile_rules, scope_of
 
 INTENTS = Path(__file__).with_name("intents.yaml")
 
@@ -43,14 +43,12 @@ def read(text: str) -> Intent:
     scope = scope_of(analysis.clauses)
     book = _book()
     flow = next(
-        (name for name, rules in book.intents.items() if any(matches(r, scope) for r in rules)),
+        (name for name, rules in book.intents.items() if any_rule(rules, scope)),
         None,
     )
     if flow != "consultation":
         return Intent(flow)
-    categories = tuple(
-        name for name, rules in book.categories.items() if any(matches(r, scope) for r in rules)
-    )
+    categories = tuple(name for name, rules in book.categories.items() if any_rule(rules, scope))
     return Intent(flow, categories)
 
 

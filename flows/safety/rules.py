@@ -22,14 +22,17 @@ import yaml
 from flows.text import Analysis, Clause, Sentence, fold
 from flows.text.matching import (
     Alternative,
+    Gates,
     Rule,
     Scope,
     any_rule,
     compile_concepts,
     compile_rules,
     expand_fragments,
+    gates,
     item_matches,
     matches,
+    may_match_rules,
     scope_of,
     signature_of,
 )
@@ -48,6 +51,7 @@ class Ruleset:
     playful: tuple[Rule, ...]
     happening: tuple[Rule, ...]
     asking: tuple[Rule, ...]
+    gates: Gates  # over the kinds' rules
 
 
 @dataclass(frozen=True)
@@ -169,9 +173,10 @@ def _alarms(ruleset: Ruleset, scope: Scope) -> bool:
 def _matchscope_of(ruleset: Ruleset, scope: Scope, best: dict[str, Hit]) -> None:
     """Record in `best` the strongest tier each kind reaches in this scope."""
     unreal = any_rule(ruleset.unreal, scope)
+    possible = may_match_rules(ruleset.gates, scope)
     for kind, tiers in ruleset.kinds.items():
         for tier in TIERS:
-            matched = [r.source for r in tiers[tier] if matches(r, scope)]
+            matched = [r.source for r in tiers[tier] if id(r) in possible and matches(r, scope)]
             if not matched:
                 continue
             # Not about now (a course, a film, "if…", long ago): staff may look, no more.
@@ -282,4 +287,5 @@ def _ruleset() -> Ruleset:
         playful=compile_rules(data.get("playful") or [], concepts, RULES.name),
         happening=compile_rules(data.get("happening") or [], concepts, RULES.name),
         asking=compile_rules(data.get("asking") or [], concepts, RULES.name),
+        gates=gates(rule for tiers in kinds.values() for rules in tiers.values() for rule in rules),
     )

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flows.text.analysis import Clause, Word, analyse, to_hiragana
+from flows.text.needles import Needles, may_match, needles
 
 _SPEC = re.compile(r"^(?P<lemma>[^~+?]+)(?P<mods>(?:~|\+たい|\+れる|\?)*)$")
 
@@ -48,6 +49,18 @@ class Sequence:
 @dataclass(frozen=True)
 class Phrase:
     pattern: re.Pattern[str]
+    # One of these is in any text the pattern matches (None: no such promise).
+    needles: Needles | None
+
+    @classmethod
+    def of(cls, pattern: str, flags: int = 0) -> Phrase:
+        compiled = re.compile(pattern, flags)
+        return cls(compiled, needles(compiled))
+
+    def search(self, scope: Scope) -> bool:
+        return (
+            may_match(self.needles, scope.lowered) and self.pattern.search(scope.folded) is not None
+        )
 
 
 Alternative = WordSpec | Sequence | Phrase
@@ -64,6 +77,7 @@ class Rule:
 class Scope:
     words: tuple[Word, ...]
     folded: str
+    lowered: str  # folded, lower case: where a pattern's needles are looked for
     # Every form of every word: a rule's word that is not among them needs no closer look.
     forms: frozenset[str]
     # What each concept came to in this scope; many rules ask about the same one.
@@ -75,7 +89,8 @@ def scope_of(clauses: Iterable[Clause]) -> Scope:
     clauses = tuple(clauses)
     words = tuple(word for clause in clauses for word in clause.words)
     forms = frozenset(form for word in words for form in word.forms)
-    return Scope(words, "\n".join(clause.marked for clause in clauses), forms, {})
+    folded = "\n".join(clause.marked for clause in clauses)
+    return Scope(words, folded, folded.lower(), forms, {})
 
 
 def any_rule(rules: tuple[Rule, ...], scope: Scope) -> bool:
@@ -83,9 +98,10 @@ def any_rule(rules: tuple[Rule, ...], scope: Scope) -> bool:
 
 
 def matches(rule: Rule, scope: Scope) -> bool:
-    if rule.unless and item_matches(rule.unless, scope):
-        return False
-    return all(item_matches(item, scope) for item in rule.items)
+    # The items first: most rules fail on one of them, and then the `unless` need not be read.
+    return all(item_matches(item, scope) for item in rule.items) and not (
+        rule.unless and item_matches(rule.unless, scope)
+    )
 
 
 def item_matches(item: tuple[Alternative, ...], scope: Scope) -> bool:
@@ -93,11 +109,71 @@ def item_matches(item: tuple[Alternative, ...], scope: Scope) -> bool:
     found = scope.seen.get(key)
     if found is None:
         forms, words, phrases = _split(item)
-        found = any(p.pattern.search(scope.folded) is not None for p in phrases) or (
+        found = any(phrase.search(scope) for phrase in phrases) or (
             not forms.isdisjoint(scope.forms) and any(_alternative_matches(a, scope) for a in words)
         )
         scope.seen[key] = found
     return found
+
+
+@dataclass(frozen=True)
+class Gates:
+    """Which of many rules a scope may match: each rule is filed under one of its items, by
+    the word forms and pattern needles that item cannot match without. A scope holding none
+    of them fails that item, so the rule need not be tried (most rules, for most messages)."""
+
+    by_form: dict[str, frozenset[int]]
+    by_needle: dict[str, frozenset[int]]
+    ungated: frozenset[int]  # rules none of whose items promises a form or a needle
+
+
+def gates(rules: Iterable[Rule]) -> Gates:
+    by_form: dict[str, set[int]] = {}
+    by_needle: dict[str, set[int]] = {}
+    ungated = set()
+    for rule in rules:
+        triggers = [t for item in rule.items if (t := _triggers(item)) is not None]
+        if not triggers:
+            ungated.add(id(rule))
+            continue
+        forms, needles_ = min(triggers, key=_commonness)
+        for form in forms:
+            by_form.setdefault(form, set()).add(id(rule))
+        for needle in needles_:
+            by_needle.setdefault(needle, set()).add(id(rule))
+    return Gates(
+        {form: frozenset(ids) for form, ids in by_form.items()},
+        {needle: frozenset(ids) for needle, ids in by_needle.items()},
+        frozenset(ungated),
+    )
+
+
+def may_match_rules(gates: Gates, scope: Scope) -> set[int]:
+    """The ids of the rules `scope` may match (a rule not among them does not)."""
+    found = set(gates.ungated)
+    for form in scope.forms:
+        found.update(gates.by_form.get(form, ()))
+    for needle, ids in gates.by_needle.items():
+        if needle in scope.lowered:
+            found.update(ids)
+    return found
+
+
+def _triggers(item: tuple[Alternative, ...]) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The word forms and needles of which a scope must hold one for `item` to match; None
+    when one of its patterns promises nothing."""
+    forms, _, phrases = _split(item)
+    needles_: set[str] = set()
+    for phrase in phrases:
+        if phrase.needles is None:
+            return None
+        needles_ |= phrase.needles
+    return forms, frozenset(needles_)
+
+
+def _commonness(triggers: tuple[frozenset[str], frozenset[str]]) -> float:
+    # A short string is in more messages than a long one: one kana in most, a word in few.
+    return sum(1.0 / len(trigger) ** 2 for part in triggers for trigger in part)
 
 
 _SPLITS: dict[int, tuple[frozenset[str], tuple[Alternative, ...], tuple[Phrase, ...]]] = {}
@@ -124,7 +200,7 @@ def _split(
 
 def _alternative_matches(alternative: Alternative, scope: Scope) -> bool:
     if isinstance(alternative, Phrase):
-        return alternative.pattern.search(scope.folded) is not None
+        return alternative.search(scope)
     if isinstance(alternative, WordSpec):
         if alternative.forms.isdisjoint(scope.forms):
             return False
@@ -253,7 +329,7 @@ def _compile_entry(
         return list(concepts[name])
     if entry.startswith("/"):
         # Multi-line: a sentence's clauses are joined by newlines, and ^ starts each clause.
-        return [Phrase(re.compile(_word_bounds(_fold_pattern(entry[1:])), _PHRASE_FLAGS))]
+        return [Phrase.of(_word_bounds(_fold_pattern(entry[1:])), _PHRASE_FLAGS)]
     match = _SPEC.match(entry)
     if match is None:
         raise ValueError(f"{source}: cannot read {entry!r}")
@@ -264,7 +340,7 @@ def _compile_entry(
         # A word the analyser reads as a particle or symbol (ぞ): match it as it is written.
         written = re.escape(match["lemma"].casefold())
         # A number is itself, not part of a phone number or a code: 119, not 090-1110-1190.
-        return [Phrase(re.compile(rf"(?<!\d){written}(?!\d)", _PHRASE_FLAGS))]
+        return [Phrase.of(rf"(?<!\d){written}(?!\d)", _PHRASE_FLAGS)]
     specs = [
         WordSpec(
             forms=_forms_of(match["lemma"], word),
