@@ -1270,3 +1270,161 @@ def test_signs_the_rules_took_over_after_the_last_retraining(text: str, expected
     # Through the ice; fire said without が; curled up and saying only "my chest"; a burning
     # smell and haze; a cleaver; lost near the station with sore legs.
     assert expected in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("露天風呂でおじいさんが背中を上にして浮いてる", "medical"),
+        ("脈がとれない、いま胸を押してます", "medical"),
+        ("the lifeguard is doing CPR on a man at the pool", "medical"),
+        ("飲み会の帰りに道端で寝てる人がいる、体が冷え切ってて起きない", "medical"),
+        ("his toes have gone black and he keeps taking his gloves off", "medical"),
+        ("原付が電柱に突っ込んで、運転してた人が倒れたまま動かない", "medical"),
+        ("母が浴槽から立てなくなって、もう2時間お湯につかったまま", "medical"),
+        ("my uncle cut off two fingers on the table saw", "medical"),
+        ("a slab of snow slid off the roof onto grandpa, we're digging with our hands", "medical"),
+        ("もしもし、父が倒れて動きません", "medical"),
+        ("the hut smells like rotten eggs and two hikers just collapsed", "gas"),
+        ("硫黄のにおいがする谷で、連れが倒れた", "gas"),
+        ("he's been slicing his wrists in the bathroom, there's blood everywhere", "suicide"),
+        ("じいちゃんが除草剤を飲んだ、ばあさんのとこへ行くって", "suicide"),
+        ("my flatmate texted he'll lie down in the river and never get up", "suicide"),
+        ("a gang is stomping on a guy outside the station, he's not moving", "violence"),
+        ("some man is dragging a woman into his van, she's screaming", "violence"),
+        ("客が私を倉庫に閉じ込めた、出られない", "violence"),
+        ("the kids were left outside all night in the snow", "child_abuse"),
+        ("the care worker yelled at grandpa and then I heard a slap", "elder_abuse"),
+        ("帰り道がわからなくなった、暗くて寒くて歩けない", "distress"),
+        ("認知症の母が「昔の職場に行く」と言って出たまま、雪が降ってきた", "distress"),
+        # Japanese in Latin letters beside a few kana, and without a particle.
+        ("tonari no heya, kodomo naite iru. 「いたい」 nankai mo", "child_abuse"),
+        ("mou shinitai. kusuri zenbu nonda. nemui", "suicide"),
+        # A laughing emoji ends the joke, not the news after it.
+        (
+            "lol the cat knocked the tree over 😂 wait grandma just collapsed, she isn't answering",
+            "medical",
+        ),
+    ],
+)
+def test_emergencies_of_the_nineteenth_author_kinds_in_other_words(
+    text: str, expected: str
+) -> None:
+    # Floating in a bath, no pulse and CPR under way, lying out in the cold, frostbite and
+    # undressing, a crash and the rider down, stuck in the bath for hours, fingers cut off, an
+    # avalanche or roof snow, hot-spring gas, cutting, poison and "going to her", lying down
+    # never to get up, a beating, an abduction, shut in by a stranger, children left out in
+    # the cold, a carer's slap, lost on the way home; もしもし is not もし (if), 昔の職場 not the
+    # past; romaji beside kana; the news after a laughing emoji.
+    assert expected in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "温泉でぷかぷか浮いて最高でした",
+        "湯船にアヒルのおもちゃを浮かべて孫と遊んだ",
+        "the avalanche course made us dig out a buried backpack",
+        "drowning in homework this week",
+        "killing it at work today",
+        "the boss is gonna kill me if I'm late again 💀",
+        "火まつりで山が一面燃えてて感動した",
+        "夜勤の怪談、作り話なのに新人が怖がってた",
+        "娘がくすぐられて「殺される〜」って笑ってた",
+        "もちは喉につまらんごと小さく切っとるけん",
+        "ばあちゃん鍵を忘れて家に入れんかったけど、隣の人が開けてくれた",
+        "共同浴場で人が倒れたときの連絡の順番を当番表に書いておきます",
+        "湯気が火事の煙みたいにもくもく出てて写真映えする",
+        "my fingers went white in the cold but they're fine now",
+        "玉ねぎで目がしみて、しゃがみこんじゃった",
+        "母が書き置きして買い物に出ていった",
+        "風呂から出られないほど気持ちいい、何時間でも入っていられる",
+        "駅のホームに立っていたら昔の同僚に会って、お茶しました",
+    ],
+)
+def test_the_nineteenth_authors_look_alikes_in_other_words_stay_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("孫が飴を喉に詰まらせたみたい、声が出ない", "medical"),
+        ("grandpa was weeding all day, skin hot and dry, confused. necchuushou I think", "medical"),
+        ("a man just shoved a girl into a grey car outside the konbini and drove off", "violence"),
+        (
+            "mum slipped down in the bath and I can't lift her, her face keeps going under",
+            "medical",
+        ),
+        ("found an old man on the bench, hands like ice, not making sense", "medical"),
+        ("the woman upstairs is screaming for help and there's glass smashing", "violence"),
+        ("お風呂から出られなくなって体が冷えてきた、携帯を持っていてよかった", "distress"),
+    ],
+)
+def test_signs_the_rules_took_over_when_the_nineteenth_sessions_training_moved_the_model(
+    text: str, expected: str
+) -> None:
+    # Each of these the model alone had caught before the retraining that read the nineteenth
+    # author's lessons: choking and no voice, heatstroke in romaji, a shove into a car, slipping
+    # under in the bath, hands like ice, screams and breaking glass; "glad I had my phone" is
+    # not an all-clear.
+    assert expected in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "兄のおならがガス漏れ並み",
+        "押し入れから古い練炭が出てきた、捨て方を教えてください",
+        "this ramen is to die for, I can't breathe I'm so full",
+        "お腹いっぱいで死にそう",
+        "the toddler slipped under in the bath but I picked her up at once, she's laughing",
+        "救急法の講習で心臓マッサージを習いたいです",
+    ],
+)
+def test_look_alikes_the_nineteenth_sessions_retraining_showed(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("おばあちゃんがトイレに入ったまま出てこない、ノックしても返事がない", "medical"),
+        ("彼から「屋上、寒い、さよなら」ってきた、電話に出ない", "suicide"),
+        ("元彼が玄関を蹴って「開けろ」って叫んでる", "violence"),
+        ("友達が海に行くって、もう戻らないつもりだと言って電話を切った", "suicide"),
+        ("除雪車が通った後、道端の雪の山から人の手が見える", "medical"),
+        (
+            "the slab released above the chairlift and my friend is under it, we're digging",
+            "medical",
+        ),
+        (
+            "my aunt with dementia left the station an hour ago and nobody knows where she is",
+            "distress",
+        ),
+        ("祖母が、亡くなった祖父を迎えに行くと言って雪の中を出ていった", "distress"),
+        ("こたつに突っ伏して起きない、灯油のにおいがする", "gas"),
+    ],
+)
+def test_warning_signs_the_nineteenth_sessions_training_lines_taught_the_rules(
+    text: str, expected: str
+) -> None:
+    # From the training lines written this session (not the held-out split): a toilet door
+    # knocked on and no answer, a farewell from a height in the cold, an ex-partner kicking the
+    # door, "not coming back", a hand out of a snow bank, a slab released, "nobody knows where
+    # she is", going to fetch the dead (a death long ago does not make today's news the past),
+    # slumped over the kotatsu.
+    assert expected in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "橋の上から花火を見たよ、バイバイまたね",
+        "息子がトイレにこもって出てこない、ゲームしてる",
+        "元夫から子どもの誕生日プレゼントが届いた",
+        "元夫が子どもを迎えに来た、面会交流の日です",
+    ],
+)
+def test_the_look_alikes_of_those_signs_stay_quiet_too(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")

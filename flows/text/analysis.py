@@ -27,6 +27,9 @@ _LATIN_WORD = re.compile(r"[a-z]{2,}")
 _KATAKANA_ONLY = re.compile(r"[ァ-ヶー\s]+")
 # One English word, its apostrophe inside it: don't is one word, not don and t.
 _LATIN_RUN = re.compile(r"[a-z]+(?:['’][a-z]+)*")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]+")
+# Tears of laughter, rolling on the floor, a skull ("I'm dead"), a laughing cat.
+_LAUGHING_EMOJI = re.compile("[\U0001f602\U0001f923\U0001f480\U0001f606\U0001f639]+\ufe0f?")
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,11 @@ def _analyse(text: str) -> Analysis:
     normal = unicodedata.normalize("NFKC", text)
     half_width = any("\uff65" <= c <= "\uff9f" for c in text)
     in_japanese = _has_japanese(normal)
-    romaji = not in_japanese and _in_romaji(normal)
+    # Japanese in Latin letters beside a few kana (「ごめんなさい」 nankai mo): the Latin is read
+    # as the message's own, apart from its kana and kanji.
+    romaji = _in_romaji(_JAPANESE.sub(" ", normal))
+    # A laughing emoji is a "lol" that ends its sentence: what comes after it is news of its own.
+    normal = _LAUGHING_EMOJI.sub(" 笑。" if in_japanese else " lol. ", normal)
     sentences = []
     for part in _SENTENCE_END.split(normal):
         clauses = tuple(
@@ -133,7 +140,8 @@ def _clause(text: str, half_width: bool, romaji: bool) -> Clause:
         text = to_hiragana(text)
     # Japanese typed in Latin letters ("otto ga ugokanai") is read in kana, beside the English
     # words it is often mixed with ("Ojiichan fell down the kaidan, atama kara chi ga").
-    kana, english_part, spoken = _romaji_split(text) if romaji else ("", text, text)
+    in_latin = romaji and not _has_japanese(text)
+    kana, english_part, spoken = _romaji_split(text) if in_latin else ("", text, text)
     words = japanese.words(text) if _has_japanese(text) else japanese.words(kana) if kana else ()
     if _LATIN_WORD.search(english_part.casefold()):
         words = (*words, *english.words(english_part))
@@ -164,10 +172,14 @@ _ROMAJI_ONLY = frozenset({"haha"})
 
 
 def _in_romaji(text: str) -> bool:
-    """Whether a message in Latin letters (no kana, no kanji) is, at least in part, Japanese."""
+    """Whether the Latin letters of a message are, at least in part, Japanese."""
     latin = _LATIN_RUN.findall(text.casefold())
     hepburn = [word for word in latin if _ROMAJI_WORD.fullmatch(word)]
     if _ROMAJI_MARKERS.intersection(latin) and len(hepburn) >= 2:
+        return True
+    # No particle, but mostly words only Japanese has ("mou ikitakunai. kusuri zenbu nonda").
+    only_japanese = [word for word in hepburn if len(word) > 2 and _read_as(word) == _JA]
+    if len(only_japanese) >= 3 and 2 * len(only_japanese) >= len(latin):
         return True
     # A word or three, too short to carry a particle ("shinitai", "otto taoreta"): Japanese
     # when every word can be and one is no English word.
