@@ -97,3 +97,16 @@ def test_the_gates_pass_over_most_rules_for_an_everyday_message() -> None:
     scope = matching.scope_of(analyse("明日のサロンは何時からですか？母と二人で行きます").clauses)
     assert len(matching.may_match_rules(ruleset.gates, scope)) < count / 10
     assert safety.check("明日のサロンは何時からですか？母と二人で行きます") is None
+
+
+def test_the_concepts_gates_hide_no_concept(messages: list[str]) -> None:
+    # The classifier's features: every concept a message names, gated or tried one by one.
+    for text in messages[::4]:
+        analysis = analyse(text)
+        scope = matching.scope_of(analysis.clauses)
+        every = [
+            name
+            for name, alternatives in rules._concepts().items()
+            if matching.item_matches(alternatives, scope)
+        ]
+        assert rules.concepts_in(analysis) == every, text

@@ -30,7 +30,6 @@ from flows.text.matching import (
     compile_rules,
     expand_fragments,
     gates,
-    item_matches,
     matches,
     may_match_rules,
     scope_of,
@@ -252,12 +251,10 @@ def kinds() -> tuple[str, ...]:
 
 def concepts_in(analysis: Analysis) -> list[str]:
     """The concepts a message mentions: features for the classifier beside the rules."""
-    found = []
     scope = scope_of(analysis.clauses)
-    for name, alternatives in _concepts().items():
-        if item_matches(alternatives, scope):
-            found.append(name)
-    return found
+    named, concept_gates = _concepts_as_rules()
+    possible = may_match_rules(concept_gates, scope)
+    return [name for name, rule in named if id(rule) in possible and matches(rule, scope)]
 
 
 @cache
@@ -270,6 +267,13 @@ def _data() -> dict[str, Any]:
 @cache
 def _concepts() -> dict[str, tuple[Alternative, ...]]:
     return compile_concepts(_data()["concepts"], RULES.name)
+
+
+@cache
+def _concepts_as_rules() -> tuple[tuple[tuple[str, Rule], ...], Gates]:
+    """Each concept as a rule of one item, and their gates: a message names few of them."""
+    named = tuple((name, Rule(items=(alternatives,))) for name, alternatives in _concepts().items())
+    return named, gates(rule for _, rule in named)
 
 
 @cache
