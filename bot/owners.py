@@ -33,9 +33,12 @@ def is_dead(owner: str) -> bool:
     if pid == os.getpid():
         # This very pid: the holder was an earlier life of it, or it is us.
         return owner != this_process()
-    running_since = _started(pid)
-    if running_since is not None:
-        return running_since != started
+    stat = _stat(pid)
+    if stat is not None:
+        state, running_since = stat
+        # Killed but not yet reaped (a zombie): `serve` killed with its children leaves them so
+        # for a second or two, just when the restarted sender looks.
+        return running_since != started or state in (b"Z", b"X")
     return not _running(pid)
 
 
@@ -45,13 +48,19 @@ def _host() -> str:
 
 def _started(pid: int) -> int | None:
     """When `pid` started, in clock ticks since boot (Linux's /proc), or None if unknown."""
+    stat = _stat(pid)
+    return stat[1] if stat is not None else None
+
+
+def _stat(pid: int) -> tuple[bytes, int] | None:
+    """The state of `pid` (R, S, Z…) and when it started, from Linux's /proc; None if unknown."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
             fields = stat.read().rsplit(b")", 1)[1].split()
     except OSError:
         return None
-    # Field 22 of stat is the start time; the split above began at field 3.
-    return int(fields[19])
+    # Fields 3 and 22 of stat are the state and the start time; the split began at field 3.
+    return fields[0], int(fields[19])
 
 
 def _running(pid: int) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -365,6 +367,24 @@ def test_a_killed_senders_rows_go_out_at_once_when_a_sender_starts(
     clock.advance(timedelta(seconds=26))  # the others' leases run out
     the_sender.send_due()
     assert {row(db, row_id).status for row_id in ids.values()} == {"sent"}
+
+
+def test_a_sender_killed_and_not_yet_reaped_is_dead() -> None:
+    """kill -9 of `serve` and its children leaves the children zombies for a moment: a sender
+    restarted in that moment must still release their leases, not wait them out."""
+    program = "import os, time\nprint(os.fork() or 0, flush=True)\ntime.sleep(30)"
+    with subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE) as parent:
+        assert parent.stdout is not None
+        # The parent prints the child's pid, the child 0, in either order.
+        child = max(int(parent.stdout.readline()), int(parent.stdout.readline()))
+        holder = f"{socket.gethostname()}:{child}:{owners._started(child)}"
+        try:
+            assert not owners.is_dead(holder)
+            os.kill(child, signal.SIGKILL)
+            wait_until(lambda: (owners._stat(child) or (b"",))[0] == b"Z")
+            assert owners.is_dead(holder)  # a zombie: its parent is alive and not reaping it
+        finally:
+            parent.kill()
 
 
 def test_a_lease_lasts_as_long_as_its_calls_may_take(db: Database, clock: Clock) -> None:
