@@ -83,6 +83,11 @@ class Answer:
     token_refused: bool = False
 
 
+# Another sender on this machine may be killed while this one runs (two of them share the
+# load): the leases of stopped processes are looked at again this often, not only at start.
+RELEASE_EVERY = timedelta(seconds=5)
+
+
 class Sender:
     def __init__(
         self,
@@ -115,9 +120,13 @@ class Sender:
         sooner (check-ins made ahead go on the minute).
         """
         self.release_dead()
+        next_release = self.clock.now() + RELEASE_EVERY
         in_flight: dict[Future[Answer], Call] = {}
         while True:
             wake.clear()
+            if self.clock.now() >= next_release:
+                self.release_dead()
+                next_release = self.clock.now() + RELEASE_EVERY
             finished = [future for future in in_flight if future.done()]
             answers = [(in_flight.pop(future), future.result()) for future in finished]
             free = 0 if stop.is_set() else self.concurrency - len(in_flight)

@@ -369,6 +369,28 @@ def test_a_killed_senders_rows_go_out_at_once_when_a_sender_starts(
     assert {row(db, row_id).status for row_id in ids.values()} == {"sent"}
 
 
+def test_a_sender_killed_while_another_runs_has_its_rows_taken_over_soon(
+    db: Database, clock: Clock
+) -> None:
+    """Two senders share the load; one is killed: the other takes over its rows within
+    seconds, not when their 25 s leases run out."""
+    gateway = ScriptedGateway()
+    with sending(sender(db, clock, gateway)) as wake:
+        gone = subprocess.Popen([sys.executable, "-c", "pass"])
+        gone.wait()
+        row_id = queue(db, clock, reply=False)
+        with db.transaction() as session:
+            holder = f"{socket.gethostname()}:{gone.pid}:1"
+            outbox.claim_due(session, clock.now(), timedelta(seconds=25), 1, holder)
+        wake.set()
+        time.sleep(0.2)
+        assert gateway.calls == []  # leased by the killed sender: not yet looked at again
+        clock.advance(timedelta(seconds=6))
+        wake.set()
+        wait_until(lambda: row(db, row_id).status == "sent")
+    assert len(gateway.calls) == 1
+
+
 def test_a_sender_killed_and_not_yet_reaped_is_dead() -> None:
     """kill -9 of `serve` and its children leaves the children zombies for a moment: a sender
     restarted in that moment must still release their leases, not wait them out."""
