@@ -27,6 +27,7 @@ _LATIN_WORD = re.compile(r"[a-z]{2,}")
 _KATAKANA_ONLY = re.compile(r"[ァ-ヶー\s]+")
 # One English word, its apostrophe inside it: don't is one word, not don and t.
 _LATIN_RUN = re.compile(r"[a-z]+(?:['’][a-z]+)*")
+# Kana and kanji: what makes a message (or a clause) Japanese as typed.
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]+")
 # Tears of laughter, rolling on the floor, a skull ("I'm dead"), a laughing cat.
 _LAUGHING_EMOJI = re.compile("[\U0001f602\U0001f923\U0001f480\U0001f606\U0001f639]+\ufe0f?")
@@ -140,9 +141,10 @@ def _clause(text: str, half_width: bool, romaji: bool) -> Clause:
         text = to_hiragana(text)
     # Japanese typed in Latin letters ("otto ga ugokanai") is read in kana, beside the English
     # words it is often mixed with ("Ojiichan fell down the kaidan, atama kara chi ga").
-    in_latin = romaji and not _has_japanese(text)
+    has_japanese = _has_japanese(text)
+    in_latin = romaji and not has_japanese
     kana, english_part, spoken = _romaji_split(text) if in_latin else ("", text, text)
-    words = japanese.words(text) if _has_japanese(text) else japanese.words(kana) if kana else ()
+    words = japanese.words(text) if has_japanese else japanese.words(kana) if kana else ()
     if _LATIN_WORD.search(english_part.casefold()):
         words = (*words, *english.words(english_part))
     # Read as if typed so ("haha" is a mother there, not a laugh).
@@ -243,4 +245,4 @@ def to_hiragana(text: str) -> str:
 
 
 def _has_japanese(text: str) -> bool:
-    return any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" for c in text)
+    return _JAPANESE.search(text) is not None
