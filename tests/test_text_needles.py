@@ -39,9 +39,7 @@ def test_a_pattern_that_promises_nothing_is_always_searched() -> None:
 def _phrases() -> list[Phrase]:
     """Every pattern the safety rules, their concepts and the intents hold."""
     ruleset = rules._ruleset()
-    every_rule: list[Rule] = [
-        rule for tiers in ruleset.kinds.values() for tier in tiers.values() for rule in tier
-    ]
+    every_rule: list[Rule] = ruleset.kinds_rules()
     for name in ("unreal", "denied", "playful", "happening", "asking"):
         every_rule.extend(getattr(ruleset, name))
     book = intents._book()
@@ -79,12 +77,7 @@ def test_the_gates_hide_no_alarm(messages: list[str], monkeypatch: pytest.Monkey
         assert gates is everyone
         return set(every_id)
 
-    every_id = {
-        id(rule)
-        for tiers in rules._ruleset().kinds.values()
-        for tier in tiers.values()
-        for rule in tier
-    }
+    every_id = {id(rule) for rule in rules._ruleset().kinds_rules()}
     monkeypatch.setattr(rules, "may_match_rules", every_rule)
     ungated = [rules.hits(analyse(text)) for text in messages]
     assert gated == ungated
@@ -93,7 +86,7 @@ def test_the_gates_hide_no_alarm(messages: list[str], monkeypatch: pytest.Monkey
 
 def test_the_gates_pass_over_most_rules_for_an_everyday_message() -> None:
     ruleset = rules._ruleset()
-    count = sum(len(tier) for tiers in ruleset.kinds.values() for tier in tiers.values())
+    count = len(ruleset.kinds_rules())
     scope = matching.scope_of(analyse("明日のサロンは何時からですか？母と二人で行きます").clauses)
     assert len(matching.may_match_rules(ruleset.gates, scope)) < count / 10
     assert safety.check("明日のサロンは何時からですか？母と二人で行きます") is None

@@ -52,6 +52,10 @@ class Ruleset:
     asking: tuple[Rule, ...]
     gates: Gates  # over the kinds' rules
 
+    def kinds_rules(self) -> list[Rule]:
+        """Every rule of every kind and tier."""
+        return _kinds_rules(self.kinds)
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -276,6 +280,10 @@ def _concepts_as_rules() -> tuple[tuple[tuple[str, Rule], ...], Gates]:
     return named, gates(rule for _, rule in named)
 
 
+def _kinds_rules(kinds: dict[str, dict[str, tuple[Rule, ...]]]) -> list[Rule]:
+    return [rule for tiers in kinds.values() for rules in tiers.values() for rule in rules]
+
+
 @cache
 def _ruleset() -> Ruleset:
     data = _data()
@@ -291,5 +299,5 @@ def _ruleset() -> Ruleset:
         playful=compile_rules(data.get("playful") or [], concepts, RULES.name),
         happening=compile_rules(data.get("happening") or [], concepts, RULES.name),
         asking=compile_rules(data.get("asking") or [], concepts, RULES.name),
-        gates=gates(rule for tiers in kinds.values() for rules in tiers.values() for rule in rules),
+        gates=gates(_kinds_rules(kinds)),
     )
