@@ -351,6 +351,15 @@ def test_a_noun_followed_by_nashi_is_negated() -> None:
     assert level("検査の結果、異常なし") is None
 
 
+def test_kansai_shimatta_after_te_is_not_a_song() -> None:
+    # 食べてもうた, 飲んでもた: Kansai for 食べてしまった. The dictionary read もう + 歌 (a song),
+    # which the rules took for fiction and the verb lost its past.
+    lemmas = {w.lemma: w for w in analyse("孫が薬を何個か食べてもうた").words}
+    assert "歌" not in lemmas
+    assert lemmas["食べる"].chain == ("た",)
+    assert "歌" in {w.lemma for w in analyse("みんなで歌をうたった").words}
+
+
 @pytest.mark.parametrize(
     ("text", "noun"),
     [("あたまいたい はきけ", "頭"), ("のどはれてる", "喉"), ("かおゆがんでる", "顔")],
@@ -1427,4 +1436,160 @@ def test_warning_signs_the_nineteenth_sessions_training_lines_taught_the_rules(
     ],
 )
 def test_the_look_alikes_of_those_signs_stay_quiet_too(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("he sent me a picture of his rifle on the table and wrote 'goodbye'", "suicide"),
+        ("dad is sitting in his car in the garage with the engine on and the door shut", "suicide"),
+        ("I'll step in front of the next train, I can't do this anymore", "suicide"),
+        ("im walking into the sea tonight, dont look for me", "suicide"),
+        ("he gave me his cat and said he won't need her anymore, then locked the door", "suicide"),
+        ("she took the entire box of paracetamol an hour ago", "suicide"),
+        ("my brother is up on the roof of the school saying he's done", "suicide"),
+        ("my son swallowed a coin battery, he seems fine", "medical"),
+        ("the baby is limp and burning hot and won't wake properly", "medical"),
+        ("purple spots on her legs that don't fade under a glass", "medical"),
+        ("he smoked something a stranger gave him and now he's fitting on the floor", "medical"),
+        ("my mum rang me gasping, she couldn't get any air, now she won't pick up", "medical"),
+        ("the left side of my face and body won't move, typing with one hand", "medical"),
+        ("two men pulled my sister into a van outside the school", "violence"),
+        ("some guy is dragging a woman by her hair along the platform", "violence"),
+        ("a kid got jumped by four older boys behind the store and isn't moving", "violence"),
+        ("a drunk man just punched an old man at the station and he fell", "violence"),
+        ("my friend says her stepdad is beating her and her mum right now", "child_abuse"),
+        ("her father pressed her hand onto the iron because she lied", "child_abuse"),
+        ("a toddler is standing on the balcony railing upstairs, alone", "child_abuse"),
+        (
+            "old man next door is outside in pyjamas in the snow, they won't let him back in",
+            "elder_abuse",
+        ),
+        ("the stove knob is turned on, no flame, a strong smell, grandma is on the floor", "gas"),
+        ("the flat below: the balcony is on fire", "fire"),
+        ("押し入れの戸のすきまがオレンジ色に光ってる、焦げたにおいもする", "fire"),
+        ("祖母のパジャマの袖に火がついた、ガスコンロで", "fire"),
+        ("父の部屋に「家族へ」と書いた手紙があって、本人がいない、電話も出ない", "suicide"),
+        ("ビルの屋上のふちに女の子が立ってて、ずっと下を見てる", "suicide"),
+        ("アパートの隣から「助けて」って声と壁をドンドン叩く音がする", "violence"),
+        ("血液サラサラの薬を飲んでる父が転んで頭をぶつけた", "medical"),
+        ("呼びかけても目を開けない、息が浅い", "medical"),
+        ("子どもがおばあちゃんの薬を何錠か飲み込んだみたい", "medical"),
+        ("孫が薬の袋を開けて何粒かかじってしもうた", "medical"),
+        ("息子が頭打ってその時は元気やったけど、今になって何回も吐いとる", "medical"),
+        (
+            "先日はありがとうございました。ところで、夫がさっきから右手に力が入らないと言ってます",
+            "medical",
+        ),
+    ],
+)
+def test_emergencies_of_the_twentieth_author_kinds_in_other_words(text: str, expected: str) -> None:
+    # A gun and a farewell, a car in a shut garage, the next train, walking into the sea, a
+    # pet handed over "I won't need her", a whole box of a medicine named by brand, a roof and
+    # "done"; a button battery "but he seems fine", a floppy baby, a rash that stays under a
+    # glass, a drug from a stranger, gasping for air, one side that will not work; forced into
+    # a van, dragged by the hair, a group beating, a stranger striking an older person; a
+    # parent hitting a friend, a hand held to a hot iron, a toddler on a railing; an older
+    # person shut out in the cold; a burner open with no flame; a balcony alight; a glow
+    # through a gap, clothes alight; a letter "to the family" and the writer gone; the edge of
+    # a roof; cries and thuds next door; a blow to the head on a blood thinner, eyes that do
+    # not open, a child who ate the grown-ups' pills (食べてもうた, Kansai for しまった), "fine
+    # then, but now…", the news after thanks.
+    assert expected in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we tried the gun range in Guam, sorry I didn't reply sooner",
+        "I always sit in the car in the garage for a minute after work with the engine off",
+        "the kids are walking into the sea for a swim, it's cold!",
+        "gasping for a cup of tea after that walk",
+        "I got beat up at sparring tonight, love it",
+        "grandma locked herself out again, we let her in with the spare key",
+        "my cat knocked the stove knob but the gas was off at the main",
+        "we had a barbecue on the balcony and the smoke went everywhere",
+        "the kids swallowed their vitamins without a fuss today",
+        "長い間お世話になりました。来月から娘の近くに引っ越します",
+        "散らかしっぱなしやと嫁に殺されるわ",
+        "この雪で自転車に乗るのは自殺行為だよ",
+        "鯛をさばいたらまな板が血だらけになった",
+        "ストーブの火がパチパチいって、あったかい",
+        "ガスのにおいがしたら、どうしたらいいですか",
+        "スマホの画面が真っ暗になった、たすけて、どこ押したらいい",
+        "めがねがない、さがして…あ、頭の上にあった　うふふ",
+    ],
+)
+def test_the_twentieth_authors_look_alikes_in_other_words_stay_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "he's been handing out all his things, says he won't need them where he's going",
+            "suicide",
+        ),
+        ("my mate is having a seizure that won't stop and he hit his head on the floor", "medical"),
+        (
+            "the little ones next door are shut out on the balcony again, it's snowing",
+            "child_abuse",
+        ),
+        ("she posted 'see you in the next life' and a photo from the bridge, no answer", "suicide"),
+        ("my friend swallowed like 15 of her grandma's pills and is being sick", "suicide"),
+        ("my uncle keeps texting 'I'm done' and says he's by the cliff, no answer now", "suicide"),
+        ("my son texted 'took everything in the medicine cabinet, love you'", "suicide"),
+        ("うちのおじいちゃん、今朝からおらんようになった。認知症で、外は雨", "distress"),
+        ("犬を頼むって書いた手紙があって、明日にはいないって", "suicide"),
+        ("ナイフがお腹に刺さったまま、血が止まらない", "medical"),
+        ("子ども連れて消えます、もう疲れた", "suicide"),
+        ("だれかが外から窓の鍵をこじ開けようとしてる", "violence"),
+        ("119 119", "medical"),
+        ("ayoko na mabuhay, sorry sa lahat", "suicide"),
+        ("生命保険で子どもたちが楽になるなら、それでいい。いま海に来てる", "suicide"),
+        ("さようなら", "suicide"),
+        ("もう無理、飛ぶ", "suicide"),
+        ("父が玄関で倒れて口から泡を吹いてる", "medical"),
+        ("冷や汗が止まらなくて、左の腕から顎まで痛い", "medical"),
+        ("隣の子が柵の外側に立たされて泣いてる", "child_abuse"),
+        ("高校生の息子が帰ってこない、ネットで知り合った人に会うって言ってた", "distress"),
+        ("川で父が流された", "distress"),
+        ("誰か来て", "distress"),
+        ("裏の竹やぶが燃えてる、風でこっちに来る", "fire"),
+    ],
+)
+def test_signs_the_rules_took_over_when_the_twentieth_sessions_training_moved_the_model(
+    text: str, expected: str
+) -> None:
+    # Read by the model alone before the retraining of the twentieth session: belongings given
+    # away "where he's going", a fit that will not stop, children shut out in the cold, a
+    # goodbye "in the next life", a friend's overdose of someone else's pills, "done" at a
+    # cliff, the medicine cabinet emptied, gone missing in dialect (おらんようになった), a pet
+    # entrusted and "gone tomorrow", a blade in the belly, a parent taking a child to
+    # disappear, a lock forced from outside.
+    assert expected in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "saying my final goodbyes at work today, moving back to Perth next week!",
+        "あの人の一言が胸に刺さった",
+        "猫を頼むね、旅行の間だけ",
+        "子ども連れて実家に帰ります、月曜に戻ります",
+        "I won't need my winter coat where I'm going, it's Hawaii baby",
+        "in nihongo class we practised the call 'my mother collapsed, send an ambulance'",
+        "畑で枯れ草を燃やしてます、消防には届けてあります",
+        "保険金で借金が返せて本当に助かりました",
+        "来月帰国します。皆さんありがとう、さようなら、またいつか",
+        "カニが泡を吹いてて面白かった",
+        "店員さんの勢いに流されて、母が高い布団を買ってしまった",
+        "誰かこの漢字の読み方わかりますか",
+    ],
+)
+def test_the_look_alikes_of_the_signs_the_twentieth_retraining_moved_stay_quiet(
+    text: str,
+) -> None:
     assert level(text) not in ("emergency", "possible")

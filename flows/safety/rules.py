@@ -220,6 +220,15 @@ _OPENING_THEN_NEWS = (
         r"(?P<news>.*\S.*)\Z",
         re.IGNORECASE | re.DOTALL,
     ),
+    # Thanks or a pleasantry first, then a turn to the news: 「いつもお世話になってます、先週の
+    # サロンのおはぎおいしかったです。それで今ちょっと変なんですけど、主人が…」.
+    re.compile(
+        r"\A[^\n]{0,80}?(お世話になって(?:おり|い)?ます|ありがとう(?:ございま(?:した|す))?|"
+        r"おいしかった|美味しかった|楽しかった|\b(?:thanks?|thank you|hope you(?:'re| are) well)\b)"
+        r"[^\n]{0,60}?[。.!！\s]+(それで|ところで|実は|じつは|さて|\b(?:anyway|actually)\b)"
+        r"(?P<news>.*\S.*)\Z",
+        re.IGNORECASE | re.DOTALL,
+    ),
     # "fine" as the whole of the first sentence, then another ("all good.", "I'm fine!",
     # 「元気ですよ〜」).
     re.compile(

@@ -40,8 +40,13 @@ _CONTENT = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "�
 _lock = threading.Lock()
 
 
+# Kansai's しまった after て/で (食べてもうた, 飲んでもた): the dictionary reads もう + 歌 there.
+_SHIMATTA_WEST = re.compile(r"(?<=[てで])(?:もうた|もた)(?=$|[^ぁ-ゖ]|[よねなぞでけか])")
+
+
 def words(text: str) -> tuple[analysis.Word, ...]:
     """The content words of one Japanese sentence, each with what its auxiliaries say."""
+    text = _SHIMATTA_WEST.sub("しまった", text)
     # Older residents typing in kana often put a space between words (いきを して いません);
     # the space separates words for the tokenizer but must not cut a word from its auxiliaries.
     morphemes = [m for m in _tokens(text) if m.part_of_speech()[0] != "空白"]
