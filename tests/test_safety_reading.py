@@ -1593,3 +1593,64 @@ def test_the_look_alikes_of_the_signs_the_twentieth_retraining_moved_stay_quiet(
     text: str,
 ) -> None:
     assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the chip pan caught and now the cupboards above are going", "fire"),
+        ("the kerosene heater tipped over and the futon is catching", "fire"),
+        ("smoke is seeping out from under the old man's door, he's not answering", "fire"),
+        ("flames are pouring out of the aircon unit on the balcony opposite", "fire"),
+        ("the house across the road is glowing inside and crackling", "fire"),
+        ("台所の油に火が上がった、消えない", "fire"),
+        ("our room heater catch the curtain and the smoke is black", "fire"),
+        ("仏壇のろうそくがカーテンに燃え移った", "fire"),
+        ("it smells like somebody left the gas on, the whole corridor reeks", "gas"),
+        ("ハイターとトイレの洗剤を混ぜちゃって、咳が止まらない", "gas"),
+        ("たまご くさった におい。 おとうさん おきない", "gas"),
+        ("he handed me his room key and said it's for the police tomorrow", "suicide"),
+        ("部屋に薬の空き箱がたくさん、呼んでも起きない", "suicide"),
+        ("手首を切ってたら思ったより深くて血が止まらない", "suicide"),
+        ("友達のSNSに「明日決行」って書いてある", "suicide"),
+        ("浴槽で母が口まで沈みかけてた、引き上げたけど呼んでもうなるだけ", "medical"),
+        ("転んだおじいさんの頭の下に血だまりができてる", "medical"),
+        ("カフェイン錠を大量に飲んだ友達が吐いてて脈がすごく速い", "medical"),
+        ("his arm slipped into the deep fryer, the skin is blistering", "medical"),
+        ("a cyclist flew off his bike and hasn't moved, blood coming from his ear", "medical"),
+        ("my boyfriend locked me in the flat, he says he'll kill me when he's back", "violence"),
+        ("姉の彼氏が姉の髪の毛をつかんで床に叩きつけてる", "violence"),
+        ("上級生がプールで後輩の頭を押さえつけて沈めてる", "violence"),
+        (
+            "can't find my flatmate after the festival, she's really drunk and her phone is dead",
+            "distress",
+        ),
+    ],
+)
+def test_emergencies_of_the_twenty_first_author_kinds_in_other_words(
+    text: str, expected: str
+) -> None:
+    # An oil pan alight and the cupboards "going", a heater knocked over, smoke from under a
+    # door, flames pouring, a house glowing; a hob left on through a building, bleach and an
+    # acid cleaner mixed, rotten eggs in kana's order; a key "for the police", blister packs
+    # strewn and no waking, cutting deeper than meant, 「決行」; sinking in the bath, a pool of
+    # blood, caffeine tablets, a hand in the fryer, thrown off a bike; locked in by a partner
+    # (a threat for later is not the past), hair pulled and slammed, a head held under the
+    # water; a friend lost, drunk, her phone dead.
+    assert expected in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "塩素系の漂白剤と酸性の洗剤は混ぜないでください",
+        "トマトを落として床が血の海みたいになった",
+        "my brother murdered me in mario kart all night",
+        "おかんの焼き魚、毎回火事かってくらい煙が出る",
+        "the gas alarm was beeping, it was just the low battery, replaced it",
+        "my classmate fainted in the heat last term, she's fine now",
+        "I left the spare key with my neighbour while I'm away",
+    ],
+)
+def test_the_twenty_first_authors_look_alikes_in_other_words_stay_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
