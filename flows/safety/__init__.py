@@ -12,8 +12,9 @@ Three readers, strongest first:
   is a look-alike, quiet it into a note for staff (only the alarms of rules that rang on a
   look-alike in training; the others it softens into the question at most).
 
-A message that opens with "fine" (a check-in answered out of habit) or a business question,
-then turns to news (でも, ただ, それと, but, also), is also read from the turn on its own; one in
+A message that opens with "fine" (a check-in answered out of habit), a business question or
+thanks, then turns to news (でも, ただ, それと, それで, but, also, anyway), is also read from the
+turn on its own; one in
 kana typed without voicing marks (くすり せんふ のんた) is also read with them put back.
 """
 

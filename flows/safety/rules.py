@@ -246,8 +246,8 @@ _OPENING_THEN_NEWS = (
 
 
 def news_after_opening(text: str) -> str | None:
-    """What a message says after "fine, but…" or "when is…? Also…", to be read on its own;
-    None without one."""
+    """What a message says after "fine, but…", "when is…? Also…" or "thanks for…. Anyway…",
+    to be read on its own; None without one."""
     normalized = unicodedata.normalize("NFKC", text)
     found = [match for pattern in _OPENING_THEN_NEWS if (match := pattern.match(normalized))]
     if not found:
