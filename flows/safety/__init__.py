@@ -14,8 +14,8 @@ Three readers, strongest first:
 
 A message that opens with "fine" (a check-in answered out of habit), a business question or
 thanks, then turns to news (でも, ただ, それと, それで, but, also, anyway), is also read from the
-turn on its own; one in
-kana typed without voicing marks (くすり せんふ のんた) is also read with them put back.
+turn on its own; one in kana typed without voicing marks (くすり せんふ のんた) is also read with
+them put back.
 """
 
 from __future__ import annotations
