@@ -733,6 +733,30 @@ def test_a_joke_does_not_lighten_what_comes_after_it() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    ["兄に「ゲーム貸さないと殺す」って言われたｗ いつもの", "部長に殺すぞって言われたww まあ冗談"],
+)
+def test_a_w_after_japanese_ends_its_joke_like_a_laughing_emoji(text: str) -> None:
+    # Left inside the sentence, 「言われたw いつもの」 folded to 言われた笑いつもの: 笑い is not
+    # a laugh, and the threat was read as meant.
+    assert level(text) not in ("emergency", "possible")
+
+
+def test_a_w_after_japanese_does_not_lighten_the_news_after_it() -> None:
+    assert "gas" in kinds_shown(
+        "数学の小テスト死んだw てか帰ったら家じゅうガス臭くて母がぼーっとしてる"
+    )
+
+
+def test_a_cramp_is_not_a_limb_gone_weak() -> None:
+    assert level("マラソン大会のあと足つって一歩も動けん、帰って風呂入る") not in (
+        "emergency",
+        "possible",
+    )
+    assert level("父の右手に急に力が入らなくて箸を落とす") in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("となりの部屋から たすけてって声が きこえる へんじ ない", "medical"),

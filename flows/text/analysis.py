@@ -31,6 +31,9 @@ _LATIN_RUN = re.compile(r"[a-z]+(?:['’][a-z]+)*")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]+")
 # Tears of laughter, rolling on the floor, a skull ("I'm dead"), a laughing cat.
 _LAUGHING_EMOJI = re.compile("[\U0001f602\U0001f923\U0001f480\U0001f606\U0001f639]+\ufe0f?")
+# A "w" typed after Japanese (言われたw, 草www) is the same laugh, and ends its sentence too:
+# left inside it, 「言われたw いつもの」 folds to 言われた笑いつもの, and 笑い is not a laugh.
+_JAPANESE_W = re.compile(r"(?<=[ぁ-んァ-ヶ一-龠ー])w+(?![a-z])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ def _analyse(text: str) -> Analysis:
     romaji = _in_romaji(_JAPANESE.sub(" ", normal))
     # A laughing emoji is a "lol" that ends its sentence: what comes after it is news of its own.
     normal = _LAUGHING_EMOJI.sub(" 笑。" if in_japanese else " lol. ", normal)
+    normal = _JAPANESE_W.sub(" 笑。", normal)
     sentences = []
     for part in _SENTENCE_END.split(normal):
         clauses = tuple(
