@@ -1014,6 +1014,9 @@ def test_the_signs_at_a_door_are_asked_about() -> None:
         ("けむりか すこい", "fire"),
         ("ケムリカ スコイ", "fire"),
         ("くすり せんふ のんてしまつた", "suicide"),
+        # Some marks typed, others not.
+        ("みちで すへって うこけない つめたい", "medical"),
+        ("だんなが なくる けるする いたい たすけて", "violence"),
     ],
 )
 def test_kana_typed_without_voicing_marks_is_asked_about(text: str, kind: str) -> None:

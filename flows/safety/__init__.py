@@ -14,8 +14,8 @@ Three readers, strongest first:
 
 A message that opens with "fine" (a check-in answered out of habit), a business question or
 thanks, then turns to news (でも, ただ, それと, それで, but, also, anyway), is also read from the
-turn on its own; one in kana typed without voicing marks (くすり せんふ のんた) is also read with
-them put back.
+turn on its own; one in kana typed without voicing marks (くすり せんふ のんた), or with some of
+them, is also read with them put back.
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ def check(text: str) -> Alarm | None:
         if _rank(alone) < _rank(alarm) and (alarm is not None or _rank(alone) == 0):
             return alone
     if (alarm is None or alarm.level == CONCERN) and voicing.unmarked(text):
-        # Kana typed without dakuten or small kana (「くすり せんふ のんた」): read again with the
-        # marks put back. The marks are a guess, so what it finds is at most the question.
+        # Kana typed without dakuten or small kana (「くすり せんふ のんた」), or with them only
+        # now and then (「ゆきで すへって うこけない」): read again with the marks put back.
+        # The marks are a guess, so what it finds is at most the question.
         again = _check(voicing.restored(text))
         if _rank(again) < _rank(alarm):
             return again if again.level == CONCERN else Alarm(again.kind, POSSIBLE, again.kinds)
