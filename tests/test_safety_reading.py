@@ -1681,3 +1681,105 @@ def test_emergencies_of_the_twenty_first_author_kinds_in_other_words(
 )
 def test_the_twenty_first_authors_look_alikes_in_other_words_stay_quiet(text: str) -> None:
     assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "on a video call with my mum and half her face just stopped moving, she's not answering now",
+            "medical",
+        ),
+        ("父が電話の途中で急に話が噛み合わなくなって、「それが」しか言わない", "medical"),
+        ("母のLINEが変な文になってて、電話しても出ない。朝までは普通だった", "medical"),
+        ("夫の腹が板みたいに硬くなって、触ると飛び上がるほど痛がる", "medical"),
+        (
+            "my husband's stomach has gone hard as a board and he can't bear to be touched",
+            "medical",
+        ),
+        ("急にめまいがして吐いた。物が二重に見える", "medical"),
+        ("baby was choking on a grape, now she's gone quiet and looks grey", "medical"),
+        ("dad's oximeter reads 84 and he's breathing fast", "medical"),
+        ("after the fall his pupils look different sizes and I can't keep him awake", "medical"),
+        ("畑でマムシに噛まれた、足がどんどん腫れてくる", "medical"),
+        ("a snake bit my son's hand by the river, two holes and it's swelling fast", "medical"),
+        ("おじいちゃんが雪で透析に行けなくて、息が苦しいって", "medical"),
+        ("mum can't finish a sentence without stopping for breath", "medical"),
+        ("ばあちゃんの右手が言うこと聞かん、急に", "medical"),
+        (
+            "grandad sounds drowsy on the phone and says the stove smells funny and keeps clicking",
+            "gas",
+        ),
+        (
+            "there's an orange glow in the neighbour's upstairs window getting bigger, nobody has come out",
+            "fire",
+        ),
+        ("dad says his kitchen is all smoky and he can't find the door", "fire"),
+        ("flood warning and my mother can't walk, I can't carry her out on my own", "distress"),
+        ("the power is out and my oxygen concentrator has stopped, the battery is low", "distress"),
+        ("地震のあと祖母と連絡がとれません、一人暮らしです", "distress"),
+        (
+            "found a letter on his desk saying sorry, his door is locked and he won't answer",
+            "suicide",
+        ),
+        (
+            "she sent everyone her passwords for whoever needs them and now her phone is off",
+            "suicide",
+        ),
+        ("通帳は箪笥の引き出しにあります。いままでお世話になりました", "suicide"),
+        ("押し入れにもう準備してある。誰も気づいてない", "suicide"),
+        ("upstairs a man shouting and a woman crying yamete, then thuds, then nothing", "violence"),
+        (
+            "a little boy held a たすけて sign at the window and a man dragged him back inside",
+            "child_abuse",
+        ),
+        (
+            "my 12 year old is meeting a grown man she met on roblox, she's not answering",
+            "child_abuse",
+        ),
+        ("小学生の女の子が男に車に押し込まれて連れて行かれた", "child_abuse"),
+        ("隣の人が小学生の娘をベランダに出して鍵をかけた、雪が降ってる", "child_abuse"),
+        ("へやに とじこめられた ごはん もらえない", "child_abuse"),
+        (
+            "her son won't take her to the doctor for her broken wrist, says she's old anyway",
+            "elder_abuse",
+        ),
+        ("my aunt's husband gives her sleeping pills so she keeps quiet all day", "elder_abuse"),
+        ("嫁に突き飛ばされて腰を打った。立てん", "elder_abuse"),
+        ("むすこに なぐられた。はなぢ とまらん", "elder_abuse"),
+    ],
+)
+def test_emergencies_of_the_twenty_second_author_kinds_in_other_words(
+    text: str, expected: str
+) -> None:
+    # Half a face still on a video call, the talk not fitting together, a parent's message
+    # gone strange, a belly like a board, double vision, a child gone quiet after choking, an
+    # oximeter under 90, unequal pupils, a mamushi bite, missed dialysis; a stove ticking and a
+    # funny smell; an orange flicker upstairs, a house "foggy" inside; a flood or tsunami and
+    # someone who cannot be carried, the power out for an oxygen machine, a parent out of
+    # reach after a disaster; a note and a locked door, passwords handed out, the bankbook's
+    # place and thanks, something ready in the closet; やめて and thuds; a child pulled from a
+    # window, lured by an adult met online, forced into a car, locked out; an injury left
+    # untreated "because she's old", sleeping pills to keep someone quiet, a grown child's
+    # blows.
+    assert expected in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "お灸をしてたら煙がすごくて、夫が火事かと飛んできた",
+        "餅つきの煙がすごかけど火事やないけん心配せんでね",
+        "孫が学芸会で倒れる役になったって、練習を見に行く",
+        "父が昨日は救急車で運ばれましたが、今日はもう元気に畑に出てます。お騒がせしました",
+        "What's the procedure if there's a fire in my building? Asking in advance, nothing wrong now.",
+        "is this a mamushi in my garden? nobody got bitten, just curious",
+        "停電の時に在宅酸素はどうすればいいか心配です",
+        "台風のあと連絡が取れなかった姉、避難所にいました。無事でした",
+        "主人がソファの前で倒れてた（昼寝）",
+        "the sunset makes an orange glow in the upstairs window every evening",
+        "嫁にボタンを押されてテレビが消えた",
+    ],
+)
+def test_the_twenty_second_authors_look_alikes_in_other_words_stay_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
