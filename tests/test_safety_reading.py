@@ -1783,3 +1783,27 @@ def test_emergencies_of_the_twenty_second_author_kinds_in_other_words(
 )
 def test_the_twenty_second_authors_look_alikes_in_other_words_stay_quiet(text: str) -> None:
     assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The smell of gas is back in the kitchen and I feel dizzy. Is this normal?",
+        "父が胸が痛いと言って冷や汗をかいています。これって大丈夫ですか",
+    ],
+)
+def test_asking_whether_it_is_normal_does_not_make_what_was_told_a_question(text: str) -> None:
+    # "Is that normal?" asks because it is happening: what was told before it is read on its
+    # own, as before "what number do I call?".
+    assert level(text) == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My smoke alarm chirps once an hour. Is that normal?",
+        "Grandpa fell last month and bruised his hip. Is that normal?",
+    ],
+)
+def test_asking_whether_something_past_or_harmless_is_normal_stays_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")

@@ -114,11 +114,12 @@ def _news_after_the_past(
 def _told_before_asking(
     ruleset: Ruleset, sentences: tuple[Sentence, ...]
 ) -> list[tuple[Sentence, ...]]:
-    """The sentences before the first that asks for a number: read whole, "Fire next door!!
-    Smoke pouring out the eaves. Where's the number for the firies?" was only a question about
-    a number, as "What number do I call if he collapses?" is. Asking whom to call does not
-    make what was told before it hypothetical; told on their own, a past event or an "if…"
-    there still speaks for itself."""
+    """The sentences before the first that asks for a number, what to do or whether it is
+    normal: read whole, "Fire next door!! Smoke pouring out the eaves. Where's the number for
+    the firies?" was only a question about a number, as "What number do I call if he
+    collapses?" is, and "I smell gas again and have a headache. Is that normal?" a question
+    for information. Asking does not make what was told before it hypothetical; told on their
+    own, a past event or an "if…" there still speaks for itself."""
     asking = _sentences_where(ruleset.asking, sentences)
     return [sentences[: asking[0]]] if asking and asking[0] > 0 else []
 
