@@ -1807,3 +1807,12 @@ def test_asking_whether_it_is_normal_does_not_make_what_was_told_a_question(text
 )
 def test_asking_whether_something_past_or_harmless_is_normal_stays_quiet(text: str) -> None:
     assert level(text) not in ("emergency", "possible")
+
+
+def test_after_practice_sets_the_time_it_is_no_course() -> None:
+    # 練習 made the sentence a course (a first-aid class), so the chest pain after it was a note.
+    assert level("母が体操教室の練習のあと胸が苦しいと言ってうずくまってる") == "emergency"
+    assert level("心肺蘇生の練習のあと、みんなでお茶を飲みました") is None
+    assert level(
+        "after the first aid training I finally know how to do chest compressions on someone who collapsed"
+    ) not in ("emergency", "possible")
