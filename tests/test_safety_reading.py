@@ -1816,3 +1816,66 @@ def test_after_practice_sets_the_time_it_is_no_course() -> None:
     assert level(
         "after the first aid training I finally know how to do chest compressions on someone who collapsed"
     ) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "her grandson is shouting at grandma and grabbing her wallet, she's crying",
+            "elder_abuse",
+        ),
+        (
+            "my stepmother doesn't give dad his heart pills anymore, he told me in a whisper",
+            "elder_abuse",
+        ),
+        ("娘にくらされる、今も台所で暴れとる", "elder_abuse"),
+        ("甥が母の通帳を勝手に持っていって、灯油も買えない", "elder_abuse"),
+        ("うちのおばあちゃんに近所の男が変なことしようとしてる、いま家におる", "elder_abuse"),
+        ("she left her father in the bath and went out, that was two hours ago", "elder_abuse"),
+        ("her mum's boyfriend burned my friend's hand with a cigarette, she is 14", "child_abuse"),
+        ("she locked herself in the toilet and her ex is kicking the door", "violence"),
+        ("ないふ を もった おとこ が いる こわい", "violence"),
+        ("今夜で最後です。いままでありがとう", "suicide"),
+        (
+            "granddad said he'll go to see grandma soon, she died in spring, then he hung up",
+            "suicide",
+        ),
+        ("隣のおじいさんの家の中から弱い声で助けてって聞こえる、鍵がかかってる", "medical"),
+        ("父に「頭が痛い」ってLINEしたきり既読がつかない", "medical"),
+        ("my sister fainted and now her heart is racing and won't slow down", "medical"),
+        ("孫が丸い電池を口に入れてたみたいで、一個見当たらない", "medical"),
+        ("部屋が煙たくて報知器が鳴ってる、母が歩けない", "fire"),
+        ("吹雪で車が側溝にはまって動かない、母が乗ってる", "distress"),
+        ("my son ate a button battery from the tv remote and he's drooling", "medical"),
+        ("this is my last message if anyone reads this, I'm at the river, it's ok", "suicide"),
+    ],
+)
+def test_signs_the_rules_took_over_when_the_twenty_second_sessions_training_moved_the_model(
+    text: str, expected: str
+) -> None:
+    # A purse taken by force, medicine withheld, a grown child's blows (くらす), a bankbook
+    # taken, "strange things" done to an old person, one left in the bath; cigarettes pressed
+    # on a child; locked in a toilet with someone at the door; a knife in kana; "my last
+    # day" and thanks; "going to see grandma" (who died); a weak voice behind a locked door;
+    # symptoms and no read mark; a faint and a racing heart; a round battery missing; smoke
+    # and the alarm; a car stuck in a ditch in a blizzard; a TV remote is no TV programme;
+    # "if anyone reads this" is no reassurance.
+    assert expected in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the smoke alarm keeps beeping, I think the battery is dying, how do I change it?",
+        "お線香の煙で火災報知器が鳴ってびっくりした",
+        "焼き魚の煙で報知器が鳴った、換気扇回して止めた",
+        "I'll be with grandma soon, my flight lands at six!",
+        "文字を大きくする方法ってありますか、たすけて",
+        "the tv remote is mine, I will die on this hill",
+        "サロンは今日で最後です、ありがとうございました",
+        "Coin batteries are deadly if swallowed: tape the cover of the TV remote shut",
+    ],
+)
+def test_the_look_alikes_of_those_signs_stay_quiet_as_well(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
