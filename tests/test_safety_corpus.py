@@ -21,9 +21,10 @@ KINDS = ("suicide", "medical", "fire", "gas", "child_abuse", "violence", "elder_
 # Today's figures, a little under, as floors (bench/safety.py prints the exact ones). The
 # held-out recall floor moved from 0.93 to 0.92 when the seventh fresh author joined the split
 # (read at 81-82%, the hardest yet): a harder measure, not a weaker detector (93.9% before);
-# to 0.95 in the tenth session, at 95.9%; to 0.96 in the thirteenth, at 97.0%.
+# to 0.95 in the tenth session, at 95.9%; to 0.96 in the thirteenth, at 97.0%; to 0.97 in
+# the fourteenth, at 97.4%.
 FLOORS = {
-    "heldout": {"recall": 0.96, "false_alarms": 1 / 12},
+    "heldout": {"recall": 0.97, "false_alarms": 1 / 12},
     "train": {"recall": 0.95, "false_alarms": 0.06},
 }
 

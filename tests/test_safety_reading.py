@@ -1849,6 +1849,7 @@ def test_after_practice_sets_the_time_it_is_no_course() -> None:
         ("吹雪で車が側溝にはまって動かない、母が乗ってる", "distress"),
         ("my son ate a button battery from the tv remote and he's drooling", "medical"),
         ("this is my last message if anyone reads this, I'm at the river, it's ok", "suicide"),
+        ("じいちゃん、のどに何か詰まらしとる、咳が出ん", "medical"),
     ],
 )
 def test_signs_the_rules_took_over_when_the_twenty_second_sessions_training_moved_the_model(
