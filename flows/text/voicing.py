@@ -57,7 +57,7 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{3}")
 # alike; the middle one was kept).
 _CHANGE_COST = 1000
 # One who typed some marks and not others (「ゆきで すへって うこけない」) reached the key: a
-# mark they left out must make a much clearer reading (2,000 and 3,000 let 「ありますか」 become
+# mark they left out must make a much clearer reading (1,000 and 3,000 let 「ありますか」 become
 # 「ありますが」 and so false alarms through on the training split; 5,000 none).
 _PARTLY_CHANGE_COST = 5000
 # Two marks at most this far apart may go in together (ぜんぶ from せんふ: neither alone is a
