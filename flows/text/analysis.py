@@ -131,10 +131,10 @@ def _analyse(text: str) -> Analysis:
     return Analysis(text=text, folded=fold(text), sentences=tuple(sentences), language=language)
 
 
-# Laughter, however it is typed, becomes one sign (笑) that the rules can see once folded.
+# Laughter, however it is typed, becomes one sign (笑) that the rules can see once folded (a
+# "w" after Japanese already has, and ended its sentence: _JAPANESE_W).
 _LAUGHTER = re.compile(
-    r"(?<![a-z])(?:lol+|lmao|rofl|ha(?:ha)+|he(?:he)+|jk|xd)(?![a-z])|(?<=[ぁ-んァ-ヶ一-龠ー])[wｗ]+(?![a-z])",
-    re.IGNORECASE,
+    r"(?<![a-z])(?:lol+|lmao|rofl|ha(?:ha)+|he(?:he)+|jk|xd)(?![a-z])", re.IGNORECASE
 )
 
 
