@@ -1880,3 +1880,25 @@ def test_signs_the_rules_took_over_when_the_twenty_second_sessions_training_move
 )
 def test_the_look_alikes_of_those_signs_stay_quiet_as_well(text: str) -> None:
     assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "パパがママをなぐってる こわい",
+        "おとうさんが おかあさんを けってる",
+        "お父さんがお母さんの首をしめてる",
+        "my stepfather has my mother by the throat",
+    ],
+)
+def test_a_father_hurting_the_mother_is_violence_as_a_child_tells_it(text: str) -> None:
+    # Read as child abuse and elder abuse only (お母さん an older person, お父さんが a child's
+    # word), the police's number was missing.
+    assert "violence" in kinds_shown(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["パパがママの肩をたたいてあげてる", "dad and mum are play fighting with pillows lol"]
+)
+def test_a_father_and_mother_at_play_stay_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
