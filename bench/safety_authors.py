@@ -94,11 +94,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--overrule", type=float, help="model._OVERRULE, if it exists")
     parser.add_argument("--quiet-certain", type=float, help="model._QUIET_CERTAIN")
+    parser.add_argument("--also", type=float, help="model._ALSO")
+    parser.add_argument("--beside", type=float, help="model._BESIDE")
     options = parser.parse_args()
     if options.overrule is not None:
         model._OVERRULE = options.overrule
     if options.quiet_certain is not None:
         model._QUIET_CERTAIN = options.quiet_certain
+    if options.also is not None:
+        model._ALSO = options.also
+    if options.beside is not None:
+        model._BESIDE = options.beside
 
     global _EXAMPLES, _ROWS, _RUNG
     # Each author's kana copies train the others' models (as train.build does) and are never
