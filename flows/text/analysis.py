@@ -15,6 +15,11 @@ from flows.text import english, japanese
 
 # A sentence ends at these; a rule's words must meet inside one sentence.
 _SENTENCE_END = re.compile(r"[。．.!?！？\n]+|(?<=[ぁ-んァ-ヶ一-龠])[ 　]{2,}")
+# A short quotation is part of the sentence that quotes it: 「熱い！熱い！」って泣き叫んでて
+# ends no sentence at its "！" (nor 'calling "dareka... dareka..." weakly' at its dots), or
+# the cry and who cried it are read apart.
+_QUOTED = re.compile(r"[「『][^「」『』\n]{1,40}[」』]|[\"“][^\"“”\n]{1,40}[\"”]")
+_QUOTED_END = re.compile(r"[。．.!?！？]+")
 # けど ends a clause after a verb or です (倒れたけど, 大丈夫ですけど), not inside やけど (a burn).
 # のに ends a clause (来たのに), but not inside ガスのにおい: cut there, the smell was read as
 # おい (a nephew) and 「ガスのにおいがする」 as a fire.
@@ -120,6 +125,7 @@ def _analyse(text: str) -> Analysis:
     # A laughing emoji is a "lol" that ends its sentence: what comes after it is news of its own.
     normal = _LAUGHING_EMOJI.sub(" 笑。" if in_japanese else " lol. ", normal)
     normal = _JAPANESE_W.sub(" 笑。", normal)
+    normal = _QUOTED.sub(lambda quote: _QUOTED_END.sub(" ", quote[0]), normal)
     sentences = []
     for part in _SENTENCE_END.split(normal):
         clauses = tuple(
