@@ -1910,54 +1910,110 @@ def test_a_father_and_mother_at_play_stay_quiet(text: str) -> None:
     assert level(text) not in ("emergency", "possible")
 
 
+_TWENTY_THIRD_AUTHORS_SCENES = [
+    # The twenty-third author's unseen scenes, each in other words.
+    (
+        "a baby is strapped in a parked car outside the supermarket, windows up, 33 degrees",
+        "child_abuse",
+    ),
+    ("スーパーの駐車場で車の中に赤ちゃん、窓閉め切って汗びっしょり、親がいない", "child_abuse"),
+    (
+        "someone abandoned a newborn in a cardboard box by the shrine, she is so cold",
+        "child_abuse",
+    ),
+    ("公園のトイレで赤ちゃんが紙袋に入れて置かれてた、まだ息してる", "child_abuse"),
+    (
+        "my 12 year old met a guy on roblox and he picked her up at the station, she's in his car",
+        "child_abuse",
+    ),
+    ("my little brother swam out in the sea and I can't see him anymore", "distress"),
+    ("川で遊んでた孫の姿が見えなくなった", "distress"),
+    (
+        "my friend just put up a last sunset photo from the rooftop of his office and isn't picking up",
+        "suicide",
+    ),
+    ("took all my sleeping tablets with whisky. thank you for the calls", "suicide"),
+    ("睡眠薬をお酒で飲んだ。いままでありがとう", "suicide"),
+    ("my grandma is choking on mochi, her lips are going blue", "medical"),
+    ("草刈り機の刃が足に刺さって抜けない、血が止まらん", "medical"),
+    ("床が血だまりになってる、父が手首を切った", "medical"),
+    ("母の脈が35くらいしかない、ふらふらしてる", "medical"),
+    ("my dad's pulse is 32 and he feels faint", "medical"),
+    ("化学工場の方から白い煙が来て、喉が痛くて咳が止まらない", "gas"),
+    ("隣の部屋のドアに「硫化水素発生中 入るな」と書いてある", "suicide"),
+    ("子どもが「あつい！あつい！ごめんなさい！」って泣いてる、お風呂場から", "child_abuse"),
+    ("父が一時間前から鼻血が止まらず、こういう時は病院に行ったほうがいいですか", "medical"),
+    ("my father in law is choking, nothing comes out. 119 is ambulance yes?", "medical"),
+    ("old man collapsed in the shop, staff running around, is anyone calling?", "medical"),
+    ("母は「ちょっとめまいがしただけや」と笑ってるけど、片方の口がさがってる", "medical"),
+    (
+        "訪問介護の者です。息子さんが車椅子のお母さんを叩いていて、額から血が出ています",
+        "elder_abuse",
+    ),
+    ("弟(小2)がお父さんにベルトで叩かれてミミズ腫れ、いま家の外にいる", "child_abuse"),
+]
+
+_WHO_WAS_HURT = [
+    # Shown the police's number but not the child line's, or the other way round.
+    ("旦那が息子を蹴った、息子泣いてる", "child_abuse"),
+    ("娘が孫をたたいてる、孫は3つ", "child_abuse"),
+    ("おかあさん こわい たたく いま かくれてる", "child_abuse"),
+    ("兄に殴られた 親いない トイレに隠れてる", "child_abuse"),
+    (
+        "a little boy is standing on the outside of the balcony railing, 4th floor",
+        "child_abuse",
+    ),
+    (
+        "my daughter's friend says her dad hit her with a belt and she's scared to go home",
+        "child_abuse",
+    ),
+    (
+        "my son told me on the phone the man kicks him and he's hungry, then the call cut",
+        "child_abuse",
+    ),
+    ("孫が金を出さんと殴るぞと言うて包丁を持っとる", "elder_abuse"),
+    ("父の首を絞めてしまった 息してるかわからない", "elder_abuse"),
+    ("someone snatched her handbag and knocked her down, she's bleeding", "violence"),
+]
+
+_SIGNS_THE_RETRAINING_MOVED = [
+    # Signs the retraining took from the model: rules now, tested in other words.
+    (
+        "grandpa was out in the snow, he has stopped shivering and his words are slurred",
+        "medical",
+    ),
+    ("toddler choking on a peanut", "medical"),
+    ("mi cyaan stan up, mi fall inna di bathroom", "medical"),
+    ("her husband burned her with a cigarette and locked the door", "violence"),
+    ("the wall next to the stove is so hot and there's a burning smell inside it", "fire"),
+    ("祖母の家に知らない男が来て、通帳を出せと居座っている", "elder_abuse"),
+    ("姉から「今までありがとう、猫のことは頼みます」とLINEが来た", "suicide"),
+    (
+        'old lady next door calling "help… help…" faintly since this morning, door locked',
+        "distress",
+    ),
+    ("my roommate put a rope on the ceiling hook and locked himself in", "suicide"),
+    ("he has stopped his insulin, says he wants to go and I'm not to come", "suicide"),
+    ("同僚が練炭を買ったとグループに書いて退会した", "suicide"),
+    ("a guy smashed a bottle and slashed my friend's face", "violence"),
+    ("the car is running inside his closed garage and he won't answer", "gas"),
+    ("my husband ate fugu his friend cooked and his lips are numb", "medical"),
+    ("I got drain cleaner in my eye and it burns", "medical"),
+    ("dad got an electric shock from the pump and his heart is racing", "medical"),
+    ("夫がインスリンを打ったのにごはんを食べていない、汗がすごい", "medical"),
+]
+
+
 @pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        # The twenty-third author's unseen scenes, each in other words.
-        (
-            "a baby is strapped in a parked car outside the supermarket, windows up, 33 degrees",
-            "child_abuse",
-        ),
-        ("スーパーの駐車場で車の中に赤ちゃん、窓閉め切って汗びっしょり、親がいない", "child_abuse"),
-        (
-            "someone abandoned a newborn in a cardboard box by the shrine, she is so cold",
-            "child_abuse",
-        ),
-        ("公園のトイレで赤ちゃんが紙袋に入れて置かれてた、まだ息してる", "child_abuse"),
-        (
-            "my 12 year old met a guy on roblox and he picked her up at the station, she's in his car",
-            "child_abuse",
-        ),
-        ("my little brother swam out in the sea and I can't see him anymore", "distress"),
-        ("川で遊んでた孫の姿が見えなくなった", "distress"),
-        (
-            "my friend just put up a last sunset photo from the rooftop of his office and isn't picking up",
-            "suicide",
-        ),
-        ("took all my sleeping tablets with whisky. thank you for the calls", "suicide"),
-        ("睡眠薬をお酒で飲んだ。いままでありがとう", "suicide"),
-        ("my grandma is choking on mochi, her lips are going blue", "medical"),
-        ("草刈り機の刃が足に刺さって抜けない、血が止まらん", "medical"),
-        ("床が血だまりになってる、父が手首を切った", "medical"),
-        ("母の脈が35くらいしかない、ふらふらしてる", "medical"),
-        ("my dad's pulse is 32 and he feels faint", "medical"),
-        ("化学工場の方から白い煙が来て、喉が痛くて咳が止まらない", "gas"),
-        ("隣の部屋のドアに「硫化水素発生中 入るな」と書いてある", "suicide"),
-        ("子どもが「あつい！あつい！ごめんなさい！」って泣いてる、お風呂場から", "child_abuse"),
-        ("父が一時間前から鼻血が止まらず、こういう時は病院に行ったほうがいいですか", "medical"),
-        ("my father in law is choking, nothing comes out. 119 is ambulance yes?", "medical"),
-        ("old man collapsed in the shop, staff running around, is anyone calling?", "medical"),
-        ("母は「ちょっとめまいがしただけや」と笑ってるけど、片方の口がさがってる", "medical"),
-        (
-            "訪問介護の者です。息子さんが車椅子のお母さんを叩いていて、額から血が出ています",
-            "elder_abuse",
-        ),
-        ("弟(小2)がお父さんにベルトで叩かれてミミズ腫れ、いま家の外にいる", "child_abuse"),
-    ],
+    ("text", "expected"), _TWENTY_THIRD_AUTHORS_SCENES + _WHO_WAS_HURT + _SIGNS_THE_RETRAINING_MOVED
 )
-def test_emergencies_of_the_twenty_third_author_kinds_in_other_words(
+def test_the_fifteenth_sessions_emergencies_are_read_by_the_rules_themselves(
     text: str, expected: str
 ) -> None:
+    # The twenty-third author's scenes in other words; violence in the family shown the
+    # numbers of who was hurt (the child line's, the elder-abuse desk's); and the signs the
+    # session's retraining took from the model, now rules. The rules raise each kind
+    # themselves: what no retraining of the model can take away.
     assert expected in kinds_shown(text)
     assert expected in kinds_the_rules_raise(text)
 
@@ -1983,9 +2039,14 @@ def test_emergencies_of_the_twenty_third_author_kinds_in_other_words(
         "How long can you legally leave kids in the car at the konbini? Asking for a heat talk",
         "【注意】塩素系と酸性の洗剤を混ぜると有毒なガスが発生します",
         "nosebleed at work, blood everywhere, stopped after five minutes",
+        # And those of the signs the retraining moved.
+        "he choked on mochi at new year, we got it out and he was fine, as a warning for others",
+        "my daughter's boxing class does sparring on Tuesdays",
+        "the wall is warm where the afternoon sun hits it",
+        "she stopped shivering once she had the blanket and tea, all good now",
     ],
 )
-def test_the_twenty_third_authors_look_alikes_in_other_words_stay_quiet(text: str) -> None:
+def test_the_fifteenth_sessions_look_alikes_stay_quiet(text: str) -> None:
     assert level(text) not in ("emergency", "possible")
 
 
@@ -2002,82 +2063,3 @@ def test_a_short_quotation_does_not_end_the_sentence_that_quotes_it() -> None:
     quoted = analyse("子が「熱い！熱い！」って泣いてる")
     assert len(quoted.sentences) == 1
     assert len(analyse("熱い！熱い！って泣いてる").sentences) == 3
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        # Shown the police's number but not the child line's, or the other way round.
-        ("旦那が息子を蹴った、息子泣いてる", "child_abuse"),
-        ("娘が孫をたたいてる、孫は3つ", "child_abuse"),
-        ("おかあさん こわい たたく いま かくれてる", "child_abuse"),
-        ("兄に殴られた 親いない トイレに隠れてる", "child_abuse"),
-        (
-            "a little boy is standing on the outside of the balcony railing, 4th floor",
-            "child_abuse",
-        ),
-        (
-            "my daughter's friend says her dad hit her with a belt and she's scared to go home",
-            "child_abuse",
-        ),
-        (
-            "my son told me on the phone the man kicks him and he's hungry, then the call cut",
-            "child_abuse",
-        ),
-        ("孫が金を出さんと殴るぞと言うて包丁を持っとる", "elder_abuse"),
-        ("父の首を絞めてしまった 息してるかわからない", "elder_abuse"),
-        ("someone snatched her handbag and knocked her down, she's bleeding", "violence"),
-    ],
-)
-def test_a_family_blow_shows_the_numbers_of_who_was_hurt(text: str, expected: str) -> None:
-    assert expected in kinds_shown(text)
-    assert expected in kinds_the_rules_raise(text)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        # Signs the retraining took from the model: rules now, tested in other words.
-        (
-            "grandpa was out in the snow, he has stopped shivering and his words are slurred",
-            "medical",
-        ),
-        ("toddler choking on a peanut", "medical"),
-        ("mi cyaan stan up, mi fall inna di bathroom", "medical"),
-        ("her husband burned her with a cigarette and locked the door", "violence"),
-        ("the wall next to the stove is so hot and there's a burning smell inside it", "fire"),
-        ("祖母の家に知らない男が来て、通帳を出せと居座っている", "elder_abuse"),
-        ("姉から「今までありがとう、猫のことは頼みます」とLINEが来た", "suicide"),
-        (
-            'old lady next door calling "help… help…" faintly since this morning, door locked',
-            "distress",
-        ),
-        ("my roommate put a rope on the ceiling hook and locked himself in", "suicide"),
-        ("he has stopped his insulin, says he wants to go and I'm not to come", "suicide"),
-        ("同僚が練炭を買ったとグループに書いて退会した", "suicide"),
-        ("a guy smashed a bottle and slashed my friend's face", "violence"),
-        ("the car is running inside his closed garage and he won't answer", "gas"),
-        ("my husband ate fugu his friend cooked and his lips are numb", "medical"),
-        ("I got drain cleaner in my eye and it burns", "medical"),
-        ("dad got an electric shock from the pump and his heart is racing", "medical"),
-        ("夫がインスリンを打ったのにごはんを食べていない、汗がすごい", "medical"),
-    ],
-)
-def test_signs_the_rules_took_over_when_the_twenty_third_sessions_training_moved_the_model(
-    text: str, expected: str
-) -> None:
-    assert expected in kinds_shown(text)
-    assert expected in kinds_the_rules_raise(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "he choked on mochi at new year, we got it out and he was fine, as a warning for others",
-        "my daughter's boxing class does sparring on Tuesdays",
-        "the wall is warm where the afternoon sun hits it",
-        "she stopped shivering once she had the blanket and tea, all good now",
-    ],
-)
-def test_the_look_alikes_of_the_twenty_third_sessions_signs_stay_quiet(text: str) -> None:
-    assert level(text) not in ("emergency", "possible")
