@@ -22,9 +22,11 @@ _QUOTED = re.compile(r"[「『][^「」『』\n]{1,40}[」』]|[\"“][^\"“”
 _QUOTED_END = re.compile(r"[。．.!?！？]+")
 # けど ends a clause after a verb or です (倒れたけど, 大丈夫ですけど), not inside やけど (a burn).
 # のに ends a clause (来たのに), but not inside ガスのにおい: cut there, the smell was read as
-# おい (a nephew) and 「ガスのにおいがする」 as a fire.
+# おい (a nephew) and 「ガスのにおいがする」 as a fire. じゃなくて ends one too: what it denies
+# stops there (「消えたいとかじゃなくて普通に死にたい」 is no denial of the wish to die).
 _CLAUSE_END = re.compile(
     r"[、,，;；:：]+|(?<=[たいるすんだ]けど)|(?<=けれど)|(?<=のに)(?!お[いう])|\bbut\b"
+    r"|(?<=じゃなくて)|(?<=ではなくて)|(?<=やなくて)"
 )
 # A long-vowel mark at the end of a word ("たすけてー") says nothing.
 _TRAILING_LONG_VOWEL = re.compile("(?<=[ぁ-ゖ])ー+(?![ぁ-ゖ])")
