@@ -2003,17 +2003,66 @@ _SIGNS_THE_RETRAINING_MOVED = [
     ("夫がインスリンを打ったのにごはんを食べていない、汗がすごい", "medical"),
 ]
 
+_PLAIN_WORDS = [
+    # Plain words no rule had been written for, each in words of its own.
+    ("楽に死ねる方法ってありますか、もう疲れた", "suicide"),
+    ("shinitai yo... nobody would notice", "suicide"),
+    ("i just want tae be deid the night", "suicide"),
+    ("父の薬を20錠くらい飲んだ、なんか眠い", "suicide"),
+    ("took 40 tablets of my sleeping meds an hour ago", "medical"),
+    ("玄関に靴をそろえて置いてきました。ありがとうございました", "suicide"),
+    ("お薬は飲まずにためてあります。今夜で終わりにします", "suicide"),
+    ("もう明日を迎えたくありません", "suicide"),
+    ("これが最後のLINEになります。みんな元気で", "suicide"),
+    ("犬のこと よろしく たのむ ありがとう", "suicide"),
+    ("祖母が別の人の薬を飲んでしまって、ずっと眠そう", "medical"),
+    ("吸入を三回しても発作がおさまらない", "medical"),
+    ("父の血糖値が38、汗びっしょり", "medical"),
+    ("ことばが でない みぎてが うごかん", "medical"),
+    ("めまいがして意識が遠のく、一人です", "medical"),
+    ("揚げ物の鍋に火が入った、どうしよう", "fire"),
+    ("カーテンに燃え移った", "fire"),
+    ("上の階から火の粉が降ってくる", "fire"),
+    ("ガス管が外れてる、すごい臭い", "gas"),
+    ("男が日本刀を持ってうろうろしてる", "violence"),
+]
+
+_TWENTY_FOURTH_AUTHORS_SCENES = [
+    # The twenty-fourth author's scenes, in other words.
+    (
+        "my waters broke and the contractions are 3 minutes apart, the road is flooded",
+        "medical",
+    ),
+    ("妻が陣痛で、もう赤ちゃんの頭が見えてる、間に合わない", "medical"),
+    ("エアコンの止まった部屋で母が汗もかかず、ぼんやりしてる", "medical"),
+    ("じいちゃんが「海に入る」言うて、堤防で靴を脱いどる", "suicide"),
+    ("親父が弟の胸ぐらつかんで壁に押し付けとる", "child_abuse"),
+    ("her stepdad locked her in the garage again and she's freezing", "child_abuse"),
+    ("mum's boyfriend tipped grandpa's wheelchair over and he's on the floor", "elder_abuse"),
+    ("a man forced his way into my dad's flat and is shoving him around", "violence"),
+    ("the fire is coming down the hill towards the houses", "fire"),
+    ("神社の前に段ボールが置いてあって、生まれたばかりの赤ちゃんが入ってる", "child_abuse"),
+    ("火鉢を焚いて戸を閉め切ってたら、みんな頭が痛いと言い出した", "gas"),
+    ("a boy smashed a bottle and my mate is bleeding from his head", "violence"),
+]
+
 
 @pytest.mark.parametrize(
-    ("text", "expected"), _TWENTY_THIRD_AUTHORS_SCENES + _WHO_WAS_HURT + _SIGNS_THE_RETRAINING_MOVED
+    ("text", "expected"),
+    _TWENTY_THIRD_AUTHORS_SCENES
+    + _WHO_WAS_HURT
+    + _SIGNS_THE_RETRAINING_MOVED
+    + _PLAIN_WORDS
+    + _TWENTY_FOURTH_AUTHORS_SCENES,
 )
 def test_the_fifteenth_sessions_emergencies_are_read_by_the_rules_themselves(
     text: str, expected: str
 ) -> None:
-    # The twenty-third author's scenes in other words; violence in the family shown the
-    # numbers of who was hurt (the child line's, the elder-abuse desk's); and the signs the
-    # session's retraining took from the model, now rules. The rules raise each kind
-    # themselves: what no retraining of the model can take away.
+    # The twenty-third and twenty-fourth authors' scenes in other words; violence in the
+    # family shown the numbers of who was hurt (the child line's, the elder-abuse desk's);
+    # the signs the session's retraining took from the model, now rules; and plain words no
+    # rule had been written for. The rules raise each kind themselves: what no retraining of
+    # the model can take away.
     assert expected in kinds_shown(text)
     assert expected in kinds_the_rules_raise(text)
 
@@ -2044,6 +2093,20 @@ def test_the_fifteenth_sessions_emergencies_are_read_by_the_rules_themselves(
         "my daughter's boxing class does sparring on Tuesdays",
         "the wall is warm where the afternoon sun hits it",
         "she stopped shivering once she had the blanket and tea, all good now",
+        # Those of the plain words, and the twenty-fourth author's in other words.
+        "小説の主人公が死ぬ方法を考える場面がこわかった",
+        "飛行機は12時になったら飛ぶよ",
+        "今年最後のLINEになります、よいお年を",
+        "猫のえさ、お隣さんによろしく頼んだ、ありがとう、旅行いってきます",
+        "処方は30錠、一日一錠ずつ飲んでいます",
+        "子どもの頃は先生に叩かれるのが普通だった、今の子は幸せや",
+        "「死んだ方がまし」はうちの母の口癖です",
+        "明日テストまじ死ぬ",
+        "猫にいじめられてるっておばあちゃんが笑ってる",
+        "the kids screamed blue murder at the haunted house",
+        "he thought the house was on fire but it was the new pizza oven",
+        "the sulphur spring smells like a gas leak, is that normal?",
+        "娘が今日は友達の家に泊まるので帰ってきません",
     ],
 )
 def test_the_fifteenth_sessions_look_alikes_stay_quiet(text: str) -> None:
@@ -2065,97 +2128,7 @@ def test_a_short_quotation_does_not_end_the_sentence_that_quotes_it() -> None:
     assert len(analyse("熱い！熱い！って泣いてる").sentences) == 3
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        # Plain words no rule had been written for, each in words of its own.
-        ("楽に死ねる方法ってありますか、もう疲れた", "suicide"),
-        ("shinitai yo... nobody would notice", "suicide"),
-        ("i just want tae be deid the night", "suicide"),
-        ("父の薬を20錠くらい飲んだ、なんか眠い", "suicide"),
-        ("took 40 tablets of my sleeping meds an hour ago", "medical"),
-        ("玄関に靴をそろえて置いてきました。ありがとうございました", "suicide"),
-        ("お薬は飲まずにためてあります。今夜で終わりにします", "suicide"),
-        ("もう明日を迎えたくありません", "suicide"),
-        ("これが最後のLINEになります。みんな元気で", "suicide"),
-        ("犬のこと よろしく たのむ ありがとう", "suicide"),
-        ("祖母が別の人の薬を飲んでしまって、ずっと眠そう", "medical"),
-        ("吸入を三回しても発作がおさまらない", "medical"),
-        ("父の血糖値が38、汗びっしょり", "medical"),
-        ("ことばが でない みぎてが うごかん", "medical"),
-        ("めまいがして意識が遠のく、一人です", "medical"),
-        ("揚げ物の鍋に火が入った、どうしよう", "fire"),
-        ("カーテンに燃え移った", "fire"),
-        ("上の階から火の粉が降ってくる", "fire"),
-        ("ガス管が外れてる、すごい臭い", "gas"),
-        ("男が日本刀を持ってうろうろしてる", "violence"),
-    ],
-)
-def test_emergencies_in_plain_words_no_rule_had_been_written_for(text: str, expected: str) -> None:
-    assert expected in kinds_shown(text)
-    assert expected in kinds_the_rules_raise(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "小説の主人公が死ぬ方法を考える場面がこわかった",
-        "飛行機は12時になったら飛ぶよ",
-        "今年最後のLINEになります、よいお年を",
-        "猫のえさ、お隣さんによろしく頼んだ、ありがとう、旅行いってきます",
-        "処方は30錠、一日一錠ずつ飲んでいます",
-    ],
-)
-def test_the_look_alikes_of_those_plain_words_stay_quiet(text: str) -> None:
-    assert level(text) not in ("emergency", "possible")
-
-
 def test_a_denial_reaches_only_as_far_as_its_own_jya_nakute() -> None:
     # 「…じゃなくて」 denies what comes before it, not the wish said after it.
     assert "suicide" in kinds_shown("消えたいとかじゃなくて普通に死にたい")
     assert level("死にたいわけじゃなくて、ただ疲れてるだけ") not in ("emergency", "possible")
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        # The twenty-fourth author's scenes, in other words.
-        (
-            "my waters broke and the contractions are 3 minutes apart, the road is flooded",
-            "medical",
-        ),
-        ("妻が陣痛で、もう赤ちゃんの頭が見えてる、間に合わない", "medical"),
-        ("エアコンの止まった部屋で母が汗もかかず、ぼんやりしてる", "medical"),
-        ("じいちゃんが「海に入る」言うて、堤防で靴を脱いどる", "suicide"),
-        ("親父が弟の胸ぐらつかんで壁に押し付けとる", "child_abuse"),
-        ("her stepdad locked her in the garage again and she's freezing", "child_abuse"),
-        ("mum's boyfriend tipped grandpa's wheelchair over and he's on the floor", "elder_abuse"),
-        ("a man forced his way into my dad's flat and is shoving him around", "violence"),
-        ("the fire is coming down the hill towards the houses", "fire"),
-        ("神社の前に段ボールが置いてあって、生まれたばかりの赤ちゃんが入ってる", "child_abuse"),
-        ("火鉢を焚いて戸を閉め切ってたら、みんな頭が痛いと言い出した", "gas"),
-        ("a boy smashed a bottle and my mate is bleeding from his head", "violence"),
-    ],
-)
-def test_emergencies_of_the_twenty_fourth_author_kinds_in_other_words(
-    text: str, expected: str
-) -> None:
-    assert expected in kinds_shown(text)
-    assert expected in kinds_the_rules_raise(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "子どもの頃は先生に叩かれるのが普通だった、今の子は幸せや",
-        "「死んだ方がまし」はうちの母の口癖です",
-        "明日テストまじ死ぬ",
-        "猫にいじめられてるっておばあちゃんが笑ってる",
-        "the kids screamed blue murder at the haunted house",
-        "he thought the house was on fire but it was the new pizza oven",
-        "the sulphur spring smells like a gas leak, is that normal?",
-        "娘が今日は友達の家に泊まるので帰ってきません",
-    ],
-)
-def test_the_twenty_fourth_authors_look_alikes_in_other_words_stay_quiet(text: str) -> None:
-    assert level(text) not in ("emergency", "possible")
