@@ -2047,70 +2047,45 @@ _TWENTY_FOURTH_AUTHORS_SCENES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    _TWENTY_THIRD_AUTHORS_SCENES
-    + _WHO_WAS_HURT
-    + _SIGNS_THE_RETRAINING_MOVED
-    + _PLAIN_WORDS
-    + _TWENTY_FOURTH_AUTHORS_SCENES,
-)
-def test_the_fifteenth_sessions_emergencies_are_read_by_the_rules_themselves(
-    text: str, expected: str
-) -> None:
-    # The twenty-third and twenty-fourth authors' scenes in other words; violence in the
-    # family shown the numbers of who was hurt (the child line's, the elder-abuse desk's);
-    # the signs the session's retraining took from the model, now rules; and plain words no
-    # rule had been written for. The rules raise each kind themselves: what no retraining of
-    # the model can take away.
-    assert expected in kinds_shown(text)
-    assert expected in kinds_the_rules_raise(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Smelled gas this morning, turned out to be the cabbage. All clear.",
-        "The gas company man came to inspect the meter today, is that a real visit or a scam?",
-        "I'm writing a short story for my class about a boy trapped in a lift in the earthquake",
-        "ガス漏れ警報器の点検のお知らせが来たのですが、これは本物ですか",
-        "再放送の刑事ドラマで犯人が包丁持って崖の上に立ってた、毎回同じやね",
-        "歌舞伎で心中物を見てきました、泣けました",
-        "読書感想文で太宰を読んでたら死にとうなるわ、暗くて",
-        "ボクシングジムで殴られて顔がパンパン、楽しい",
-        "車がガス欠で止まりました、ガス漏れではありません",
-        "孫に「年寄りをいじめるな」って言ったのは将棋で手加減してくれないから",
-        "焼き芋が火事や、皮まっくろ",
-        "母に「殺す気か」って言われた、お茶が熱すぎて",
-        "サウナで蒸気が上がって「火事？」って飛び出した人がいた、煙じゃないからね",
-        "おばあちゃんが「ごはんもらえない」って言うけど、食べたのを忘れてるだけでした",
-        "肩たたき券で毎晩ばあさんに叩かれとる",
-        "How long can you legally leave kids in the car at the konbini? Asking for a heat talk",
-        "【注意】塩素系と酸性の洗剤を混ぜると有毒なガスが発生します",
-        "nosebleed at work, blood everywhere, stopped after five minutes",
-        # And those of the signs the retraining moved.
-        "he choked on mochi at new year, we got it out and he was fine, as a warning for others",
-        "my daughter's boxing class does sparring on Tuesdays",
-        "the wall is warm where the afternoon sun hits it",
-        "she stopped shivering once she had the blanket and tea, all good now",
-        # Those of the plain words, and the twenty-fourth author's in other words.
-        "小説の主人公が死ぬ方法を考える場面がこわかった",
-        "飛行機は12時になったら飛ぶよ",
-        "今年最後のLINEになります、よいお年を",
-        "猫のえさ、お隣さんによろしく頼んだ、ありがとう、旅行いってきます",
-        "処方は30錠、一日一錠ずつ飲んでいます",
-        "子どもの頃は先生に叩かれるのが普通だった、今の子は幸せや",
-        "「死んだ方がまし」はうちの母の口癖です",
-        "明日テストまじ死ぬ",
-        "猫にいじめられてるっておばあちゃんが笑ってる",
-        "the kids screamed blue murder at the haunted house",
-        "he thought the house was on fire but it was the new pizza oven",
-        "the sulphur spring smells like a gas leak, is that normal?",
-        "娘が今日は友達の家に泊まるので帰ってきません",
-    ],
-)
-def test_the_fifteenth_sessions_look_alikes_stay_quiet(text: str) -> None:
-    assert level(text) not in ("emergency", "possible")
+_FIFTEENTH_SESSIONS_LOOK_ALIKES = [
+    "Smelled gas this morning, turned out to be the cabbage. All clear.",
+    "The gas company man came to inspect the meter today, is that a real visit or a scam?",
+    "I'm writing a short story for my class about a boy trapped in a lift in the earthquake",
+    "ガス漏れ警報器の点検のお知らせが来たのですが、これは本物ですか",
+    "再放送の刑事ドラマで犯人が包丁持って崖の上に立ってた、毎回同じやね",
+    "歌舞伎で心中物を見てきました、泣けました",
+    "読書感想文で太宰を読んでたら死にとうなるわ、暗くて",
+    "ボクシングジムで殴られて顔がパンパン、楽しい",
+    "車がガス欠で止まりました、ガス漏れではありません",
+    "孫に「年寄りをいじめるな」って言ったのは将棋で手加減してくれないから",
+    "焼き芋が火事や、皮まっくろ",
+    "母に「殺す気か」って言われた、お茶が熱すぎて",
+    "サウナで蒸気が上がって「火事？」って飛び出した人がいた、煙じゃないからね",
+    "おばあちゃんが「ごはんもらえない」って言うけど、食べたのを忘れてるだけでした",
+    "肩たたき券で毎晩ばあさんに叩かれとる",
+    "How long can you legally leave kids in the car at the konbini? Asking for a heat talk",
+    "【注意】塩素系と酸性の洗剤を混ぜると有毒なガスが発生します",
+    "nosebleed at work, blood everywhere, stopped after five minutes",
+    # And those of the signs the retraining moved.
+    "he choked on mochi at new year, we got it out and he was fine, as a warning for others",
+    "my daughter's boxing class does sparring on Tuesdays",
+    "the wall is warm where the afternoon sun hits it",
+    "she stopped shivering once she had the blanket and tea, all good now",
+    # Those of the plain words, and the twenty-fourth author's in other words.
+    "小説の主人公が死ぬ方法を考える場面がこわかった",
+    "飛行機は12時になったら飛ぶよ",
+    "今年最後のLINEになります、よいお年を",
+    "猫のえさ、お隣さんによろしく頼んだ、ありがとう、旅行いってきます",
+    "処方は30錠、一日一錠ずつ飲んでいます",
+    "子どもの頃は先生に叩かれるのが普通だった、今の子は幸せや",
+    "「死んだ方がまし」はうちの母の口癖です",
+    "明日テストまじ死ぬ",
+    "猫にいじめられてるっておばあちゃんが笑ってる",
+    "the kids screamed blue murder at the haunted house",
+    "he thought the house was on fire but it was the new pizza oven",
+    "the sulphur spring smells like a gas leak, is that normal?",
+    "娘が今日は友達の家に泊まるので帰ってきません",
+]
 
 
 @pytest.mark.parametrize(
@@ -2132,3 +2107,183 @@ def test_a_denial_reaches_only_as_far_as_its_own_jya_nakute() -> None:
     # 「…じゃなくて」 denies what comes before it, not the wish said after it.
     assert "suicide" in kinds_shown("消えたいとかじゃなくて普通に死にたい")
     assert level("死にたいわけじゃなくて、ただ疲れてるだけ") not in ("emergency", "possible")
+
+
+_TWENTY_FIFTH_AUTHORS_SCENES = [
+    # The twenty-fifth author's scenes (a farm advisor; a health visitor), in other words.
+    ("I cut way deeper than I meant to tonight and it keeps bleeding", "suicide"),
+    ("いつもより深く切ってしまって血が止まらない", "suicide"),
+    ("兄から「ガレージでエンジンかけたまま寝る、子どもたちを頼む」ってLINEが来た", "suicide"),
+    ("my brother is sitting in the garage with the engine running, he said sorry", "suicide"),
+    ("店をたたむことになった、わしもこの店と一緒に行くって言うて電話が切れた", "suicide"),
+    ("I'll save everyone the trouble, I'm on the bridge now", "suicide"),
+    ("川の土手に父のサンダルが揃えて置いてあって、父の姿が見えない", "suicide"),
+    ("母から「あとのことは頼むね」って電話があって切れた、かけ直しても出ない", "suicide"),
+    ("the tractor rolled and Dad's leg is pinned under it, he's gone grey", "medical"),
+    ("コンバインに腕を巻き込まれて血がすごい", "medical"),
+    ("a hornet stung my grandad and his face is swelling up and he's dizzy", "medical"),
+    ("イノシシに噛まれて足から血が出てる", "medical"),
+    ("we ate mushrooms we picked in the woods and now we're both throwing up", "medical"),
+    ("フグを自分でさばいて食べたら口がしびれてきた", "medical"),
+    ("my 3 week old is grunting with every breath and her ribs are sucking in", "medical"),
+    ("赤ちゃんの小鼻がぴくぴくして、息をするたびに胸がへこむ", "medical"),
+    ("夫が脚立で電線に触れて感電したみたい、倒れて動かない", "medical"),
+    ("父の部屋の温度計が34度で、話がかみ合わない", "medical"),
+    ("夫が猟銃をこっちに向けてる", "violence"),
+    ("he put his hands round my throat until I couldn't breathe", "violence"),
+    ("i'm 8 and my dad drank and wont wake up and my sister is crying", "child_abuse"),
+    ("孫が物置に閉じ込められて泣いてる、外は氷点下", "child_abuse"),
+    ("my ex sent a photo of our son with a busted lip, he's drunk and yelling", "child_abuse"),
+    ("I'm her helper, and her son just slapped her across the face", "elder_abuse"),
+    ("bruises all up her arms, and she whispered that her son did it", "elder_abuse"),
+    ("her grandson is shoving her around for her pension", "elder_abuse"),
+    ("隣の畑で土壌くん蒸をしていて、目が痛くて咳が止まらない", "gas"),
+    ("the heater was smouldering in the shed and grandpa has a headache and threw up", "gas"),
+    ("I used the mould spray and the toilet cleaner together and now my chest hurts", "gas"),
+    ("my 80 year old mother got separated from us at Hakata station, she has no phone", "distress"),
+    ("my 6 year old went into the changing room and never came out, 20 minutes now", "distress"),
+    ("lost my five year old in the shopping centre, ten minutes now", "distress"),
+]
+
+_READ_AS_MEANT = [
+    # 〜てへん is Kansai for "not": it was read as テヘ (a giggle) and the sentence dropped.
+    ("おばあちゃんが倒れて息してへん", "medical"),
+    # 「本人は大丈夫と言うけど」 is what someone says, not a reassurance.
+    ("母は大丈夫と言うけど、口がゆがんでろれつが回ってない", "medical"),
+    # 「近づいても大丈夫ですか」 is asked in the emergency, not after it.
+    ("隣の人が感電して倒れて動かない、近づいても大丈夫ですか", "medical"),
+    # 「何かをぶつける音」 is no question of what something is.
+    (
+        "隣で赤ちゃんがずっと泣いてて、ドンって何かをぶつける音のあと急に泣き声が止まった",
+        "child_abuse",
+    ),
+    # Asked how to speak to him, and to come now: no mere question.
+    ("兄の部屋のドアノブに紐がかけてある、どう声をかけたらいいの、今すぐ来て", "suicide"),
+    # Followed now, threatened last month: the threat is old, the danger is not.
+    ("my ex is waiting outside the door, last month he said he would kill me", "violence"),
+]
+
+_SIGNS_THE_RETRAINING_MOVED_AGAIN = [
+    # Held-out emergencies the model alone had found, before this session's retraining
+    # moved them, in other words.
+    ("acid from the tank splashed into my colleague's eyes and he can't open them", "medical"),
+    ("父が急に字が読めないと言って、新聞を逆さまに持ってる", "medical"),
+    ("her boyfriend took her phone and won't let her leave, he's hitting her", "violence"),
+    ("ガスは何も使ってないのにガスメーターが回ってる", "gas"),
+    ("嫁がうるさいからって母に睡眠薬を多めに飲ませてる", "elder_abuse"),
+    (
+        "my sister's boyfriend locked her in his flat and took her passport, she texted me",
+        "violence",
+    ),
+    ("my husband dragged me out by my hair and locked me out, it's freezing", "violence"),
+    ("もうお迎えが来てほしい、本気でそう思う", "suicide"),
+    ("父が車の窓にテープを貼って、排気ガスを引き込んでる", "suicide"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    _TWENTY_THIRD_AUTHORS_SCENES
+    + _WHO_WAS_HURT
+    + _SIGNS_THE_RETRAINING_MOVED
+    + _PLAIN_WORDS
+    + _TWENTY_FOURTH_AUTHORS_SCENES
+    + _TWENTY_FIFTH_AUTHORS_SCENES
+    + _READ_AS_MEANT
+    + _SIGNS_THE_RETRAINING_MOVED_AGAIN,
+)
+def test_the_later_sessions_emergencies_are_read_by_the_rules_themselves(
+    text: str, expected: str
+) -> None:
+    # The fifteenth and sixteenth sessions': fresh authors' scenes in other words; violence
+    # in the family shown the numbers of who was hurt (the child line's, the elder-abuse
+    # desk's); the signs retrainings took from the model, now rules; plain words no rule had
+    # been written for; readings that had hidden an emergency. The rules raise each kind
+    # themselves: what no retraining of the model can take away.
+    assert expected in kinds_shown(text)
+    assert expected in kinds_the_rules_raise(text)
+
+
+_SIXTEENTH_SESSIONS_LOOK_ALIKES = [
+    "thanks for everything this year! I'll look after the cat while you're away",
+    "ばあちゃんに閉じ込められた〜言うて笑いよるけど、鍵が固かっただけなんよ",
+    "燃えとる燃えとる言うから何かと思たら、カープ勝って父ちゃんが燃えとるだけや",
+    "リハビリ中の父が、今日はじめて一人で散歩に行けました",
+    "there was blood all over the kitchen floor, it was the beetroot juice",
+    "our toddler learned the word help and now shouts it at bath time",
+    "my mum grounded me and took my phone, literally child abuse",
+    "water gun fight in the park, kids screaming don't hit me and laughing",
+    "Is it illegal to leave a 10 year old home alone in Japan? Asking because we travel",
+    "Is the CO alarm on sale at Nitori worth buying?",
+    "使い終わった農薬の瓶の回収はいつですか",
+    "子ども110番の家の旗をもらいました",
+    "トラクターの排気ガスがくさいって孫に言われた",
+    "腹がよじれるくらい笑うた",
+    "わな猟の講習会でナイフの使い方を習った",
+    "watched a thriller where the wife stabbed her husband, no spoilers!",
+    "The Daimonji bonfire lit up the whole hillside, amazing",
+    "we had mushroom risotto last week and my son threw up, he's fine now",
+    "腹立って机たたいたけど、息子には手ぇ出してへん",
+]
+
+
+@pytest.mark.parametrize("text", _FIFTEENTH_SESSIONS_LOOK_ALIKES + _SIXTEENTH_SESSIONS_LOOK_ALIKES)
+def test_the_later_sessions_look_alikes_stay_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my toddler put his hands round my neck and squeezed me in a big hug",
+        "I'll save you the trouble of driving, I'll take the train from platform 3",
+        "the car is stuck in the mud, we called JAF and they are on the way",
+        "デイサービスのお迎えが早く来てほしい、待ちくたびれた",
+        "車の排気ガスが車内に入ってくるので修理に出しました",
+    ],
+)
+def test_the_sixteenth_sessions_rules_leave_these_alone(text: str) -> None:
+    # The session's strangling, sparing-the-trouble and stuck-in-the-mud rules do not ring on
+    # these; the model alone still asks about them (a guess the rules cannot quiet).
+    assert kinds_the_rules_raise(text) == []
+
+
+def test_a_kansai_negation_is_no_giggle() -> None:
+    # 見てへん, 出えへん: the sentence is read, not set aside as said in play.
+    analysis = analyse("おじいさん一週間見てへん、呼んでも出えへん")
+    assert rules.as_read(analysis) is analysis
+
+
+def test_someone_who_has_a_headache_is_not_saying_what_a_headache_it_is() -> None:
+    # "has a headache" had been read as the figure "it's a headache" and set aside.
+    assert "gas" in kinds_the_rules_raise(
+        "the heater was smouldering and grandpa has a headache and threw up"
+    )
+    assert kinds_the_rules_raise("the paperwork is such a headache") == []
+
+
+def test_a_long_message_is_read_three_sentences_at_a_time() -> None:
+    # Six sentences are read one by one, and the farewell's parts were in three of them.
+    text = (
+        "Good evening. Thank you for all your help this year. I can't look after her "
+        "anymore. We're at the dam. I'm sorry. Please tell my brother."
+    )
+    assert "suicide" in kinds_the_rules_raise(text)
+    # A letter's greeting still does not lend its words to news three sentences on.
+    letter = (
+        "Thank you for everything at the salon this year. The singing was lovely. My mother "
+        "enjoyed the tea. The volunteers were kind. We will look after the dog while you travel."
+    )
+    assert kinds_the_rules_raise(letter) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my son threw up twice after dinner and has a fever", []),
+        ("grandpa keeps throwing up and his speech is slurred", ["medical"]),
+    ],
+)
+def test_throwing_up_is_no_throw(text: str, expected: list[str]) -> None:
+    # "threw up" had been read as "throw", a blow, beside a family word.
+    assert kinds_the_rules_raise(text) == expected

@@ -42,7 +42,7 @@ _PASSIVE_AUX = frozenset({"be", "get"})
 def words(text: str) -> tuple[analysis.Word, ...]:
     """The words of an English sentence, with negation, wishes and the passive marked."""
     tokens = _tokens(text)
-    lemmas = [_lemma(token) for token in tokens]
+    lemmas = [_phrasal(tokens, index, _lemma(token)) for index, token in enumerate(tokens)]
     chains: list[list[str]] = [[] for _ in tokens]
     pending_negation = False
     wish_from: int | None = None
@@ -73,6 +73,15 @@ def words(text: str) -> tuple[analysis.Word, ...]:
         for token, lemma, chain in zip(tokens, lemmas, chains, strict=True)
         if token not in _NEGATORS
     )
+
+
+# "Threw up" is no throw: a verb and its particle read as one.
+_PHRASAL = {("throw", "up"): "vomit", ("puke", "up"): "vomit", ("chuck", "up"): "vomit"}
+
+
+def _phrasal(tokens: list[str], index: int, lemma: str) -> str:
+    following = tokens[index + 1] if index + 1 < len(tokens) else ""
+    return _PHRASAL.get((lemma, following), lemma)
 
 
 def _tokens(text: str) -> list[str]:
