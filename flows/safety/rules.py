@@ -1,6 +1,7 @@
-"""Rules over words and concepts (rules.yaml), matched sentence by sentence.
+"""Rules over words and concepts (rules.yaml), matched over a short message whole and over a
+long one sentence by sentence and three sentences at a time.
 
-A rule is a few items that must meet in one sentence: a word with its polarity (動く~ is
+A rule is a few items that must meet in what is read together: a word with its polarity (動く~ is
 動かない, 動けません, can't move), a concept ($chest: 胸, 心臓, chest, heart), or a pattern
 over the folded sentence. Clauses that deny (死にたいとは思わない) or are figures of speech
 (死ぬほど笑った) are taken out first; a sentence about a course, a film or a past event only
@@ -85,23 +86,54 @@ def hits(analysis: Analysis) -> list[Hit]:
     # sentences ("We're at the dam. It's cold. I'm sorry."). Measured on the held-out split
     # (December 2026): 4 more emergencies shown their numbers, no false alarm more.
     sentences = analysis.sentences
-    whole = len(sentences) <= _SHORT_SENTENCES
-    if whole:
-        groups = [sentences, *_news_after_the_past(ruleset, sentences)]
+    read = _Reading.of(ruleset, sentences)
+    count = len(sentences)
+    if count <= _SHORT_SENTENCES:
+        groups = [(0, count), *_news_after_the_past(ruleset, sentences)]
         groups += _told_before_asking(ruleset, sentences)
     else:
-        groups = [(sentence,) for sentence in sentences]
-        groups += [sentences[i : i + _WINDOW] for i in range(len(sentences) - _WINDOW + 1)]
-    for group in groups:
-        live = _live(ruleset, group)
+        groups = [(i, i + 1) for i in range(count)]
+        groups += [(i, i + _WINDOW) for i in range(count - _WINDOW + 1)]
+    for start, end in groups:
+        live = read.live(start, end)
         if live:
             _matchscope_of(ruleset, scope_of(live), best)
     return [best[kind] for kind in ruleset.kinds if kind in best]
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What the rules read of each sentence of a message, worked out once for the several
+    groups of sentences they read it in: its clauses that do not deny or speak in figures,
+    and whether it was said in play."""
+
+    kept: tuple[tuple[Clause, ...], ...]
+    playful: tuple[bool, ...]
+
+    @classmethod
+    def of(cls, ruleset: Ruleset, sentences: Iterable[Sentence]) -> _Reading:
+        sentences = tuple(sentences)
+        return cls(
+            kept=tuple(
+                tuple(c for c in s.clauses if not any_rule(ruleset.denied, scope_of([c])))
+                for s in sentences
+            ),
+            playful=tuple(any_rule(ruleset.playful, scope_of(s.clauses)) for s in sentences),
+        )
+
+    def live(self, start: int, end: int) -> list[Clause]:
+        """The clauses the rules read in sentences start to end: not a sentence said in play
+        nor any before it. A joke marker lightens what it ends ("help! the form is so
+        confusing lol"), not what comes after ("the movie was killer lol. anyway dad just
+        collapsed")."""
+        jokes = [i for i in range(start, end) if self.playful[i]]
+        first = jokes[-1] + 1 if jokes else start
+        return [clause for i in range(first, end) for clause in self.kept[i]]
+
+
 def _news_after_the_past(
     ruleset: Ruleset, sentences: tuple[Sentence, ...]
-) -> list[tuple[Sentence, ...]]:
+) -> list[tuple[int, int]]:
     """The sentences after the last one that is not about now, when they tell of something
     happening this moment: read whole, "Her pills ran out last week. She just had a fit and
     now she isn't responding" was all past, as "Fell last week. It was nothing" is all
@@ -114,12 +146,11 @@ def _news_after_the_past(
         return []
     after = sentences[unreal[-1] + 1 :]
     clauses = [clause for sentence in after for clause in sentence.clauses]
-    return [after] if any_rule(ruleset.happening, scope_of(clauses)) else []
+    news = (unreal[-1] + 1, len(sentences))
+    return [news] if any_rule(ruleset.happening, scope_of(clauses)) else []
 
 
-def _told_before_asking(
-    ruleset: Ruleset, sentences: tuple[Sentence, ...]
-) -> list[tuple[Sentence, ...]]:
+def _told_before_asking(ruleset: Ruleset, sentences: tuple[Sentence, ...]) -> list[tuple[int, int]]:
     """The sentences before the first that asks for a number, what to do or whether it is
     normal: read whole, "Fire next door!! Smoke pouring out the eaves. Where's the number for
     the firies?" was only a question about a number, as "What number do I call if he
@@ -127,7 +158,7 @@ def _told_before_asking(
     for information. Asking does not make what was told before it hypothetical; told on their
     own, a past event or an "if…" there still speaks for itself."""
     asking = _sentences_where(ruleset.asking, sentences)
-    return [sentences[: asking[0]]] if asking and asking[0] > 0 else []
+    return [(0, asking[0])] if asking and asking[0] > 0 else []
 
 
 def _sentences_where(rules: tuple[Rule, ...], sentences: tuple[Sentence, ...]) -> list[int]:
@@ -138,36 +169,23 @@ def _sentences_where(rules: tuple[Rule, ...], sentences: tuple[Sentence, ...]) -
 def as_read(analysis: Analysis) -> Analysis:
     """The message as the rules read it: without the clauses they set aside (those that deny,
     死にたいとは思わない, or speak in figures, 死ぬほど笑った, and sentences said in play) and,
-    in a long message (read sentence by sentence), only the sentences that raised an alarm:
-    the greetings and the salon's news of a long letter do not speak for the one sentence in
-    it that says 「台所で転んだまま起き上がれない」. `analysis` itself when nothing was left out."""
+    in a long message, only the sentences that raised an alarm on their own: the greetings and
+    the salon's news of a long letter do not speak for the one sentence in it that says
+    「台所で転んだまま起き上がれない」. Where no sentence alarmed alone (only three read
+    together did), nothing of the message is left out for that. `analysis` itself when nothing
+    was left out."""
     ruleset = _ruleset()
     whole = len(analysis.sentences) <= _SHORT_SENTENCES
+    read = _Reading.of(ruleset, analysis.sentences)
     sentences = [
         Sentence(tuple(live))
-        for sentence in analysis.sentences
-        if (live := _live(ruleset, [sentence])) and (whole or _alarms(ruleset, scope_of(live)))
+        for i in range(len(analysis.sentences))
+        if (live := read.live(i, i + 1)) and (whole or _alarms(ruleset, scope_of(live)))
     ]
     if not sentences or sum(len(s.clauses) for s in sentences) == len(analysis.clauses):
         return analysis
     text = " ".join(clause.text for sentence in sentences for clause in sentence.clauses)
     return Analysis(text, fold(text), tuple(sentences), analysis.language)
-
-
-def _live(ruleset: Ruleset, sentences: Iterable[Sentence]) -> list[Clause]:
-    """The clauses the rules read: not those that deny or are figures of speech, nor a
-    sentence said in play or any before it. A joke marker lightens what it ends ("help! the
-    form is so confusing lol"), not what comes after ("the movie was killer lol. anyway dad
-    just collapsed")."""
-    sentences = list(sentences)
-    playful = [any_rule(ruleset.playful, scope_of(s.clauses)) for s in sentences]
-    last_joke = max((i for i, joking in enumerate(playful) if joking), default=-1)
-    return [
-        clause
-        for sentence in sentences[last_joke + 1 :]
-        for clause in sentence.clauses
-        if not any_rule(ruleset.denied, scope_of([clause]))
-    ]
 
 
 _SHORT_SENTENCES = 4
@@ -182,19 +200,25 @@ def _alarms(ruleset: Ruleset, scope: Scope) -> bool:
 
 
 def _matchscope_of(ruleset: Ruleset, scope: Scope, best: dict[str, Hit]) -> None:
-    """Record in `best` the strongest tier each kind reaches in this scope."""
-    unreal = any_rule(ruleset.unreal, scope)
+    """Record in `best` the strongest tier each kind reaches in this scope. Only the tiers
+    stronger than what `best` already holds are tried: a message is read in several groups of
+    sentences, and most of its kinds are settled by the first."""
     possible = may_match_rules(ruleset.gates, scope)
+    unreal: bool | None = None  # asked only once a rule has matched
     for kind, tiers in ruleset.kinds.items():
-        for tier in TIERS:
+        known = TIERS.index(best[kind].tier) if kind in best else len(TIERS)
+        for tier in TIERS[:known]:
             matched = [r.source for r in tiers[tier] if id(r) in possible and matches(r, scope)]
             if not matched:
                 continue
+            if unreal is None:
+                unreal = any_rule(ruleset.unreal, scope)
             # Not about now (a course, a film, "if…", long ago): staff may look, no more.
             tier_found = "concern" if unreal else tier
-            found = Hit(kind, tier_found, matched[0], dampened=unreal, also=tuple(matched[1:]))
-            if kind not in best or TIERS.index(found.tier) < TIERS.index(best[kind].tier):
-                best[kind] = found
+            if TIERS.index(tier_found) < known:
+                best[kind] = Hit(
+                    kind, tier_found, matched[0], dampened=unreal, also=tuple(matched[1:])
+                )
             break
 
 
