@@ -597,6 +597,36 @@ def test_a_rule_written_for_exactly_this_is_not_hidden_behind_a_broader_one(
             safety._check.cache_clear()
 
 
+def test_a_look_alikes_rule_beside_an_alarm_does_not_let_the_model_quiet_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two kinds alarm: one from a rule that rang on a look-alike in training, one from a rule
+    # that never has. However sure the model is of "nothing", it softens both into the
+    # question; it quiets them into a note only when every alarm's rules have rung on a
+    # look-alike. (One such alarm used to suffice.) The model's reading is fixed.
+    from dataclasses import replace
+
+    from flows.safety import model
+
+    text = "母の家のガスメーターから「ガスが流れ続けています」と通知、母が倒れて返事がない"
+    found = rules.hits(analyse(text))
+    assert {hit.kind for hit in found} >= {"gas", "medical"}
+    (medical,) = [hit for hit in found if hit.kind == "medical"]
+    everything = {rule for hit in found for rule in hit.rules}
+    loaded = model._model()
+    assert loaded is not None
+    monkeypatch.setattr(model, "probabilities", lambda *_: {"none": 0.999, "medical": 0.001})
+    for rung, expected in ((medical.rules, "possible"), (everything, "concern")):
+        monkeypatch.setattr(
+            model, "_model", lambda rung=rung: replace(loaded, rung_on_lookalikes=frozenset(rung))
+        )
+        safety._check.cache_clear()
+        try:
+            assert level(text) == expected
+        finally:
+            safety._check.cache_clear()
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -2181,6 +2211,65 @@ _SIGNS_THE_RETRAINING_MOVED_AGAIN = [
 ]
 
 
+_TWENTY_SIXTH_AUTHORS_SCENES = [
+    # The twenty-sixth author's scenes (a home-security responder; a first-aid instructor
+    # in factory towns) and the session's training authors', in other words.
+    ("my daughter 3 yo got lost at the shopping mall, 30 min and nobody has found her", "distress"),
+    ("my nephew (6) slipped away in the crowd at the fireworks 20 minutes ago", "distress"),
+    (
+        "my mother 78 years went to the shrine this morning, still not come back, getting dark",
+        "distress",
+    ),
+    (
+        "grandma got on the train and the doors shut before I could get on, she has no phone",
+        "distress",
+    ),
+    ("stuck inside the walk-in freezer at work, the handle broke, nobody here", "distress"),
+    ("the taxi driver won't stop and won't let me out, we're on a dark road", "distress"),
+    ("he grabbed my sister by the hair and is dragging her down the stairs", "violence"),
+    ("a big fight outside the station, one man is bleeding and they're still swinging", "violence"),
+    ("さっき駅前で財布ひったくられて転んだ、まだ近くにいるかも、こわい", "violence"),
+    ("彼氏に閉じ込められてる、トイレからこっそり送ってる", "violence"),
+    ("I drank the bleach because I wanted to end it, my stomach is burning", "suicide"),
+    ("父がベランダの柵を乗り越えようとしてる、5階", "suicide"),
+    ("夫の車から練炭の袋のレシートが出てきて、夫は車で出たきり電話がつながらない", "suicide"),
+    (
+        "the old lady next door shouts from the window that her son won't let her out, she's crying",
+        "elder_abuse",
+    ),
+    ("継父が弟の首を絞めてる、お母さんは仕事", "child_abuse"),
+    ("豆炭ごたつの部屋で母がふらふらして頭が割れそうだと言ってる", "gas"),
+    ("ガスメーターの見守りから「ガスが流れ続けています」と通知、父は電話に出ない", "gas"),
+    ("コンロのガスホースに穴があいてシューシューいってる", "gas"),
+    ("父がお粥を飲み込めなくて喉がゴロゴロいって顔色が悪い", "medical"),
+    ("おなかが痛くて転げ回ってる、触ると板みたいに硬い", "medical"),
+    ("隣の家の火災報知器が鳴りっぱなしで、窓の中が赤い", "fire"),
+    ("火災警報器がずっと鳴ってて、廊下に黒い煙が出てる", "fire"),
+    # Read as meant: 「…だと助かる」 and a phone that was luckily in a pocket are no reassurance.
+    (
+        "ヘルパーさんの件、大きな声で話してくれる人だと助かるわ。あ、待って、台所から煙が出てる、"
+        "鍋から火が上がって壁が黒くなってる",
+        "fire",
+    ),
+    ("用水に落ちて腰を打って立てない、水が冷たい、携帯がポケットにあってよかった", "medical"),
+    # Held-out emergencies the model alone had found, before this session's retrainings
+    # moved them, and standing misses in plain words, in other words.
+    ("コンセントが焦げ臭いと思ったら、タップが溶けて火が出てる", "fire"),
+    ("ばさまの年金、孫が勝手に持ってって、米も買えねえ", "elder_abuse"),
+    ("へやで すみを たきました。あたまが いたい。ねむい", "gas"),
+    ("パパが包丁を持って、弟とわたしに向けてる", "child_abuse"),
+    (
+        "the man next door said to his wife 'ur dead when i get home', he's been drinking",
+        "violence",
+    ),
+    ("snowed in for four days, the kerosene has run out and grandpa is shivering", "distress"),
+    ("雪で玄関の戸が開かね、灯油もねぐなった", "distress"),
+    ("かかとの傷が黒くなって臭う、熱もある", "medical"),
+    ("駅前で喧嘩、一人倒れて血が出てる、まだ続いてる", "violence"),
+    ("隣の火災警報器がずっと鳴ってて、窓が白く曇ってる", "fire"),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     _TWENTY_THIRD_AUTHORS_SCENES
@@ -2190,12 +2279,13 @@ _SIGNS_THE_RETRAINING_MOVED_AGAIN = [
     + _TWENTY_FOURTH_AUTHORS_SCENES
     + _TWENTY_FIFTH_AUTHORS_SCENES
     + _READ_AS_MEANT
-    + _SIGNS_THE_RETRAINING_MOVED_AGAIN,
+    + _SIGNS_THE_RETRAINING_MOVED_AGAIN
+    + _TWENTY_SIXTH_AUTHORS_SCENES,
 )
 def test_the_later_sessions_emergencies_are_read_by_the_rules_themselves(
     text: str, expected: str
 ) -> None:
-    # The fifteenth and sixteenth sessions': fresh authors' scenes in other words; violence
+    # The fifteenth to seventeenth sessions': fresh authors' scenes in other words; violence
     # in the family shown the numbers of who was hurt (the child line's, the elder-abuse
     # desk's); the signs retrainings took from the model, now rules; plain words no rule had
     # been written for; readings that had hidden an emergency. The rules raise each kind
@@ -2226,8 +2316,25 @@ _SIXTEENTH_SESSIONS_LOOK_ALIKES = [
     "腹立って机たたいたけど、息子には手ぇ出してへん",
 ]
 
+_SEVENTEENTH_SESSIONS_LOOK_ALIKES = [
+    "🔥my heart is on fire🔥 she said yes!",
+    "the neighbour thought it was a gas leak, it was the durian my cousin sent",
+    "ガス警報器が鳴ったけど、原因はヘアスプレーでした",
+    "火事みたいな夕焼けやったね、海が真っ赤やった",
+    "battery at 3%, gonna jump on the bus now, talk later",
+    "we're filming the school play tomorrow, the fight scene is so funny",
+    "警報器がピッピ鳴るけど、煙も何もない、電池かな",
+    "my little one wandered off at the fair but the lost child tent found her in five minutes",
+    "兄弟げんかで弟が鼻血を出した",
+]
 
-@pytest.mark.parametrize("text", _FIFTEENTH_SESSIONS_LOOK_ALIKES + _SIXTEENTH_SESSIONS_LOOK_ALIKES)
+
+@pytest.mark.parametrize(
+    "text",
+    _FIFTEENTH_SESSIONS_LOOK_ALIKES
+    + _SIXTEENTH_SESSIONS_LOOK_ALIKES
+    + _SEVENTEENTH_SESSIONS_LOOK_ALIKES,
+)
 def test_the_later_sessions_look_alikes_stay_quiet(text: str) -> None:
     assert level(text) not in ("emergency", "possible")
 
@@ -2287,3 +2394,34 @@ def test_a_long_message_is_read_three_sentences_at_a_time() -> None:
 def test_throwing_up_is_no_throw(text: str, expected: list[str]) -> None:
     # "threw up" had been read as "throw", a blow, beside a family word.
     assert kinds_the_rules_raise(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 「肩をたたいても返事がない」 is first aid, not the figure 肩たたき (a massage, a hint to
+        # retire); the clause had been set aside.
+        ("母が倒れて、肩をたたいても返事がない", ["medical"]),
+        ("父の肩をたたいてあげたら喜んでた", []),
+        # "ok?? no." answers the check-in: not a reassurance.
+        ("ok?? no. can't move my legs since this morning, nobody here", ["medical"]),
+        # 転び (the noun the dictionary reads in 転び、) and 立てません are a fall and no standing.
+        ("夜中にトイレで転び、腰が痛くて立てません", ["medical"]),
+        ("旗を立てないでください", []),
+    ],
+)
+def test_the_seventeenth_sessions_readings(text: str, expected: list[str]) -> None:
+    assert kinds_the_rules_raise(text) == expected
+
+
+def test_a_long_message_is_re_read_by_the_model_without_the_letter_around_its_news() -> None:
+    # Where only three sentences together alarm, the model re-reads those three, not the
+    # whole letter: its greetings and thanks do not speak for the news.
+    text = (
+        "Good evening. Thank you for all your help this year. The salon was lovely. "
+        "I can't look after her anymore. We're at the dam. I'm sorry. Please tell my brother."
+    )
+    analysis = analyse(text)
+    read = rules.as_read(analysis)
+    assert read is not analysis
+    assert "dam" in read.text and "salon" not in read.text

@@ -90,12 +90,17 @@ def surely_nothing(probs: dict[str, float], strict: bool = False) -> bool:
 
 
 def may_quiet(hits: list[Hit]) -> bool:
-    """Whether the model may quiet these alarms into a note for staff: only where, for one of
-    them, every rule that matched has rung on a look-alike in training (a joke, a course, a
-    past event). A rule that never has, the model has no evidence against, however sure it is
-    of "nothing": it may soften a certain alarm into the question, not silence it."""
+    """Whether the model may quiet these alarms into a note for staff: only where, for every
+    one of them, every rule that matched has rung on a look-alike in training (a joke, a
+    course, a past event). A rule that never has, the model has no evidence against, however
+    sure it is of "nothing": it may soften a certain alarm into the question, not silence it,
+    and a look-alike's rule matching beside it does not lend it that evidence. (Until December
+    2026 one such alarm sufficed: "2 people buried" by an avalanche, and a newborn breathing
+    70 times a minute, were only notes for staff because a second, weaker alarm rang beside
+    them. On the held-out split, with the rules and model of that day: 3 emergencies more
+    shown their numbers, 6 look-alikes more asked "do you need help now?", none alarmed.)"""
     loaded = _model()
-    return loaded is not None and any(
+    return loaded is not None and all(
         all(rule in loaded.rung_on_lookalikes for rule in hit.rules) for hit in hits
     )
 

@@ -87,18 +87,23 @@ def hits(analysis: Analysis) -> list[Hit]:
     # (December 2026): 4 more emergencies shown their numbers, no false alarm more.
     sentences = analysis.sentences
     read = _Reading.of(ruleset, sentences)
-    count = len(sentences)
-    if count <= _SHORT_SENTENCES:
-        groups = [(0, count), *_news_after_the_past(ruleset, sentences)]
+    if len(sentences) <= _SHORT_SENTENCES:
+        groups = [(0, len(sentences)), *_news_after_the_past(ruleset, sentences)]
         groups += _told_before_asking(ruleset, sentences)
     else:
-        groups = [(i, i + 1) for i in range(count)]
-        groups += [(i, i + _WINDOW) for i in range(count - _WINDOW + 1)]
+        groups = _one_and_three_at_a_time(len(sentences))
     for start, end in groups:
         live = read.live(start, end)
         if live:
             _matchscope_of(ruleset, scope_of(live), best)
     return [best[kind] for kind in ruleset.kinds if kind in best]
+
+
+def _one_and_three_at_a_time(count: int) -> list[tuple[int, int]]:
+    """The groups a long message's sentences are read in: each alone, then each three."""
+    return [(i, i + 1) for i in range(count)] + [
+        (i, i + _WINDOW) for i in range(count - _WINDOW + 1)
+    ]
 
 
 @dataclass(frozen=True)
@@ -169,19 +174,28 @@ def _sentences_where(rules: tuple[Rule, ...], sentences: tuple[Sentence, ...]) -
 def as_read(analysis: Analysis) -> Analysis:
     """The message as the rules read it: without the clauses they set aside (those that deny,
     死にたいとは思わない, or speak in figures, 死ぬほど笑った, and sentences said in play) and,
-    in a long message, only the sentences that raised an alarm on their own: the greetings and
-    the salon's news of a long letter do not speak for the one sentence in it that says
-    「台所で転んだまま起き上がれない」. Where no sentence alarmed alone (only three read
-    together did), nothing of the message is left out for that. `analysis` itself when nothing
-    was left out."""
+    in a long message, only the sentences that raised an alarm, alone or, where none of
+    three did alone, the three together: the greetings and the salon's news of a long letter
+    do not speak for the one sentence in it that says 「台所で転んだまま起き上がれない」.
+    `analysis` itself when nothing was left out."""
     ruleset = _ruleset()
-    whole = len(analysis.sentences) <= _SHORT_SENTENCES
+    count = len(analysis.sentences)
     read = _Reading.of(ruleset, analysis.sentences)
-    sentences = [
-        Sentence(tuple(live))
-        for i in range(len(analysis.sentences))
-        if (live := read.live(i, i + 1)) and (whole or _alarms(ruleset, scope_of(live)))
-    ]
+    if count <= _SHORT_SENTENCES:
+        kept = range(count)
+    else:
+        alarming: set[int] = set()
+        for start, end in _one_and_three_at_a_time(count):
+            # Three sentences count where none of them alarmed alone: the one that did does
+            # not bring its neighbours' greetings with it.
+            if end - start > 1 and alarming & set(range(start, end)):
+                continue
+            live = read.live(start, end)
+            if live and _alarms(ruleset, scope_of(live)):
+                # Not a sentence the group set aside (one said in play, or before it).
+                alarming.update(i for i in range(start, end) if set(read.kept[i]) & set(live))
+        kept = sorted(alarming)
+    sentences = [Sentence(tuple(live)) for i in kept if (live := read.live(i, i + 1))]
     if not sentences or sum(len(s.clauses) for s in sentences) == len(analysis.clauses):
         return analysis
     text = " ".join(clause.text for sentence in sentences for clause in sentence.clauses)
