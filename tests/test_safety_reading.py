@@ -3,6 +3,8 @@ negation, quotes, past events and figures of speech."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
 
 from flows import safety
@@ -576,25 +578,11 @@ def test_a_rule_written_for_exactly_this_is_not_hidden_behind_a_broader_one(
     # and one written for exactly this that never has. The model, however sure of "nothing",
     # softens the alarm into the question; it quiets it only when every rule that matched has
     # rung on a look-alike. The model's reading is fixed, as in the test above.
-    from dataclasses import replace
-
-    from flows.safety import model
-
     text = "the lad next door is kicking his elderly mother in the garden"
     (hit,) = [hit for hit in rules.hits(analyse(text)) if hit.kind == "elder_abuse"]
     assert hit.tier == "certain" and len(hit.rules) >= 2
-    loaded = model._model()
-    assert loaded is not None
-    monkeypatch.setattr(model, "probabilities", lambda *_: {"none": 0.999, "elder_abuse": 0.001})
-    for rung, expected in ((hit.rules[:1], "possible"), (hit.rules, "concern")):
-        monkeypatch.setattr(
-            model, "_model", lambda rung=rung: replace(loaded, rung_on_lookalikes=frozenset(rung))
-        )
-        safety._check.cache_clear()
-        try:
-            assert level(text) == expected
-        finally:
-            safety._check.cache_clear()
+    assert _level_if_only_these_rang_on_look_alikes(monkeypatch, text, hit.rules[:1]) == "possible"
+    assert _level_if_only_these_rang_on_look_alikes(monkeypatch, text, hit.rules) == "concern"
 
 
 def test_a_look_alikes_rule_beside_an_alarm_does_not_let_the_model_quiet_it(
@@ -604,27 +592,34 @@ def test_a_look_alikes_rule_beside_an_alarm_does_not_let_the_model_quiet_it(
     # that never has. However sure the model is of "nothing", it softens both into the
     # question; it quiets them into a note only when every alarm's rules have rung on a
     # look-alike. (One such alarm used to suffice.) The model's reading is fixed.
-    from dataclasses import replace
-
-    from flows.safety import model
-
     text = "母の家のガスメーターから「ガスが流れ続けています」と通知、母が倒れて返事がない"
     found = rules.hits(analyse(text))
     assert {hit.kind for hit in found} >= {"gas", "medical"}
     (medical,) = [hit for hit in found if hit.kind == "medical"]
     everything = {rule for hit in found for rule in hit.rules}
+    assert _level_if_only_these_rang_on_look_alikes(monkeypatch, text, medical.rules) == "possible"
+    assert _level_if_only_these_rang_on_look_alikes(monkeypatch, text, everything) == "concern"
+
+
+def _level_if_only_these_rang_on_look_alikes(
+    monkeypatch: pytest.MonkeyPatch, text: str, rung: Iterable[str]
+) -> str | None:
+    """The level of `text` were `rung` the only rules that rang on a look-alike in training,
+    with the model all but sure the message is nothing."""
+    from dataclasses import replace
+
+    from flows.safety import model
+
     loaded = model._model()
     assert loaded is not None
-    monkeypatch.setattr(model, "probabilities", lambda *_: {"none": 0.999, "medical": 0.001})
-    for rung, expected in ((medical.rules, "possible"), (everything, "concern")):
-        monkeypatch.setattr(
-            model, "_model", lambda rung=rung: replace(loaded, rung_on_lookalikes=frozenset(rung))
-        )
+    seen = replace(loaded, rung_on_lookalikes=frozenset(rung))
+    monkeypatch.setattr(model, "_model", lambda: seen)
+    monkeypatch.setattr(model, "probabilities", lambda *_: {"none": 0.999})
+    safety._check.cache_clear()
+    try:
+        return level(text)
+    finally:
         safety._check.cache_clear()
-        try:
-            assert level(text) == expected
-        finally:
-            safety._check.cache_clear()
 
 
 @pytest.mark.parametrize(
