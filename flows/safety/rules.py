@@ -127,13 +127,15 @@ class _Reading:
         )
 
     def live(self, start: int, end: int) -> list[Clause]:
-        """The clauses the rules read in sentences start to end: not a sentence said in play
-        nor any before it. A joke marker lightens what it ends ("help! the form is so
-        confusing lol"), not what comes after ("the movie was killer lol. anyway dad just
-        collapsed")."""
+        """The clauses the rules read in sentences start to end."""
+        return [clause for i in range(self.first_read(start, end), end) for clause in self.kept[i]]
+
+    def first_read(self, start: int, end: int) -> int:
+        """The first of sentences start to end that is read: not one said in play nor any
+        before it. A joke marker lightens what it ends ("help! the form is so confusing
+        lol"), not what comes after ("the movie was killer lol. anyway dad just collapsed")."""
         jokes = [i for i in range(start, end) if self.playful[i]]
-        first = jokes[-1] + 1 if jokes else start
-        return [clause for i in range(first, end) for clause in self.kept[i]]
+        return jokes[-1] + 1 if jokes else start
 
 
 def _news_after_the_past(
@@ -192,8 +194,7 @@ def as_read(analysis: Analysis) -> Analysis:
                 continue
             live = read.live(start, end)
             if live and _alarms(ruleset, scope_of(live)):
-                # Not a sentence the group set aside (one said in play, or before it).
-                alarming.update(i for i in range(start, end) if set(read.kept[i]) & set(live))
+                alarming.update(i for i in range(read.first_read(start, end), end) if read.kept[i])
         kept = sorted(alarming)
     sentences = [Sentence(tuple(live)) for i in kept if (live := read.live(i, i + 1))]
     if not sentences or sum(len(s.clauses) for s in sentences) == len(analysis.clauses):
