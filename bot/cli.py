@@ -124,8 +124,7 @@ def serve(host: str, port: int, threads: int, simulator: bool) -> None:
         ).start()
     # Before the address is printed: whoever reads it may stop serve at once, and a SIGTERM
     # that came before the handler killed serve by the signal's default action.
-    stopping = threading.Event()
-    _stop_on_signals(stopping, interrupt=True)
+    _stop_on_signals(threading.Event(), interrupt=True)
     try:
         click.echo(f"madoguchi is running on {base}")
         click.echo(f"  LINE webhook:  POST {base}/callback")
@@ -134,11 +133,11 @@ def serve(host: str, port: int, threads: int, simulator: bool) -> None:
             click.echo("  The bot talks to the local simulator, not to LINE.")
         if demo_login is not None:
             click.echo(f"  Staff console: {base}/console  login: {demo_login[0]} / {demo_login[1]}")
-        if not stopping.is_set():
-            # Returns on SIGTERM or Ctrl-C, once the requests in progress are answered.
-            server.run()
+        # Returns on SIGTERM or Ctrl-C, once the requests in progress are answered.
+        server.run()
     except KeyboardInterrupt:
-        # Stopped before waitress' loop, which catches it there: nothing was being served.
+        # The first stop raises it (_stop_on_signals): here when it came before waitress'
+        # loop, which catches it there; nothing was being served.
         pass
     finally:
         codes = worker.stop(), sender.stop()
