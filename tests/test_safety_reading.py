@@ -550,8 +550,6 @@ def test_the_model_quiets_only_rules_that_rang_on_a_look_alike_in_training(
     # softened into the question, not silenced. Had the rule rung on look-alikes, the model
     # would quiet it into a note. The model's reading is fixed here, so that a retrained
     # model's doubt does not decide the test.
-    from dataclasses import replace
-
     from flows.safety import model
 
     text = "Car stuck in a drift, engine running for heat, snow is up past the exhaust now"
@@ -559,16 +557,14 @@ def test_the_model_quiets_only_rules_that_rang_on_a_look_alike_in_training(
     safety._check.cache_clear()
     try:
         alarm = safety.check(text)
-        assert alarm is not None and alarm.level == "possible" and "gas" in alarm.kinds
-        (hit,) = [hit for hit in rules.hits(analyse(text)) if hit.kind == "gas"]
-        loaded = model._model()
-        assert loaded is not None and hit.rule not in loaded.rung_on_lookalikes
-        wrong_before = replace(loaded, rung_on_lookalikes=loaded.rung_on_lookalikes | {hit.rule})
-        monkeypatch.setattr(model, "_model", lambda: wrong_before)
-        safety._check.cache_clear()
-        assert level(text) == "concern"
     finally:
         safety._check.cache_clear()
+    assert alarm is not None and alarm.level == "possible" and "gas" in alarm.kinds
+    (hit,) = [hit for hit in rules.hits(analyse(text)) if hit.kind == "gas"]
+    loaded = model._model()
+    assert loaded is not None and hit.rule not in loaded.rung_on_lookalikes
+    wrong_before = loaded.rung_on_lookalikes | {hit.rule}
+    assert _level_if_only_these_rang_on_look_alikes(monkeypatch, text, wrong_before) == "concern"
 
 
 def test_a_rule_written_for_exactly_this_is_not_hidden_behind_a_broader_one(
