@@ -339,6 +339,9 @@ def test_words_carry_their_negation_and_wish() -> None:
     assert (wish.lemma, wish.chain) == ("死ぬ", ("たい", "ない"))
     english = {w.lemma: w for w in analyse("he isn't breathing").words}
     assert english["breathing"].negated
+    # "Unable to" negates as "not able to" does.
+    unable = {w.lemma: w for w in analyse("he is unable to grip his fork").words}
+    assert unable["grip"].negated and not unable["fork"].negated
 
 
 def test_a_space_between_kana_words_keeps_the_negation_with_its_word() -> None:
@@ -2261,6 +2264,70 @@ _TWENTY_SIXTH_AUTHORS_SCENES = [
 ]
 
 
+_TWENTY_SEVENTH_AUTHORS_SCENES = [
+    # The twenty-seventh author's scenes (an appliance repairer in snow-country homes; a
+    # Nepali former trauma nurse) and the session's training authors', in other words.
+    ("my flatmate wrote a note saying sorry and locked himself in the bathroom", "suicide"),
+    ("my brother sent a voice message forgive me, now his phone is switched off", "suicide"),
+    ("I can't live anymore. I'm standing at the bridge with my son", "suicide"),
+    ("Mum said thank you for everything and gave her house keys to the neighbour", "suicide"),
+    ("he talked about dying and now he is not answering the phone for hours", "suicide"),
+    ("my roommate drank weedkiller and keeps saying sorry sorry", "suicide"),
+    ("I found my brother hanging in the garage, he's cold", "suicide"),
+    ("フォロワーの子がライブ配信でOD中、ろれつが回ってない", "suicide"),
+    ("彼が排気ガスを車の中に引いたって言ってる", "suicide"),
+    ("近所の子が車にはねられて動かない", "medical"),
+    ("じいちゃんが耕運機の下敷きになって、足が抜けん", "medical"),
+    ("祖母が部屋で火鉢に炭をおこして寝てて、起きない", "gas"),
+    ("温室で農薬の消毒をしてた母が倒れてる", "gas"),
+    ("再婚相手が娘を叩いて、娘が泣きやまない", "child_abuse"),
+    (
+        "公園で若い人たちが寝てる人を殴ったり蹴ったりしてて、その人がもう動かなくなってる",
+        "violence",
+    ),
+    ("兄が母のエアコンのリモコンを隠してて、部屋が35度、母がぐったりしてる", "elder_abuse"),
+    ("madat garnus please", "distress"),
+    ("110 110 please", "distress"),
+]
+
+_WORDS_NO_RULE_KNEW = [
+    ("my wife's speech is unintelligible and she is unable to lift her cup", "medical"),
+    ("grandpa sounds drunk but he never drinks, and he's dragging his right leg", "medical"),
+    ("no job, no visa, there is no way out, I'm done with this life", "suicide"),
+    ("my son says he will finish himself tonight", "suicide"),
+]
+
+_SIGNS_THE_EIGHTEENTH_RETRAINING_MOVED = [
+    # Held-out emergencies the model had caught and a retraining let go, now rules.
+    ("my husband can't find his words and his left hand is limp, I'd appreciate advice", "medical"),
+    (
+        "my son is wheezing and can only say one word at a time, the inhaler isn't helping",
+        "medical",
+    ),
+    ("she used her epipen after eating peanuts but she's getting worse", "medical"),
+    ("2歳の息子がいじってたリモコンの丸い電池が見当たらない", "medical"),
+    ("じいちゃんが起ぎらいねぐなって、朝から何も食ってねぇ", "medical"),
+    (
+        "dad answered the video call but just stared and didn't speak, then the call ended",
+        "medical",
+    ),
+    ("standing at the level crossing watching the trains, can't stop thinking about it", "suicide"),
+    ("近所の子がベランダに出されて、はだしで泣き叫んでる", "child_abuse"),
+    ("隣の子がずっと泣いてて、親が怒鳴って物を投げる音がする", "child_abuse"),
+    (
+        "娘の部屋に「さよなら」と書いた手紙があって、娘がいません。この前ネットで練炭を買っていました",
+        "suicide",
+    ),
+    (
+        "A boy in my English class showed me bruises on his arms and said his dad does it",
+        "child_abuse",
+    ),
+    ("the old man at the next table is chocking, he can't cough or speak", "medical"),
+    ("black tarry stools since this morning and she's too dizzy to stand", "medical"),
+    ("除雪機のエンジンの下から火が出てきた、ガソリンの缶がそばにある", "fire"),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     _TWENTY_THIRD_AUTHORS_SCENES
@@ -2271,12 +2338,15 @@ _TWENTY_SIXTH_AUTHORS_SCENES = [
     + _TWENTY_FIFTH_AUTHORS_SCENES
     + _READ_AS_MEANT
     + _SIGNS_THE_RETRAINING_MOVED_AGAIN
-    + _TWENTY_SIXTH_AUTHORS_SCENES,
+    + _TWENTY_SIXTH_AUTHORS_SCENES
+    + _TWENTY_SEVENTH_AUTHORS_SCENES
+    + _SIGNS_THE_EIGHTEENTH_RETRAINING_MOVED
+    + _WORDS_NO_RULE_KNEW,
 )
 def test_the_later_sessions_emergencies_are_read_by_the_rules_themselves(
     text: str, expected: str
 ) -> None:
-    # The fifteenth to seventeenth sessions': fresh authors' scenes in other words; violence
+    # The fifteenth to eighteenth sessions': fresh authors' scenes in other words; violence
     # in the family shown the numbers of who was hurt (the child line's, the elder-abuse
     # desk's); the signs retrainings took from the model, now rules; plain words no rule had
     # been written for; readings that had hidden an emergency. The rules raise each kind
@@ -2319,12 +2389,21 @@ _SEVENTEENTH_SESSIONS_LOOK_ALIKES = [
     "兄弟げんかで弟が鼻血を出した",
 ]
 
+_EIGHTEENTH_SESSIONS_LOOK_ALIKES = [
+    "gonna jump for joy, I passed the JLPT!",
+    "the momos at the festival were fire bro",
+    "grandpa is locked out of his LINE account on the old phone",
+    "今日も子どもに怒鳴っちゃって自己嫌悪、寝顔見て反省中",
+    "grandma nearly had a heart attack when she saw the gas bill",
+]
+
 
 @pytest.mark.parametrize(
     "text",
     _FIFTEENTH_SESSIONS_LOOK_ALIKES
     + _SIXTEENTH_SESSIONS_LOOK_ALIKES
-    + _SEVENTEENTH_SESSIONS_LOOK_ALIKES,
+    + _SEVENTEENTH_SESSIONS_LOOK_ALIKES
+    + _EIGHTEENTH_SESSIONS_LOOK_ALIKES,
 )
 def test_the_later_sessions_look_alikes_stay_quiet(text: str) -> None:
     assert level(text) not in ("emergency", "possible")
@@ -2416,3 +2495,33 @@ def test_a_long_message_is_re_read_by_the_model_without_the_letter_around_its_ne
     read = rules.as_read(analysis)
     assert read is not analysis
     assert "dam" in read.text and "salon" not in read.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A laugh inside a sentence ends what it laughs at, not the news after it.
+        (
+            "mum loves the heated toilet haha but now she slipped in the bath and can't get up",
+            ["medical"],
+        ),
+        # A laugh that opens a sentence still lightens it.
+        ("lol my brother got hit by a truck in the anime and woke up as a slime", []),
+        # "Tonight" starts news after the past: last week's class does not speak for it.
+        (
+            "Thanks for the Japanese class last week. Tonight there's a man lying in the snow by "
+            "the river, his lips are purple and he only moans.",
+            ["medical"],
+        ),
+    ],
+)
+def test_the_eighteenth_sessions_readings(text: str, expected: list[str]) -> None:
+    assert kinds_the_rules_raise(text) == expected
+
+
+def test_english_beside_romaji_is_read_in_its_own_order() -> None:
+    # Words that are both English and Hepburn ("he", "me") had been read twice in place,
+    # "he へ won't let me め out", and no English phrase matched across them.
+    (sentence,) = analyse("tasukete, he won't let me out").sentences
+    assert "hewontletmeout" in sentence.clauses[1].folded
+    assert "elder_abuse" in kinds_the_rules_raise("obaachan ga sakende iru, he won't let her out")

@@ -192,8 +192,8 @@ def as_read(analysis: Analysis) -> Analysis:
             # not bring its neighbours' greetings with it.
             if end - start > 1 and alarming & set(range(start, end)):
                 continue
-            live = read.live(start, end)
-            if live and _alarms(ruleset, scope_of(live)):
+            if _alarms_in(ruleset, read, start, end):
+                start, end = _narrowest(ruleset, read, start, end)
                 alarming.update(i for i in range(read.first_read(start, end), end) if read.kept[i])
         kept = sorted(alarming)
     sentences = [Sentence(tuple(live)) for i in kept if (live := read.live(i, i + 1))]
@@ -205,6 +205,21 @@ def as_read(analysis: Analysis) -> Analysis:
 
 _SHORT_SENTENCES = 4
 _WINDOW = 3
+
+
+def _alarms_in(ruleset: Ruleset, read: _Reading, start: int, end: int) -> bool:
+    live = read.live(start, end)
+    return bool(live) and _alarms(ruleset, scope_of(live))
+
+
+def _narrowest(ruleset: Ruleset, read: _Reading, start: int, end: int) -> tuple[int, int]:
+    """The fewest of sentences start to end, taken from either edge, that still alarm: the
+    salon's news beside "I can't look after her anymore. We're at the dam" is not part of it."""
+    while end - start > 1 and _alarms_in(ruleset, read, start + 1, end):
+        start += 1
+    while end - start > 1 and _alarms_in(ruleset, read, start, end - 1):
+        end -= 1
+    return start, end
 
 
 def _alarms(ruleset: Ruleset, scope: Scope) -> bool:

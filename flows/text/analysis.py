@@ -129,7 +129,7 @@ def _analyse(text: str) -> Analysis:
     normal = _JAPANESE_W.sub(" 笑。", normal)
     normal = _QUOTED.sub(lambda quote: _QUOTED_END.sub(" ", quote[0]), normal)
     sentences = []
-    for part in _SENTENCE_END.split(normal):
+    for part in _parts(normal, laughter_ends=not romaji):
         clauses = tuple(
             _clause(piece, half_width, romaji) for piece in _CLAUSE_END.split(part) if piece.strip()
         )
@@ -146,6 +146,25 @@ _LAUGHTER = re.compile(
 )
 
 
+def _parts(text: str, laughter_ends: bool) -> list[str]:
+    """The text's sentences. A laugh inside one ends it, as a laughing emoji does: "she loves
+    the Japanese toilet haha, but now she fell in the bathtub" laughs at the toilet, not the
+    fall. A laugh that opens a sentence ("lol my brother got hit by truck-kun in the anime")
+    lightens what it opens, and stays. Not in Japanese typed in Latin letters, where "haha"
+    is a mother."""
+    parts = []
+    for part in _SENTENCE_END.split(text):
+        start = 0
+        for laugh in _LAUGHTER.finditer(part) if laughter_ends else ():
+            if part[start : laugh.start()].strip() and _LATIN_WORD.search(
+                part[laugh.end() :].casefold()
+            ):
+                parts.append(part[start : laugh.end()])
+                start = laugh.end()
+        parts.append(part[start:])
+    return parts
+
+
 def _clause(text: str, half_width: bool, romaji: bool) -> Clause:
     # A message typed all in half-width katakana (ﾊﾊｶﾞ ﾀｵﾚﾀ), as older phones do, reads as
     # the words it spells once in hiragana; ordinary katakana words (ナイフ) stay as they are.
@@ -155,13 +174,21 @@ def _clause(text: str, half_width: bool, romaji: bool) -> Clause:
     # words it is often mixed with ("Ojiichan fell down the kaidan, atama kara chi ga").
     has_japanese = _has_japanese(text)
     in_latin = romaji and not has_japanese
-    kana, english_part, spoken = _romaji_split(text) if in_latin else ("", text, text)
+    kana, english_part = _romaji_split(text) if in_latin else ("", text)
     words = japanese.words(text) if has_japanese else japanese.words(kana) if kana else ()
     if _LATIN_WORD.search(english_part.casefold()):
         words = (*words, *english.words(english_part))
+    # The English words and the Japanese ones are read as two runs, each in its own order:
+    # interleaved, "he won't let me out" read as "he へ won't let me め out" and no English
+    # phrase matched it, nor a Japanese one "otto ga ... taoreta" around an English word.
     # Read as if typed so ("haha" is a mother there, not a laugh).
-    spoken = _LAUGHTER.sub("笑", spoken)
-    return Clause(tuple(words), fold(spoken), fold(spoken, mark_words=True), text)
+    runs = [_LAUGHTER.sub("笑", run) for run in ((english_part, kana) if in_latin else (text,))]
+    return Clause(
+        tuple(words),
+        "\n".join(folded for run in runs if (folded := fold(run))),
+        "\n".join(marked for run in runs if (marked := fold(run, mark_words=True))),
+        text,
+    )
 
 
 # A word of Hepburn syllables: ka, shi, tsu, kyu, n, and a doubled consonant (itte, kitto).
@@ -205,10 +232,10 @@ def _in_romaji(text: str) -> bool:
     )
 
 
-def _romaji_split(text: str) -> tuple[str, str, str]:
-    """A clause in Latin letters as (its Japanese words in kana, its English words, the two
-    together in its own order). A word that can be either ("no", "sake") is read both ways,
-    unless nothing in the clause is only English: then it is Japanese throughout."""
+def _romaji_split(text: str) -> tuple[str, str]:
+    """A clause in Latin letters as (its Japanese words in kana, its English words). A word
+    that can be either ("no", "sake") is read both ways, unless nothing in the clause is only
+    English: then it is Japanese throughout."""
     import jaconv
 
     latin = _LATIN_RUN.findall(text.casefold())
@@ -221,8 +248,7 @@ def _romaji_split(text: str) -> tuple[str, str, str]:
     ]
     kana = " ".join(k for _, k, how in read if how != _EN)
     english = " ".join(w for w, _, how in read if how != _JA)
-    spoken = " ".join(k if how == _JA else w if how == _EN else f"{w} {k}" for w, k, how in read)
-    return kana, english, spoken
+    return kana, english
 
 
 @lru_cache(maxsize=4096)

@@ -24,6 +24,8 @@ _CONTRACTIONS = {
     "hes": "he is", "shes": "she is", "theyre": "they are", "youre": "you are",
     "thats": "that is", "whats": "what is", "theres": "there is", "aint": "is not",
     "mustnt": "must not", "neednt": "need not", "rn": "right now",
+    # "Unable to grip his fork" is "not able to": grip, negated.
+    "unable": "not able",
 }  # fmt: skip
 _SUFFIXES = {"n't": " not", "'m": " am", "'re": " are", "'ve": " have", "'ll": " will",
              "'d": " would", "'s": ""}  # fmt: skip
