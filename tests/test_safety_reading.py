@@ -2290,6 +2290,77 @@ _TWENTY_SEVENTH_AUTHORS_SCENES = [
     ("110 110 please", "distress"),
 ]
 
+_TWENTY_EIGHTH_AND_NINTH_AUTHORS_SCENES = [
+    # The twenty-eighth and twenty-ninth authors' scenes (a co-op delivery driver; a hotel
+    # night auditor from Manila; a pharmacist delivering to lone older residents; a nikkei
+    # factory interpreter) and the session's training authors', in other words.
+    ("a girl in my class is on live cutting herself and says tonight is the end", "suicide"),
+    ("my dad texted from the harbour that he will drive his car off the pier", "suicide"),
+    ("granny swallowed all her sleeping pills to go be with her late husband", "suicide"),
+    ("at the station now. next train i jump", "suicide"),
+    ("standing on a stool with a rope round the beam", "suicide"),
+    ("my brother showed me a noose on video and hung up", "suicide"),
+    ("I've written the note and the rope is in my car", "suicide"),
+    ("on the roof of the dorm. i cant do this anymore", "suicide"),
+    ("he sent forgive me and his location is the dam, he wont answer", "suicide"),
+    ("手首を切りすぎた、血が止まらない", "suicide"),
+    ("やっぱり無理。もう椅子に乗ってます、ありがとう", "suicide"),
+    ("お元気ですかって、元気なんかない。薬を全部飲みました", "suicide"),
+    ("the baby has had diarrhoea all day and the soft spot on her head is sunken", "medical"),
+    ("my daughter bit a laundry pod and is coughing", "medical"),
+    ("脈が速すぎて数えきれない、目の前が暗くなってきた", "medical"),
+    ("雪の中でおじいさんが座り込んでて、体が冷たくて話しかけても返事がはっきりしない", "medical"),
+    ("3階から子どもが落ちてきた", "medical"),
+    ("朝からおしっこが出なくておなかがぱんぱんで痛い", "medical"),
+    ("神社が燃えてる、中に人がいるかも", "fire"),
+    ("牛舎の干し草が燃えてる", "fire"),
+    ("石油ストーブの部屋を閉め切ってて、父の話がおかしい", "gas"),
+    ("yellow gas is leaking from the tank and workers are coughing", "gas"),
+    ("a man is attacking the taxi driver with a bottle", "violence"),
+    ("someone punched the shop clerk and ran off, he's bleeding", "violence"),
+    ("older boys beat up my son and he isn't waking up", "violence"),
+    ("喧嘩で一人が瓶で頭を割られた", "violence"),
+    ("酒に酔って暴れて、隣の人を殴ってる", "violence"),
+    ("店長が来て殴られた、顔が痛い", "violence"),
+    ("隣でパンって音がして悲鳴が聞こえた", "violence"),
+    ("トイレに閉じ込められて水をかけられてる", "violence"),
+    ("赤ちゃんを揺さぶったらぐったりしてる", "child_abuse"),
+    ("a man is shaking a baby hard and it went limp", "child_abuse"),
+    ("孫が物置に閉じ込められてて、娘はしつけだって言う", "child_abuse"),
+    ("a care worker is slapping a resident and won't stop", "elder_abuse"),
+    ("my uncle hides grandpa's insulin to punish him", "elder_abuse"),
+    ("the carer forced mum to drink something and she's drowsy", "elder_abuse"),
+    ("孫が通帳を出せと殴ってくる", "elder_abuse"),
+    ("介護中にかっとなって母を突き飛ばした、起きない", "elder_abuse"),
+    ("息子がバットを持って暴れてて、夫と逃げた", "elder_abuse"),
+    # A question for the number after a comma, in the same sentence as what happened.
+    ("his arm got caught in the roller at the plant, lots of blood, what number", "medical"),
+    ("hlep me plz hlep", "distress"),
+]
+
+_SIGNS_THE_NINETEENTH_RETRAINING_MOVED = [
+    # Held-out emergencies the model had caught and the session's retraining let go, now rules.
+    ("a boy says his mum pressed his hands on the stove, he has burns", "child_abuse"),
+    ("three of us lost in the backcountry in a whiteout, one can't walk", "distress"),
+    (
+        "my sister sent a photo of her dog saying please look after her, she's not answering, "
+        "she's been so low since the divorce",
+        "suicide",
+    ),
+    ("I locked myself out on the balcony, it's minus two and I'm in pyjamas", "distress"),
+    ("dad's lips are swelling after the new antibiotic", "medical"),
+    (
+        "he keeps sending me painless methods pages and his location is at the gorge bridge",
+        "suicide",
+    ),
+    ("子どもがビー玉を飲み込んだみたい、咳をしようとしても声が出ない", "medical"),
+    ("家族が薬代がもったいないと言って母に薬を渡していない", "elder_abuse"),
+    ("吹雪で車が動けない、エンジンかけたままでマフラーが雪で埋まってる、夫が眠いって", "gas"),
+    ("通帳を持ってる兄が父を連れ出したまま帰ってこない、父は認知症", "elder_abuse"),
+    ("また落ちた。今から駅のホームに行く、ごめん", "suicide"),
+    ("睡眠薬を一箱飲んだ、体が動かない", "medical"),
+]
+
 _WORDS_NO_RULE_KNEW = [
     ("my wife's speech is unintelligible and she is unable to lift her cup", "medical"),
     ("grandpa sounds drunk but he never drinks, and he's dragging his right leg", "medical"),
@@ -2341,7 +2412,9 @@ _SIGNS_THE_EIGHTEENTH_RETRAINING_MOVED = [
     + _TWENTY_SIXTH_AUTHORS_SCENES
     + _TWENTY_SEVENTH_AUTHORS_SCENES
     + _SIGNS_THE_EIGHTEENTH_RETRAINING_MOVED
-    + _WORDS_NO_RULE_KNEW,
+    + _WORDS_NO_RULE_KNEW
+    + _TWENTY_EIGHTH_AND_NINTH_AUTHORS_SCENES
+    + _SIGNS_THE_NINETEENTH_RETRAINING_MOVED,
 )
 def test_the_later_sessions_emergencies_are_read_by_the_rules_themselves(
     text: str, expected: str
@@ -2398,12 +2471,37 @@ _EIGHTEENTH_SESSIONS_LOOK_ALIKES = [
 ]
 
 
+_NINETEENTH_SESSIONS_LOOK_ALIKES = [
+    "心が骨折した、推しが結婚するって",
+    "スマホが息してない、充電器どこ",
+    "正月に父が食べる餅、喉につまらせない切り方を教えて",
+    "Is it abuse if I take dad's car keys away?",
+    "花火の音で火事かと思って外に出たら、花火大会だった",
+    "子どもに怒鳴って反省…でも仲直りした",
+    "お腹ぱんぱんで動けない笑",
+]
+
+# A cry for help about a chore: the bare-cry rules do not ring for it, and where the model
+# hears only the cry it is a note for staff at most.
+_CRIES_ABOUT_A_CHORE = [
+    "誰か助けて〜 理科の宿題が終わらない",
+    "HELP!! the rice cooker says E4",
+    "help pls, how to reset my LINE password",
+    "たすけて　リモコンの使い方がわからん",
+    "SOS my cat is missing, where to report",
+    "help me pls with the kanji homework",
+    "だれか助けて〜 部屋にでっかいクモが出た",
+]
+
+
 @pytest.mark.parametrize(
     "text",
     _FIFTEENTH_SESSIONS_LOOK_ALIKES
     + _SIXTEENTH_SESSIONS_LOOK_ALIKES
     + _SEVENTEENTH_SESSIONS_LOOK_ALIKES
-    + _EIGHTEENTH_SESSIONS_LOOK_ALIKES,
+    + _EIGHTEENTH_SESSIONS_LOOK_ALIKES
+    + _NINETEENTH_SESSIONS_LOOK_ALIKES
+    + _CRIES_ABOUT_A_CHORE,
 )
 def test_the_later_sessions_look_alikes_stay_quiet(text: str) -> None:
     assert level(text) not in ("emergency", "possible")
@@ -2525,3 +2623,27 @@ def test_english_beside_romaji_is_read_in_its_own_order() -> None:
     (sentence,) = analyse("tasukete, he won't let me out").sentences
     assert "hewontletmeout" in sentence.clauses[1].folded
     assert "elder_abuse" in kinds_the_rules_raise("obaachan ga sakende iru, he won't let her out")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("誰か助けて", "distress"),
+        ("help me please", "distress"),
+        # A chore beside an emergency does not hide it.
+        ("たすけて　スマホの使い方わからんけど、とうさんがたおれてうごかない", "medical"),
+        ("sorry don't know how this app works but my dad fell and isn't moving", "medical"),
+        # Water at hand does not set aside a fire that got away.
+        ("焚き火が枯れ草に燃え広がった、バケツの水じゃ追いつかない", "fire"),
+    ],
+)
+def test_a_cry_for_help_is_still_heard_beside_a_chore(text: str, expected: str) -> None:
+    assert expected in kinds_shown(text)
+
+
+def test_what_a_chore_is() -> None:
+    assert rules.set_aside("distress", analyse("たすけて　くつひも　むすべない　どうやるの"))
+    assert rules.set_aside("distress", analyse("someone help, how to fill the application form"))
+    # Words that only contain a chore's word are not one: "app" in "appeared".
+    assert not rules.set_aside("distress", analyse("a man appeared at the door and won't leave"))
+    assert not rules.set_aside("distress", analyse("stuck on the chairlift and it's getting dark"))

@@ -10,7 +10,10 @@ Three readers, strongest first:
   one);
   where they raise an alarm, it may add a kind they missed, or, near certain the message
   is a look-alike, quiet it into a note for staff (only the alarms of rules that rang on a
-  look-alike in training; the others it softens into the question at most).
+  look-alike in training; the others it softens into the question at most). A cry for help
+  about a chore ("HELP!!! rice cooker showing E4", 「誰か助けて〜 数学の課題終わらん」), or a fire
+  watched with water at hand, where no rule rang and the model guesses only that kind, is a
+  note for staff, not the question (rules.yaml, set_aside).
 
 A message that opens with "fine" (a check-in answered out of habit), a business question or
 thanks, then turns to news (でも, ただ, それと, それで, but, also, anyway), is also read from the
@@ -82,7 +85,13 @@ def _check(text: str) -> Alarm | None:
     if level is None or (level == CONCERN and not any(hit.dampened for hit in found)):
         guess = model.classify(probs)
         if guess is not None:
-            return Alarm(guess, POSSIBLE, model.guesses(probs, guess))
+            guessed = model.guesses(probs, guess)
+            if level is None and guessed == (guess,) and rules.set_aside(guess, analysis):
+                # A cry for help with a chore ("someone help pls, my cat ran away, where to
+                # report"), a bonfire with water at hand: no rule heard a danger, and the
+                # model's guess is of the one kind the message sets aside.
+                return Alarm(guess, CONCERN, guessed)
+            return Alarm(guess, POSSIBLE, guessed)
     elif level == CONCERN:
         # Where they did, the model may still hold it an emergency all but surely ("he is
         # unconscious, what number?", "a 9-year-old showed me marks … last night"): asked.

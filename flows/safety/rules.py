@@ -40,7 +40,7 @@ from flows.text.matching import (
 RULES = Path(__file__).with_name("rules.yaml")
 TIERS = ("certain", "possible", "concern")
 # Where other modules read it from: the classifier's features.
-__all__ = ["Hit", "concepts_in", "hits", "kinds", "signature_of"]
+__all__ = ["Hit", "concepts_in", "hits", "kinds", "set_aside", "signature_of"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class Ruleset:
     playful: tuple[Rule, ...]
     happening: tuple[Rule, ...]
     asking: tuple[Rule, ...]
+    set_aside: dict[str, tuple[Rule, ...]]
     gates: Gates  # over the kinds' rules
 
     def kinds_rules(self) -> list[Rule]:
@@ -96,6 +97,10 @@ def hits(analysis: Analysis) -> list[Hit]:
         live = read.live(start, end)
         if live:
             _matchscope_of(ruleset, scope_of(live), best)
+    if len(sentences) <= _SHORT_SENTENCES:
+        told = _told_before_asking_in_its_sentence(ruleset, read, sentences)
+        if told:
+            _matchscope_of(ruleset, scope_of(told), best)
     return [best[kind] for kind in ruleset.kinds if kind in best]
 
 
@@ -166,6 +171,27 @@ def _told_before_asking(ruleset: Ruleset, sentences: tuple[Sentence, ...]) -> li
     own, a past event or an "if…" there still speaks for itself."""
     asking = _sentences_where(ruleset.asking, sentences)
     return [(0, asking[0])] if asking and asking[0] > 0 else []
+
+
+_CONDITIONAL = re.compile(r"(たら|だら|れば|なら|ても|でも|とき|時|場合|際)$|^(if|incase|when)")
+
+
+def _told_before_asking_in_its_sentence(
+    ruleset: Ruleset, read: _Reading, sentences: tuple[Sentence, ...]
+) -> list[Clause]:
+    """What was told before a question for a number asked in the same sentence, after a
+    comma: "my friend hand caught in press machine, so much blood, what number" is no more a
+    question about numbers than its sentence-long form (_told_before_asking)."""
+    for i, sentence in enumerate(sentences):
+        for c, clause in enumerate(sentence.clauses):
+            if c and any_rule(ruleset.asking, scope_of([clause])):
+                before = sentence.clauses[:c]
+                # 「父が倒れたら、どこに連絡すれば」: what is told as an "if" stays one.
+                if read.playful[i] or any(_CONDITIONAL.search(told.folded) for told in before):
+                    return []
+                told = [kept for kept in read.kept[i] if kept in before]
+                return [*read.live(0, i), *told] if i else told
+    return []
 
 
 def _sentences_where(rules: tuple[Rule, ...], sentences: tuple[Sentence, ...]) -> list[int]:
@@ -324,6 +350,12 @@ def kinds() -> tuple[str, ...]:
     return tuple(_ruleset().kinds)
 
 
+def set_aside(kind: str, analysis: Analysis) -> bool:
+    """Whether a message says what sets a kind's danger aside: a cry for help about a chore
+    ("HELP!!! rice cooker showing E4"), a fire watched with water at hand."""
+    return any_rule(_ruleset().set_aside.get(kind, ()), scope_of(analysis.clauses))
+
+
 def concepts_in(analysis: Analysis) -> list[str]:
     """The concepts a message mentions: features for the classifier beside the rules."""
     scope = scope_of(analysis.clauses)
@@ -370,5 +402,9 @@ def _ruleset() -> Ruleset:
         playful=compile_rules(data.get("playful") or [], concepts, RULES.name),
         happening=compile_rules(data.get("happening") or [], concepts, RULES.name),
         asking=compile_rules(data.get("asking") or [], concepts, RULES.name),
+        set_aside={
+            kind: compile_rules(rules, concepts, RULES.name)
+            for kind, rules in (data.get("set_aside") or {}).items()
+        },
         gates=gates(_kinds_rules(kinds)),
     )
