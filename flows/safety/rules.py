@@ -190,7 +190,7 @@ def _told_before_asking_in_its_sentence(
                 if read.playful[i] or any(_CONDITIONAL.search(told.folded) for told in before):
                     return []
                 told = [kept for kept in read.kept[i] if kept in before]
-                return [*read.live(0, i), *told] if i else told
+                return [*read.live(0, i), *told]
     return []
 
 
