@@ -2647,3 +2647,160 @@ def test_what_a_chore_is() -> None:
     # Words that only contain a chore's word are not one: "app" in "appeared".
     assert not rules.set_aside("distress", analyse("a man appeared at the door and won't leave"))
     assert not rules.set_aside("distress", analyse("stuck on the chairlift and it's getting dark"))
+
+
+_THIRTIETH_AND_FIRST_AUTHORS_SCENES = [
+    # The thirtieth and thirty-first authors' scenes (a city refuse collector; a retired navy
+    # corpsman; a rural railway station's staff; a pub landlord who had crewed a lifeboat), in
+    # other words.
+    (
+        "been holding the kitchen knife for an hour now, trying to decide",
+        "suicide",
+    ),
+    ("I jumped from the roof of the school but landed in a bush and cannot move", "suicide"),
+    ("dad has run a hose from the exhaust into the car and shut himself in", "suicide"),
+    ("浴室を目張りしました。これから洗剤を混ぜます", "suicide"),
+    ("兄が首を…まだ息はあるって救急の人が", "suicide"),
+    ("隣の部屋から練炭の燃える臭い、ノックしても返事がない", "suicide"),
+    ("my brother says he is going to go over the side of the ferry tonight", "suicide"),
+    ("the kids are better off without me. I am on the roof of the car park", "suicide"),
+    ("im down at the bridge. goodbye everyone", "suicide"),
+    ("ive been cutting again and it wont stop, the towel is soaked", "suicide"),
+    ("going up the lighthouse tonight and I won't be coming down", "suicide"),
+    ("tied my scarf to the door handle, just wanted to say bye", "suicide"),
+    ("I took all of dad's sleeping pills, so tired of it all", "suicide"),
+    ("首にロープ巻いたけど切れた、また巻く", "suicide"),
+    ("父が車庫で車のエンジンかけたまま、シャッター閉めて出てこない", "suicide"),
+    (
+        "an old woman on the bench by the harbour, soaked, shivering, can't say where she lives",
+        "medical",
+    ),
+    ("a fish hook went into my son's eye and it's stuck there", "medical"),
+    ("祖母と電話で話したら言ってることが全然わからない、切れてから出ません", "medical"),
+    ("おふろで たてへん さむい", "medical"),
+    ("grandad says it's only indigestion but he's grey and sweaty and his jaw hurts", "medical"),
+    ("my mother has a fever and her legs are mottled, she is talking nonsense", "medical"),
+    ("a boy fell in the canal and is being swept along, he went under", "medical"),
+    (
+        "thanks for the midwife visit yesterday. now my wife is bleeding a lot of blood and fainted",
+        "medical",
+    ),
+    ("孫が蜂に刺されて顔がぱんぱんに腫れて、ぜーぜーしてる", "medical"),
+    ("ワーファリン飲んでる母の鼻血が一時間止まらない", "medical"),
+    ("認知症の父が見つからない、外は雪でパジャマのまま出て行った", "medical"),
+    ("I just stood up and the whole left side of my face went numb", "medical"),
+    ("a man got glassed outside the pub, blood everywhere", "violence"),
+    ("two men are stamping on his head in the car park", "violence"),
+    ("駅前で男が駅員さんに殴りかかっとる", "violence"),
+    ("some lads have my brother cornered, one has a knife and they're hitting him", "violence"),
+    ("母が兄に殴られて泣きながら逃げてきた", "elder_abuse"),
+    ("嫁がわしに熱湯をかけた", "elder_abuse"),
+    ("old lady in bed, family left her with no water for days, she barely answers", "elder_abuse"),
+    ("夫にまた殴られた。わたしは七十九です", "elder_abuse"),
+    ("my niece whispered that her mum's boyfriend is hitting her", "child_abuse"),
+    ("兄貴が妹の首しめてる 親は止めない", "child_abuse"),
+    ("the gas heater was on all night in the shut room and now I have a headache", "gas"),
+    ("いまつけてる石油ストーブのせいか頭が痛くて子どもが吐いた", "gas"),
+]
+
+
+_TWENTIETH_SESSIONS_LOOK_ALIKES = [
+    "I could die of embarrassment, I sang the wrong song at the salon",
+    "hay fever again, can't breathe through my nose at all",
+    "孫の発表会、胸がいっぱいで涙が止まらんかった",
+    "my thesis is on suicide prevention in rural Japan, could I interview a volunteer?",
+    "はちに さされた でも ちょっと はれた だけ",
+    "had all my tablets with breakfast, don't worry",
+    "Tip: before warming up the engine in snow, clear the car's exhaust pipe",
+    "Never mind!!! found the cat, she was in the cupboard. I thought someone had broken in",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), _THIRTIETH_AND_FIRST_AUTHORS_SCENES)
+def test_the_twentieth_sessions_emergencies_are_read_by_the_rules_themselves(
+    text: str, expected: str
+) -> None:
+    assert expected in kinds_shown(text)
+    assert expected in kinds_the_rules_raise(text)
+
+
+@pytest.mark.parametrize("text", _TWENTIETH_SESSIONS_LOOK_ALIKES)
+def test_the_twentieth_sessions_look_alikes_stay_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    ("text", "news"),
+    [
+        ("I was going to ask about the flu jab but he just fell and hit his head", "he just fell"),
+        ("About the form question, never mind. My husband is not breathing", "My husband"),
+        ("Sorry to trouble you but now the heater is on fire", "the heater"),
+        ("thanks for the visit last week. now my father won't wake up", "my father"),
+        ("回覧板の件ですが、それより今、母が倒れて", "今、母が"),
+        ("ごみ当番の話どころじゃない、隣が火事", "隣が火事"),
+        ("書類のこと聞こうとしたら、父が胸を押さえて", "父が胸"),
+    ],
+)
+def test_a_matter_left_for_the_news_is_read_from_the_news(text: str, news: str) -> None:
+    # A resident who began on business and turned: the business (a course, a form, last
+    # week) does not speak for the news.
+    found = rules.news_after_opening(text)
+    assert found is not None and found.startswith(news)
+
+
+def test_a_matter_left_for_the_news_is_shown_its_numbers() -> None:
+    text = "I wanted to ask about the first aid class but my husband just collapsed and isn't breathing"
+    assert level(text) == "emergency" and "medical" in kinds_shown(text)
+    # "Never mind" as the first words closes nothing: there is no matter before it.
+    assert rules.news_after_opening("Never mind!!! found the cat") is None
+
+
+def test_what_a_cry_says_beside_it() -> None:
+    beside = rules.beside_the_cry(analyse("たすけてー、庭の柿が多すぎて取りきれん"))
+    assert beside is not None and "柿" in beside.text and "たすけ" not in beside.text
+    # Only pleas beside it: nothing said.
+    assert rules.beside_the_cry(analyse("誰か助けてください、お願いします")) is None
+    assert rules.beside_the_cry(analyse("help. now. please")) is None
+
+
+def test_only_a_cry_is_a_cry() -> None:
+    assert rules.only_a_cry(rules.hits(analyse("たすけて")))
+    assert not rules.only_a_cry(rules.hits(analyse("たすけて　父が倒れて動かない")))
+    # A distress rule that is not a bare cry: water rising.
+    assert not rules.only_a_cry(rules.hits(analyse("help, the water is up to my chest in the car")))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "たすけてー、庭の柿が多すぎて取りきれん",
+        "SOS! the cat knocked the goldfish bowl over again",
+        "help! my neighbour gave me 30 persimmons, want some?",
+        "Help pls, my bus card got eaten by the ticket machine",
+    ],
+)
+def test_a_cry_about_what_is_no_danger_is_not_alarmed_at_once(text: str) -> None:
+    # No chore word names it, the bare cry rings, and the model reads what is beside the cry
+    # as nothing: the question "do you need help now?" (or, where the model reads the whole
+    # as nothing, a note), not the numbers at once.
+    assert "distress" in kinds_the_rules_raise(text)
+    assert level(text) in ("possible", "concern")
+
+
+@pytest.mark.parametrize(
+    "text", ["誰か助けてください、お願いします", "help. now. please", "たすけて"]
+)
+def test_a_cry_with_only_its_pleas_keeps_its_numbers_at_once(text: str) -> None:
+    assert level(text) == "emergency"
+
+
+def test_a_cry_beside_what_no_word_places_is_still_shown_the_numbers() -> None:
+    # Nothing the rules know is beside the cry, and the model is not sure it is nothing.
+    assert level("ice broke. friend in the lake. help") in ("emergency", "possible")
+
+
+def test_a_chore_cry_is_a_note_for_staff() -> None:
+    # The chore named: a note for staff, where the rule still heard the cry.
+    text = "数学の宿題わからん誰か助けて〜"
+    assert "distress" in kinds_the_rules_raise(text)
+    assert level(text) == "concern"

@@ -12,8 +12,10 @@ Three readers, strongest first:
   is a look-alike, quiet it into a note for staff (only the alarms of rules that rang on a
   look-alike in training; the others it softens into the question at most). A cry for help
   about a chore ("HELP!!! rice cooker showing E4", 「誰か助けて〜 数学の課題終わらん」), or a fire
-  watched with water at hand, where no rule rang and the model guesses only that kind, is a
-  note for staff, not the question (rules.yaml, set_aside).
+  watched with water at hand, where no rule but a bare cry rang and the model guesses only
+  that kind, is a note for staff, not the question (rules.yaml, set_aside); a bare cry beside
+  words the model is near sure speak of nothing dangerous is the question, not the numbers at
+  once (rules.yaml, cries and pleas).
 
 A message that opens with "fine" (a check-in answered out of habit), a business question or
 thanks, then turns to news (でも, ただ, それと, それで, but, also, anyway), is also read from the
@@ -104,6 +106,9 @@ def _check(text: str) -> Alarm | None:
     kinds_found = tuple(hit.kind for hit in alarming)
     if level == CONCERN:
         return Alarm(kinds_found[0], level, kinds_found)
+    if rules.only_a_cry(found) and rules.set_aside("distress", analysis):
+        # 「誰か助けて〜 数学の課題終わらん」, "HELP!!! rice cooker showing E4": a chore.
+        return Alarm("distress", CONCERN, ("distress",))
     read = _as_the_rules_read(analysis, found, probs)
     if model.surely_nothing(read):
         # The rules matched words the model has seen, in training, mostly in look-alikes (a
@@ -115,12 +120,26 @@ def _check(text: str) -> Alarm | None:
         quiet = model.may_quiet(alarming) and (level == POSSIBLE or sure)
         softer: Level = CONCERN if quiet else POSSIBLE
         return Alarm(kinds_found[0], softer, kinds_found)
+    if rules.only_a_cry(found) and _nothing_beside_the_cry(analysis):
+        return Alarm("distress", POSSIBLE, ("distress",))
     # Gas beside a collapse, abuse beside a blow: the model may name a kind the rules did not,
     # and its numbers are added.
     also = model.likely_kind(probs)
     if also is not None and also not in kinds_found:
         kinds_found = (*kinds_found, also)
     return Alarm(kinds_found[0], level, kinds_found)
+
+
+def _nothing_beside_the_cry(analysis: Analysis) -> bool:
+    """Whether the model is near sure that what a message says beside its bare cry for help
+    speaks of nothing dangerous ("HELP!!!! the kotatsu switch fell off", 「たすけてー、庭の柿が
+    多すぎて取りきれん」): the question, then, not the numbers at once. What no rule and no
+    learned word places is still asked about ("ice break. friend in lake. help"); a cry with
+    only its pleas (「誰か助けてください、お願いします」) keeps its numbers at once."""
+    beside = rules.beside_the_cry(analysis)
+    return beside is not None and model.surely_nothing(
+        model.probabilities(beside, rules.hits(beside))
+    )
 
 
 def _as_the_rules_read(

@@ -40,7 +40,16 @@ from flows.text.matching import (
 RULES = Path(__file__).with_name("rules.yaml")
 TIERS = ("certain", "possible", "concern")
 # Where other modules read it from: the classifier's features.
-__all__ = ["Hit", "concepts_in", "hits", "kinds", "set_aside", "signature_of"]
+__all__ = [
+    "Hit",
+    "beside_the_cry",
+    "concepts_in",
+    "hits",
+    "kinds",
+    "only_a_cry",
+    "set_aside",
+    "signature_of",
+]
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,8 @@ class Ruleset:
     happening: tuple[Rule, ...]
     asking: tuple[Rule, ...]
     set_aside: dict[str, tuple[Rule, ...]]
+    cries: tuple[Rule, ...]  # distress's first certain rules: 「たすけて」, "help me"
+    pleas: tuple[Rule, ...]
     gates: Gates  # over the kinds' rules
 
     def kinds_rules(self) -> list[Rule]:
@@ -88,19 +99,20 @@ def hits(analysis: Analysis) -> list[Hit]:
     # (December 2026): 4 more emergencies shown their numbers, no false alarm more.
     sentences = analysis.sentences
     read = _Reading.of(ruleset, sentences)
-    if len(sentences) <= _SHORT_SENTENCES:
+    short = len(sentences) <= _SHORT_SENTENCES
+    asking = _sentences_where(ruleset.asking, sentences) if short else []
+    if short:
         groups = [(0, len(sentences)), *_news_after_the_past(ruleset, sentences)]
-        groups += _told_before_asking(ruleset, sentences)
+        groups += _told_before_asking(asking)
     else:
         groups = _one_and_three_at_a_time(len(sentences))
     for start, end in groups:
         live = read.live(start, end)
         if live:
             _matchscope_of(ruleset, scope_of(live), best)
-    if len(sentences) <= _SHORT_SENTENCES:
-        told = _told_before_asking_in_its_sentence(ruleset, read, sentences)
-        if told:
-            _matchscope_of(ruleset, scope_of(told), best)
+    told = _told_before_asking_in_its_sentence(ruleset, read, sentences, asking)
+    if told:
+        _matchscope_of(ruleset, scope_of(told), best)
     return [best[kind] for kind in ruleset.kinds if kind in best]
 
 
@@ -162,14 +174,13 @@ def _news_after_the_past(
     return [news] if any_rule(ruleset.happening, scope_of(clauses)) else []
 
 
-def _told_before_asking(ruleset: Ruleset, sentences: tuple[Sentence, ...]) -> list[tuple[int, int]]:
+def _told_before_asking(asking: list[int]) -> list[tuple[int, int]]:
     """The sentences before the first that asks for a number, what to do or whether it is
     normal: read whole, "Fire next door!! Smoke pouring out the eaves. Where's the number for
     the firies?" was only a question about a number, as "What number do I call if he
     collapses?" is, and "I smell gas again and have a headache. Is that normal?" a question
     for information. Asking does not make what was told before it hypothetical; told on their
     own, a past event or an "if…" there still speaks for itself."""
-    asking = _sentences_where(ruleset.asking, sentences)
     return [(0, asking[0])] if asking and asking[0] > 0 else []
 
 
@@ -177,12 +188,15 @@ _CONDITIONAL = re.compile(r"(たら|だら|れば|なら|ても|でも|とき|�
 
 
 def _told_before_asking_in_its_sentence(
-    ruleset: Ruleset, read: _Reading, sentences: tuple[Sentence, ...]
+    ruleset: Ruleset, read: _Reading, sentences: tuple[Sentence, ...], asking: list[int]
 ) -> list[Clause]:
     """What was told before a question for a number asked in the same sentence, after a
     comma: "my friend hand caught in press machine, so much blood, what number" is no more a
-    question about numbers than its sentence-long form (_told_before_asking)."""
-    for i, sentence in enumerate(sentences):
+    question about numbers than its sentence-long form (_told_before_asking). Only the
+    sentences that ask (`asking`, each read whole) are read clause by clause: the rules'
+    patterns are multi-line, so a clause that asks makes its sentence ask too."""
+    for i in asking:
+        sentence = sentences[i]
         for c, clause in enumerate(sentence.clauses):
             if c and any_rule(ruleset.asking, scope_of([clause])):
                 before = sentence.clauses[:c]
@@ -313,8 +327,26 @@ _OPENING_THEN_NEWS = (
     re.compile(
         r"\A[^\n]{0,80}?(お世話になって(?:おり|い)?ます|ありがとう(?:ございま(?:した|す))?|"
         r"おいしかった|美味しかった|楽しかった|\b(?:thanks?|thank you|hope you(?:'re| are) well)\b)"
-        r"[^\n]{0,60}?[。.!！\s]+(それで|ところで|実は|じつは|さて|\b(?:anyway|actually)\b)"
+        r"[^\n]{0,60}?[。.!！\s]+(それで|ところで|実は|じつは|さて|(?:今|いま)(?!日|度|回|年|月|週)|"
+        r"\b(?:anyway|actually|(?:but )?now)\b)"
         r"(?P<news>.*\S.*)\Z",
+        re.IGNORECASE | re.DOTALL,
+    ),
+    # A matter begun and left for the news: "I was going to ask about the disaster drill but
+    # the tempura oil caught fire", "About my job change question, never mind. …", "Sorry to
+    # trouble you but now…", 「ごみ当番の件の話どころじゃない、…」, 「介護保険の更新の件ですが、
+    # それより今、…」, 「ストーブの処分の仕方の続き聞こうとしたら、…」.
+    re.compile(
+        r"\A[^\n]{0,100}?("
+        r"\b(?:was going to|was gonna|wanted to|meant to)\s+(?:ask|say|tell you|write|message)\b"
+        r"[^\n]{0,100}?\b(?:but|however)\b|"
+        r"(?<=\S)[\s.,!]*\bnever ?mind\b|\bsorry to (?:trouble|bother) you\b,?(?:\s*but)?(?:\s*now)?|"
+        r"(?:件|こと|話)(?:ですが|なんですが|ですけど|だけど)[\s、,。.!！]*"
+        r"(?:それより|(?:今|いま)?それどころ(?:じゃ|では)?(?:ない|なく)?(?:て)?)|"
+        r"どころ(?:じゃ|では)(?:ない|なく|ありません)(?:て|くて|です)?|"
+        r"(?:聞こう|きこう|言おう|いおう|連絡しよう|れんらくしよう|送ろう|おくろう|相談しよう|そうだんしよう)"
+        r"と(?:した|思った|おもった)(?:ら|けど|んですが)"
+        r")[\s、,。.!！]*(?P<news>.*\S.*)\Z",
         re.IGNORECASE | re.DOTALL,
     ),
     # "fine" as the whole of the first sentence, then another ("all good.", "I'm fine!",
@@ -356,6 +388,33 @@ def set_aside(kind: str, analysis: Analysis) -> bool:
     return any_rule(_ruleset().set_aside.get(kind, ()), scope_of(analysis.clauses))
 
 
+def only_a_cry(found: list[Hit]) -> bool:
+    """Whether a bare cry for help (「たすけて」, "help me", "SOS") is the only alarm found."""
+    cries = {rule.source for rule in _ruleset().cries}
+    alarms = [hit for hit in found if hit.tier != "concern"]
+    return [hit.kind for hit in alarms] == ["distress"] and set(alarms[0].rules) <= cries
+
+
+def beside_the_cry(analysis: Analysis) -> Analysis | None:
+    """What a message says beside its bare cries for help and their pleas: "the kotatsu switch
+    fell off and I cannot turn it on" of "HELP!!!! the kotatsu switch fell off …"; None where
+    it says nothing more (「誰か助けてください、お願いします」, "help. now")."""
+    ruleset = _ruleset()
+    said = []
+    for sentence in analysis.sentences:
+        clauses = tuple(
+            clause
+            for clause in sentence.clauses
+            if not any_rule(ruleset.cries + ruleset.pleas, scope_of([clause]))
+        )
+        if clauses:
+            said.append(Sentence(clauses))
+    if not said:
+        return None
+    text = " ".join(clause.text for sentence in said for clause in sentence.clauses)
+    return Analysis(text, fold(text), tuple(said), analysis.language)
+
+
 def concepts_in(analysis: Analysis) -> list[str]:
     """The concepts a message mentions: features for the classifier beside the rules."""
     scope = scope_of(analysis.clauses)
@@ -395,6 +454,8 @@ def _ruleset() -> Ruleset:
         kind: {tier: compile_rules(tiers.get(tier) or [], concepts, RULES.name) for tier in TIERS}
         for kind, tiers in data["kinds"].items()
     }
+    cries = compile_rules(data["cries"], concepts, RULES.name)
+    kinds["distress"]["certain"] = cries + kinds["distress"]["certain"]
     return Ruleset(
         kinds=kinds,
         unreal=compile_rules(data.get("unreal") or [], concepts, RULES.name),
@@ -406,5 +467,7 @@ def _ruleset() -> Ruleset:
             kind: compile_rules(rules, concepts, RULES.name)
             for kind, rules in (data.get("set_aside") or {}).items()
         },
+        cries=cries,
+        pleas=compile_rules(data["pleas"], concepts, RULES.name),
         gates=gates(_kinds_rules(kinds)),
     )
