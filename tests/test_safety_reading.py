@@ -2670,6 +2670,10 @@ _THIRTIETH_AND_FIRST_AUTHORS_SCENES = [
     ("tied my scarf to the door handle, just wanted to say bye", "suicide"),
     ("I took all of dad's sleeping pills, so tired of it all", "suicide"),
     ("首にロープ巻いたけど切れた、また巻く", "suicide"),
+    ("I won't be here for next week's call. Sorry, and thank you for everything", "suicide"),
+    ("最後に部屋を片付けて、きれいにしてから行きたいんです", "suicide"),
+    ("もう無理。いま駅のホームで電車を待ってる", "suicide"),
+    ("so shaky, cant find the sugar", "medical"),
     ("父が車庫で車のエンジンかけたまま、シャッター閉めて出てこない", "suicide"),
     (
         "an old woman on the bench by the harbour, soaked, shivering, can't say where she lives",
