@@ -2674,6 +2674,7 @@ _THIRTIETH_AND_FIRST_AUTHORS_SCENES = [
     ("最後に部屋を片付けて、きれいにしてから行きたいんです", "suicide"),
     ("もう無理。いま駅のホームで電車を待ってる", "suicide"),
     ("so shaky, cant find the sugar", "medical"),
+    ("車が用水に落ちて動かない、母が乗ってる", "distress"),
     ("父が車庫で車のエンジンかけたまま、シャッター閉めて出てこない", "suicide"),
     (
         "an old woman on the bench by the harbour, soaked, shivering, can't say where she lives",
@@ -2717,6 +2718,11 @@ _TWENTIETH_SESSIONS_LOOK_ALIKES = [
     "had all my tablets with breakfast, don't worry",
     "Tip: before warming up the engine in snow, clear the car's exhaust pipe",
     "Never mind!!! found the cat, she was in the cupboard. I thought someone had broken in",
+    # The session's garage, bath and hose rules, narrowed after they rang on these.
+    "倉庫にエンジン式の草刈り機をしまいました",
+    "ガレージでエンジンオイルの交換をします",
+    "お風呂あがれないくらい長湯しちゃった",
+    "富士山が見えて、息が止まるほど美しかった",
 ]
 
 
