@@ -106,7 +106,8 @@ def _check(text: str) -> Alarm | None:
     kinds_found = tuple(hit.kind for hit in alarming)
     if level == CONCERN:
         return Alarm(kinds_found[0], level, kinds_found)
-    if rules.only_a_cry(found) and rules.set_aside("distress", analysis):
+    cry = rules.only_a_cry(found)
+    if cry and rules.set_aside("distress", analysis):
         # 「誰か助けて〜 数学の課題終わらん」, "HELP!!! rice cooker showing E4": a chore.
         return Alarm("distress", CONCERN, ("distress",))
     read = _as_the_rules_read(analysis, found, probs)
@@ -120,7 +121,7 @@ def _check(text: str) -> Alarm | None:
         quiet = model.may_quiet(alarming) and (level == POSSIBLE or sure)
         softer: Level = CONCERN if quiet else POSSIBLE
         return Alarm(kinds_found[0], softer, kinds_found)
-    if rules.only_a_cry(found) and _nothing_beside_the_cry(analysis):
+    if cry and _nothing_beside_the_cry(analysis):
         return Alarm("distress", POSSIBLE, ("distress",))
     # Gas beside a collapse, abuse beside a blow: the model may name a kind the rules did not,
     # and its numbers are added.

@@ -239,8 +239,14 @@ def as_read(analysis: Analysis) -> Analysis:
     sentences = [Sentence(tuple(live)) for i in kept if (live := read.live(i, i + 1))]
     if not sentences or sum(len(s.clauses) for s in sentences) == len(analysis.clauses):
         return analysis
+    return _analysis_of(sentences, analysis.language)
+
+
+def _analysis_of(sentences: list[Sentence], language: str) -> Analysis:
+    """The part of a message made of `sentences` (what the rules kept of it), as its own
+    analysis: the clauses' text joined, folded again."""
     text = " ".join(clause.text for sentence in sentences for clause in sentence.clauses)
-    return Analysis(text, fold(text), tuple(sentences), analysis.language)
+    return Analysis(text, fold(text), tuple(sentences), language)
 
 
 _SHORT_SENTENCES = 4
@@ -411,8 +417,7 @@ def beside_the_cry(analysis: Analysis) -> Analysis | None:
             said.append(Sentence(clauses))
     if not said:
         return None
-    text = " ".join(clause.text for sentence in said for clause in sentence.clauses)
-    return Analysis(text, fold(text), tuple(said), analysis.language)
+    return _analysis_of(said, analysis.language)
 
 
 def concepts_in(analysis: Analysis) -> list[str]:
