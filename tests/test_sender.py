@@ -375,7 +375,19 @@ def test_a_sender_killed_while_another_runs_has_its_rows_taken_over_soon(
     """Two senders share the load; one is killed: the other takes over its rows within
     seconds, not when their 25 s leases run out."""
     gateway = ScriptedGateway()
-    with sending(sender(db, clock, gateway)) as wake:
+    the_sender = sender(db, clock, gateway)
+    # The lease must be taken after the sender's release at start, or that release (not the
+    # periodic one this test is about) frees it: on a loaded machine the thread starts late.
+    released_at_start = threading.Event()
+    release_dead = the_sender.release_dead
+
+    def release_and_tell() -> None:
+        release_dead()
+        released_at_start.set()
+
+    the_sender.release_dead = release_and_tell  # type: ignore[method-assign]
+    with sending(the_sender) as wake:
+        assert released_at_start.wait(10)
         gone = subprocess.Popen([sys.executable, "-c", "pass"])
         gone.wait()
         row_id = queue(db, clock, reply=False)
