@@ -2814,3 +2814,78 @@ def test_a_chore_cry_is_a_note_for_staff() -> None:
     text = "数学の宿題わからん誰か助けて〜"
     assert "distress" in kinds_the_rules_raise(text)
     assert level(text) == "concern"
+
+
+_THIRTY_SECOND_AUTHORS_SCENES = [
+    # The thirty-second author's scenes (a night receptionist at emergency hospitals; a postie
+    # and volunteer firefighter who runs a hostel), in other words.
+    ("I'm by the level crossing behind the school, waiting for the next train", "suicide"),
+    ("踏切のとこにおる。次の電車を待っとる", "suicide"),
+    ("at the station. I've been working out which trains don't stop here", "suicide"),
+    ("I'm at the harbour. I'll go into the water and finish, sorry", "suicide"),
+    ("at the bridge. going over once it's dark", "suicide"),
+    ("my son sent a photo of his wrists and then 'sorry'. his phone is off", "suicide"),
+    ("she hit her head on the ice, seemed fine but now she's being sick and drowsy", "medical"),
+    ("味噌汁を子どもがかぶって、胸の皮がむけてきた", "medical"),
+    ("he punched his mother and he's still very angry downstairs", "violence"),
+    ("姉から、彼氏に閉じ込められてスマホを取られたって。それから既読にならない", "violence"),
+    ("お母さんに包丁を向けられた、いま友だちの家", "child_abuse"),
+    ("ヘルパーです。訪問先で息子さんがお父さんを殴っていました", "elder_abuse"),
+    ("my client's daughter just threw boiling water at her", "elder_abuse"),
+    ("the propane tank by the barbecue has caught fire at the valve", "gas"),
+    ("I won't be here tomorrow. thank you for everything", "suicide"),
+]
+
+_TWENTY_FIRST_SESSIONS_LOOK_ALIKES = [
+    "I'm at the station now, which train is fastest to Hakodate? I have a clinic at 3",
+    "at the level crossing, waiting for the train to pass, 5 mins late",
+    "my granddaughter sent a photo of her wrists with her new bracelets, so cute",
+    "My client's husband poured her a cup of tea, lovely visit",
+    "the gas canister for the camping stove won't light",
+    "I won't be here next week, we're visiting my son in Osaka",
+    "won't be here for the salon next week, sorry! thank you",
+    "not really, the fire drill was moved to Friday",
+    # Cries for help about a chore: a note for staff.
+    "HELP!!! the toilet is overflowing and I need a plumber",
+    "SOS my cat is stuck on the roof again",
+    "SOS!!! spilt soy sauce on the tatami",
+    "たすけてー ショッピングモールで車どこに停めたかわからん",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), _THIRTY_SECOND_AUTHORS_SCENES)
+def test_the_twenty_first_sessions_emergencies_are_read_by_the_rules_themselves(
+    text: str, expected: str
+) -> None:
+    assert expected in kinds_shown(text)
+    assert expected in kinds_the_rules_raise(text)
+
+
+@pytest.mark.parametrize("text", _TWENTY_FIRST_SESSIONS_LOOK_ALIKES)
+def test_the_twenty_first_sessions_look_alikes_stay_quiet(text: str) -> None:
+    assert level(text) not in ("emergency", "possible")
+
+
+@pytest.mark.parametrize(
+    ("text", "news"),
+    [
+        ("先週ご相談した母の介護保険の件です。いま母が倒れて動きません", "いま母が"),
+        ("先日ゴミ出しの件で相談した者です。父が息をしていません", "父が息"),
+        ("About the salon booking, you can cancel it. My wife has collapsed", "My wife"),
+    ],
+)
+def test_a_matter_consulted_on_before_is_read_from_the_news(text: str, news: str) -> None:
+    found = rules.news_after_opening(text)
+    assert found is not None and found.startswith(news)
+    assert level(text) == "emergency"
+
+
+def test_seemed_fine_and_not_really_are_no_reassurance() -> None:
+    # "Seemed fine, but now…" tells of a turn for the worse; "not really" answers "are you all
+    # right?", it is no "not real" (a drill).
+    assert level("he fell and hit his head, seemed fine but now he keeps throwing up") == (
+        "emergency"
+    )
+    assert "suicide" in kinds_the_rules_raise(
+        "not really. I'm at the level crossing waiting for the next train"
+    )

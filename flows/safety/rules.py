@@ -346,7 +346,16 @@ _OPENING_THEN_NEWS = (
         r"\A[^\n]{0,100}?("
         r"\b(?:was going to|was gonna|wanted to|meant to)\s+(?:ask|say|tell you|write|message)\b"
         r"[^\n]{0,100}?\b(?:but|however)\b|"
-        r"(?<=\S)[\s.,!]*\bnever ?mind\b|\bsorry to (?:trouble|bother) you\b,?(?:\s*but)?(?:\s*now)?|"
+        r"(?<=\S)[\s.,!]*\b(?:never ?mind|forget (?:it|that|about (?:it|that))|"
+        r"(?:you can |please )?cancel (?:it|that))\b|"
+        r"\bsorry to (?:trouble|bother) you\b,?(?:\s*but)?(?:\s*now)?|"
+        # A matter consulted on before, named and left: 「先週ご相談した父の在宅酸素の件です。」,
+        # 「先日お薬カレンダーの件で相談した者です。」.
+        r"(?:ご?相談|そうだん|お話し?|おはなし|連絡|れんらく|お電話|おでんわ|問い合わせ|といあわせ)"
+        r"(?:し|させていただい|させてもらっ)(?:た|ました)[^\n。.!！?？]{0,40}?(?:件|こと)"
+        r"(?:です|なんですが|ですが|ですけど|だけど)|"
+        r"(?:件|こと)で(?:ご?相談|そうだん|連絡|れんらく|お電話|おでんわ)"
+        r"(?:した|しました|させていただいた|させてもらった)(?:者|もの)(?:です|ですが|なんですが)|"
         r"(?:件|こと|話)(?:ですが|なんですが|ですけど|だけど)[\s、,。.!！]*"
         r"(?:それより|(?:今|いま)?それどころ(?:じゃ|では)?(?:ない|なく)?(?:て)?)|"
         r"どころ(?:じゃ|では)(?:ない|なく|ありません)(?:て|くて|です)?|"
