@@ -2834,6 +2834,29 @@ _THIRTY_SECOND_AUTHORS_SCENES = [
     ("my client's daughter just threw boiling water at her", "elder_abuse"),
     ("the propane tank by the barbecue has caught fire at the valve", "gas"),
     ("I won't be here tomorrow. thank you for everything", "suicide"),
+    # The thirty-third author's (a visiting hairdresser; a former seafarer and ship's cook).
+    ("Lolo not breathing", "medical"),
+    ("I left the gas on without lighting it and shut the windows", "suicide"),
+    ("橋の欄干に、知らない人がまたがってる", "suicide"),
+    ("ぼくは こんや しぬ", "suicide"),
+    ("息子から「もう会えない。母さんは長生きしてな」って", "suicide"),
+    ("I'm at the top of the hospital car park. goodbye", "suicide"),
+    ("scooter crash outside, rider not moving", "medical"),
+    ("入居者さんがヒューヒューして、唇が紫っぽい", "medical"),
+    ("頭痛で痛み止めをまとめて飲んだら、耳鳴りがして吐き気がする", "medical"),
+    ("a candle fell onto the futon, the room is filling with smoke", "fire"),
+    ("the toaster at the salon is on fire", "fire"),
+    ("金を出さないと痛い目にあわせるぞと男に言われています", "violence"),
+    ("酔った父が包丁持って暴れてる", "violence"),
+    ("隣の子が逃げてきた。お父さんに殴られたって", "child_abuse"),
+    ("言うことを聞かないからって子どもを熱湯につけてる", "child_abuse"),
+    ("だして ここから だして", "distress"),
+    # Emergencies the session's retrainings moved, as rules (in other words).
+    ("知らない男が上がり込んで帰らないと母から電話", "violence"),
+    ("元夫が職場の前で待ち伏せしていて帰れません", "violence"),
+    ("配食のお弁当がドアノブにかかったまま、ノックしても返事がありません", "medical"),
+    ("gave my dog to my neighbour. won't need anything now", "suicide"),
+    ("told my son I've had a good innings. the rope is in the shed", "suicide"),
 ]
 
 _TWENTY_FIRST_SESSIONS_LOOK_ALIKES = [
@@ -2850,6 +2873,19 @@ _TWENTY_FIRST_SESSIONS_LOOK_ALIKES = [
     "SOS my cat is stuck on the roof again",
     "SOS!!! spilt soy sauce on the tatami",
     "たすけてー ショッピングモールで車どこに停めたかわからん",
+    # The thirty-third author's look-alikes, in other words.
+    "Lola says hi to everyone at the salon",
+    "the sisig is fire today, come try it",
+    "we visited the fire station and the kids climbed on the fire truck",
+    "the gas barbecue next door smells so good",
+    "is the gas leak detector supposed to blink green?",
+    "the wellbeing session on Friday, the topic is suicide prevention",
+    "im gonna kill my daughter she ate all my chocolate 😤",
+    "新しい演歌、胸に火がつくね",
+    "転勤になるので、もう会えないかもしれません。お元気でいてください",
+    "お線香が畳に落ちたけど、すぐ拾いました",
+    "孫とやってるゲームで敵が待ち伏せしてて帰れんかった（笑）",
+    "gave my old coat away, I won't need it now I have the new one",
 ]
 
 
