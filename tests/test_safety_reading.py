@@ -2726,19 +2726,6 @@ _TWENTIETH_SESSIONS_LOOK_ALIKES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), _THIRTIETH_AND_FIRST_AUTHORS_SCENES)
-def test_the_twentieth_sessions_emergencies_are_read_by_the_rules_themselves(
-    text: str, expected: str
-) -> None:
-    assert expected in kinds_shown(text)
-    assert expected in kinds_the_rules_raise(text)
-
-
-@pytest.mark.parametrize("text", _TWENTIETH_SESSIONS_LOOK_ALIKES)
-def test_the_twentieth_sessions_look_alikes_stay_quiet(text: str) -> None:
-    assert level(text) not in ("emergency", "possible")
-
-
 @pytest.mark.parametrize(
     ("text", "news"),
     [
@@ -2889,16 +2876,20 @@ _TWENTY_FIRST_SESSIONS_LOOK_ALIKES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), _THIRTY_SECOND_AUTHORS_SCENES)
-def test_the_twenty_first_sessions_emergencies_are_read_by_the_rules_themselves(
-    text: str, expected: str
-) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"), _THIRTIETH_AND_FIRST_AUTHORS_SCENES + _THIRTY_SECOND_AUTHORS_SCENES
+)
+def test_fresh_authors_scenes_are_read_by_the_rules_themselves(text: str, expected: str) -> None:
+    # The twentieth and twenty-first sessions' rules, each tried in other words than the
+    # held-out line it was written for: a rule, not the model, must hear them.
     assert expected in kinds_shown(text)
     assert expected in kinds_the_rules_raise(text)
 
 
-@pytest.mark.parametrize("text", _TWENTY_FIRST_SESSIONS_LOOK_ALIKES)
-def test_the_twenty_first_sessions_look_alikes_stay_quiet(text: str) -> None:
+@pytest.mark.parametrize(
+    "text", _TWENTIETH_SESSIONS_LOOK_ALIKES + _TWENTY_FIRST_SESSIONS_LOOK_ALIKES
+)
+def test_the_look_alikes_written_to_try_those_rules_stay_quiet(text: str) -> None:
     assert level(text) not in ("emergency", "possible")
 
 
