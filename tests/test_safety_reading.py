@@ -2726,9 +2726,18 @@ _TWENTIETH_SESSIONS_LOOK_ALIKES = [
 ]
 
 
+# A matter consulted on before, named and left (the twenty-first session).
+_CONSULTED_ON_BEFORE = [
+    ("先週ご相談した母の介護保険の件です。いま母が倒れて動きません", "いま母が"),
+    ("先日ゴミ出しの件で相談した者です。父が息をしていません", "父が息"),
+    ("About the salon booking, you can cancel it. My wife has collapsed", "My wife"),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "news"),
     [
+        *_CONSULTED_ON_BEFORE,
         ("I was going to ask about the flu jab but he just fell and hit his head", "he just fell"),
         ("About the form question, never mind. My husband is not breathing", "My husband"),
         ("Sorry to trouble you but now the heater is on fire", "the heater"),
@@ -2893,17 +2902,8 @@ def test_the_look_alikes_written_to_try_those_rules_stay_quiet(text: str) -> Non
     assert level(text) not in ("emergency", "possible")
 
 
-@pytest.mark.parametrize(
-    ("text", "news"),
-    [
-        ("先週ご相談した母の介護保険の件です。いま母が倒れて動きません", "いま母が"),
-        ("先日ゴミ出しの件で相談した者です。父が息をしていません", "父が息"),
-        ("About the salon booking, you can cancel it. My wife has collapsed", "My wife"),
-    ],
-)
-def test_a_matter_consulted_on_before_is_read_from_the_news(text: str, news: str) -> None:
-    found = rules.news_after_opening(text)
-    assert found is not None and found.startswith(news)
+@pytest.mark.parametrize(("text", "_news"), _CONSULTED_ON_BEFORE)
+def test_a_matter_consulted_on_before_is_shown_its_numbers(text: str, _news: str) -> None:
     assert level(text) == "emergency"
 
 
